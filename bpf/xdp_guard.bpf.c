@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XDP SYN guard: parse -> allow/deny -> per-source SYN budget -> verdict.
+ *
+ * Every packet is counted once under (verdict, reason). Allow beats deny
+ * beats the budget; deny drops every packet of the source. A packet whose
+ * source cannot be read is dropped as malformed; so is a packet from a
+ * known source whose remaining headers are broken (unless allowed or
+ * denied first). Non-first fragments carry no TCP header and pass after
+ * allow/deny.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <xdpguard/abi.h>
+#include "lib/parse.h"
+#include "lib/gcra.h"
+
+/* fixed at attach time */
+const volatile __u32 prefix4 = 32;
+const volatile __u32 prefix6 = 64;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xg_config);
+} xg_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XG_MAX_PORT_RULES);
+	__type(key, __u16);
+	__type(value, struct xg_rate);
+} xg_port_rate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XG_DEFAULT_SOURCES);
+	__type(key, struct xg_bucket_key);
+	__type(value, struct xg_bucket);
+} xg_buckets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XG_MAX_LPM);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xg_lpm4);
+	__type(value, struct xg_allow_val);
+} xg_allow4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XG_MAX_LPM);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xg_lpm6);
+	__type(value, struct xg_allow_val);
+} xg_allow6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XG_MAX_LPM);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xg_lpm4);
+	__type(value, struct xg_deny_val);
+} xg_deny4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XG_MAX_LPM);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xg_lpm6);
+	__type(value, struct xg_deny_val);
+} xg_deny6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XG_C_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xg_counter);
+} xg_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XG_EVENTS_BYTES);
+} xg_events SEC(".maps");
+
+/* per-CPU event budget window */
+struct xg_evwin {
+	__u64 start;
+	__u32 n;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xg_evwin);
+} xg_evstate SEC(".maps");
+
+static __always_inline void count(__u32 idx, __u64 bytes)
+{
+	struct xg_counter *c = bpf_map_lookup_elem(&xg_counters, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+static __always_inline int verdict(struct xdp_md *ctx, struct xg_config *cfg,
+				   int drop, __u32 reason)
+{
+	__u64 len = ctx->data_end - ctx->data;
+	__u32 v = XG_V_PASS;
+
+	if (drop)
+		v = (cfg->flags & XG_F_DRY_RUN) ? XG_V_WOULD_DROP : XG_V_DROP;
+	count(XG_COUNTER_IDX(v, reason), len);
+	return v == XG_V_DROP ? XDP_DROP : XDP_PASS;
+}
+
+/* Reserve an event unless this CPU spent its budget for this second. */
+static __always_inline struct xg_event *event_reserve(struct xg_config *cfg,
+						      __u64 now)
+{
+	struct xg_evwin *w;
+	struct xg_event *e;
+	__u32 zero = 0;
+
+	w = bpf_map_lookup_elem(&xg_evstate, &zero);
+	if (!w)
+		return NULL;
+	if (now - w->start >= XG_NSEC_PER_SEC) {
+		w->start = now;
+		w->n = 0;
+	}
+	if (cfg->event_budget && w->n >= cfg->event_budget) {
+		count(XG_C_EVENTS_SUPPRESSED, 0);
+		return NULL;
+	}
+	w->n++;
+	e = bpf_ringbuf_reserve(&xg_events, sizeof(*e), 0);
+	if (!e) {
+		count(XG_C_EVENTS_LOST, 0);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = now;
+	return e;
+}
+
+static __always_inline void mask_addr(struct xg_bucket_key *k,
+				      struct xg_pkt *p)
+{
+	__u32 plen = p->family == 4 ? prefix4 : prefix6;
+	int i;
+
+	if (p->family == 4) {
+		k->addr[0] = plen >= 32 ? p->saddr[0] :
+			p->saddr[0] & bpf_htonl(~0U << (32 - plen));
+		return;
+	}
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		if (plen >= 32 * (i + 1))
+			k->addr[i] = p->saddr[i];
+		else if (plen > 32 * i)
+			k->addr[i] = p->saddr[i] &
+				bpf_htonl(~0U << (32 * (i + 1) - plen));
+		else
+			k->addr[i] = 0;
+	}
+}
+
+#define XG_DENY_TRIES 4
+
+/*
+ * 1: source denied by a live entry. An expired entry is stepped over: the
+ * lookup is retried with a prefix shorter than the expired one, so a
+ * broader live deny still applies.
+ */
+static __always_inline int denied(struct xdp_md *ctx, struct xg_config *cfg,
+				  struct xg_pkt *p, __u64 now)
+{
+	struct xg_deny_val *d = NULL;
+	struct xg_event *e;
+	struct xg_lpm6 k6;
+	struct xg_lpm4 k4;
+	__u32 *plen;
+	void *map, *key;
+	int i;
+
+	if (p->family == 4) {
+		k4.prefixlen = 32;
+		k4.addr = p->saddr[0];
+		map = &xg_deny4;
+		key = &k4;
+		plen = &k4.prefixlen;
+	} else {
+		k6.prefixlen = 128;
+		__builtin_memcpy(k6.addr, p->saddr, 16);
+		map = &xg_deny6;
+		key = &k6;
+		plen = &k6.prefixlen;
+	}
+	for (i = 0; i < XG_DENY_TRIES; i++) {
+		d = bpf_map_lookup_elem(map, key);
+		if (!d)
+			return 0;
+		if (!d->expires_ns || d->expires_ns > now)
+			break;
+		if (!d->prefixlen)
+			return 0;
+		*plen = d->prefixlen - 1;
+		d = NULL;
+	}
+	if (!d)
+		return 0;
+	__sync_fetch_and_add(&d->hits, 1);
+	if (now - d->event_ns >= XG_NSEC_PER_SEC) {
+		d->event_ns = now;
+		e = event_reserve(cfg, now);
+		if (e) {
+			e->type = XG_EV_DENY_HIT;
+			e->family = p->family;
+			e->prefixlen = d->prefixlen;
+			e->ifindex = ctx->ingress_ifindex;
+			__builtin_memcpy(e->addr, p->saddr, 16);
+			e->count = d->hits;
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return 1;
+}
+
+static __always_inline int allowed(struct xg_pkt *p)
+{
+	struct xg_allow_val *a;
+	struct xg_lpm6 k6;
+	struct xg_lpm4 k4;
+
+	if (p->family == 4) {
+		k4.prefixlen = 32;
+		k4.addr = p->saddr[0];
+		a = bpf_map_lookup_elem(&xg_allow4, &k4);
+	} else {
+		k6.prefixlen = 128;
+		__builtin_memcpy(k6.addr, p->saddr, 16);
+		a = bpf_map_lookup_elem(&xg_allow6, &k6);
+	}
+	if (!a)
+		return 0;
+	__sync_fetch_and_add(&a->hits, 1);
+	return 1;
+}
+
+/* 1: the SYN is within its source's budget. */
+static __always_inline int syn_budget(struct xdp_md *ctx,
+				      struct xg_config *cfg,
+				      struct xg_pkt *p, __u64 now)
+{
+	struct xg_bucket_key key = {};
+	struct xg_bucket *b, init = {};
+	struct xg_rate rate = cfg->rate;
+	struct xg_rate *pr;
+	struct xg_event *e;
+	__u16 dport;
+	int ok;
+
+	dport = bpf_ntohs(p->tcp->dest);
+	pr = bpf_map_lookup_elem(&xg_port_rate, &dport);
+	if (pr) {
+		rate = *pr;
+		key.port = dport;
+	}
+	if (!rate.pps)
+		return 1;
+	key.family = p->family;
+	mask_addr(&key, p);
+
+	b = bpf_map_lookup_elem(&xg_buckets, &key);
+	if (!b) {
+		init.tat = now;
+		init.first_ns = now;
+		init.win_start = now;
+		bpf_map_update_elem(&xg_buckets, &key, &init, BPF_NOEXIST);
+		b = bpf_map_lookup_elem(&xg_buckets, &key);
+		if (!b)	/* table full and busy: judge on the fresh state */
+			return xg_gcra(&init.tat, now, rate.pps, rate.burst);
+	}
+	b->last_ns = now;
+	if (now - b->win_start >= XG_NSEC_PER_SEC) {
+		b->last_rate = now - b->win_start < 2 * XG_NSEC_PER_SEC ?
+			b->win_syns : 0;
+		b->win_start = now;
+		b->win_syns = 0;
+	}
+	b->win_syns++;
+
+	ok = xg_gcra(&b->tat, now, rate.pps, rate.burst);
+	if (ok) {
+		b->passed++;
+		b->throttled = 0;
+		return 1;
+	}
+	b->dropped++;
+	if (!b->throttled && now - b->event_ns >= XG_NSEC_PER_SEC) {
+		b->event_ns = now;
+		e = event_reserve(cfg, now);
+		if (e) {
+			e->type = XG_EV_THROTTLE;
+			e->family = p->family;
+			e->prefixlen = p->family == 4 ? prefix4 : prefix6;
+			e->ifindex = ctx->ingress_ifindex;
+			__builtin_memcpy(e->addr, key.addr, 16);
+			e->dport = dport;
+			e->rate = b->last_rate > b->win_syns ?
+				b->last_rate : b->win_syns;
+			e->pps = rate.pps;
+			e->burst = rate.burst;
+			e->count = b->dropped;
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	b->throttled = 1;
+	return 0;
+}
+
+SEC("xdp")
+int xdpguard(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	void *data = (void *)(long)ctx->data;
+	struct xg_pkt p = {};
+	struct xg_config *cfg;
+	__u32 zero = 0;
+	__u64 now;
+	int rc;
+
+	cfg = bpf_map_lookup_elem(&xg_config, &zero);
+	if (!cfg || !(cfg->flags & XG_F_ENABLED))
+		return XDP_PASS;
+
+	rc = xg_parse(data, data_end, &p);
+	if (rc == XG_P_NOT_IP)
+		return verdict(ctx, cfg, 0, XG_R_NOT_IP);
+	if (rc != XG_P_OK)
+		return verdict(ctx, cfg, 1, XG_R_MALFORMED);
+
+	now = bpf_ktime_get_ns();
+	if (allowed(&p))
+		return verdict(ctx, cfg, 0, XG_R_ALLOW);
+	if (denied(ctx, cfg, &p, now))
+		return verdict(ctx, cfg, 1, XG_R_DENY);
+	if (p.l4_malformed)
+		return verdict(ctx, cfg, 1, XG_R_MALFORMED);
+	if (p.fragment)
+		return verdict(ctx, cfg, 0, XG_R_FRAGMENT);
+	if (p.l4proto != XG_IPPROTO_TCP || !p.tcp)
+		return verdict(ctx, cfg, 0, XG_R_NOT_TCP);
+	if (!p.tcp->syn || p.tcp->ack)
+		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
+	if (syn_budget(ctx, cfg, &p, now))
+		return verdict(ctx, cfg, 0, XG_R_SYN_BUDGET);
+	return verdict(ctx, cfg, 1, XG_R_SYN_OVER);
+}
+
+char LICENSE[] SEC("license") = "GPL";
