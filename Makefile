@@ -28,9 +28,10 @@ endif
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 TOOL_BPF  := $(wildcard tests/tools/*.bpf.c)
-BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS)) \
-	     $(patsubst tests/tools/%.bpf.c,$(OUTPUT)/%.bpf.o,$(TOOL_BPF))
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+TOOL_OBJS := $(patsubst tests/tools/%.bpf.c,$(OUTPUT)/%.bpf.o,$(TOOL_BPF))
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
+TOOL_SKELS := $(TOOL_OBJS:.bpf.o=.skel.h)
 HDRS      := $(wildcard include/xdpguard/*.h bpf/lib/*.h user/*.h)
 
 USER_SRCS := $(wildcard user/*.c)
@@ -65,7 +66,7 @@ $(OUTPUT)/%.bpf.o: tests/tools/%.bpf.c $(HDRS) $(VMLINUX) | $(OUTPUT)
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$(notdir $*)) > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
 
 $(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
@@ -79,7 +80,7 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) $(SKELS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
-$(OUTPUT)/%: tests/tools/%.c $(HDRS) $(SKELS) | $(OUTPUT)
+$(OUTPUT)/%: tests/tools/%.c $(HDRS) $(TOOL_SKELS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 

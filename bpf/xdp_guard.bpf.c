@@ -28,6 +28,13 @@ struct {
 } xg_config SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xg_info);
+} xg_info SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XG_MAX_PORT_RULES);
 	__type(key, __u16);

@@ -25,6 +25,7 @@
 #define XG_MAP_DENY6	"xg_deny6"
 #define XG_MAP_COUNTERS	"xg_counters"
 #define XG_MAP_EVENTS	"xg_events"
+#define XG_MAP_INFO	"xg_info"
 
 #define XG_MAX_PORT_RULES	1024
 #define XG_MAX_LPM		65536
@@ -127,6 +128,20 @@ struct xg_deny_val {
 	__u32 prefixlen;	/* the key's, so an expired entry can be
 				 * stepped over to a shorter one */
 	__u32 pad;
+};
+
+/* xg_info[0]: attach facts, written by user space, never read by BPF. */
+struct xg_info {
+	__u32 ifindex;
+	__u32 mode;		/* libxdp's enum xdp_attach_mode */
+	__u32 prog_id;
+	__u32 sources;
+	__u32 prefix4;
+	__u32 prefix6;
+	__u64 attached_at;	/* CLOCK_REALTIME, s */
+	__u64 netns_ino;
+	char ifname[16];
+	char how[32];		/* "libxdp dispatcher" or "single program" */
 };
 
 /* Ring-buffer records. */

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * events: follow the ring buffers of the attached interfaces and print one
+ * line per record (JSON lines with --json). On SIGINT/SIGTERM exit 0 and
+ * report the records the kernel could not deliver (ring full) or held
+ * back (per-CPU event budget).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "xdpguard.h"
+
+struct ev_src {
+	struct xg_iface ifc;
+	int ring_fd, cnt_fd;
+	__u64 lost0, supp0;
+};
+
+struct ev_ctx {
+	bool json;
+	__u64 mono_to_real;
+	__u64 printed;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void rfc3339(__u64 real_ns, char *buf, size_t len)
+{
+	time_t s = real_ns / 1000000000ULL;
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&s, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09lluZ", real_ns % 1000000000ULL);
+}
+
+static int on_event(void *arg, void *data, size_t size)
+{
+	struct ev_ctx *ctx = ((void **)arg)[0];
+	struct ev_src *src = ((void **)arg)[1];
+	const struct xg_event *e = data;
+	struct xg_cidr c = {};
+	char when[48], addr[64], rule[80];
+
+	if (size < sizeof(*e))
+		return 0;
+	rfc3339(e->ts_ns + ctx->mono_to_real, when, sizeof(when));
+	xg_format_addr(e->family, e->addr, addr, sizeof(addr));
+	c.family = e->family;
+	c.prefixlen = e->prefixlen;
+	memcpy(c.addr, e->addr, 16);
+	xg_format_cidr(&c, rule, sizeof(rule));
+	ctx->printed++;
+	if (e->type == XG_EV_THROTTLE) {
+		if (ctx->json)
+			printf("{\"time\":\"%s\",\"type\":\"throttle\","
+			       "\"interface\":\"%s\",\"source\":\"%s\","
+			       "\"dport\":%u,\"rate_pps\":%u,"
+			       "\"budget_pps\":%u,\"burst\":%u,"
+			       "\"dropped\":%llu}\n", when, src->ifc.ifname,
+			       rule, e->dport, e->rate, e->pps, e->burst,
+			       e->count);
+		else
+			printf("%s %s throttle %s dport %u: %u SYN/s over "
+			       "budget %u/s burst %u (%llu dropped so far)\n",
+			       when, src->ifc.ifname, rule, e->dport, e->rate,
+			       e->pps, e->burst, e->count);
+	} else if (e->type == XG_EV_DENY_HIT) {
+		if (ctx->json)
+			printf("{\"time\":\"%s\",\"type\":\"deny_hit\","
+			       "\"interface\":\"%s\",\"source\":\"%s\","
+			       "\"rule\":\"%s\",\"hits\":%llu}\n", when,
+			       src->ifc.ifname, addr, rule, e->count);
+		else
+			printf("%s %s deny %s (rule %s, %llu hits)\n", when,
+			       src->ifc.ifname, addr, rule, e->count);
+	} else {
+		ctx->printed--;
+	}
+	fflush(stdout);
+	return 0;
+}
+
+static int lost_read(struct ev_src *s, __u64 *lost, __u64 *supp)
+{
+	struct xg_counter cnt[XG_C_SLOTS];
+
+	if (xg_counters_read(s->cnt_fd, cnt, XG_C_SLOTS))
+		return -1;
+	*lost = cnt[XG_C_EVENTS_LOST].packets;
+	*supp = cnt[XG_C_EVENTS_SUPPRESSED].packets;
+	return 0;
+}
+
+static const char events_usage[] =
+	"usage: xdpguard events [-i IFACE] [--json]\n"
+	"  follows every attached interface of this namespace unless -i\n";
+
+int cmd_events(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct xg_iface list[16];
+	struct ev_src src[16];
+	struct ev_ctx ctx = {};
+	void *args[16][2];
+	struct ring_buffer *rb = NULL;
+	const char *ifname = NULL;
+	__u64 lost = 0, supp = 0, l, s;
+	int c, i, n, ret, err;
+
+	xg_cmd = "events";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+i:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'j':
+			ctx.json = true;
+			break;
+		case 'h':
+			fputs(events_usage, stdout);
+			return XG_EXIT_OK;
+		default:
+			fputs(events_usage, stderr);
+			return xg_usage_err("unknown option '%s'",
+					    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	if (xg_need_root())
+		return XG_EXIT_USAGE;
+	if (ifname) {
+		ret = xg_iface_resolve(ifname, &list[0]);
+		if (ret)
+			return ret;
+		n = 1;
+	} else {
+		if (xg_bpffs_ready(false))
+			return XG_EXIT_FAIL;
+		n = xg_iface_list(list, 16);
+		if (!n)
+			return xg_usage_err("no interface is attached in this "
+					    "network namespace (xdpguard "
+					    "attach IFACE)");
+	}
+	ret = XG_EXIT_FAIL;
+	memset(src, 0, sizeof(src));
+	for (i = 0; i < n; i++) {
+		src[i].ifc = list[i];
+		src[i].ring_fd = xg_map_open(&list[i], XG_MAP_EVENTS);
+		src[i].cnt_fd = xg_map_open(&list[i], XG_MAP_COUNTERS);
+		if (src[i].ring_fd < 0 || src[i].cnt_fd < 0 ||
+		    lost_read(&src[i], &src[i].lost0, &src[i].supp0))
+			goto out;
+		args[i][0] = &ctx;
+		args[i][1] = &src[i];
+		if (!rb)
+			rb = ring_buffer__new(src[i].ring_fd, on_event, args[i],
+					      NULL);
+		else if (ring_buffer__add(rb, src[i].ring_fd, on_event,
+					  args[i]))
+			rb = NULL;
+		if (!rb) {
+			xg_err("cannot follow the events of %s: %s",
+			       list[i].ifname, strerror(errno));
+			goto out;
+		}
+	}
+	ctx.mono_to_real = xg_real_ns() - xg_mono_ns();
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!stop) {
+		err = ring_buffer__poll(rb, 200);
+		if (err < 0 && err != -EINTR) {
+			xg_err("reading events failed: %s", strerror(-err));
+			goto out;
+		}
+	}
+	ring_buffer__consume(rb);
+	for (i = 0; i < n; i++) {
+		if (lost_read(&src[i], &l, &s))
+			continue;
+		lost += l - src[i].lost0;
+		supp += s - src[i].supp0;
+	}
+	fprintf(stderr, "xdpguard events: %llu records, %llu lost (ring "
+		"buffer full), %llu held back by the kernel's event budget\n",
+		ctx.printed, lost, supp);
+	ret = XG_EXIT_OK;
+out:
+	ring_buffer__free(rb);
+	for (i = 0; i < n; i++) {
+		if (src[i].ring_fd > 0)
+			close(src[i].ring_fd);
+		if (src[i].cnt_fd > 0)
+			close(src[i].cnt_fd);
+	}
+	return ret;
+}

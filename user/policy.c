@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rate / allow / deny: live policy. Every change is a map update on the
+ * pinned maps, applied from the next packet; live buckets are kept. All
+ * arguments are checked before the first update, and a failed update rolls
+ * back the ones before it: nothing is half-applied.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "xdpguard.h"
+
+#define MAX_CIDRS 256
+
+/* -i IFACE / --json / --help, common to the policy commands */
+struct common {
+	const char *ifname;
+	bool json;
+};
+
+static int lpm_fd(const struct xg_iface *ifc, bool deny, int family)
+{
+	return xg_map_open(ifc, deny ? (family == 4 ? XG_MAP_DENY4 :
+					XG_MAP_DENY6) :
+			   (family == 4 ? XG_MAP_ALLOW4 : XG_MAP_ALLOW6));
+}
+
+/* LPM key for @c: struct xg_lpm4 or xg_lpm6, returns its size */
+static size_t lpm_key(const struct xg_cidr *c, void *key)
+{
+	struct xg_lpm6 *k6 = key;
+	struct xg_lpm4 *k4 = key;
+
+	if (c->family == 4) {
+		k4->prefixlen = c->prefixlen;
+		k4->addr = c->addr[0];
+		return sizeof(*k4);
+	}
+	k6->prefixlen = c->prefixlen;
+	memcpy(k6->addr, c->addr, 16);
+	return sizeof(*k6);
+}
+
+/* ---------------- rate ---------------- */
+
+static const char rate_usage[] =
+	"usage: xdpguard rate set [-i IFACE] [--port PORT] --pps N [--burst N]\n"
+	"       xdpguard rate del [-i IFACE] --port PORT\n"
+	"       xdpguard rate show [-i IFACE] [--json]\n"
+	"  --pps N    SYNs per second per source prefix (0..100000000, 0 = no "
+	"limit)\n"
+	"  --burst N  SYNs a source may send at once (1..100000000, default: "
+	"pps)\n";
+
+static int rate_show(const struct xg_iface *ifc, bool json)
+{
+	struct xg_config cfg;
+	struct xg_rate r;
+	__u16 key, next, *prev = NULL;
+	__u32 zero = 0;
+	int cfd, pfd, n = 0;
+
+	cfd = xg_map_open(ifc, XG_MAP_CONFIG);
+	pfd = xg_map_open(ifc, XG_MAP_PORTS);
+	if (cfd < 0 || pfd < 0 || bpf_map_lookup_elem(cfd, &zero, &cfg)) {
+		xg_err("cannot read the rate maps of %s", ifc->ifname);
+		return XG_EXIT_FAIL;
+	}
+	if (json)
+		printf("{\"interface\":\"%s\",\"default\":{\"pps\":%u,"
+		       "\"burst\":%u},\"ports\":[", ifc->ifname, cfg.rate.pps,
+		       cfg.rate.burst);
+	else
+		printf("%s: default %u SYN/s burst %u per source%s\n",
+		       ifc->ifname, cfg.rate.pps, cfg.rate.burst,
+		       cfg.rate.pps ? "" : " (no limit)");
+	while (!bpf_map_get_next_key(pfd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(pfd, &key, &r))
+			continue;
+		if (json)
+			printf("%s{\"port\":%u,\"pps\":%u,\"burst\":%u}",
+			       n ? "," : "", key, r.pps, r.burst);
+		else
+			printf("  port %-5u %u SYN/s burst %u%s\n", key, r.pps,
+			       r.burst, r.pps ? "" : " (no limit)");
+		n++;
+	}
+	if (json)
+		printf("]}\n");
+	close(cfd);
+	close(pfd);
+	return XG_EXIT_OK;
+}
+
+int cmd_rate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "pps", required_argument, NULL, 'p' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *ifname = NULL, *sub;
+	bool has_port = false, has_pps = false, has_burst = false;
+	bool json = false;
+	struct xg_config cfg;
+	struct xg_iface ifc;
+	struct xg_rate r = {};
+	__u32 zero = 0;
+	__u16 port = 0;
+	int c, ret, fd, lock;
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		fputs(rate_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? xg_usage_err("missing command (set, del, "
+					       "show)") : XG_EXIT_OK;
+	}
+	sub = argv[1];
+	xg_cmd = !strcmp(sub, "set") ? "rate set" : !strcmp(sub, "del") ?
+		"rate del" : !strcmp(sub, "show") ? "rate show" : "rate";
+	if (!strcmp(xg_cmd, "rate")) {
+		fputs(rate_usage, stderr);
+		return xg_usage_err("unknown command '%s' (accepted: set, del, "
+				    "show)", sub);
+	}
+	opterr = 0;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "+i:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'P':
+			if (xg_parse_port(optarg, &port))
+				return xg_usage_err("bad --port '%s' (a TCP port "
+						    "1..65535)", optarg);
+			has_port = true;
+			break;
+		case 'p':
+			if (xg_parse_u32(optarg, 0, 100000000, &r.pps))
+				return xg_usage_err("bad --pps '%s' (SYNs per "
+						    "second, 0..100000000; 0 "
+						    "= no limit)", optarg);
+			has_pps = true;
+			break;
+		case 'b':
+			if (xg_parse_u32(optarg, 1, 100000000, &r.burst))
+				return xg_usage_err("bad --burst '%s' (SYNs, "
+						    "1..100000000)", optarg);
+			has_burst = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(rate_usage, stdout);
+			return XG_EXIT_OK;
+		default:
+			fputs(rate_usage, stderr);
+			return xg_usage_err("unknown option '%s'",
+					    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	if (!strcmp(sub, "set") && !has_pps)
+		return xg_usage_err("missing --pps N (SYNs per second per "
+				    "source, 0 = no limit)");
+	if (!strcmp(sub, "del") && !has_port)
+		return xg_usage_err("missing --port PORT (the default rate "
+				    "cannot be deleted; set --pps 0 to lift "
+				    "it)");
+	if (strcmp(sub, "set") && (has_pps || has_burst))
+		return xg_usage_err("--pps/--burst belong to rate set");
+	if (!strcmp(sub, "show") && has_port)
+		return xg_usage_err("--port does not apply to rate show");
+	if (!has_burst)
+		r.burst = r.pps ? r.pps : 1;
+	if (xg_need_root())
+		return XG_EXIT_USAGE;
+	ret = xg_iface_resolve(ifname, &ifc);
+	if (ret)
+		return ret;
+	if (!strcmp(sub, "show"))
+		return rate_show(&ifc, json);
+
+	lock = xg_lock();
+	if (lock < 0)
+		return XG_EXIT_FAIL;
+	ret = XG_EXIT_FAIL;
+	if (has_port) {
+		fd = xg_map_open(&ifc, XG_MAP_PORTS);
+		if (fd < 0)
+			goto out;
+		if (!strcmp(sub, "set"))
+			ret = bpf_map_update_elem(fd, &port, &r, BPF_ANY);
+		else
+			ret = bpf_map_delete_elem(fd, &port);
+		if (ret && errno == ENOENT)
+			xg_err("port %u has no rate of its own on %s", port,
+			       ifc.ifname);
+		else if (ret)
+			xg_err("cannot update port %u on %s: %s", port,
+			       ifc.ifname, strerror(errno));
+		close(fd);
+	} else {
+		fd = xg_map_open(&ifc, XG_MAP_CONFIG);
+		if (fd < 0)
+			goto out;
+		/* read-modify-write of the config is safe under the lock */
+		ret = bpf_map_lookup_elem(fd, &zero, &cfg);
+		if (!ret) {
+			cfg.rate = r;
+			ret = bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY);
+		}
+		if (ret)
+			xg_err("cannot update the default rate on %s: %s",
+			       ifc.ifname, strerror(errno));
+		close(fd);
+	}
+	if (!ret) {
+		if (!strcmp(sub, "del"))
+			printf("xdpguard: %s: port %u uses the default rate "
+			       "again\n", ifc.ifname, port);
+		else if (has_port)
+			printf("xdpguard: %s: port %u now %u SYN/s burst %u "
+			       "per source\n", ifc.ifname, port, r.pps,
+			       r.burst);
+		else
+			printf("xdpguard: %s: default now %u SYN/s burst %u "
+			       "per source\n", ifc.ifname, r.pps, r.burst);
+	}
+	ret = ret ? XG_EXIT_FAIL : XG_EXIT_OK;
+out:
+	xg_unlock(lock);
+	return ret;
+}
+
+/* ---------------- allow / deny ---------------- */
+
+static const char allow_usage[] =
+	"usage: xdpguard allow add|del [-i IFACE] CIDR...\n"
+	"       xdpguard allow list [-i IFACE] [--json]\n"
+	"  CIDR: 198.18.0.0/15, 198.18.0.1, 2001:db8::/32 (no host bits past "
+	"the prefix)\n";
+
+static const char deny_usage[] =
+	"usage: xdpguard deny add [-i IFACE] CIDR... [--ttl DURATION]\n"
+	"       xdpguard deny del [-i IFACE] CIDR...\n"
+	"       xdpguard deny list [-i IFACE] [--json]\n"
+	"  CIDR: 198.18.0.0/15, 198.18.0.1, 2001:db8::/32 (no host bits past "
+	"the prefix)\n"
+	"  DURATION: 90, 90s, 15m, 2h, 7d (at most 365d); default: no expiry\n";
+
+/* Remove expired deny entries (called under the lock). */
+static void deny_prune(const struct xg_iface *ifc)
+{
+	union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key, next;
+	struct xg_deny_val v;
+	__u64 now = xg_mono_ns();
+	int fam, fd;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		bool have = false;
+
+		fd = lpm_fd(ifc, true, fam);
+		if (fd < 0)
+			continue;
+		while (!bpf_map_get_next_key(fd, have ? &key : NULL, &next)) {
+			key = next;
+			have = true;
+			if (!bpf_map_lookup_elem(fd, &key, &v) &&
+			    v.expires_ns && v.expires_ns <= now &&
+			    !bpf_map_delete_elem(fd, &key))
+				have = false;	/* restart: key is gone */
+		}
+		close(fd);
+	}
+}
+
+static int lpm_list(const struct xg_iface *ifc, bool deny, bool json)
+{
+	union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key, next;
+	union { struct xg_allow_val a; struct xg_deny_val d; } v;
+	__u64 now = xg_mono_ns();
+	struct xg_cidr c;
+	char buf[64], ttl[32];
+	int fam, fd, n = 0;
+
+	if (json)
+		printf("{\"interface\":\"%s\",\"%s\":[", ifc->ifname,
+		       deny ? "deny" : "allow");
+	for (fam = 4; fam <= 6; fam += 2) {
+		bool have = false;
+
+		fd = lpm_fd(ifc, deny, fam);
+		if (fd < 0)
+			return XG_EXIT_FAIL;
+		while (!bpf_map_get_next_key(fd, have ? &key : NULL, &next)) {
+			key = next;
+			have = true;
+			if (bpf_map_lookup_elem(fd, &key, &v))
+				continue;
+			memset(&c, 0, sizeof(c));
+			c.family = fam;
+			if (fam == 4) {
+				c.prefixlen = key.k4.prefixlen;
+				c.addr[0] = key.k4.addr;
+			} else {
+				c.prefixlen = key.k6.prefixlen;
+				memcpy(c.addr, key.k6.addr, 16);
+			}
+			if (deny && v.d.expires_ns && v.d.expires_ns <= now)
+				continue;	/* expired, pruned on change */
+			xg_format_cidr(&c, buf, sizeof(buf));
+			strcpy(ttl, "never");
+			if (deny && v.d.expires_ns)
+				xg_format_duration(v.d.expires_ns - now, ttl,
+						   sizeof(ttl));
+			if (json) {
+				printf("%s{\"cidr\":\"%s\",\"hits\":%llu", n ?
+				       "," : "", buf, deny ? v.d.hits :
+				       v.a.hits);
+				if (deny)
+					printf(",\"expires_in_s\":%llu",
+					       v.d.expires_ns ? (v.d.expires_ns -
+					       now) / 1000000000ULL : 0);
+				printf("}");
+			} else if (deny) {
+				printf("%-43s hits %-12llu expires %s\n", buf,
+				       v.d.hits, v.d.expires_ns ? ttl : "never");
+			} else {
+				printf("%-43s hits %llu\n", buf, v.a.hits);
+			}
+			n++;
+		}
+		close(fd);
+	}
+	if (json)
+		printf("]}\n");
+	else if (!n)
+		printf("%s: %s list is empty\n", ifc->ifname,
+		       deny ? "deny" : "allow");
+	return XG_EXIT_OK;
+}
+
+/*
+ * Apply adds or deletes of @n CIDRs all-or-nothing: on the first failure
+ * restore what was changed before it.
+ */
+static int lpm_change(const struct xg_iface *ifc, bool deny, bool add,
+		      struct xg_cidr *cidrs, int n, __u64 ttl_ns)
+{
+	struct saved {
+		union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key;
+		union { struct xg_allow_val a; struct xg_deny_val d; } old;
+		bool existed;
+		int fd;
+	} *s;
+	union { struct xg_allow_val a; struct xg_deny_val d; } val;
+	int fds[2], i, done = 0, ret = XG_EXIT_FAIL;
+	char buf[64];
+
+	fds[0] = lpm_fd(ifc, deny, 4);
+	fds[1] = lpm_fd(ifc, deny, 6);
+	s = calloc(n, sizeof(*s));
+	if (fds[0] < 0 || fds[1] < 0 || !s)
+		goto out;
+	for (i = 0; i < n; i++) {
+		s[i].fd = fds[cidrs[i].family == 6];
+		lpm_key(&cidrs[i], &s[i].key);
+		s[i].existed = !bpf_map_lookup_elem(s[i].fd, &s[i].key,
+						    &s[i].old);
+		xg_format_cidr(&cidrs[i], buf, sizeof(buf));
+		if (!add && !s[i].existed) {
+			xg_err("%s is not in the %s list of %s; nothing "
+			       "changed", buf, deny ? "deny" : "allow",
+			       ifc->ifname);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++, done++) {
+		memset(&val, 0, sizeof(val));
+		if (add && deny) {
+			if (s[i].existed)
+				val.d = s[i].old.d;	/* keep hits */
+			val.d.expires_ns = ttl_ns ? xg_mono_ns() + ttl_ns : 0;
+			val.d.prefixlen = cidrs[i].prefixlen;
+		} else if (add && s[i].existed) {
+			val.a = s[i].old.a;
+		}
+		if (add ? bpf_map_update_elem(s[i].fd, &s[i].key, &val,
+					      BPF_ANY) :
+		    bpf_map_delete_elem(s[i].fd, &s[i].key)) {
+			xg_format_cidr(&cidrs[i], buf, sizeof(buf));
+			xg_err("cannot %s %s: %s%s; nothing changed",
+			       add ? "add" : "delete", buf, strerror(errno),
+			       errno == ENOSPC ? " (list full)" : "");
+			break;
+		}
+	}
+	if (done < n) {
+		while (done-- > 0) {
+			if (s[done].existed)
+				bpf_map_update_elem(s[done].fd, &s[done].key,
+						    &s[done].old, BPF_ANY);
+			else
+				bpf_map_delete_elem(s[done].fd, &s[done].key);
+		}
+		goto out;
+	}
+	printf("xdpguard: %s: %s %d %s %s\n", ifc->ifname,
+	       add ? "added" : "deleted", n, n == 1 ? "prefix" : "prefixes",
+	       add ? (deny ? "to the deny list" : "to the allow list") :
+	       (deny ? "from the deny list" : "from the allow list"));
+	ret = XG_EXIT_OK;
+out:
+	free(s);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return ret;
+}
+
+static int cmd_lpm(int argc, char **argv, bool deny)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	static char cmdname[32];
+	const char *usage = deny ? deny_usage : allow_usage;
+	const char *ifname = NULL, *sub;
+	struct xg_cidr cidrs[MAX_CIDRS];
+	struct xg_iface ifc;
+	__u64 ttl = 0;
+	bool json = false, has_ttl = false;
+	int c, n = 0, ret, lock;
+	char why[128];
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		xg_cmd = deny ? "deny" : "allow";
+		return argc < 2 ? xg_usage_err("missing command (add, del, "
+					       "list)") : XG_EXIT_OK;
+	}
+	sub = argv[1];
+	snprintf(cmdname, sizeof(cmdname), "%s %s", deny ? "deny" : "allow",
+		 sub);
+	xg_cmd = cmdname;
+	if (strcmp(sub, "add") && strcmp(sub, "del") && strcmp(sub, "list")) {
+		fputs(usage, stderr);
+		xg_cmd = deny ? "deny" : "allow";
+		return xg_usage_err("unknown command '%s' (accepted: add, del, "
+				    "list)", sub);
+	}
+	opterr = 0;
+	optind = 2;
+	/* options may follow the CIDRs: permute, CIDRs never start with '-' */
+	while ((c = getopt_long(argc, argv, "-i:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 1:
+			if (!strcmp(sub, "list"))
+				return xg_usage_err("unexpected argument '%s'",
+						    optarg);
+			if (n == MAX_CIDRS)
+				return xg_usage_err("at most %d prefixes at "
+						    "once", MAX_CIDRS);
+			if (xg_parse_cidr(optarg, &cidrs[n], why, sizeof(why)))
+				return xg_usage_err("bad CIDR '%s': %s "
+						    "(accepted: ADDR or "
+						    "ADDR/LEN, IPv4 or IPv6)",
+						    optarg, why);
+			n++;
+			break;
+		case 'i':
+			ifname = optarg;
+			break;
+		case 't':
+			if (!deny || strcmp(sub, "add"))
+				return xg_usage_err("--ttl applies to deny add "
+						    "only");
+			if (xg_parse_duration(optarg, &ttl))
+				return xg_usage_err("bad --ttl '%s' (accepted: "
+						    "90, 90s, 15m, 2h, 7d; at "
+						    "most 365d)", optarg);
+			has_ttl = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return XG_EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return xg_usage_err("unknown option '%s'",
+					    argv[optind - 1]);
+		}
+	}
+	(void)has_ttl;
+	if (strcmp(sub, "list") && !n)
+		return xg_usage_err("missing CIDR (e.g. 198.18.0.0/15 or "
+				    "2001:db8::/32)");
+	if (xg_need_root())
+		return XG_EXIT_USAGE;
+	ret = xg_iface_resolve(ifname, &ifc);
+	if (ret)
+		return ret;
+	lock = xg_lock();
+	if (lock < 0)
+		return XG_EXIT_FAIL;
+	if (deny)
+		deny_prune(&ifc);
+	if (!strcmp(sub, "list"))
+		ret = lpm_list(&ifc, deny, json);
+	else
+		ret = lpm_change(&ifc, deny, !strcmp(sub, "add"), cidrs, n,
+				 ttl);
+	xg_unlock(lock);
+	return ret;
+}
+
+int cmd_allow(int argc, char **argv)
+{
+	return cmd_lpm(argc, argv, false);
+}
+
+int cmd_deny(int argc, char **argv)
+{
+	return cmd_lpm(argc, argv, true);
+}
