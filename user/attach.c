@@ -160,7 +160,7 @@ int cmd_attach(int argc, char **argv)
 
 	xg_cmd = "attach";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "native"))

@@ -126,7 +126,7 @@ int cmd_events(int argc, char **argv)
 
 	xg_cmd = "events";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			ifname = optarg;

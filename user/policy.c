@@ -134,7 +134,7 @@ int cmd_rate(int argc, char **argv)
 	}
 	opterr = 0;
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "+i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			ifname = optarg;

@@ -222,7 +222,7 @@ int cmd_status(int argc, char **argv)
 
 	xg_cmd = "status";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			ifname = optarg;
@@ -451,7 +451,7 @@ int cmd_top(int argc, char **argv)
 
 	xg_cmd = "top";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			ifname = optarg;

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Installs every Debian package the build, the demo and the tests need.
+# Idempotent: installs only what is missing, and says nothing if all is there.
+set -eu
+
+pkgs=(
+	# build
+	clang llvm make gcc pkg-config libbpf-dev libxdp-dev libelf-dev
+	zlib1g-dev bpftool
+	# run and test
+	iproute2 xdp-tools tcpdump socat ethtool iputils-ping procps
+	python3 util-linux coreutils
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}; run as root to install" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

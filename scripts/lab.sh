@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The network-namespace lab, shared by the demo and the integration tests.
+# Source it, then: lab_up PREFIX / lab_down PREFIX. Nothing leaves the
+# machine: all addresses are from 198.18.0.0/15 and 2001:db8::/32.
+#
+#   ${P}atk  a0 198.18.1.2/24 2001:db8:1::2/64 --- eth0 198.18.1.1/24  ${P}srv
+#   ${P}cli  c0 198.18.2.2/24 2001:db8:2::2/64 --- eth1 198.18.2.1/24  ${P}srv
+#
+# Spoofed sources come from 198.19.0.0/16 and 2001:db8:dead::/48; the
+# server routes them back to the attacker, which drops them.
+# Run anything that pins (xdpguard) with lab_exec, i.e. nsenter, never
+# `ip netns exec`, whose private /sys has no bpffs.
+
+LAB_SRV4=198.18.1.1
+LAB_ATK4=198.18.1.2
+LAB_SRV4_C=198.18.2.1
+LAB_CLI4=198.18.2.2
+LAB_SRV6=2001:db8:1::1
+LAB_SRV6_C=2001:db8:2::1
+LAB_CLI6=2001:db8:2::2
+LAB_SPOOF4=198.19.0.0/16
+LAB_SPOOF6=2001:db8:dead::/48
+
+lab_exec() {	# lab_exec NS CMD...
+	local ns=$1; shift
+	nsenter --net=/run/netns/"$ns" "$@"
+}
+
+lab_mac() {	# lab_mac NS IFACE
+	ip -n "$1" -br link show dev "$2" | awk '{print $3}'
+}
+
+lab_down() {
+	local p=$1 ns
+	for ns in "${p}srv" "${p}atk" "${p}cli"; do
+		if ip netns list | grep -qw "$ns"; then
+			# detach first: its pins outlive the namespace
+			for dir in /sys/fs/bpf/xdpguard/"$(stat -L -c %i /run/netns/"$ns" 2>/dev/null)"-*; do
+				[ -d "$dir" ] && rm -rf "$dir"
+			done
+			ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+			ip netns del "$ns" 2>/dev/null
+		fi
+	done
+	return 0
+}
+
+lab_up() {
+	local p=$1
+	lab_down "$p"
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	ip netns add "${p}srv" && ip netns add "${p}atk" && ip netns add "${p}cli" || return 1
+	ip link add eth0 netns "${p}srv" type veth peer name a0 netns "${p}atk" || return 1
+	ip link add eth1 netns "${p}srv" type veth peer name c0 netns "${p}cli" || return 1
+	ip -n "${p}srv" addr add $LAB_SRV4/24 dev eth0
+	ip -n "${p}srv" addr add $LAB_SRV6/64 dev eth0 nodad
+	ip -n "${p}srv" addr add $LAB_SRV4_C/24 dev eth1
+	ip -n "${p}srv" addr add $LAB_SRV6_C/64 dev eth1 nodad
+	ip -n "${p}atk" addr add $LAB_ATK4/24 dev a0
+	ip -n "${p}atk" addr add 2001:db8:1::2/64 dev a0 nodad
+	ip -n "${p}cli" addr add $LAB_CLI4/24 dev c0
+	ip -n "${p}cli" addr add $LAB_CLI6/64 dev c0 nodad
+	local ns
+	for ns in srv atk cli; do
+		ip -n "${p}$ns" link set lo up
+	done
+	ip -n "${p}srv" link set eth0 up
+	ip -n "${p}srv" link set eth1 up
+	ip -n "${p}atk" link set a0 up
+	ip -n "${p}cli" link set c0 up
+	ip -n "${p}srv" route add $LAB_SPOOF4 via $LAB_ATK4
+	ip -n "${p}srv" -6 route add $LAB_SPOOF6 via 2001:db8:1::2
+	# a deep accept queue and no kernel cookies unless a test asks
+	ip netns exec "${p}srv" sysctl -qw net.ipv4.tcp_max_syn_backlog=4096 \
+		net.core.somaxconn=4096
+	return 0
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The operator contract: attach/detach, attaching twice, bad input (exit 2,
+# a message naming the bad part, no state change), -i resolution, two
+# namespaces' eth0, bpffs under `ip netns exec`, non-root, dry run.
+P=xgcli-
+. "$(dirname "$0")/../lib.sh"
+t_start
+
+check "attach eth0" xg_srv attach eth0
+check "attach eth1 in skb mode" xg_srv attach eth1 --mode skb
+dir0=$(ls -d /sys/fs/bpf/xdpguard/*-eth0)
+out=$(xg_srv attach eth0 2>&1); rc=$?
+expect_eq "attach twice fails" "$rc" 1
+check "attach twice says why" grep -q "already attached" <<<"$out"
+expect_eq "attach twice changes nothing" "$(ls -d /sys/fs/bpf/xdpguard/*-eth0)" "$dir0"
+check "pins are root-only (0600)" bash -c \
+	"[ -z \"\$(find /sys/fs/bpf/xdpguard -type f ! -perm 600)\" ]"
+check "xdp on eth0 (native)" bash -c "ip -n ${P}srv link show eth0 | grep -q 'prog/xdp '"
+check "xdp on eth1 (generic)" bash -c "ip -n ${P}srv link show eth1 | grep -q 'xdpgeneric'"
+
+out=$(xg_srv rate set --pps 10 2>&1); rc=$?
+expect_eq "-i omitted with two attached: usage error" "$rc" 2
+check "-i omitted names the candidates" grep -q "eth0, eth1\|eth1, eth0" <<<"$out"
+
+state() {
+	local i
+	for i in eth0 eth1; do
+		xg_srv rate show -i $i --json
+		xg_srv allow list -i $i --json
+		xg_srv deny list -i $i --json
+	done
+}
+xg_srv allow add -i eth0 198.18.9.0/24 >/dev/null
+xg_srv deny add -i eth0 198.19.9.9 2001:db8:bad::/48 >/dev/null
+xg_srv rate set -i eth0 --port 443 --pps 7 >/dev/null
+before=$(state)
+
+# each: the arguments, then a word the message must contain
+bad=(
+	"rate set -i eth0 --pps -5|--pps '-5'"
+	"rate set -i eth0 --pps 1x|--pps '1x'"
+	"rate set -i eth0 --pps 100000001|--pps"
+	"rate set -i eth0 --pps 5 --burst 0|--burst '0'"
+	"rate set -i eth0 --burst 5|missing --pps"
+	"rate set -i eth0 --port 0 --pps 5|--port '0'"
+	"rate set -i eth0 --port 65536 --pps 5|--port '65536'"
+	"rate set -i eth0 --port http --pps 5|--port 'http'"
+	"rate set -i eth0 --pps 5 extra|unexpected argument 'extra'"
+	"rate set -i eth0 --pps|unknown option"
+	"rate del -i eth0|missing --port"
+	"rate frob|unknown command 'frob'"
+	"rate set -i nosuch0 --pps 5|unknown interface 'nosuch0'"
+	"rate set -i lo --pps 5|'lo' is not attached"
+	"allow add -i eth0 198.18.0.1/15|host bits set"
+	"allow add -i eth0 198.18.0.0/33|prefix length '33'"
+	"allow add -i eth0 198.18.0.0/|prefix length ''"
+	"allow add -i eth0 300.1.1.1|'300.1.1.1'"
+	"allow add -i eth0 2001:db8::/129|prefix length '129'"
+	"allow add -i eth0 2001:db8::1/32|host bits set"
+	"allow add -i eth0 198.18.3.0/24 bogus|'bogus'"
+	"allow add -i eth0|missing CIDR"
+	"allow add -i eth0 198.18.0.0/24 --ttl 5m|--ttl applies to deny add"
+	"deny add -i eth0 198.18.4.0/24 --ttl 5x|--ttl '5x'"
+	"deny add -i eth0 198.18.4.0/24 --ttl 0|--ttl '0'"
+	"deny add -i eth0 198.18.4.0/24 --ttl 400d|--ttl '400d'"
+	"deny add -i eth0 198.18.4.0/24 --ttl -1|--ttl '-1'"
+	"deny list -i eth0 198.18.4.0/24|unexpected argument"
+	"deny frob|unknown command 'frob'"
+	"deny add -i eth0 198.18.4.0/24 198.18.4.1/24|host bits set"
+	"attach|missing IFACE"
+	"attach nosuch0|unknown interface 'nosuch0'"
+	"attach eth0 --mode turbo|--mode 'turbo'"
+	"attach eth0 --sources 12|--sources '12'"
+	"attach eth0 --prefix4 33|--prefix4 '33'"
+	"attach eth0 --prefix6 16|--prefix6 '16'"
+	"attach eth0 eth1|one IFACE only"
+	"detach|missing IFACE"
+	"detach nosuch0|'nosuch0'"
+	"status -i nosuch0|unknown interface 'nosuch0'"
+	"status --frob|unknown option '--frob'"
+	"top -i eth0 --count 0|--count '0'"
+	"top -i eth0 --interval 99|--interval '99'"
+	"events --frob|unknown option '--frob'"
+	"frobnicate|unknown object 'frobnicate'"
+)
+for b in "${bad[@]}"; do
+	args=${b%%|*} want=${b#*|}
+	# shellcheck disable=SC2086
+	out=$(xg_srv $args 2>&1); rc=$?
+	if [ "$rc" -eq 2 ] && grep -qF -- "$want" <<<"$out"; then
+		ok "bad input: xdpguard $args"
+	else
+		not_ok "bad input: xdpguard $args: exit $rc, message: $out"
+	fi
+done
+expect_eq "bad input changed nothing" "$(state)" "$before"
+
+out=$(xg_srv deny del -i eth0 198.19.9.9 198.19.8.8 2>&1); rc=$?
+expect_eq "deny del of a missing prefix fails" "$rc" 1
+expect_eq "deny del is all-or-nothing" "$(state)" "$before"
+
+out=$(ip netns exec ${P}srv "$XG" status 2>&1); rc=$?
+expect_eq "under ip netns exec: runtime failure" "$rc" 1
+check "under ip netns exec: says to use nsenter" grep -q "nsenter" <<<"$out"
+
+out=$(lab_exec ${P}srv setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$XG" rate set -i eth0 --pps 1 2>&1); rc=$?
+expect_eq "non-root: usage error" "$rc" 2
+check "non-root: says root is needed" grep -q "root" <<<"$out"
+check "non-root cannot open pins" bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat $dir0/xg_config 2>/dev/null"
+expect_eq "non-root changed nothing" "$(state)" "$before"
+
+# two namespaces, each with an eth0
+ip -n ${P}cli link set c0 down
+ip -n ${P}cli link set c0 name eth0
+ip -n ${P}cli link set eth0 up
+check "attach eth0 in a second namespace" lab_exec ${P}cli "$XG" attach eth0 --mode skb
+n=$(ls -d /sys/fs/bpf/xdpguard/*-eth0 | wc -l)
+expect_eq "two eth0 pin folders" "$n" 2
+check "detach eth0 in the second namespace" lab_exec ${P}cli "$XG" detach eth0
+check "first namespace's eth0 still attached" bash -c "xg_srv() { lab_exec ${P}srv $XG \"\$@\"; }; . $ROOT/scripts/lab.sh; xg_srv status -i eth0 >/dev/null && ip -n ${P}srv link show eth0 | grep -q prog/xdp"
+expect_eq "first namespace's policy intact" "$(state)" "$before"
+
+check "detach eth0" xg_srv detach eth0
+check "detach eth1" xg_srv detach eth1
+check "no xdp left on the interfaces" bash -c "! ip -n ${P}srv link | grep -q xdp"
+check "no pins left" bash -c "[ -z \"\$(ls /sys/fs/bpf/xdpguard)\" ]"
+check "no programs or maps left (bpftool)" kernel_clean
+
+# dry run: over-budget SYNs are counted, none dropped
+ip -n ${P}cli link set eth0 down
+ip -n ${P}cli link set eth0 name c0
+ip -n ${P}cli link set c0 up
+check "attach --dry-run" xg_srv attach eth1 --dry-run --pps 1 --burst 1
+lab_exec ${P}srv timeout 20 socat -u TCP-LISTEN:7000,fork,reuseaddr OPEN:/dev/null &
+sleep 0.3
+fails=0
+for i in $(seq 1 10); do
+	lab_exec ${P}cli timeout 2 bash -c "echo x >/dev/tcp/$LAB_SRV4_C/7000" || fails=$((fails + 1))
+done
+expect_eq "dry run: every connection succeeds" "$fails" 0
+js=$(xg_srv status -i eth1 --json)
+wd=$(json_get 'd["interfaces"][0]["totals"]["would_drop"]' <<<"$js")
+dr=$(json_get 'd["interfaces"][0]["totals"]["drop"]' <<<"$js")
+check "dry run: would-drop counted ($wd)" test "$wd" -ge 5
+expect_eq "dry run: nothing dropped" "$dr" 0
+check "detach after dry run" xg_srv detach eth1
+t_end
