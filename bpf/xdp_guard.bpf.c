@@ -14,7 +14,7 @@
 #include <bpf/bpf_endian.h>
 #include <xdpguard/abi.h>
 #include "lib/parse.h"
-#include "lib/gcra.h"
+#include "lib/bucket.h"
 
 /* fixed at attach time */
 const volatile __u32 prefix4 = 32;
@@ -289,13 +289,15 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 
 	b = bpf_map_lookup_elem(&xg_buckets, &key);
 	if (!b) {
-		init.tat = now;
+		init.credit = xg_bucket_cap(rate.burst);
+		init.refill_ns = now;
 		init.first_ns = now;
 		init.win_start = now;
 		bpf_map_update_elem(&xg_buckets, &key, &init, BPF_NOEXIST);
 		b = bpf_map_lookup_elem(&xg_buckets, &key);
 		if (!b)	/* table full and busy: judge on the fresh state */
-			return xg_gcra(&init.tat, now, rate.pps, rate.burst);
+			return xg_bucket_take(&init.credit, &init.refill_ns,
+					      now, rate.pps, rate.burst);
 	}
 	b->last_ns = now;
 	if (now - b->win_start >= XG_NSEC_PER_SEC) {
@@ -306,7 +308,8 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	}
 	b->win_syns++;
 
-	ok = xg_gcra(&b->tat, now, rate.pps, rate.burst);
+	ok = xg_bucket_take(&b->credit, &b->refill_ns, now, rate.pps,
+			    rate.burst);
 	if (ok) {
 		b->passed++;
 		b->throttled = 0;

@@ -94,7 +94,8 @@ struct xg_bucket_key {
 };
 
 struct xg_bucket {
-	__u64 tat;		/* GCRA theoretical arrival time, ns */
+	__u64 credit;		/* nano-tokens: 1e9 buys one SYN */
+	__u64 refill_ns;	/* when credit was last topped up */
 	__u64 passed;
 	__u64 dropped;
 	__u64 first_ns;
