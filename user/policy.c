@@ -13,7 +13,7 @@
 #include <bpf/bpf.h>
 #include "xdpguard.h"
 
-#define MAX_CIDRS 256
+#define MAX_CIDRS 4096
 
 /* -i IFACE / --json / --help, common to the policy commands */
 struct common {
@@ -444,7 +444,7 @@ static int cmd_lpm(int argc, char **argv, bool deny)
 	static char cmdname[32];
 	const char *usage = deny ? deny_usage : allow_usage;
 	const char *ifname = NULL, *sub;
-	struct xg_cidr cidrs[MAX_CIDRS];
+	static struct xg_cidr cidrs[MAX_CIDRS];
 	struct xg_iface ifc;
 	__u64 ttl = 0;
 	bool json = false, has_ttl = false;
