@@ -178,16 +178,33 @@ static __always_inline int xg_parse_ipv6(struct xg_cursor *c, struct xg_pkt *p)
 			}
 			next = fh->nexthdr;
 			c->pos = fh + 1;
-			if (bpf_ntohs(fh->frag_off) & 0xfff8)
+			if (bpf_ntohs(fh->frag_off) & 0xfff8) {
+				/* the rest is payload, even if next names
+				 * an extension header (RFC 8200 4.5)
+				 */
 				p->fragment = 1;
+				p->l4proto = next;
+				return 0;
+			}
 			break;
 		default:
 			p->l4proto = next;
 			return 0;
 		}
 	}
-	/* chain longer than we follow: cannot tell what it carries */
-	p->l4_malformed = 1;
+	/* XG_MAX_EXTHDRS headers read: fine if no other one follows */
+	switch (next) {
+	case XG_IPPROTO_HOPOPTS:
+	case XG_IPPROTO_ROUTING:
+	case XG_IPPROTO_DSTOPTS:
+	case XG_IPPROTO_AH:
+	case XG_IPPROTO_FRAGMENT:
+		/* chain longer than we follow: cannot tell what it carries */
+		p->l4_malformed = 1;
+		break;
+	default:
+		p->l4proto = next;
+	}
 	return 0;
 }
 

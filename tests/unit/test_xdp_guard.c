@@ -1,0 +1,1855 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the XDP program (bpf/xdp_guard.bpf.c), kernel-selftest
+ * style: load the skeleton without attaching it, write the policy maps,
+ * run crafted frames through BPF_PROG_TEST_RUN and check the verdict, the
+ * one (verdict, reason) counter the frame was charged to, and the other
+ * map effects (buckets, deny hits, ring-buffer events).
+ *
+ * Prints "ok - NAME" or "not ok - NAME: why" per case and exits 1 if any
+ * case failed. Every case starts from empty maps (reset()), so cases are
+ * independent. The process is pinned to one CPU: test runs execute on the
+ * calling CPU and the event budget is per CPU.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdpguard/abi.h>
+#include "xdp_guard.skel.h"
+
+#define NSEC		1000000000ULL
+#define PKT_MAX		2048
+/* bpf/lib/parse.h XG_MAX_EXTHDRS: BPF-only header, not includable here */
+#define MAX_EXTHDRS	8
+
+#define T_FIN	0x01
+#define T_SYN	0x02
+#define T_RST	0x04
+#define T_ACK	0x10
+
+#define EXT_HOP		0
+#define EXT_ROUTING	43
+#define EXT_FRAG	44
+#define EXT_AH		51
+#define EXT_NONE	59
+#define EXT_DST		60
+
+#define PASS(r)		XDP_PASS, XG_V_PASS, (r)
+#define DROP(r)		XDP_DROP, XG_V_DROP, (r)
+#define WOULD(r)	XDP_PASS, XG_V_WOULD_DROP, (r)
+
+/* ---- the loaded program ---- */
+
+struct env {
+	struct xdp_guard_bpf *skel;
+	struct ring_buffer *rb;
+	int prog, config, ports, buckets, counters, evstate;
+	int allow4, allow6, deny4, deny6;
+};
+
+static struct env E;
+static int ncpus;
+static void *pcpu;		/* ncpus per-CPU values of up to 64 bytes */
+static int npkt;		/* frames run in the current case */
+static char why[1024];		/* the current case's first failure */
+
+static struct xg_event evs[64];
+static int nev;
+static int ev_bad;		/* records of the wrong size */
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why[0])
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Puts context in front of the failure already recorded. */
+static int context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int context(const char *fmt, ...)
+{
+	size_t n, len = strlen(why);
+	char head[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	n = strlen(head);
+	if (n + len >= sizeof(why))
+		len = sizeof(why) - n - 1;
+	memmove(why + n, why, len);
+	memcpy(why, head, n);
+	why[n + len] = '\0';
+	return -1;
+}
+
+#define ASSERT(cond, ...)						\
+	do {								\
+		if (!(cond))						\
+			return fail(__VA_ARGS__);			\
+	} while (0)
+#define TRY(expr)							\
+	do {								\
+		if (expr)						\
+			return -1;					\
+	} while (0)
+#define TRYC(expr, ...)							\
+	do {								\
+		if (expr)						\
+			return context(__VA_ARGS__);			\
+	} while (0)
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	if (size != sizeof(struct xg_event)) {
+		ev_bad++;
+		return 0;
+	}
+	if (nev < (int)(sizeof(evs) / sizeof(evs[0])))
+		memcpy(&evs[nev], data, sizeof(evs[0]));
+	nev++;
+	return 0;
+}
+
+/* Events submitted since the last call (they land in evs[]). */
+static int events(void)
+{
+	nev = 0;
+	ev_bad = 0;
+	if (ring_buffer__consume(E.rb) < 0)
+		return -1;
+	return ev_bad ? -1 : nev;
+}
+
+static int env_open(struct env *e, __u32 prefix4, __u32 prefix6)
+{
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	e->skel = xdp_guard_bpf__open();
+	if (!e->skel)
+		return fail("cannot open the skeleton: %s", strerror(errno));
+	e->skel->rodata->prefix4 = prefix4;
+	e->skel->rodata->prefix6 = prefix6;
+	err = xdp_guard_bpf__load(e->skel);
+	if (err)
+		return fail("cannot load xdp_guard.bpf.o: %s (see the verifier "
+			    "log above)", strerror(-err));
+	e->prog = bpf_program__fd(e->skel->progs.xdpguard);
+	e->config = bpf_map__fd(e->skel->maps.xg_config);
+	e->ports = bpf_map__fd(e->skel->maps.xg_port_rate);
+	e->buckets = bpf_map__fd(e->skel->maps.xg_buckets);
+	e->counters = bpf_map__fd(e->skel->maps.xg_counters);
+	e->evstate = bpf_map__fd(e->skel->maps.xg_evstate);
+	e->allow4 = bpf_map__fd(e->skel->maps.xg_allow4);
+	e->allow6 = bpf_map__fd(e->skel->maps.xg_allow6);
+	e->deny4 = bpf_map__fd(e->skel->maps.xg_deny4);
+	e->deny6 = bpf_map__fd(e->skel->maps.xg_deny6);
+	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.xg_events),
+				 on_event, NULL, NULL);
+	if (!e->rb)
+		return fail("cannot open the event ring buffer: %s",
+			    strerror(errno));
+	return 0;
+}
+
+static void env_close(struct env *e)
+{
+	ring_buffer__free(e->rb);
+	xdp_guard_bpf__destroy(e->skel);
+	memset(e, 0, sizeof(*e));
+}
+
+/* ---- maps ---- */
+
+static int map_clear(int fd)
+{
+	__u8 key[64];
+
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			return fail("cannot empty a map: %s", strerror(errno));
+	return 0;
+}
+
+static int map_count(int fd)
+{
+	__u8 key[64], next[64];
+	void *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static int set_cfg(__u32 pps, __u32 burst, __u32 flags, __u32 ev_budget)
+{
+	struct xg_config c = {
+		.rate = { .pps = pps, .burst = burst },
+		.flags = flags,
+		.event_budget = ev_budget,
+	};
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(E.config, &zero, &c, BPF_ANY))
+		return fail("cannot write xg_config: %s", strerror(errno));
+	return 0;
+}
+
+static int port_rate(__u16 port, __u32 pps, __u32 burst)
+{
+	struct xg_rate r = { .pps = pps, .burst = burst };
+
+	if (bpf_map_update_elem(E.ports, &port, &r, BPF_ANY))
+		return fail("cannot write xg_port_rate: %s", strerror(errno));
+	return 0;
+}
+
+/* Empty maps, zero counters, drain events; default rate pps=1 burst=5. */
+static int reset(void)
+{
+	__u32 i;
+
+	TRY(map_clear(E.ports));
+	TRY(map_clear(E.buckets));
+	TRY(map_clear(E.allow4));
+	TRY(map_clear(E.allow6));
+	TRY(map_clear(E.deny4));
+	TRY(map_clear(E.deny6));
+	memset(pcpu, 0, ncpus * 64);
+	for (i = 0; i < XG_C_SLOTS; i++)
+		if (bpf_map_update_elem(E.counters, &i, pcpu, BPF_ANY))
+			return fail("cannot zero xg_counters[%u]: %s", i,
+				    strerror(errno));
+	i = 0;
+	if (bpf_map_update_elem(E.evstate, &i, pcpu, BPF_ANY))
+		return fail("cannot zero xg_evstate: %s", strerror(errno));
+	if (events() < 0)
+		return fail("cannot drain the event ring buffer");
+	return set_cfg(1, 5, XG_F_ENABLED, 0);
+}
+
+/* All counter slots, summed over CPUs. */
+static int snap(struct xg_counter *sum)
+{
+	struct xg_counter *v = pcpu;
+	__u32 i;
+	int c;
+
+	for (i = 0; i < XG_C_SLOTS; i++) {
+		if (bpf_map_lookup_elem(E.counters, &i, pcpu))
+			return fail("cannot read xg_counters[%u]: %s", i,
+				    strerror(errno));
+		sum[i].packets = 0;
+		sum[i].bytes = 0;
+		for (c = 0; c < ncpus; c++) {
+			sum[i].packets += v[c].packets;
+			sum[i].bytes += v[c].bytes;
+		}
+	}
+	return 0;
+}
+
+/* Packets in one slot, over all CPUs (~0 if unreadable). */
+static __u64 slot(__u32 idx)
+{
+	struct xg_counter c[XG_C_SLOTS];
+
+	if (snap(c))
+		return ~0ULL;
+	return c[idx].packets;
+}
+
+static __u64 counter(int v, int r)
+{
+	return slot(XG_COUNTER_IDX(v, r));
+}
+
+static int parse_addr(const char *s, __u32 addr[4])
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, s, addr) == 1)
+		return 6;
+	fprintf(stderr, "test bug: bad address '%s'\n", s);
+	exit(2);
+}
+
+/* "10.0.0.0/24" or "2001:db8::/64" into an xg_lpm4/6 key; returns family */
+static int lpm_key(const char *cidr, struct xg_lpm6 *key, int *fd_allow,
+		   int *fd_deny)
+{
+	char buf[64], *slash;
+	__u32 addr[4];
+	int family;
+
+	snprintf(buf, sizeof(buf), "%s", cidr);
+	slash = strchr(buf, '/');
+	if (!slash) {
+		fprintf(stderr, "test bug: bad prefix '%s'\n", cidr);
+		exit(2);
+	}
+	*slash = '\0';
+	family = parse_addr(buf, addr);
+	memset(key, 0, sizeof(*key));
+	key->prefixlen = atoi(slash + 1);
+	if (family == 4) {
+		struct xg_lpm4 *k4 = (struct xg_lpm4 *)key;
+
+		k4->addr = addr[0];
+	} else {
+		memcpy(key->addr, addr, 16);
+	}
+	*fd_allow = family == 4 ? E.allow4 : E.allow6;
+	*fd_deny = family == 4 ? E.deny4 : E.deny6;
+	return family;
+}
+
+static int deny(const char *cidr, __u64 expires_ns)
+{
+	struct xg_deny_val v = { .expires_ns = expires_ns };
+	struct xg_lpm6 key;
+	int fa, fd;
+
+	lpm_key(cidr, &key, &fa, &fd);
+	v.prefixlen = key.prefixlen;
+	if (bpf_map_update_elem(fd, &key, &v, BPF_ANY))
+		return fail("cannot deny %s: %s", cidr, strerror(errno));
+	return 0;
+}
+
+static int allow(const char *cidr)
+{
+	struct xg_allow_val v = {};
+	struct xg_lpm6 key;
+	int fa, fd;
+
+	lpm_key(cidr, &key, &fa, &fd);
+	if (bpf_map_update_elem(fa, &key, &v, BPF_ANY))
+		return fail("cannot allow %s: %s", cidr, strerror(errno));
+	return 0;
+}
+
+/* Hits of exactly that entry (~0 when it is missing). */
+static __u64 deny_hits(const char *cidr)
+{
+	struct xg_deny_val v;
+	struct xg_lpm6 key;
+	int fa, fd;
+
+	lpm_key(cidr, &key, &fa, &fd);
+	if (bpf_map_lookup_elem(fd, &key, &v) || v.prefixlen != key.prefixlen)
+		return ~0ULL;
+	return v.hits;
+}
+
+static __u64 allow_hits(const char *cidr)
+{
+	struct xg_allow_val v;
+	struct xg_lpm6 key;
+	int fa, fd;
+
+	lpm_key(cidr, &key, &fa, &fd);
+	if (bpf_map_lookup_elem(fa, &key, &v))
+		return ~0ULL;
+	return v.hits;
+}
+
+/* The bucket of a source prefix (address given already masked). */
+static int bucket(const char *masked, __u16 port, struct xg_bucket *b)
+{
+	struct xg_bucket_key k = {};
+
+	k.family = parse_addr(masked, k.addr);
+	k.port = port;
+	if (bpf_map_lookup_elem(E.buckets, &k, b))
+		return fail("no bucket {family %d, %s, port %u}", k.family,
+			    masked, port);
+	return 0;
+}
+
+/* ---- packets ---- */
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 proto;
+} __attribute__((packed));
+
+struct ext_hdr {		/* hop-by-hop, destination options, AH */
+	__u8 nexthdr;
+	__u8 hdrlen;
+	__u8 data[];
+} __attribute__((packed));
+
+struct srh {			/* routing header type 4, one segment */
+	__u8 nexthdr;
+	__u8 hdrlen;
+	__u8 type;
+	__u8 segments_left;
+	__u8 last_entry;
+	__u8 flags;
+	__be16 tag;
+	struct in6_addr segment;
+} __attribute__((packed));
+
+struct frag6 {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 id;
+} __attribute__((packed));
+
+struct spec {
+	const char *src;	/* source address; its family picks IPv4/6 */
+	__u16 tpid[4];		/* VLAN tags, outermost first; 0 ends */
+	bool arp;		/* an ARP request instead of IP */
+	int ipopt;		/* IPv4 option bytes, a multiple of 4 */
+	__u16 frag;		/* IPv4 frag_off, or the IPv6 fragment
+				 * header's offset|M field; host order */
+	__u8 ext[16];		/* IPv6 extension headers, in order */
+	int n_ext;
+	__u8 proto;		/* L4 protocol; 0 = TCP */
+	__u8 flags;		/* TCP flags */
+	int tcpopt;		/* TCP option bytes: 20 = MSS,SACK,TS,WS */
+	__u16 dport;		/* 0 = 80 */
+	int payload;		/* bytes after the L4 header */
+	__u8 fill;		/* their value */
+};
+
+#define SYN(a)	((struct spec){ .src = (a), .flags = T_SYN })
+
+struct pkt {
+	__u8 buf[PKT_MAX];
+	size_t len;
+	size_t l3, l4;		/* offsets of the IP and L4 headers */
+	int family;
+	__u8 proto;
+};
+
+static const char *DST4 = "192.0.2.1";
+static const char *DST6 = "2001:db8:ffff::1";
+
+static void *grow(struct pkt *p, size_t n)
+{
+	void *h = p->buf + p->len;
+
+	if (p->len + n > PKT_MAX) {
+		fprintf(stderr, "test bug: packet too long\n");
+		exit(2);
+	}
+	memset(h, 0, n);
+	p->len += n;
+	return h;
+}
+
+/* a big-endian 16-bit field at any offset */
+static void put16(struct pkt *p, size_t off, __u16 v)
+{
+	p->buf[off] = v >> 8;
+	p->buf[off + 1] = v & 0xff;
+}
+
+static __u32 csum_add(__u32 sum, const void *data, size_t len)
+{
+	const __u8 *b = data;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += b[i] << 8 | b[i + 1];
+	if (len & 1)
+		sum += b[len - 1] << 8;
+	return sum;
+}
+
+static __be16 csum_fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+/* Lengths and checksums from p->len; call again after cutting a frame. */
+static void finish(struct pkt *p)
+{
+	size_t l4len = p->len - p->l4;
+	__u8 *l4 = p->buf + p->l4;
+	__u32 sum = 0;
+	__be16 *check;
+
+	if (p->family == 4) {
+		struct iphdr *ip = (void *)(p->buf + p->l3);
+
+		ip->tot_len = htons(p->len - p->l3);
+		ip->check = 0;
+		ip->check = csum_fold(csum_add(0, ip, ip->ihl * 4));
+		sum = csum_add(sum, &ip->saddr, 8);
+	} else if (p->family == 6) {
+		struct ipv6hdr *ip6 = (void *)(p->buf + p->l3);
+
+		ip6->payload_len = htons(p->len - p->l3 - sizeof(*ip6));
+		sum = csum_add(sum, &ip6->saddr, 32);
+	} else {
+		return;
+	}
+	if (p->proto == IPPROTO_TCP && l4len >= sizeof(struct tcphdr))
+		check = &((struct tcphdr *)l4)->check;
+	else if (p->proto == IPPROTO_UDP && l4len >= sizeof(struct udphdr))
+		check = &((struct udphdr *)l4)->check;
+	else
+		return;
+	if (p->proto == IPPROTO_UDP)
+		((struct udphdr *)l4)->len = htons(l4len);
+	*check = 0;
+	sum += p->proto + l4len;
+	*check = csum_fold(csum_add(sum, l4, l4len));
+}
+
+static void build_ext(struct pkt *p, __u8 type, __u16 frag)
+{
+	struct ext_hdr *e;
+	struct frag6 *f;
+	struct srh *r;
+
+	switch (type) {
+	case EXT_HOP:		/* 16 bytes: PadN of 12 */
+		e = grow(p, 16);
+		e->hdrlen = 1;
+		e->data[0] = 1;
+		e->data[1] = 12;
+		break;
+	case EXT_DST:		/* 8 bytes: PadN of 4 */
+		e = grow(p, 8);
+		e->data[0] = 1;
+		e->data[1] = 4;
+		break;
+	case EXT_ROUTING:	/* 24 bytes */
+		r = grow(p, sizeof(*r));
+		r->hdrlen = 2;
+		r->type = 4;
+		inet_pton(AF_INET6, DST6, &r->segment);
+		break;
+	case EXT_AH:		/* 24 bytes: (hdrlen + 2) * 4 */
+		e = grow(p, 24);
+		e->hdrlen = 4;
+		e->data[2] = 0x12;	/* SPI */
+		e->data[9] = 1;		/* sequence */
+		break;
+	case EXT_FRAG:
+		f = grow(p, sizeof(*f));
+		f->frag_off = htons(frag);
+		f->id = htonl(0x1234);
+		break;
+	}
+}
+
+static void build(const struct spec *s, struct pkt *p)
+{
+	static const __u8 tcpopt[20] = {
+		2, 4, 0x05, 0xb4,			/* MSS 1460 */
+		4, 2,					/* SACK permitted */
+		8, 10, 0, 0, 0, 1, 0, 0, 0, 0,		/* timestamps */
+		1,					/* NOP */
+		3, 3, 7,				/* window scale */
+	};
+	struct ethhdr *eth;
+	size_t ethertype;	/* offset of the field naming what follows */
+	__u8 *next;
+	__u32 addr[4];
+	int i;
+
+	p->len = p->l3 = p->l4 = 0;
+	p->family = 0;
+	p->proto = 0;
+	eth = grow(p, sizeof(*eth));
+	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x02", ETH_ALEN);
+	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x01", ETH_ALEN);
+	ethertype = offsetof(struct ethhdr, h_proto);
+	for (i = 0; i < 4 && s->tpid[i]; i++) {
+		struct vlan_tag *v;
+
+		put16(p, ethertype, s->tpid[i]);
+		ethertype = p->len + offsetof(struct vlan_tag, proto);
+		v = grow(p, sizeof(*v));
+		v->tci = htons(100 + i);
+	}
+	if (s->arp) {
+		__u8 *arp;
+
+		put16(p, ethertype, ETH_P_ARP);
+		arp = grow(p, 28);
+		memcpy(arp, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+		return;
+	}
+	p->l3 = p->len;
+	p->family = parse_addr(s->src, addr);
+	p->proto = s->proto ? s->proto : IPPROTO_TCP;
+	if (p->family == 4) {
+		struct iphdr *ip = grow(p, sizeof(*ip) + s->ipopt);
+
+		put16(p, ethertype, ETH_P_IP);
+		ip->version = 4;
+		ip->ihl = 5 + s->ipopt / 4;
+		memset(ip + 1, 1, s->ipopt);	/* NOPs */
+		ip->ttl = 64;
+		ip->protocol = p->proto;
+		ip->frag_off = htons(s->frag);
+		ip->id = htons(0x4242);
+		ip->saddr = addr[0];
+		inet_pton(AF_INET, DST4, &ip->daddr);
+	} else {
+		struct ipv6hdr *ip6 = grow(p, sizeof(*ip6));
+
+		put16(p, ethertype, ETH_P_IPV6);
+		ip6->version = 6;
+		ip6->hop_limit = 64;
+		memcpy(&ip6->saddr, addr, 16);
+		inet_pton(AF_INET6, DST6, &ip6->daddr);
+		next = &ip6->nexthdr;
+		for (i = 0; i < s->n_ext; i++) {
+			*next = s->ext[i];
+			next = p->buf + p->len;	/* nexthdr comes first */
+			build_ext(p, s->ext[i], s->frag);
+		}
+		*next = p->proto;
+	}
+	p->l4 = p->len;
+	if (p->proto == IPPROTO_TCP) {
+		struct tcphdr *tcp = grow(p, sizeof(*tcp) + s->tcpopt);
+
+		tcp->source = htons(40000);
+		tcp->dest = htons(s->dport ? s->dport : 80);
+		tcp->seq = htonl(1000);
+		tcp->ack_seq = htonl(s->flags & T_ACK ? 2000 : 0);
+		tcp->doff = 5 + s->tcpopt / 4;
+		((__u8 *)tcp)[13] = s->flags;
+		tcp->window = htons(64240);
+		memset(tcp + 1, 1, s->tcpopt);
+		memcpy(tcp + 1, tcpopt, s->tcpopt < 20 ? s->tcpopt : 20);
+	} else if (p->proto == IPPROTO_UDP) {
+		struct udphdr *udp = grow(p, sizeof(*udp));
+
+		udp->source = htons(40000);
+		udp->dest = htons(s->dport ? s->dport : 53);
+	}
+	memset(grow(p, s->payload), s->fill, s->payload);
+	finish(p);
+}
+
+/* ---- running ---- */
+
+static const char *verdict_name[XG_V_MAX] = { "pass", "drop", "would_drop" };
+static const char *reason_name[XG_R_MAX] = {
+	"not_ip", "not_tcp", "tcp_not_syn", "fragment", "allow", "deny",
+	"syn_budget", "syn_over", "malformed",
+};
+
+static const char *xdp_name(int ret)
+{
+	static char buf[32];
+
+	if (ret == XDP_PASS)
+		return "XDP_PASS";
+	if (ret == XDP_DROP)
+		return "XDP_DROP";
+	snprintf(buf, sizeof(buf), "retval %d", ret);
+	return buf;
+}
+
+/* The program's retval, or -errno when the kernel refuses the run. */
+static int run(const void *data, size_t len)
+{
+	static __u8 out[PKT_MAX + 512];
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = data,
+		.data_size_in = len,
+		.data_out = out,
+		.data_size_out = sizeof(out),
+		.repeat = 1,
+	);
+
+	npkt++;
+	if (bpf_prog_test_run_opts(E.prog, &opts))
+		return -errno;
+	if (opts.data_size_out != len || memcmp(out, data, len)) {
+		fail("frame %d: the program changed the frame", npkt);
+		return -EBADMSG;
+	}
+	return opts.retval;
+}
+
+/*
+ * Runs a frame once and checks its retval and that it was counted exactly
+ * once, with its length, under (v, r).
+ */
+static int expect_raw(const void *data, size_t len, int xdp, int v, int r)
+{
+	struct xg_counter a[XG_C_SLOTS], b[XG_C_SLOTS];
+	char got[64] = "nowhere";
+	int i, ret, slot = -1;
+	__u64 n = 0;
+
+	TRY(snap(a));
+	ret = run(data, len);
+	TRY(snap(b));
+	if (ret < 0)
+		return fail("frame %d (%zu bytes): test run failed: %s", npkt,
+			    len, strerror(-ret));
+	for (i = 0; i < XG_COUNTERS_MAX; i++) {
+		if (b[i].packets == a[i].packets)
+			continue;
+		n += b[i].packets - a[i].packets;
+		slot = i;
+	}
+	if (n == 1)
+		snprintf(got, sizeof(got), "%s/%s",
+			 verdict_name[slot / XG_R_MAX],
+			 reason_name[slot % XG_R_MAX]);
+	else if (n > 1)
+		snprintf(got, sizeof(got), "%llu times", (unsigned long long)n);
+	if (ret != xdp || n != 1 || slot != XG_COUNTER_IDX(v, r))
+		return fail("frame %d (%zu bytes): %s counted %s, want %s "
+			    "counted %s/%s", npkt, len, xdp_name(ret), got,
+			    xdp_name(xdp), verdict_name[v], reason_name[r]);
+	if (b[slot].bytes - a[slot].bytes != len)
+		return fail("frame %d: %llu bytes counted, want %zu", npkt,
+			    (unsigned long long)(b[slot].bytes - a[slot].bytes),
+			    len);
+	return 0;
+}
+
+static int expect(const struct spec *s, int xdp, int v, int r)
+{
+	struct pkt p;
+
+	build(s, &p);
+	return expect_raw(p.buf, p.len, xdp, v, r);
+}
+
+/* n SYNs that pass, then one over budget */
+static int exhaust(const struct spec *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		TRYC(expect(s, PASS(XG_R_SYN_BUDGET)), "SYN %d from %s: ",
+		     i + 1, s->src);
+	TRYC(expect(s, DROP(XG_R_SYN_OVER)), "SYN %d from %s: ", n + 1,
+	     s->src);
+	return 0;
+}
+
+static int expect_bucket(const char *masked, __u16 port, __u64 passed,
+			 __u64 dropped, struct xg_bucket *out)
+{
+	struct xg_bucket b;
+
+	TRY(bucket(masked, port, &b));
+	ASSERT(b.passed == passed && b.dropped == dropped,
+	       "bucket %s port %u: passed %llu dropped %llu, want %llu/%llu",
+	       masked, port, (unsigned long long)b.passed,
+	       (unsigned long long)b.dropped, (unsigned long long)passed,
+	       (unsigned long long)dropped);
+	if (out)
+		*out = b;
+	return 0;
+}
+
+/* ---- cases: the SYN budget ---- */
+
+/*
+ * A fresh bucket holds burst tokens and earns pps per second (bucket.h,
+ * credit in nano-tokens): with pps=1 nothing is earned during a case.
+ */
+static int t_syn_budget_v4(void)
+{
+	struct spec s = SYN("10.0.0.1");
+	struct xg_bucket b;
+
+	TRY(exhaust(&s, 5));
+	TRY(expect_bucket("10.0.0.1", 0, 5, 1, &b));
+	/* 5 tokens spent, 1 nano-token per ns since the first SYN earned */
+	ASSERT(b.credit == b.refill_ns - b.first_ns,
+	       "credit %llu, want %llu (refill_ns - first_ns at pps 1)",
+	       (unsigned long long)b.credit,
+	       (unsigned long long)(b.refill_ns - b.first_ns));
+	ASSERT(b.refill_ns >= b.first_ns && b.last_ns == b.refill_ns,
+	       "refill_ns %llu, first_ns %llu, last_ns %llu",
+	       (unsigned long long)b.refill_ns,
+	       (unsigned long long)b.first_ns, (unsigned long long)b.last_ns);
+	ASSERT(b.throttled == 1, "bucket not marked throttled");
+	ASSERT(map_count(E.buckets) == 1, "%d buckets, want 1",
+	       map_count(E.buckets));
+	return 0;
+}
+
+static int t_syn_other_source_v4(void)
+{
+	struct spec s = SYN("10.0.0.1"), o = SYN("10.0.0.2");
+
+	TRY(exhaust(&s, 5));
+	TRYC(expect(&o, PASS(XG_R_SYN_BUDGET)), "other source: ");
+	TRYC(expect(&s, DROP(XG_R_SYN_OVER)), "first source again: ");
+	TRY(expect_bucket("10.0.0.1", 0, 5, 2, NULL));
+	TRY(expect_bucket("10.0.0.2", 0, 1, 0, NULL));
+	return 0;
+}
+
+static int t_syn_budget_v6_prefix(void)
+{
+	struct spec s = SYN("2001:db8:1:2::1");
+	struct spec same = SYN("2001:db8:1:2:ffff:ffff:ffff:fff9");
+	struct spec other = SYN("2001:db8:1:3::1");
+	int i;
+
+	for (i = 0; i < 4; i++)
+		TRYC(expect(&s, PASS(XG_R_SYN_BUDGET)), "SYN %d: ", i + 1);
+	TRYC(expect(&same, PASS(XG_R_SYN_BUDGET)), "same /64, SYN 5: ");
+	TRYC(expect(&same, DROP(XG_R_SYN_OVER)), "same /64, SYN 6: ");
+	TRYC(expect(&s, DROP(XG_R_SYN_OVER)), "SYN 7: ");
+	TRYC(expect(&other, PASS(XG_R_SYN_BUDGET)), "other /64: ");
+	TRY(expect_bucket("2001:db8:1:2::", 0, 5, 2, NULL));
+	TRY(expect_bucket("2001:db8:1:3::", 0, 1, 0, NULL));
+	ASSERT(map_count(E.buckets) == 2, "%d buckets, want 2",
+	       map_count(E.buckets));
+	return 0;
+}
+
+/* prefix4=24, prefix6=56: masks that do not fall on a word boundary */
+static int t_prefix_masks(void)
+{
+	struct spec a4 = SYN("10.1.2.3"), b4 = SYN("10.1.2.200");
+	struct spec c4 = SYN("10.1.3.1");
+	struct spec a6 = SYN("2001:db8:0:1200::1");
+	struct spec b6 = SYN("2001:db8:0:12ff:1::1");
+	struct spec c6 = SYN("2001:db8:0:1300::1");
+	struct env saved = E;
+	int rc = -1;
+
+	if (env_open(&E, 24, 56))
+		goto out;
+	if (reset() || exhaust(&a4, 5) ||
+	    expect(&b4, DROP(XG_R_SYN_OVER)) ||
+	    expect(&c4, PASS(XG_R_SYN_BUDGET)) ||
+	    exhaust(&a6, 5) ||
+	    expect(&b6, DROP(XG_R_SYN_OVER)) ||
+	    expect(&c6, PASS(XG_R_SYN_BUDGET)) ||
+	    expect_bucket("10.1.2.0", 0, 5, 2, NULL) ||
+	    expect_bucket("10.1.3.0", 0, 1, 0, NULL) ||
+	    expect_bucket("2001:db8:0:1200::", 0, 5, 2, NULL) ||
+	    expect_bucket("2001:db8:0:1300::", 0, 1, 0, NULL))
+		goto out;
+	if (events() != 2) {
+		fail("%d throttle events, want 2", nev);
+		goto out;
+	}
+	if (evs[0].prefixlen != 24 || evs[1].prefixlen != 56) {
+		fail("event prefix lengths %u and %u, want 24 and 56",
+		     evs[0].prefixlen, evs[1].prefixlen);
+		goto out;
+	}
+	rc = 0;
+out:
+	env_close(&E);
+	E = saved;
+	return rc;
+}
+
+static int t_port_rate(void)
+{
+	struct spec s443 = SYN("10.0.0.1"), s8080 = SYN("10.0.0.1");
+	struct spec s80 = SYN("10.0.0.1");
+
+	s443.dport = 443;
+	s8080.dport = 8080;
+	TRY(port_rate(443, 1, 2));
+	TRY(port_rate(8080, 1, 8));
+	TRYC(exhaust(&s443, 2), "port 443 (burst 2): ");
+	TRYC(exhaust(&s8080, 8), "port 8080 (burst 8): ");
+	TRYC(exhaust(&s80, 5), "port 80 (default burst 5): ");
+	TRY(expect_bucket("10.0.0.1", 443, 2, 1, NULL));
+	TRY(expect_bucket("10.0.0.1", 8080, 8, 1, NULL));
+	TRY(expect_bucket("10.0.0.1", 0, 5, 1, NULL));
+	ASSERT(map_count(E.buckets) == 3, "%d buckets, want 3",
+	       map_count(E.buckets));
+	return 0;
+}
+
+static int t_port_rate_unlimited(void)
+{
+	struct spec s22 = SYN("10.0.0.1"), s80 = SYN("10.0.0.1");
+	int i;
+
+	s22.dport = 22;
+	TRY(port_rate(22, 0, 0));
+	for (i = 0; i < 20; i++)
+		TRYC(expect(&s22, PASS(XG_R_SYN_BUDGET)), "SYN %d to 22: ",
+		     i + 1);
+	ASSERT(map_count(E.buckets) == 0, "pps=0 port made %d buckets",
+	       map_count(E.buckets));
+	TRYC(exhaust(&s80, 5), "port 80: ");
+	return 0;
+}
+
+static int t_default_unlimited(void)
+{
+	struct spec s80 = SYN("10.0.0.1"), s443 = SYN("10.0.0.1");
+	int i;
+
+	s443.dport = 443;
+	TRY(set_cfg(0, 0, XG_F_ENABLED, 0));
+	TRY(port_rate(443, 1, 1));
+	for (i = 0; i < 20; i++)
+		TRYC(expect(&s80, PASS(XG_R_SYN_BUDGET)), "SYN %d to 80: ",
+		     i + 1);
+	TRYC(exhaust(&s443, 1), "port 443: ");
+	ASSERT(map_count(E.buckets) == 1, "%d buckets, want 1",
+	       map_count(E.buckets));
+	return 0;
+}
+
+/*
+ * A rate change applies from the next packet and keeps the bucket: the
+ * credit earned so far stays (capped at the new burst), nothing refills.
+ */
+static int t_live_retune(void)
+{
+	struct spec s = SYN("10.0.0.1");
+	struct xg_bucket b0, b;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		TRY(expect(&s, PASS(XG_R_SYN_BUDGET)));
+	TRY(bucket("10.0.0.1", 0, &b0));
+	/* a larger burst does not refill the spent bucket (a new one would) */
+	TRY(set_cfg(1, 7, XG_F_ENABLED, 0));
+	TRYC(expect(&s, DROP(XG_R_SYN_OVER)), "burst 5 -> 7: ");
+	TRY(expect_bucket("10.0.0.1", 0, 5, 1, &b));
+	ASSERT(b.first_ns == b0.first_ns && b.credit < NSEC &&
+	       b.credit >= b0.credit,
+	       "bucket reset: credit %llu -> %llu",
+	       (unsigned long long)b0.credit, (unsigned long long)b.credit);
+	/* a fast rate refills at once: microseconds earn the whole burst */
+	TRY(set_cfg(100000000, 5, XG_F_ENABLED, 0));
+	TRYC(expect(&s, PASS(XG_R_SYN_BUDGET)), "pps 1 -> 1e8: ");
+	TRY(expect_bucket("10.0.0.1", 0, 6, 1, &b));
+	ASSERT(b.credit == 4 * NSEC, "credit %llu after a full refill and "
+	       "one SYN, want 4e9", (unsigned long long)b.credit);
+	/* back to pps 1, burst 2: the 4 tokens are capped at 2 */
+	TRY(set_cfg(1, 2, XG_F_ENABLED, 0));
+	TRYC(exhaust(&s, 2), "burst 5 -> 2: ");
+	/* burst 5 again: the kept credit was capped, not restored */
+	TRY(set_cfg(1, 5, XG_F_ENABLED, 0));
+	TRYC(expect(&s, DROP(XG_R_SYN_OVER)), "burst 2 -> 5: ");
+	TRY(expect_bucket("10.0.0.1", 0, 8, 3, &b));
+	ASSERT(b.first_ns == b0.first_ns, "bucket replaced");
+	ASSERT(map_count(E.buckets) == 1, "%d buckets, want 1",
+	       map_count(E.buckets));
+	return 0;
+}
+
+/* ---- cases: encapsulation and header variants ---- */
+
+/* Tagged frames share the untagged frames' bucket and verdicts. */
+static int tagged(__u16 outer, __u16 inner, const char *src,
+		  const char *masked, const char *deny_cidr)
+{
+	struct spec t = SYN(src), u = SYN(src);
+	int i;
+
+	t.tpid[0] = outer;
+	t.tpid[1] = inner;
+	t.tcpopt = 20;
+	for (i = 0; i < 4; i++)
+		TRYC(expect(&t, PASS(XG_R_SYN_BUDGET)), "tagged SYN %d: ",
+		     i + 1);
+	TRYC(expect(&u, PASS(XG_R_SYN_BUDGET)), "untagged SYN 5: ");
+	TRYC(expect(&t, DROP(XG_R_SYN_OVER)), "tagged SYN 6: ");
+	TRYC(expect(&u, DROP(XG_R_SYN_OVER)), "untagged SYN 7: ");
+	TRY(expect_bucket(masked, 0, 5, 2, NULL));
+	t.flags = T_ACK;
+	TRYC(expect(&t, PASS(XG_R_TCP_NOT_SYN)), "tagged ACK: ");
+	t.proto = IPPROTO_UDP;
+	TRYC(expect(&t, PASS(XG_R_NOT_TCP)), "tagged UDP: ");
+	TRY(deny(deny_cidr, 0));
+	t.proto = IPPROTO_TCP;
+	t.flags = T_SYN;
+	TRYC(expect(&t, DROP(XG_R_DENY)), "tagged SYN, denied: ");
+	return 0;
+}
+
+static int t_vlan_v4(void)
+{
+	return tagged(ETH_P_8021Q, 0, "10.0.0.1", "10.0.0.1", "10.0.0.1/32");
+}
+
+static int t_qinq_v4(void)
+{
+	return tagged(ETH_P_8021AD, ETH_P_8021Q, "10.0.0.1", "10.0.0.1",
+		      "10.0.0.0/8");
+}
+
+static int t_vlan_v6(void)
+{
+	return tagged(ETH_P_8021Q, 0, "2001:db8:5::1", "2001:db8:5::",
+		      "2001:db8:5::1/128");
+}
+
+static int t_qinq_v6(void)
+{
+	return tagged(ETH_P_8021AD, ETH_P_8021Q, "2001:db8:5::1",
+		      "2001:db8:5::", "2001:db8::/32");
+}
+
+static int t_triple_tag(void)
+{
+	struct spec s = SYN("10.0.0.1");
+
+	s.tpid[0] = ETH_P_8021AD;
+	s.tpid[1] = ETH_P_8021Q;
+	s.tpid[2] = ETH_P_8021Q;
+	TRYC(expect(&s, DROP(XG_R_MALFORMED)), "SYN, 3 tags: ");
+	s = (struct spec){ .arp = true };
+	s.tpid[0] = ETH_P_8021Q;
+	s.tpid[1] = ETH_P_8021Q;
+	s.tpid[2] = ETH_P_8021Q;
+	TRYC(expect(&s, DROP(XG_R_MALFORMED)), "ARP, 3 tags: ");
+	ASSERT(map_count(E.buckets) == 0, "a bucket for a malformed frame");
+	return 0;
+}
+
+/* IHL 6..15: the TCP header is found after the options (port, flags). */
+static int t_ipv4_options(void)
+{
+	char src[32];
+	int ihl;
+
+	TRY(port_rate(8080, 1, 1));
+	for (ihl = 6; ihl <= 15; ihl++) {
+		struct spec s;
+
+		snprintf(src, sizeof(src), "10.0.1.%d", ihl);
+		s = SYN(src);
+		s.ipopt = (ihl - 5) * 4;
+		s.tcpopt = 20;
+		s.dport = 8080;
+		TRYC(exhaust(&s, 1), "IHL %d: ", ihl);
+		TRYC(expect_bucket(src, 8080, 1, 1, NULL), "IHL %d: ", ihl);
+		s.flags = T_ACK;
+		TRYC(expect(&s, PASS(XG_R_TCP_NOT_SYN)), "IHL %d ACK: ", ihl);
+	}
+	return 0;
+}
+
+static int ext_chain(const char *src, const char *masked, const __u8 *ext,
+		     int n)
+{
+	struct spec s = SYN(src);
+
+	memcpy(s.ext, ext, n);
+	s.n_ext = n;
+	s.frag = 1;		/* offset 0, more fragments */
+	s.tcpopt = 20;
+	s.dport = 8080;
+	TRY(port_rate(8080, 1, 1));
+	TRY(exhaust(&s, 1));
+	TRY(expect_bucket(masked, 8080, 1, 1, NULL));
+	s.flags = T_ACK;
+	TRYC(expect(&s, PASS(XG_R_TCP_NOT_SYN)), "ACK: ");
+	s.proto = IPPROTO_UDP;
+	TRYC(expect(&s, PASS(XG_R_NOT_TCP)), "UDP: ");
+	return 0;
+}
+
+static int t_ipv6_ext_chain(void)
+{
+	static const __u8 ext[] = { EXT_HOP, EXT_ROUTING, EXT_DST, EXT_FRAG };
+
+	return ext_chain("2001:db8:6::1", "2001:db8:6::", ext, sizeof(ext));
+}
+
+static int t_ipv6_ah(void)
+{
+	static const __u8 ext[] = { EXT_HOP, EXT_AH, EXT_DST };
+
+	return ext_chain("2001:db8:7::1", "2001:db8:7::", ext, sizeof(ext));
+}
+
+static int t_ipv6_chain_max(void)
+{
+	__u8 ext[MAX_EXTHDRS];
+	int i;
+
+	ext[0] = EXT_HOP;
+	for (i = 1; i < MAX_EXTHDRS; i++)
+		ext[i] = i == 4 ? EXT_FRAG : EXT_DST;
+	return ext_chain("2001:db8:8::1", "2001:db8:8::", ext, MAX_EXTHDRS);
+}
+
+static int t_ipv6_chain_too_long(void)
+{
+	struct spec s = SYN("2001:db8:9::1");
+	int i;
+
+	s.ext[0] = EXT_HOP;
+	for (i = 1; i <= MAX_EXTHDRS; i++)
+		s.ext[i] = EXT_DST;
+	s.n_ext = MAX_EXTHDRS + 1;
+	TRYC(expect(&s, DROP(XG_R_MALFORMED)), "SYN: ");
+	s.flags = T_ACK;
+	TRYC(expect(&s, DROP(XG_R_MALFORMED)), "ACK: ");
+	return 0;
+}
+
+/* Headers that are there but inconsistent: the source is known. */
+static int t_inconsistent_headers(void)
+{
+	struct spec s4 = SYN("10.0.0.1"), s6 = SYN("2001:db8::1");
+	struct pkt p;
+
+	build(&s4, &p);
+	p.buf[p.l3] = 0x55;			/* version 5 */
+	TRYC(expect_raw(p.buf, p.len, DROP(XG_R_MALFORMED)), "version 5: ");
+	build(&s4, &p);
+	p.buf[p.l3] = 0x44;			/* IHL 4 */
+	TRYC(expect_raw(p.buf, p.len, DROP(XG_R_MALFORMED)), "IHL 4: ");
+	build(&s4, &p);
+	((struct iphdr *)(p.buf + p.l3))->tot_len = htons(19);
+	TRYC(expect_raw(p.buf, p.len, DROP(XG_R_MALFORMED)),
+	     "tot_len 19: ");
+	build(&s4, &p);
+	((struct tcphdr *)(p.buf + p.l4))->doff = 4;
+	TRYC(expect_raw(p.buf, p.len, DROP(XG_R_MALFORMED)), "doff 4: ");
+	s4.tcpopt = 20;
+	build(&s4, &p);
+	((struct tcphdr *)(p.buf + p.l4))->doff = 15;	/* past the end */
+	TRYC(expect_raw(p.buf, p.len, DROP(XG_R_MALFORMED)), "doff 15: ");
+	build(&s6, &p);
+	p.buf[p.l3] = 0x40;			/* version 4 */
+	TRYC(expect_raw(p.buf, p.len, DROP(XG_R_MALFORMED)), "IPv6 v4: ");
+	ASSERT(map_count(E.buckets) == 0, "a bucket for a malformed frame");
+	return 0;
+}
+
+/* Every cut of a valid SYN is dropped as malformed; the whole one passes. */
+static int truncation(const struct spec *s)
+{
+	struct xg_counter a[XG_C_SLOTS], b[XG_C_SLOTS];
+	struct pkt p;
+	size_t len;
+	int ret;
+
+	TRY(set_cfg(0, 0, XG_F_ENABLED, 0));	/* only parsing can drop */
+	build(s, &p);
+	for (len = 0; len < p.len; len++) {
+		if (len >= ETH_HLEN) {
+			TRYC(expect_raw(p.buf, len, DROP(XG_R_MALFORMED)),
+			     "cut at %zu of %zu: ", len, p.len);
+			continue;
+		}
+		/* the kernel refuses frames shorter than Ethernet */
+		TRY(snap(a));
+		ret = run(p.buf, len);
+		TRY(snap(b));
+		ASSERT(ret == -EINVAL, "cut at %zu: test run gave %d, want "
+		       "-EINVAL", len, ret);
+		ASSERT(!memcmp(a, b, sizeof(a)), "cut at %zu: counted", len);
+	}
+	TRYC(expect_raw(p.buf, p.len, PASS(XG_R_SYN_BUDGET)),
+	     "whole frame (%zu bytes): ", p.len);
+	return 0;
+}
+
+static int t_truncated_v4(void)
+{
+	struct spec s = SYN("10.0.0.1");
+
+	s.ipopt = 12;
+	s.tcpopt = 20;
+	return truncation(&s);
+}
+
+static int t_truncated_v4_vlan(void)
+{
+	struct spec s = SYN("10.0.0.1");
+
+	s.tpid[0] = ETH_P_8021Q;
+	s.ipopt = 8;
+	s.tcpopt = 20;
+	return truncation(&s);
+}
+
+static int t_truncated_v4_qinq(void)
+{
+	struct spec s = SYN("10.0.0.1");
+
+	s.tpid[0] = ETH_P_8021AD;
+	s.tpid[1] = ETH_P_8021Q;
+	s.ipopt = 40;
+	s.tcpopt = 40;
+	return truncation(&s);
+}
+
+static int t_truncated_v6_chain(void)
+{
+	static const __u8 ext[] = { EXT_HOP, EXT_ROUTING, EXT_DST, EXT_FRAG };
+	struct spec s = SYN("2001:db8::1");
+
+	memcpy(s.ext, ext, sizeof(ext));
+	s.n_ext = sizeof(ext);
+	s.frag = 1;
+	s.tcpopt = 20;
+	return truncation(&s);
+}
+
+static int t_truncated_v6_ah_vlan(void)
+{
+	static const __u8 ext[] = { EXT_HOP, EXT_AH };
+	struct spec s = SYN("2001:db8::1");
+
+	s.tpid[0] = ETH_P_8021Q;
+	memcpy(s.ext, ext, sizeof(ext));
+	s.n_ext = sizeof(ext);
+	s.tcpopt = 20;
+	return truncation(&s);
+}
+
+/* ---- cases: what is not a SYN ---- */
+
+static int not_syn(const char *src)
+{
+	static const __u8 flags[] = {
+		T_ACK, T_SYN | T_ACK, T_RST, T_RST | T_ACK, T_FIN | T_ACK,
+	};
+	struct spec s = SYN(src);
+	unsigned int i;
+
+	TRY(exhaust(&s, 5));
+	for (i = 0; i < sizeof(flags); i++) {
+		s.flags = flags[i];
+		TRYC(expect(&s, PASS(XG_R_TCP_NOT_SYN)), "flags 0x%02x: ",
+		     flags[i]);
+	}
+	ASSERT(map_count(E.buckets) == 1, "%d buckets, want 1",
+	       map_count(E.buckets));
+	s.flags = T_SYN;
+	TRYC(expect(&s, DROP(XG_R_SYN_OVER)), "SYN after: ");
+	return 0;
+}
+
+static int t_not_syn_v4(void)
+{
+	TRY(not_syn("10.0.0.1"));
+	return expect_bucket("10.0.0.1", 0, 5, 2, NULL);
+}
+
+static int t_not_syn_v6(void)
+{
+	TRY(not_syn("2001:db8::1"));
+	return expect_bucket("2001:db8::", 0, 5, 2, NULL);
+}
+
+static int t_not_tcp(void)
+{
+	struct spec s4 = SYN("10.0.0.1"), s6 = SYN("2001:db8::1");
+
+	TRY(exhaust(&s4, 5));
+	TRY(exhaust(&s6, 5));
+	s4.proto = IPPROTO_UDP;
+	s4.payload = 32;
+	TRYC(expect(&s4, PASS(XG_R_NOT_TCP)), "UDP: ");
+	s4.proto = IPPROTO_ICMP;
+	TRYC(expect(&s4, PASS(XG_R_NOT_TCP)), "ICMP: ");
+	s6.proto = IPPROTO_UDP;
+	TRYC(expect(&s6, PASS(XG_R_NOT_TCP)), "UDP6: ");
+	s6.proto = EXT_NONE;
+	TRYC(expect(&s6, PASS(XG_R_NOT_TCP)), "no next header: ");
+	return 0;
+}
+
+static int t_not_ip(void)
+{
+	struct spec s = { .arp = true };
+
+	TRYC(expect(&s, PASS(XG_R_NOT_IP)), "ARP: ");
+	s.tpid[0] = ETH_P_8021Q;
+	TRYC(expect(&s, PASS(XG_R_NOT_IP)), "tagged ARP: ");
+	return 0;
+}
+
+/* ---- cases: fragments ---- */
+
+static int t_frag_v4(void)
+{
+	struct spec s = SYN("10.0.0.1");
+	struct pkt p;
+
+	TRY(exhaust(&s, 5));
+	s.frag = 185;			/* offset 1480, last */
+	s.payload = 100;
+	TRYC(expect(&s, PASS(XG_R_FRAGMENT)), "offset 1480: ");
+	s.frag = 0x2000 | 2;		/* offset 16, more */
+	TRYC(expect(&s, PASS(XG_R_FRAGMENT)), "offset 16: ");
+	s.frag = 0x2000 | 1;		/* offset 8: overlaps TCP */
+	TRYC(expect(&s, DROP(XG_R_MALFORMED)), "offset 8: ");
+	/* first fragment without the whole TCP header */
+	s = SYN("10.0.0.2");
+	s.frag = 0x2000;
+	build(&s, &p);
+	p.len = p.l4 + 8;
+	finish(&p);
+	TRYC(expect_raw(p.buf, p.len, DROP(XG_R_MALFORMED)),
+	     "first fragment, 8 bytes of TCP: ");
+	/* a first fragment with the header is judged */
+	TRYC(exhaust(&s, 5), "first fragments: ");
+	return 0;
+}
+
+static int t_frag_v6(void)
+{
+	struct spec s = SYN("2001:db8::1");
+
+	TRY(exhaust(&s, 5));
+	s.ext[0] = EXT_FRAG;
+	s.n_ext = 1;
+	s.frag = 185 << 3;		/* offset 1480, last */
+	s.payload = 100;
+	TRYC(expect(&s, PASS(XG_R_FRAGMENT)), "offset 1480: ");
+	s.frag = 2 << 3 | 1;
+	TRYC(expect(&s, PASS(XG_R_FRAGMENT)), "offset 16: ");
+	s.proto = IPPROTO_UDP;
+	TRYC(expect(&s, PASS(XG_R_FRAGMENT)), "UDP, offset 16: ");
+	return 0;
+}
+
+/*
+ * A non-first fragment whose fragmentable part began with a destination
+ * options header (RFC 8200 4.5): what follows is payload, not headers.
+ */
+static int t_frag_v6_dstopts(void)
+{
+	struct spec s = SYN("2001:db8::1");
+
+	s.ext[0] = EXT_HOP;
+	s.ext[1] = EXT_FRAG;
+	s.n_ext = 2;
+	s.frag = 100 << 3;
+	s.proto = EXT_DST;
+	s.payload = 64;
+	s.fill = 0;		/* reads as a chain of 8-byte HOP headers */
+	TRYC(expect(&s, PASS(XG_R_FRAGMENT)), "zero payload: ");
+	s.fill = 0xff;
+	TRYC(expect(&s, PASS(XG_R_FRAGMENT)), "0xff payload: ");
+	return 0;
+}
+
+/* ---- cases: allow and deny ---- */
+
+static int t_allow_beats_deny(void)
+{
+	struct spec s = SYN("10.0.0.5"), s6 = SYN("2001:db8:1::5");
+	struct pkt p;
+	int i;
+
+	TRY(allow("10.0.0.5/32"));
+	TRY(deny("10.0.0.0/24", 0));
+	TRY(allow("2001:db8:1::/48"));
+	TRY(deny("2001:db8:1::/64", 0));
+	for (i = 0; i < 8; i++) {
+		TRYC(expect(&s, PASS(XG_R_ALLOW)), "SYN %d: ", i + 1);
+		TRYC(expect(&s6, PASS(XG_R_ALLOW)), "SYN6 %d: ", i + 1);
+	}
+	s.flags = T_ACK;
+	TRYC(expect(&s, PASS(XG_R_ALLOW)), "ACK: ");
+	s.flags = T_SYN;
+	build(&s, &p);
+	((struct tcphdr *)(p.buf + p.l4))->doff = 4;
+	TRYC(expect_raw(p.buf, p.len, PASS(XG_R_ALLOW)), "bad TCP: ");
+	ASSERT(allow_hits("10.0.0.5/32") == 10, "allow hits %llu, want 10",
+	       (unsigned long long)allow_hits("10.0.0.5/32"));
+	ASSERT(allow_hits("2001:db8:1::/48") == 8, "allow6 hits %llu, want 8",
+	       (unsigned long long)allow_hits("2001:db8:1::/48"));
+	ASSERT(deny_hits("10.0.0.0/24") == 0, "deny hit for an allowed one");
+	ASSERT(deny_hits("2001:db8:1::/64") == 0, "deny6 hit, allowed one");
+	ASSERT(map_count(E.buckets) == 0, "allowed SYNs made a bucket");
+	return 0;
+}
+
+static int t_deny_everything(void)
+{
+	struct spec s = SYN("10.0.0.9"), s6 = SYN("2001:db8:2::9");
+	struct pkt p;
+
+	TRY(deny("10.0.0.0/24", 0));
+	TRY(deny("2001:db8:2::/64", 0));
+	TRYC(expect(&s, DROP(XG_R_DENY)), "SYN: ");
+	s.flags = T_ACK;
+	TRYC(expect(&s, DROP(XG_R_DENY)), "ACK: ");
+	s.proto = IPPROTO_UDP;
+	TRYC(expect(&s, DROP(XG_R_DENY)), "UDP: ");
+	s.proto = IPPROTO_TCP;
+	s.frag = 100;
+	TRYC(expect(&s, DROP(XG_R_DENY)), "fragment: ");
+	s = SYN("10.0.0.9");
+	build(&s, &p);
+	((struct tcphdr *)(p.buf + p.l4))->doff = 4;
+	TRYC(expect_raw(p.buf, p.len, DROP(XG_R_DENY)), "bad TCP: ");
+	TRYC(expect(&s6, DROP(XG_R_DENY)), "SYN6: ");
+	s6.proto = IPPROTO_UDP;
+	TRYC(expect(&s6, DROP(XG_R_DENY)), "UDP6: ");
+	ASSERT(deny_hits("10.0.0.0/24") == 5, "deny hits %llu, want 5",
+	       (unsigned long long)deny_hits("10.0.0.0/24"));
+	ASSERT(deny_hits("2001:db8:2::/64") == 2, "deny6 hits %llu, want 2",
+	       (unsigned long long)deny_hits("2001:db8:2::/64"));
+	s = SYN("10.0.1.9");
+	TRYC(expect(&s, PASS(XG_R_SYN_BUDGET)), "outside the /24: ");
+	ASSERT(map_count(E.buckets) == 1, "denied SYNs made a bucket");
+	return 0;
+}
+
+static int t_deny_expiry(void)
+{
+	struct spec s = SYN("10.0.0.9"), s6 = SYN("2001:db8:2::9");
+	__u64 now = mono_ns();
+
+	TRY(deny("10.0.0.9/32", now - NSEC));
+	TRY(deny("2001:db8:2::9/128", now - 1));
+	TRYC(expect(&s, PASS(XG_R_SYN_BUDGET)), "expired: ");
+	TRYC(expect(&s6, PASS(XG_R_SYN_BUDGET)), "expired6: ");
+	ASSERT(deny_hits("10.0.0.9/32") == 0, "an expired entry got a hit");
+	TRY(deny("10.0.0.9/32", now + 60 * NSEC));
+	TRY(deny("2001:db8:2::9/128", now + 60 * NSEC));
+	TRYC(expect(&s, DROP(XG_R_DENY)), "expires in 60 s: ");
+	TRYC(expect(&s6, DROP(XG_R_DENY)), "expires6 in 60 s: ");
+	ASSERT(deny_hits("10.0.0.9/32") == 1, "deny hits %llu, want 1",
+	       (unsigned long long)deny_hits("10.0.0.9/32"));
+	return 0;
+}
+
+/* An expired entry is stepped over to the broader live one. */
+static int t_deny_expired_inside_live(void)
+{
+	struct spec s = SYN("10.0.0.9"), s6 = SYN("2001:db8:2::9");
+	__u64 past = mono_ns() - NSEC;
+
+	TRY(deny("10.0.0.0/24", 0));
+	TRY(deny("10.0.0.8/29", past));
+	TRY(deny("10.0.0.9/32", past));
+	TRY(deny("2001:db8:2::/64", 0));
+	TRY(deny("2001:db8:2::9/128", past));
+	TRYC(expect(&s, DROP(XG_R_DENY)), "v4: ");
+	TRYC(expect(&s6, DROP(XG_R_DENY)), "v6: ");
+	ASSERT(deny_hits("10.0.0.0/24") == 1 && deny_hits("10.0.0.9/32") == 0
+	       && deny_hits("10.0.0.8/29") == 0,
+	       "hits /24 %llu /29 %llu /32 %llu, want 1 0 0",
+	       (unsigned long long)deny_hits("10.0.0.0/24"),
+	       (unsigned long long)deny_hits("10.0.0.8/29"),
+	       (unsigned long long)deny_hits("10.0.0.9/32"));
+	ASSERT(deny_hits("2001:db8:2::/64") == 1, "/64 hits %llu, want 1",
+	       (unsigned long long)deny_hits("2001:db8:2::/64"));
+	return 0;
+}
+
+/* ---- cases: modes, counters, events ---- */
+
+static int t_dry_run(void)
+{
+	struct spec s = SYN("10.0.0.1"), d = SYN("10.0.0.9");
+	int i;
+
+	TRY(set_cfg(1, 5, XG_F_ENABLED | XG_F_DRY_RUN, 0));
+	TRY(deny("10.0.0.9/32", 0));
+	for (i = 0; i < 5; i++)
+		TRY(expect(&s, PASS(XG_R_SYN_BUDGET)));
+	TRYC(expect(&s, WOULD(XG_R_SYN_OVER)), "SYN 6: ");
+	TRYC(expect(&s, WOULD(XG_R_SYN_OVER)), "SYN 7: ");
+	TRYC(expect(&d, WOULD(XG_R_DENY)), "denied SYN: ");
+	d.proto = IPPROTO_UDP;
+	TRYC(expect(&d, WOULD(XG_R_DENY)), "denied UDP: ");
+	s.tpid[0] = s.tpid[1] = s.tpid[2] = ETH_P_8021Q;
+	TRYC(expect(&s, WOULD(XG_R_MALFORMED)), "3 tags: ");
+	TRY(expect_bucket("10.0.0.1", 0, 5, 2, NULL));
+	ASSERT(deny_hits("10.0.0.9/32") == 2, "deny hits %llu, want 2",
+	       (unsigned long long)deny_hits("10.0.0.9/32"));
+	ASSERT(counter(XG_V_DROP, XG_R_SYN_OVER) == 0 &&
+	       counter(XG_V_DROP, XG_R_DENY) == 0, "drops counted");
+	return 0;
+}
+
+static int t_disabled(void)
+{
+	struct xg_counter c[XG_C_SLOTS], zero[XG_C_SLOTS] = {};
+	struct spec s = SYN("10.0.0.1"), d = SYN("10.0.0.9");
+	struct pkt p;
+	int i;
+
+	TRY(set_cfg(1, 1, XG_F_DRY_RUN, 1));
+	TRY(deny("10.0.0.9/32", 0));
+	build(&s, &p);
+	for (i = 0; i < 10; i++)
+		ASSERT(run(p.buf, p.len) == XDP_PASS, "SYN %d not passed",
+		       i + 1);
+	build(&d, &p);
+	ASSERT(run(p.buf, p.len) == XDP_PASS, "denied SYN not passed");
+	s.tpid[0] = s.tpid[1] = s.tpid[2] = ETH_P_8021Q;
+	build(&s, &p);
+	ASSERT(run(p.buf, p.len) == XDP_PASS, "malformed frame not passed");
+	TRY(snap(c));
+	ASSERT(!memcmp(c, zero, sizeof(c)), "counters moved");
+	ASSERT(map_count(E.buckets) == 0, "buckets made");
+	ASSERT(deny_hits("10.0.0.9/32") == 0, "deny hit counted");
+	ASSERT(events() == 0, "%d events", nev);
+	return 0;
+}
+
+static int t_counter_bytes(void)
+{
+	struct spec syn = SYN("10.0.0.1"), udp = SYN("2001:db8::1");
+	struct spec arp = { .arp = true };
+	struct pkt p;
+
+	syn.payload = 100;
+	udp.proto = IPPROTO_UDP;
+	udp.payload = 1400;
+	TRYC(expect(&syn, PASS(XG_R_SYN_BUDGET)), "SYN+100: ");
+	TRYC(expect(&udp, PASS(XG_R_NOT_TCP)), "UDP 1400: ");
+	TRYC(expect(&arp, PASS(XG_R_NOT_IP)), "ARP: ");
+	build(&arp, &p);
+	TRYC(expect_raw(p.buf, ETH_HLEN, PASS(XG_R_NOT_IP)), "bare Ethernet: ");
+	return 0;
+}
+
+/* A mix of frames: the verdict x reason matrix moves by one per frame. */
+static int t_counted_once(void)
+{
+	struct xg_counter a[XG_C_SLOTS], b[XG_C_SLOTS];
+	struct spec mix[8];
+	__u64 pk = 0, by = 0, bytes = 0;
+	struct pkt p;
+	int i, j, n = 0;
+
+	TRY(deny("10.0.0.9/32", 0));
+	TRY(allow("10.0.0.5/32"));
+	mix[0] = SYN("10.0.0.1");
+	mix[1] = SYN("2001:db8::1");
+	mix[2] = SYN("10.0.0.9");
+	mix[3] = SYN("10.0.0.5");
+	mix[4] = SYN("10.0.0.1");
+	mix[4].flags = T_ACK;
+	mix[5] = SYN("10.0.0.1");
+	mix[5].proto = IPPROTO_UDP;
+	mix[6] = (struct spec){ .arp = true };
+	mix[7] = SYN("10.0.0.1");
+	mix[7].tpid[0] = mix[7].tpid[1] = mix[7].tpid[2] = ETH_P_8021Q;
+	TRY(snap(a));
+	for (j = 0; j < 3; j++) {
+		for (i = 0; i < 8; i++) {
+			build(&mix[i], &p);
+			ASSERT(run(p.buf, p.len) >= 0, "run failed");
+			bytes += p.len;
+			n++;
+		}
+	}
+	TRY(snap(b));
+	for (i = 0; i < XG_COUNTERS_MAX; i++) {
+		pk += b[i].packets - a[i].packets;
+		by += b[i].bytes - a[i].bytes;
+	}
+	ASSERT(pk == (__u64)n && by == bytes,
+	       "%llu frames, %llu bytes counted, want %d, %llu",
+	       (unsigned long long)pk, (unsigned long long)by, n,
+	       (unsigned long long)bytes);
+	return 0;
+}
+
+static int check_throttle(const struct xg_event *e, __u8 family,
+			  const char *masked, __u16 dport, __u32 pps,
+			  __u32 burst, __u32 rate, __u64 count, __u64 t0,
+			  __u64 t1)
+{
+	__u32 addr[4];
+
+	parse_addr(masked, addr);
+	ASSERT(e->type == XG_EV_THROTTLE, "event type %u, want THROTTLE",
+	       e->type);
+	ASSERT(e->family == family && !memcmp(e->addr, addr, 16),
+	       "event source is not %s", masked);
+	ASSERT(e->prefixlen == (family == 4 ? 32 : 64),
+	       "event prefixlen %u", e->prefixlen);
+	ASSERT(e->dport == dport, "event dport %u, want %u", e->dport, dport);
+	ASSERT(e->pps == pps && e->burst == burst,
+	       "event budget %u/%u, want %u/%u", e->pps, e->burst, pps, burst);
+	ASSERT(e->rate == rate, "event rate %u, want %u", e->rate, rate);
+	ASSERT(e->count == count, "event count %llu, want %llu",
+	       (unsigned long long)e->count, (unsigned long long)count);
+	ASSERT(e->ts_ns >= t0 && e->ts_ns <= t1,
+	       "event time %llu outside [%llu, %llu]",
+	       (unsigned long long)e->ts_ns, (unsigned long long)t0,
+	       (unsigned long long)t1);
+	return 0;
+}
+
+/* Moves a bucket's last event 2 s into the past, as if time went by. */
+static int backdate_bucket(const char *masked)
+{
+	struct xg_bucket_key k = {};
+	struct xg_bucket b;
+
+	k.family = parse_addr(masked, k.addr);
+	TRY(bucket(masked, 0, &b));
+	b.event_ns -= 2 * NSEC;
+	if (bpf_map_update_elem(E.buckets, &k, &b, BPF_EXIST))
+		return fail("cannot rewrite a bucket: %s", strerror(errno));
+	return 0;
+}
+
+static int t_event_throttle(void)
+{
+	struct spec s = SYN("10.0.0.1"), s6 = SYN("2001:db8:3::7");
+	__u64 t0 = mono_ns();
+	int i;
+
+	s6.dport = 443;
+	TRY(port_rate(443, 1, 2));
+	TRY(exhaust(&s, 5));
+	ASSERT(events() == 1, "%d events after the first drop, want 1", nev);
+	TRY(check_throttle(&evs[0], 4, "10.0.0.1", 80, 1, 5, 6, 1, t0,
+			   mono_ns()));
+	for (i = 0; i < 3; i++)
+		TRY(expect(&s, DROP(XG_R_SYN_OVER)));
+	ASSERT(events() == 0, "%d events for later drops, want 0", nev);
+	/* one SYN through ends the episode, but not the 1 s hold-off */
+	TRY(set_cfg(100000000, 1, XG_F_ENABLED, 0));
+	TRY(expect(&s, PASS(XG_R_SYN_BUDGET)));
+	TRY(set_cfg(1, 1, XG_F_ENABLED, 0));
+	TRY(expect(&s, DROP(XG_R_SYN_OVER)));
+	ASSERT(events() == 0, "%d events within 1 s, want 0", nev);
+	/* 1 s later (back-dated): still the same episode, no event */
+	TRY(backdate_bucket("10.0.0.1"));
+	TRY(expect(&s, DROP(XG_R_SYN_OVER)));
+	ASSERT(events() == 0, "%d events, same episode after 1 s", nev);
+	/* a SYN through, then a drop 1 s after the last event: reported */
+	TRY(set_cfg(100000000, 1, XG_F_ENABLED, 0));
+	TRY(expect(&s, PASS(XG_R_SYN_BUDGET)));
+	TRY(set_cfg(1, 1, XG_F_ENABLED, 0));
+	TRY(expect(&s, DROP(XG_R_SYN_OVER)));
+	ASSERT(events() == 1, "%d events for a new episode, want 1", nev);
+	TRY(check_throttle(&evs[0], 4, "10.0.0.1", 80, 1, 1, 14, 7, t0,
+			   mono_ns()));
+	/* another source has its own episode */
+	TRY(exhaust(&s6, 2));
+	ASSERT(events() == 1, "%d events for an IPv6 source, want 1", nev);
+	TRY(check_throttle(&evs[0], 6, "2001:db8:3::", 443, 1, 2, 3, 1, t0,
+			   mono_ns()));
+	return 0;
+}
+
+static int backdate_deny(const char *cidr)
+{
+	struct xg_deny_val v;
+	struct xg_lpm6 key;
+	int fa, fd;
+
+	lpm_key(cidr, &key, &fa, &fd);
+	if (bpf_map_lookup_elem(fd, &key, &v))
+		return fail("no deny entry %s", cidr);
+	v.event_ns -= 2 * NSEC;
+	if (bpf_map_update_elem(fd, &key, &v, BPF_EXIST))
+		return fail("cannot rewrite deny %s: %s", cidr,
+			    strerror(errno));
+	return 0;
+}
+
+static int t_event_deny(void)
+{
+	struct spec s = SYN("10.0.0.7"), o = SYN("10.1.2.3");
+	__u32 addr[4];
+	int i;
+
+	TRY(deny("10.0.0.0/24", 0));
+	TRY(deny("10.1.0.0/16", mono_ns() + 60 * NSEC));
+	TRY(expect(&s, DROP(XG_R_DENY)));
+	ASSERT(events() == 1, "%d events after a deny hit, want 1", nev);
+	parse_addr("10.0.0.7", addr);
+	ASSERT(evs[0].type == XG_EV_DENY_HIT && evs[0].family == 4 &&
+	       evs[0].prefixlen == 24 && !memcmp(evs[0].addr, addr, 16) &&
+	       evs[0].count == 1,
+	       "event type %u family %u /%u count %llu, want DENY_HIT 4 /24 1",
+	       evs[0].type, evs[0].family, evs[0].prefixlen,
+	       (unsigned long long)evs[0].count);
+	for (i = 0; i < 3; i++)
+		TRY(expect(&s, DROP(XG_R_DENY)));
+	ASSERT(events() == 0, "%d events for later hits, want 0", nev);
+	/* 1 s after its last event (back-dated), the entry reports again */
+	TRY(backdate_deny("10.0.0.0/24"));
+	TRY(expect(&s, DROP(XG_R_DENY)));
+	ASSERT(events() == 1 && evs[0].count == 5,
+	       "%d events 1 s later (count %llu), want 1 (count 5)", nev,
+	       (unsigned long long)evs[0].count);
+	TRY(expect(&s, DROP(XG_R_DENY)));
+	ASSERT(events() == 0, "%d events for later hits, want 0", nev);
+	/* once per second per entry: another entry reports on its own */
+	TRY(expect(&o, DROP(XG_R_DENY)));
+	ASSERT(events() == 1 && evs[0].prefixlen == 16,
+	       "%d events for another entry, want 1 for the /16", nev);
+	ASSERT(deny_hits("10.0.0.0/24") == 6, "deny hits %llu, want 6",
+	       (unsigned long long)deny_hits("10.0.0.0/24"));
+	return 0;
+}
+
+static int t_event_budget(void)
+{
+	char src[32];
+	int i;
+
+	TRY(set_cfg(1, 1, XG_F_ENABLED, 2));
+	for (i = 1; i <= 4; i++) {
+		struct spec s;
+
+		snprintf(src, sizeof(src), "10.0.0.%d", i);
+		s = SYN(src);
+		TRY(exhaust(&s, 1));
+	}
+	ASSERT(events() == 2, "%d events with a budget of 2, want 2", nev);
+	ASSERT(slot(XG_C_EVENTS_SUPPRESSED) == 2 &&
+	       slot(XG_C_EVENTS_LOST) == 0, "suppressed %llu lost %llu, "
+	       "want 2 and 0",
+	       (unsigned long long)slot(XG_C_EVENTS_SUPPRESSED),
+	       (unsigned long long)slot(XG_C_EVENTS_LOST));
+	return 0;
+}
+
+struct test {
+	const char *name;
+	int (*fn)(void);
+};
+
+static const struct test tests[] = {
+	{ "syn_budget_v4", t_syn_budget_v4 },
+	{ "syn_other_source_v4", t_syn_other_source_v4 },
+	{ "syn_budget_v6_prefix64", t_syn_budget_v6_prefix },
+	{ "prefix_masks_24_56", t_prefix_masks },
+	{ "port_rate_override", t_port_rate },
+	{ "port_rate_unlimited", t_port_rate_unlimited },
+	{ "default_unlimited_port_limited", t_default_unlimited },
+	{ "live_retune_keeps_bucket", t_live_retune },
+	{ "vlan_8021q_v4", t_vlan_v4 },
+	{ "qinq_v4", t_qinq_v4 },
+	{ "vlan_8021q_v6", t_vlan_v6 },
+	{ "qinq_v6", t_qinq_v6 },
+	{ "triple_tag_malformed", t_triple_tag },
+	{ "ipv4_options_ihl6_15", t_ipv4_options },
+	{ "ipv6_ext_chain", t_ipv6_ext_chain },
+	{ "ipv6_ah", t_ipv6_ah },
+	{ "ipv6_chain_of_max_exthdrs", t_ipv6_chain_max },
+	{ "ipv6_chain_too_long_malformed", t_ipv6_chain_too_long },
+	{ "inconsistent_headers_malformed", t_inconsistent_headers },
+	{ "truncated_v4_options", t_truncated_v4 },
+	{ "truncated_v4_vlan", t_truncated_v4_vlan },
+	{ "truncated_v4_qinq_max_options", t_truncated_v4_qinq },
+	{ "truncated_v6_ext_chain", t_truncated_v6_chain },
+	{ "truncated_v6_ah_vlan", t_truncated_v6_ah_vlan },
+	{ "not_syn_v4_over_budget", t_not_syn_v4 },
+	{ "not_syn_v6_over_budget", t_not_syn_v6 },
+	{ "not_tcp", t_not_tcp },
+	{ "not_ip", t_not_ip },
+	{ "fragments_v4", t_frag_v4 },
+	{ "fragments_v6", t_frag_v6 },
+	{ "fragment_v6_dstopts_payload", t_frag_v6_dstopts },
+	{ "allow_beats_deny", t_allow_beats_deny },
+	{ "deny_drops_everything", t_deny_everything },
+	{ "deny_expiry", t_deny_expiry },
+	{ "deny_expired_inside_live", t_deny_expired_inside_live },
+	{ "dry_run", t_dry_run },
+	{ "disabled_passes_uncounted", t_disabled },
+	{ "counter_bytes", t_counter_bytes },
+	{ "counted_once", t_counted_once },
+	{ "event_throttle", t_event_throttle },
+	{ "event_deny_hit", t_event_deny },
+	{ "event_budget", t_event_budget },
+};
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt,
+		       va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(void)
+{
+	unsigned int i, failed = 0;
+	cpu_set_t cpus;
+	int cpu;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	libbpf_set_print(quiet_print);
+	cpu = sched_getcpu();
+	CPU_ZERO(&cpus);
+	CPU_SET(cpu < 0 ? 0 : cpu, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		fprintf(stderr, "cannot pin to CPU %d: %s\n", cpu,
+			strerror(errno));
+	ncpus = libbpf_num_possible_cpus();
+	pcpu = ncpus > 0 ? calloc(ncpus, 64) : NULL;
+	if (!pcpu) {
+		printf("not ok - setup: cannot size per-CPU values\n");
+		return 1;
+	}
+	if (env_open(&E, 32, 64)) {
+		printf("not ok - setup: %s\n", why);
+		env_close(&E);
+		free(pcpu);
+		return 1;
+	}
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		why[0] = '\0';
+		npkt = 0;
+		if (reset() || tests[i].fn()) {
+			printf("not ok - %s: %s\n", tests[i].name, why);
+			failed++;
+		} else {
+			printf("ok - %s\n", tests[i].name);
+		}
+	}
+	env_close(&E);
+	free(pcpu);
+	printf("# %u of %zu failed\n", failed,
+	       sizeof(tests) / sizeof(tests[0]));
+	return failed ? 1 : 0;
+}
