@@ -32,7 +32,7 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 TOOL_OBJS := $(patsubst tests/tools/%.bpf.c,$(OUTPUT)/%.bpf.o,$(TOOL_BPF))
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
 TOOL_SKELS := $(TOOL_OBJS:.bpf.o=.skel.h)
-HDRS      := $(wildcard include/xdpguard/*.h bpf/lib/*.h user/*.h)
+HDRS      := $(wildcard include/xdpguard/*.h bpf/lib/*.h user/*.h tests/*.h)
 
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
@@ -80,7 +80,7 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) $(SKELS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
-$(OUTPUT)/%: tests/tools/%.c $(HDRS) $(TOOL_SKELS) | $(OUTPUT)
+$(OUTPUT)/%: tests/tools/%.c $(HDRS) $(SKELS) $(TOOL_SKELS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
