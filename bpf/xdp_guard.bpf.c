@@ -154,7 +154,7 @@ static __always_inline struct xg_event *event_reserve(struct xg_config *cfg,
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = now;
+	e->ts_ns = bpf_ktime_get_ns();	/* events are rare: the fine clock */
 	return e;
 }
 
@@ -181,18 +181,30 @@ static __always_inline void mask_addr(struct xg_bucket_key *k,
 	}
 }
 
+/*
+ * The clock is read once per packet, and only on paths that need it. The
+ * coarse clock (CLOCK_MONOTONIC_COARSE, one tick: 4 ms at HZ=250) costs a
+ * fraction of the fine one; budgets are per second and credit carries
+ * over, so a tick of resolution costs no accuracy.
+ */
+static __always_inline __u64 clock_ns(__u64 *now)
+{
+	if (!*now)
+		*now = bpf_ktime_get_coarse_ns();
+	return *now;
+}
+
 #define XG_DENY_TRIES 4
 
 /*
- * 1: source denied by a live entry. An expired entry is stepped over: the
- * lookup is retried with a prefix shorter than the expired one, so a
- * broader live deny still applies.
+ * The live deny entry covering the source, or NULL. An expired entry is
+ * stepped over: the lookup is retried with a prefix shorter than the
+ * expired one, so a broader live deny still applies.
  */
-static __always_inline int denied(struct xdp_md *ctx, struct xg_config *cfg,
-				  struct xg_pkt *p, __u64 now)
+static __always_inline struct xg_deny_val *deny_lookup(struct xg_pkt *p,
+						       __u64 *now)
 {
-	struct xg_deny_val *d = NULL;
-	struct xg_event *e;
+	struct xg_deny_val *d;
 	struct xg_lpm6 k6;
 	struct xg_lpm4 k4;
 	__u32 *plen;
@@ -215,44 +227,58 @@ static __always_inline int denied(struct xdp_md *ctx, struct xg_config *cfg,
 	for (i = 0; i < XG_DENY_TRIES; i++) {
 		d = bpf_map_lookup_elem(map, key);
 		if (!d)
-			return 0;
-		if (!d->expires_ns || d->expires_ns > now)
-			break;
+			return NULL;
+		if (!d->expires_ns || d->expires_ns > clock_ns(now))
+			return d;
 		if (!d->prefixlen)
-			return 0;
+			return NULL;
 		*plen = d->prefixlen - 1;
-		d = NULL;
 	}
-	if (!d)
-		return 0;
-	__sync_fetch_and_add(&d->hits, 1);
-	if (now - d->event_ns >= XG_NSEC_PER_SEC) {
-		d->event_ns = now;
-		e = event_reserve(cfg, now);
-		if (e) {
-			e->type = XG_EV_DENY_HIT;
-			e->family = p->family;
-			e->prefixlen = d->prefixlen;
-			e->ifindex = ctx->ingress_ifindex;
-			__builtin_memcpy(e->addr, p->saddr, 16);
-			e->count = d->hits;
-			bpf_ringbuf_submit(e, 0);
-		}
-	}
-	return 1;
+	return NULL;
 }
 
-static __always_inline int allowed(struct xg_pkt *p)
+static __always_inline void deny_hit(struct xdp_md *ctx,
+				     struct xg_config *cfg, struct xg_pkt *p,
+				     struct xg_deny_val *d, __u64 *now)
+{
+	struct xg_event *e;
+
+	__sync_fetch_and_add(&d->hits, 1);
+	if (clock_ns(now) - d->event_ns < XG_NSEC_PER_SEC)
+		return;
+	d->event_ns = *now;
+	e = event_reserve(cfg, *now);
+	if (e) {
+		e->type = XG_EV_DENY_HIT;
+		e->family = p->family;
+		e->prefixlen = d->prefixlen;
+		e->ifindex = ctx->ingress_ifindex;
+		__builtin_memcpy(e->addr, p->saddr, 16);
+		e->count = d->hits;
+		bpf_ringbuf_submit(e, 0);
+	}
+}
+
+/*
+ * 1: the source is in the allow list. Asked only when a packet is about
+ * to be dropped: allow exists to overrule drops, and the lookup stays off
+ * the path of the traffic that passes anyway.
+ */
+static __always_inline int allowed(struct xg_config *cfg, struct xg_pkt *p)
 {
 	struct xg_allow_val *a;
 	struct xg_lpm6 k6;
 	struct xg_lpm4 k4;
 
 	if (p->family == 4) {
+		if (!(cfg->flags & XG_F_ALLOW4))
+			return 0;
 		k4.prefixlen = 32;
 		k4.addr = p->saddr[0];
 		a = bpf_map_lookup_elem(&xg_allow4, &k4);
 	} else {
+		if (!(cfg->flags & XG_F_ALLOW6))
+			return 0;
 		k6.prefixlen = 128;
 		__builtin_memcpy(k6.addr, p->saddr, 16);
 		a = bpf_map_lookup_elem(&xg_allow6, &k6);
@@ -263,7 +289,18 @@ static __always_inline int allowed(struct xg_pkt *p)
 	return 1;
 }
 
-/* 1: the SYN is within its source's budget. */
+/* Drop for @reason unless the source is allowed. */
+static __always_inline int drop(struct xdp_md *ctx, struct xg_config *cfg,
+				struct xg_pkt *p, __u32 reason)
+{
+	if (allowed(cfg, p))
+		return verdict(ctx, cfg, 0, XG_R_ALLOW);
+	return verdict(ctx, cfg, 1, reason);
+}
+
+enum { SYN_OK, SYN_OVER, SYN_ALLOWED };
+
+/* Judge a SYN against its source's budget. */
 static __always_inline int syn_budget(struct xdp_md *ctx,
 				      struct xg_config *cfg,
 				      struct xg_pkt *p, __u64 now)
@@ -277,13 +314,15 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	int ok;
 
 	dport = bpf_ntohs(p->tcp->dest);
-	pr = bpf_map_lookup_elem(&xg_port_rate, &dport);
-	if (pr) {
-		rate = *pr;
-		key.port = dport;
+	if (cfg->flags & XG_F_PORTS) {
+		pr = bpf_map_lookup_elem(&xg_port_rate, &dport);
+		if (pr) {
+			rate = *pr;
+			key.port = dport;
+		}
 	}
 	if (!rate.pps)
-		return 1;
+		return SYN_OK;
 	key.family = p->family;
 	mask_addr(&key, p);
 
@@ -295,9 +334,8 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 		init.win_start = now;
 		bpf_map_update_elem(&xg_buckets, &key, &init, BPF_NOEXIST);
 		b = bpf_map_lookup_elem(&xg_buckets, &key);
-		if (!b)	/* table full and busy: judge on the fresh state */
-			return xg_bucket_take(&init.credit, &init.refill_ns,
-					      now, rate.pps, rate.burst);
+		if (!b)	/* table full and busy: a fresh bucket passes */
+			return SYN_OK;
 	}
 	b->last_ns = now;
 	if (now - b->win_start >= XG_NSEC_PER_SEC) {
@@ -313,8 +351,10 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	if (ok) {
 		b->passed++;
 		b->throttled = 0;
-		return 1;
+		return SYN_OK;
 	}
+	if (allowed(cfg, p))
+		return SYN_ALLOWED;
 	b->dropped++;
 	if (!b->throttled && now - b->event_ns >= XG_NSEC_PER_SEC) {
 		b->event_ns = now;
@@ -335,7 +375,7 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 		}
 	}
 	b->throttled = 1;
-	return 0;
+	return SYN_OVER;
 }
 
 SEC("xdp")
@@ -343,10 +383,11 @@ int xdpguard(struct xdp_md *ctx)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	void *data = (void *)(long)ctx->data;
+	struct xg_deny_val *d;
 	struct xg_pkt p = {};
 	struct xg_config *cfg;
 	__u32 zero = 0;
-	__u64 now;
+	__u64 now = 0;
 	int rc;
 
 	cfg = bpf_map_lookup_elem(&xg_config, &zero);
@@ -359,22 +400,31 @@ int xdpguard(struct xdp_md *ctx)
 	if (rc != XG_P_OK)
 		return verdict(ctx, cfg, 1, XG_R_MALFORMED);
 
-	now = bpf_ktime_get_ns();
-	if (allowed(&p))
-		return verdict(ctx, cfg, 0, XG_R_ALLOW);
-	if (denied(ctx, cfg, &p, now))
-		return verdict(ctx, cfg, 1, XG_R_DENY);
+	if (cfg->flags & (p.family == 4 ? XG_F_DENY4 : XG_F_DENY6)) {
+		d = deny_lookup(&p, &now);
+		if (d) {
+			if (allowed(cfg, &p))
+				return verdict(ctx, cfg, 0, XG_R_ALLOW);
+			deny_hit(ctx, cfg, &p, d, &now);
+			return verdict(ctx, cfg, 1, XG_R_DENY);
+		}
+	}
 	if (p.l4_malformed)
-		return verdict(ctx, cfg, 1, XG_R_MALFORMED);
+		return drop(ctx, cfg, &p, XG_R_MALFORMED);
 	if (p.fragment)
 		return verdict(ctx, cfg, 0, XG_R_FRAGMENT);
 	if (p.l4proto != XG_IPPROTO_TCP || !p.tcp)
 		return verdict(ctx, cfg, 0, XG_R_NOT_TCP);
 	if (!p.tcp->syn || p.tcp->ack)
 		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
-	if (syn_budget(ctx, cfg, &p, now))
+	switch (syn_budget(ctx, cfg, &p, clock_ns(&now))) {
+	case SYN_OK:
 		return verdict(ctx, cfg, 0, XG_R_SYN_BUDGET);
-	return verdict(ctx, cfg, 1, XG_R_SYN_OVER);
+	case SYN_ALLOWED:
+		return verdict(ctx, cfg, 0, XG_R_ALLOW);
+	default:
+		return verdict(ctx, cfg, 1, XG_R_SYN_OVER);
+	}
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -44,6 +44,54 @@ static size_t lpm_key(const struct xg_cidr *c, void *key)
 	return sizeof(*k6);
 }
 
+static bool map_empty(const struct xg_iface *ifc, const char *name)
+{
+	char key[64];
+	int fd = xg_map_open(ifc, name);
+	bool empty;
+
+	if (fd < 0)
+		return false;	/* unknown: keep looking it up */
+	empty = bpf_map_get_next_key(fd, NULL, key) != 0;
+	close(fd);
+	return empty;
+}
+
+/*
+ * Keep the XG_F_ALLOW4.. bits of the config in step with the maps: they
+ * let the fast path skip empty lists. Called under the lock after every
+ * change of a list or of the port rules.
+ */
+static int sync_flags(const struct xg_iface *ifc)
+{
+	static const struct { const char *map; __u32 bit; } lists[] = {
+		{ XG_MAP_ALLOW4, XG_F_ALLOW4 }, { XG_MAP_ALLOW6, XG_F_ALLOW6 },
+		{ XG_MAP_DENY4, XG_F_DENY4 }, { XG_MAP_DENY6, XG_F_DENY6 },
+		{ XG_MAP_PORTS, XG_F_PORTS },
+	};
+	struct xg_config cfg;
+	__u32 zero = 0, flags = 0;
+	size_t i;
+	int fd, err;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (!map_empty(ifc, lists[i].map))
+			flags |= lists[i].bit;
+	fd = xg_map_open(ifc, XG_MAP_CONFIG);
+	if (fd < 0)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &zero, &cfg);
+	if (!err && (cfg.flags & XG_F_LISTS) != flags) {
+		cfg.flags = (cfg.flags & ~XG_F_LISTS) | flags;
+		err = bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY);
+	}
+	if (err)
+		xg_err("cannot update the list flags of %s: %s", ifc->ifname,
+		       strerror(errno));
+	close(fd);
+	return err;
+}
+
 /* ---------------- rate ---------------- */
 
 static const char rate_usage[] =
@@ -205,7 +253,9 @@ int cmd_rate(int argc, char **argv)
 			ret = bpf_map_update_elem(fd, &port, &r, BPF_ANY);
 		else
 			ret = bpf_map_delete_elem(fd, &port);
-		if (ret && errno == ENOENT)
+		if (!ret)
+			ret = sync_flags(&ifc);
+		else if (errno == ENOENT)
 			xg_err("port %u has no rate of its own on %s", port,
 			       ifc.ifname);
 		else if (ret)
@@ -531,6 +581,9 @@ static int cmd_lpm(int argc, char **argv, bool deny)
 	else
 		ret = lpm_change(&ifc, deny, !strcmp(sub, "add"), cidrs, n,
 				 ttl);
+	/* after a change, a rollback or a prune alike */
+	if (sync_flags(&ifc))
+		ret = XG_EXIT_FAIL;
 	xg_unlock(lock);
 	return ret;
 }

@@ -76,11 +76,22 @@ struct xg_rate {
 struct xg_config {
 	struct xg_rate rate;	/* default SYN budget per source prefix */
 	__u32 flags;		/* XG_F_* */
-	__u32 event_budget;	/* events per second per CPU, 0 = none */
+	__u32 event_budget;	/* events per second per CPU, 0 = no limit */
 };
 
 #define XG_F_DRY_RUN	(1U << 0)
 #define XG_F_ENABLED	(1U << 1)	/* cleared: every packet passes */
+/*
+ * Set by user space while the list is non-empty, so the fast path skips
+ * lookups in empty tries. xdpguard keeps them in sync under its lock.
+ */
+#define XG_F_ALLOW4	(1U << 2)
+#define XG_F_ALLOW6	(1U << 3)
+#define XG_F_DENY4	(1U << 4)
+#define XG_F_DENY6	(1U << 5)
+#define XG_F_PORTS	(1U << 6)	/* xg_port_rate has entries */
+#define XG_F_LISTS	(XG_F_ALLOW4 | XG_F_ALLOW6 | XG_F_DENY4 | \
+			 XG_F_DENY6 | XG_F_PORTS)
 
 /*
  * A source prefix: family, prefix-masked address and the rate class

@@ -84,11 +84,12 @@ static int fill_policy(struct xdp_guard_bpf *skel)
 	return 0;
 }
 
-static int set_rate(struct xdp_guard_bpf *skel, __u32 pps, __u32 burst)
+static int set_rate(struct xdp_guard_bpf *skel, __u32 pps, __u32 burst,
+		    bool lists)
 {
 	struct xg_config cfg = {
 		.rate = { pps, burst },
-		.flags = XG_F_ENABLED,
+		.flags = XG_F_ENABLED | (lists ? XG_F_LISTS : 0),
 		.event_budget = 1000,
 	};
 	__u32 zero = 0;
@@ -191,9 +192,9 @@ int main(int argc, char **argv)
 		/* over budget: 1 SYN/s, the first SYN spends the burst;
 		 * under budget: a budget no single CPU can exhaust */
 		if (strstr(bc->name, "under"))
-			ret = set_rate(skel, 100000000, 100000000);
+			ret = set_rate(skel, 100000000, 100000000, lists);
 		else
-			ret = set_rate(skel, 1, 1);
+			ret = set_rate(skel, 1, 1, lists);
 		if (ret) {
 			fprintf(stderr, "xgbench: cannot set the rate\n");
 			goto out;
