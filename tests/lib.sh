@@ -40,17 +40,59 @@ json_get() {
 	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }
 
-# no xdpguard programs or maps left in the kernel (freed after RCU)
-kernel_clean() {
-	local i
+# The kernel objects this test's namespaces hold: ids of the pinned maps
+# and of the XDP programs on their interfaces. Other tests (or sessions)
+# may run xdpguard at the same time, so only these ids are checked.
+t_pin_dirs() {
+	local ns
+	for ns in "${P}srv" "${P}atk" "${P}cli"; do
+		[ -e /run/netns/"$ns" ] || continue
+		ls -d /sys/fs/bpf/xdpguard/"$(stat -L -c %i /run/netns/"$ns")"-* 2>/dev/null
+	done
+}
+t_kernel_ids() {	# prints "map:ID" and "prog:ID" lines
+	local d f ns
+	for d in $(t_pin_dirs); do
+		for f in "$d"/*; do
+			bpftool -j map show pinned "$f" 2>/dev/null |
+				python3 -c 'import json,sys; print("map:%d" % json.load(sys.stdin)["id"])' 2>/dev/null
+		done
+	done
+	for ns in "${P}srv" "${P}atk" "${P}cli"; do
+		[ -e /run/netns/"$ns" ] || continue
+		ip -n "$ns" -j link show | python3 -c '
+import json, sys
+for l in json.load(sys.stdin):
+    x = l.get("xdp", {})
+    p = x.get("prog", {}).get("id") or [a.get("prog", {}).get("id") for a in x.get("attached", [])]
+    for i in (p if isinstance(p, list) else [p]):
+        if i: print("prog:%d" % i)'
+	done
+}
+# t_ids_gone IDS: none of these ids exists any more (maps are freed after
+# an RCU grace period: wait up to 5 s)
+t_ids_gone() {
+	local i id left
 	for i in $(seq 1 50); do
-		if ! bpftool -j prog show | grep -q '"name":"xdpguard"' &&
-		   ! bpftool -j map show | grep -q '"name":"xg_'; then
-			return 0
-		fi
+		left=0
+		for id in $1; do
+			bpftool "${id%%:*}" show id "${id#*:}" >/dev/null 2>&1 && left=1
+		done
+		[ $left -eq 0 ] && return 0
 		sleep 0.1
 	done
 	return 1
+}
+# Call before detaching everything, check after: pins, programs and maps
+# of this test are all gone.
+t_snapshot() { T_IDS=$(t_kernel_ids); }
+t_nothing_left() {
+	check "nothing left: no pins of this test's namespaces" \
+		test -z "$(t_pin_dirs)"
+	check "nothing left: no xdp on this test's interfaces" \
+		bash -c "! ip -n ${P}srv link | grep -q xdp"
+	check "nothing left: its programs and maps are gone (bpftool)" \
+		t_ids_gone "$T_IDS"
 }
 
 t_cleanup() {

@@ -9,11 +9,11 @@ t_start
 
 check "attach eth0" xg_srv attach eth0
 check "attach eth1 in skb mode" xg_srv attach eth1 --mode skb
-dir0=$(ls -d /sys/fs/bpf/xdpguard/*-eth0)
+dir0=$(t_pin_dirs | grep -- -eth0)
 out=$(xg_srv attach eth0 2>&1); rc=$?
 expect_eq "attach twice fails" "$rc" 1
 check "attach twice says why" grep -q "already attached" <<<"$out"
-expect_eq "attach twice changes nothing" "$(ls -d /sys/fs/bpf/xdpguard/*-eth0)" "$dir0"
+expect_eq "attach twice changes nothing" "$(t_pin_dirs | grep -- -eth0)" "$dir0"
 check "pins are root-only (0600)" bash -c \
 	"[ -z \"\$(find /sys/fs/bpf/xdpguard -type f ! -perm 600)\" ]"
 check "xdp on eth0 (native)" bash -c "ip -n ${P}srv link show eth0 | grep -q 'prog/xdp '"
@@ -116,17 +116,16 @@ ip -n ${P}cli link set c0 down
 ip -n ${P}cli link set c0 name eth0
 ip -n ${P}cli link set eth0 up
 check "attach eth0 in a second namespace" lab_exec ${P}cli "$XG" attach eth0 --mode skb
-n=$(ls -d /sys/fs/bpf/xdpguard/*-eth0 | wc -l)
+n=$(t_pin_dirs | grep -c -- -eth0)
 expect_eq "two eth0 pin folders" "$n" 2
 check "detach eth0 in the second namespace" lab_exec ${P}cli "$XG" detach eth0
 check "first namespace's eth0 still attached" bash -c "xg_srv() { lab_exec ${P}srv $XG \"\$@\"; }; . $ROOT/scripts/lab.sh; xg_srv status -i eth0 >/dev/null && ip -n ${P}srv link show eth0 | grep -q prog/xdp"
 expect_eq "first namespace's policy intact" "$(state)" "$before"
 
+t_snapshot
 check "detach eth0" xg_srv detach eth0
 check "detach eth1" xg_srv detach eth1
-check "no xdp left on the interfaces" bash -c "! ip -n ${P}srv link | grep -q xdp"
-check "no pins left" bash -c "[ -z \"\$(ls /sys/fs/bpf/xdpguard)\" ]"
-check "no programs or maps left (bpftool)" kernel_clean
+t_nothing_left
 
 # dry run: over-budget SYNs are counted, none dropped
 ip -n ${P}cli link set eth0 down

@@ -68,8 +68,9 @@ expect_eq "each new source is within budget: every delivered SYN passed" "$passe
 out=$(lab_exec ${P}cli timeout 3 socat -T1 - "TCP:[$LAB_SRV6_C]:$PORT,connect-timeout=1" <<<x 2>&1)
 hits=$(xg_srv deny list -i eth1 --json | json_get 'd["deny"][0]["hits"]')
 check "deny still applies after the flood (hits $hits)" test "$hits" -ge 1
+t_snapshot
 check "detach eth0" xg_srv detach eth0
 check "detach eth1" xg_srv detach eth1
-check "nothing left (bpftool)" kernel_clean
+t_nothing_left
 rm -f "/tmp/${P}cidrs" "/tmp/${P}flood.json"
 t_end

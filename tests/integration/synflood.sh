@@ -82,10 +82,9 @@ expect_near "before rate set: ~$PPS/s" $((b - a)) $PPS 25
 expect_near "first second after rate set: ~2000/s" $((c - b)) 2000 25
 expect_near "second second after rate set: ~2000/s" $((d - c)) 2000 25
 
+t_snapshot
 check "detach eth0" xg_srv detach eth0
 check "detach eth1" xg_srv detach eth1
-check "nothing left: no xdp on the interfaces" bash -c "! ip -n ${P}srv link | grep -q xdp"
-check "nothing left: no pins" bash -c "[ -z \"\$(ls /sys/fs/bpf/xdpguard)\" ]"
-check "nothing left: no programs or maps (bpftool)" kernel_clean
+t_nothing_left
 rm -f "/tmp/${P}flood.json"
 t_end
