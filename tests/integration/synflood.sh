@@ -20,9 +20,9 @@ lab_exec ${P}srv timeout 120 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
 sleep 0.5
 
-syn_count() {	# IFACE -> SYNs judged (passed + over budget), and drops
+syn_count() {	# IFACE -> SYNs judged (passed, over budget, denied), passed, drops
 	xg_srv status -i "$1" --json | json_get \
-	'"%d %d %d" % (sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["reason"] in ("syn_budget","syn_over_budget")), sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["reason"]=="syn_budget"), d["interfaces"][0]["totals"]["drop"])'
+	'"%d %d %d" % (sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["reason"] in ("syn_budget","syn_over_budget","deny")), sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["reason"]=="syn_budget"), d["interfaces"][0]["totals"]["drop"])'
 }
 xdp_drops() {	# the veth's own count of XDP_DROP verdicts
 	lab_exec ${P}srv ethtool -S eth0 | awk '/xdp_drops/ {s += $2} END {print s + 0}'
@@ -37,6 +37,10 @@ client_loop() {	# N connections, each a request and its reply; prints failures
 }
 
 mac=$(lab_mac ${P}srv eth0)
+# one of the flooding sources is denied: its SYNs are drops too
+check "deny one flooding source" xg_srv deny add -i eth0 198.19.0.3
+nsenter --net=/run/netns/${P}srv "$XG" events --json >"/tmp/${P}events.json" 2>"/tmp/${P}events.err" &
+evpid=$!
 read -r syn0 pass0 _ < <(syn_count eth0)
 drops0=$(xdp_drops)
 lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
@@ -54,12 +58,36 @@ check "flood reaches 1M pps ($pps)" test "$pps" -ge 1000000
 read -r syn1 pass1 drop1 < <(syn_count eth0)
 expect_eq "generator count = passed + dropped" $((syn1 - syn0)) "$sent"
 expect_eq "dropped = the veth's xdp_drops" $(( $(xdp_drops) - drops0 )) $(( syn1 - syn0 - (pass1 - pass0) ))
-# each source: pps x duration + burst
-want=$(python3 -c "print(int($NSRC * ($PPS * $secs + $BURST)))")
+# each source not denied: pps x duration + burst
+want=$(python3 -c "print(int(($NSRC - 1) * ($PPS * $secs + $BURST)))")
 expect_near "passed = sources x (pps x duration + burst)" $((pass1 - pass0)) "$want" 10
 top=$(xg_srv top -i eth0 --once --json --count $NSRC)
-ntop=$(json_get 'len([s for s in d["top"] if s["source"].startswith("198.19.0.")])' <<<"$top")
-expect_eq "top shows the $NSRC flooding sources" "$ntop" "$NSRC"
+ntop=$(json_get 'sorted(s["source"] for s in d["top"])' <<<"$top")
+expect_eq "top shows the flooding sources but the denied one" "$ntop" \
+	"['198.19.0.0/32', '198.19.0.1/32', '198.19.0.2/32']"
+
+# the event stream: SIGTERM ends it with status 0 and a loss report
+kill -TERM $evpid
+wait $evpid
+expect_eq "events exits 0 on SIGTERM" "$?" 0
+check "events reports records lost" grep -q "lost" "/tmp/${P}events.err"
+check "every event line is JSON" python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    json.loads(l)' "/tmp/${P}events.json"
+thr=$(python3 -c '
+import json, sys
+print(sorted({e["source"] for e in map(json.loads, open(sys.argv[1])) if e["type"] == "throttle" and e["budget_pps"] == '$PPS'}))' "/tmp/${P}events.json")
+expect_eq "a throttle event for each budgeted source" "$thr" \
+	"['198.19.0.0/32', '198.19.0.1/32', '198.19.0.2/32']"
+dh=$(python3 -c '
+import json, sys
+print(sorted({(e["source"], e["rule"]) for e in map(json.loads, open(sys.argv[1])) if e["type"] == "deny_hit"}))' "/tmp/${P}events.json")
+expect_eq "deny_hit events for the denied source" "$dh" "[('198.19.0.3', '198.19.0.3/32')]"
+nev=$(wc -l <"/tmp/${P}events.json")
+# at most one event per source (or deny entry) per second, ~5 s of flood
+check "events are rate-limited per source ($nev in ~5 s)" test "$nev" -le $((4 * 7))
+rm -f "/tmp/${P}events.json" "/tmp/${P}events.err"
 
 # live retune: one source, 200/s, then 2000/s in the middle of the flood
 passed_of() {
