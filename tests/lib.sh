@@ -34,6 +34,12 @@ expect_near() {
 
 xg_srv() { lab_exec "${P}srv" "$XG" "$@"; }
 
+# frames the attacker's veth could not hand to its peer (ring full): the
+# generator counts what it transmitted, the veth counts what it lost
+atk_xmit_errors() {
+	lab_exec "${P}atk" ethtool -S a0 | awk '/xdp_xmit_err/ {s += $2} END {print s + 0}'
+}
+
 # jq-free JSON field extraction: json_get 'expr' reads JSON on stdin and
 # prints the python expression evaluated with d = the parsed object
 json_get() {

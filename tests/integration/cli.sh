@@ -7,7 +7,23 @@ P=xgcli-
 . "$(dirname "$0")/../lib.sh"
 t_start
 
-check "attach eth0" xg_srv attach eth0
+# libxdp: its dispatcher where the kernel allows it, else a single program,
+# said plainly; a foreign single program on the interface is named
+lab_exec ${P}srv xdp-loader load -m skb eth1 /usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o >/dev/null 2>&1
+out=$(xg_srv attach eth1 --mode skb 2>&1); rc=$?
+expect_eq "attach beside a foreign XDP program fails" "$rc" 1
+check "the failure names the foreign program" grep -q "xdpfilt_alw_all" <<<"$out"
+expect_eq "the failed attach left no pins" "$(t_pin_dirs)" ""
+check "the foreign program is untouched" bash -c "ip -n ${P}srv link show eth1 | grep -q xdpfilt_alw_all"
+lab_exec ${P}srv xdp-loader unload --all eth1 >/dev/null 2>&1
+out=$(xg_srv attach eth0 2>&1); rc=$?
+expect_eq "attach eth0" "$rc" 0
+disp=$(xg_srv status -i eth0 --json | json_get 'd["interfaces"][0]["attach"]')
+if [ "$disp" == "libxdp dispatcher" ]; then
+	ok "libxdp dispatcher in use"
+else
+	check "no dispatcher: the fallback is said plainly" grep -q "refused the dispatcher" <<<"$out"
+fi
 check "attach eth1 in skb mode" xg_srv attach eth1 --mode skb
 dir0=$(t_pin_dirs | grep -- -eth0)
 out=$(xg_srv attach eth0 2>&1); rc=$?

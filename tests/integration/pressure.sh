@@ -34,10 +34,7 @@ e0=$(entries)
 m0=$(memlock)
 
 mac=$(lab_mac ${P}srv eth0)
-xmit_err() {	# frames the attacker's veth could not hand to its peer
-	lab_exec ${P}atk ethtool -S a0 | awk '/xdp_xmit_err/ {s += $2} END {print s + 0}'
-}
-err0=$(xmit_err)
+err0=$(atk_xmit_errors)
 # unpaced: generator and receiver run in lockstep, nothing is lost
 lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV6 --dport 9 \
 	--src 2001:db8:dead::/48 --sources 0 --count 1200000 \
@@ -52,7 +49,7 @@ for i in $(seq 1 30); do
 done
 wait $fpid
 sent=$(json_get 'd["sent"]' <"/tmp/${P}flood.json")
-lost=$(( $(xmit_err) - err0 ))
+lost=$(( $(atk_xmit_errors) - err0 ))
 echo "# flood: $sent SYNs from distinct random IPv6 sources, $lost lost in the veth (ring full)"
 check "over a million spoofed sources sent ($sent)" test "$sent" -ge 1000000
 expect_eq "client within budget connects throughout (30 of 30)" "$f" 0
