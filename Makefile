@@ -45,7 +45,7 @@ TOOL_SRCS := $(filter-out %.bpf.c,$(wildcard tests/tools/*.c))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean check demo bench vmlinux deps tools
+.PHONY: all clean check demo bench vmlinux deps tools fuzz
 
 all: $(OUTPUT)/xdpguard tools
 
@@ -97,6 +97,11 @@ check: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+# the long fuzz run; make check runs a short one
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)XG_FUZZ_N=$${XG_FUZZ_N:-5000000} $(OUTPUT)/tests/fuzz_xdp_guard
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
