@@ -47,9 +47,12 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/%,$(TOOL_SRCS))
 .DELETE_ON_ERROR:
 .PHONY: all clean check demo bench vmlinux deps tools fuzz
 
+FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/%,$(FUZZ_SRCS))
+
 all: $(OUTPUT)/xdpguard tools
 
-tools: $(TOOL_BINS) $(UNIT_BINS)
+tools: $(TOOL_BINS) $(UNIT_BINS) $(FUZZ_BINS)
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
@@ -84,6 +87,12 @@ $(OUTPUT)/%: tests/tools/%.c $(HDRS) $(SKELS) $(TOOL_SKELS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
+# libFuzzer targets of the user-space parsers (clang, ASan, UBSan)
+$(OUTPUT)/%_fuzz: tests/fuzz/%_fuzz.c user/parse.c $(HDRS) | $(OUTPUT)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -Iinclude -Iuser $< user/parse.c -o $@
+
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)
 
@@ -102,6 +111,9 @@ demo: deps
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)XG_FUZZ_N=$${XG_FUZZ_N:-5000000} $(OUTPUT)/tests/fuzz_xdp_guard
+	$(Q)for f in $(FUZZ_BINS); do mkdir -p $(OUTPUT)/corpus; \
+		$$f -max_total_time=$${XG_FUZZ_SECONDS:-60} $(OUTPUT)/corpus \
+		tests/fuzz/corpus || exit 1; done
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -6,7 +6,7 @@ set -eu
 
 pkgs=(
 	# build
-	clang llvm make gcc pkg-config libbpf-dev libxdp-dev libelf-dev
+	clang llvm libclang-rt-14-dev make gcc pkg-config libbpf-dev libxdp-dev libelf-dev
 	zlib1g-dev bpftool
 	# run and test
 	iproute2 xdp-tools tcpdump socat ethtool iputils-ping procps
