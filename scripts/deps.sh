@@ -10,7 +10,7 @@ pkgs=(
 	zlib1g-dev bpftool
 	# run and test
 	iproute2 xdp-tools tcpdump socat ethtool iputils-ping procps
-	python3 util-linux coreutils
+	python3 util-linux coreutils curl libmicrohttpd-dev python3-prometheus-client
 )
 
 missing=()

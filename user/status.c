@@ -100,68 +100,86 @@ static __u32 map_count_named(const struct xg_iface *ifc, const char *name,
 	return n;
 }
 
-static int status_one(const struct xg_iface *ifc, bool json, bool first)
+/* Everything status and export report about one attached interface. */
+int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st)
 {
-	struct xg_counter cnt[XG_C_SLOTS];
-	__u64 tot[XG_V_MAX] = {};
-	struct xg_config cfg;
-	struct xg_info info;
-	__u32 zero = 0, tracked, ports, allow, deny;
-	char when[64];
-	time_t t;
-	int fd, v, r, n;
-	bool gone;
+	__u32 zero = 0;
+	int fd, v, r;
 
-	if (xg_info_read(ifc, &info)) {
+	memset(st, 0, sizeof(*st));
+	if (xg_info_read(ifc, &st->info)) {
 		xg_err("%s: pins in %s are incomplete; run xdpguard detach %s "
 		       "to clean them up", ifc->ifname, ifc->dir, ifc->ifname);
-		return XG_EXIT_FAIL;
+		return -1;
 	}
 	fd = xg_map_open(ifc, XG_MAP_CONFIG);
-	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &cfg))
-		return XG_EXIT_FAIL;
+	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &st->cfg)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	close(fd);
 	fd = xg_map_open(ifc, XG_MAP_COUNTERS);
-	if (fd < 0 || xg_counters_read(fd, cnt, XG_C_SLOTS))
-		return XG_EXIT_FAIL;
+	if (fd < 0 || xg_counters_read(fd, st->cnt, XG_C_SLOTS)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	close(fd);
-	gone = !ifc->ifindex || (__u32)ifc->ifindex != info.ifindex;
-	tracked = map_count_named(ifc, XG_MAP_BUCKETS,
-				  sizeof(struct xg_bucket_key));
-	ports = map_count_named(ifc, XG_MAP_PORTS, sizeof(__u16));
-	allow = map_count_named(ifc, XG_MAP_ALLOW4, sizeof(struct xg_lpm4)) +
-		map_count_named(ifc, XG_MAP_ALLOW6, sizeof(struct xg_lpm6));
-	deny = map_count_named(ifc, XG_MAP_DENY4, sizeof(struct xg_lpm4)) +
-	       map_count_named(ifc, XG_MAP_DENY6, sizeof(struct xg_lpm6));
+	st->gone = !ifc->ifindex || (__u32)ifc->ifindex != st->info.ifindex;
+	st->tracked = map_count_named(ifc, XG_MAP_BUCKETS,
+				      sizeof(struct xg_bucket_key));
+	st->ports = map_count_named(ifc, XG_MAP_PORTS, sizeof(__u16));
+	st->allow = map_count_named(ifc, XG_MAP_ALLOW4,
+				    sizeof(struct xg_lpm4)) +
+		    map_count_named(ifc, XG_MAP_ALLOW6, sizeof(struct xg_lpm6));
+	st->deny = map_count_named(ifc, XG_MAP_DENY4, sizeof(struct xg_lpm4)) +
+		   map_count_named(ifc, XG_MAP_DENY6, sizeof(struct xg_lpm6));
 	for (v = 0; v < XG_V_MAX; v++)
 		for (r = 0; r < XG_R_MAX; r++)
-			tot[v] += cnt[XG_COUNTER_IDX(v, r)].packets;
-	t = info.attached_at;
+			st->tot[v] += st->cnt[XG_COUNTER_IDX(v, r)].packets;
+	return 0;
+}
+
+static int status_one(const struct xg_iface *ifc, bool json, bool first)
+{
+	const struct xg_info *in;
+	const struct xg_config *cf;
+	struct xg_stats st;
+	char when[64];
+	time_t t;
+	int v, r, n;
+
+	if (xg_stats_read(ifc, &st))
+		return XG_EXIT_FAIL;
+	in = &st.info;
+	cf = &st.cfg;
+	t = in->attached_at;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 
 	if (json) {
 		printf("%s{\"interface\":", first ? "" : ",");
 		xg_json_str(stdout, ifc->ifname);
 		printf(",\"ifindex\":%u,\"present\":%s,\"netns\":%llu,"
-		       "\"mode\":\"%s\",\"attach\":\"%s\",\"attached_at\":"
-		       "\"%s\",\"dry_run\":%s,\"enabled\":%s,"
+		       "\"mode\":\"%s\",\"attach\":\"%s\",\"prog_id\":%u,"
+		       "\"attached_at\":\"%s\",\"dry_run\":%s,\"enabled\":%s,"
 		       "\"rate\":{\"pps\":%u,\"burst\":%u},\"prefix4\":%u,"
 		       "\"prefix6\":%u,\"port_rules\":%u,\"allow\":%u,"
 		       "\"deny\":%u,\"sources\":{\"tracked\":%u,\"max\":%u,"
 		       "\"fill_pct\":%.1f},\"totals\":{\"pass\":%llu,"
 		       "\"drop\":%llu,\"would_drop\":%llu},\"counters\":[",
-		       info.ifindex, gone ? "false" : "true", info.netns_ino,
-		       info.mode == 2 ? "skb" : "native", info.how, when,
-		       cfg.flags & XG_F_DRY_RUN ? "true" : "false",
-		       cfg.flags & XG_F_ENABLED ? "true" : "false",
-		       cfg.rate.pps, cfg.rate.burst, info.prefix4,
-		       info.prefix6, ports, allow, deny, tracked, info.sources,
-		       100.0 * tracked / info.sources, tot[XG_V_PASS],
-		       tot[XG_V_DROP], tot[XG_V_WOULD_DROP]);
+		       in->ifindex, st.gone ? "false" : "true", in->netns_ino,
+		       in->mode == 2 ? "skb" : "native", in->how, in->prog_id,
+		       when, cf->flags & XG_F_DRY_RUN ? "true" : "false",
+		       cf->flags & XG_F_ENABLED ? "true" : "false",
+		       cf->rate.pps, cf->rate.burst, in->prefix4, in->prefix6,
+		       st.ports, st.allow, st.deny, st.tracked, in->sources,
+		       100.0 * st.tracked / in->sources, st.tot[XG_V_PASS],
+		       st.tot[XG_V_DROP], st.tot[XG_V_WOULD_DROP]);
 		for (n = 0, v = 0; v < XG_V_MAX; v++)
 			for (r = 0; r < XG_R_MAX; r++) {
 				struct xg_counter *c =
-					&cnt[XG_COUNTER_IDX(v, r)];
+					&st.cnt[XG_COUNTER_IDX(v, r)];
 
 				printf("%s{\"verdict\":\"%s\",\"reason\":"
 				       "\"%s\",\"packets\":%llu,\"bytes\":"
@@ -170,28 +188,28 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 				       c->packets, c->bytes);
 			}
 		printf("],\"events_lost\":%llu,\"events_suppressed\":%llu}",
-		       cnt[XG_C_EVENTS_LOST].packets,
-		       cnt[XG_C_EVENTS_SUPPRESSED].packets);
+		       st.cnt[XG_C_EVENTS_LOST].packets,
+		       st.cnt[XG_C_EVENTS_SUPPRESSED].packets);
 		return XG_EXIT_OK;
 	}
 	printf("%s: %s mode (%s), attached %s%s\n", ifc->ifname,
-	       info.mode == 2 ? "skb" : "native", info.how, when,
-	       gone ? " -- INTERFACE GONE: run xdpguard detach to clean up" :
+	       in->mode == 2 ? "skb" : "native", in->how, when,
+	       st.gone ? " -- INTERFACE GONE: run xdpguard detach to clean up" :
 	       "");
 	printf("  policy: default %u SYN/s burst %u per /%u (IPv4) /%u (IPv6) "
-	       "source; %u port rule%s; allow %u, deny %u%s\n", cfg.rate.pps,
-	       cfg.rate.burst, info.prefix4, info.prefix6, ports,
-	       ports == 1 ? "" : "s", allow, deny,
-	       cfg.flags & XG_F_DRY_RUN ? "; DRY RUN (nothing dropped)" : "");
-	printf("  sources tracked: %u of %u (%.1f%%)\n", tracked, info.sources,
-	       100.0 * tracked / info.sources);
+	       "source; %u port rule%s; allow %u, deny %u%s\n", cf->rate.pps,
+	       cf->rate.burst, in->prefix4, in->prefix6, st.ports,
+	       st.ports == 1 ? "" : "s", st.allow, st.deny,
+	       cf->flags & XG_F_DRY_RUN ? "; DRY RUN (nothing dropped)" : "");
+	printf("  sources tracked: %u of %u (%.1f%%)\n", st.tracked,
+	       in->sources, 100.0 * st.tracked / in->sources);
 	printf("  packets: %llu passed, %llu dropped, %llu would drop\n",
-	       tot[XG_V_PASS], tot[XG_V_DROP], tot[XG_V_WOULD_DROP]);
+	       st.tot[XG_V_PASS], st.tot[XG_V_DROP], st.tot[XG_V_WOULD_DROP]);
 	printf("  %-10s %-16s %14s %16s\n", "verdict", "reason", "packets",
 	       "bytes");
 	for (v = 0; v < XG_V_MAX; v++)
 		for (r = 0; r < XG_R_MAX; r++) {
-			struct xg_counter *c = &cnt[XG_COUNTER_IDX(v, r)];
+			struct xg_counter *c = &st.cnt[XG_COUNTER_IDX(v, r)];
 
 			if (c->packets)
 				printf("  %-10s %-16s %14llu %16llu\n",
@@ -199,8 +217,8 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 				       c->packets, c->bytes);
 		}
 	printf("  events: %llu lost (ring full), %llu suppressed (rate "
-	       "limit)\n", cnt[XG_C_EVENTS_LOST].packets,
-	       cnt[XG_C_EVENTS_SUPPRESSED].packets);
+	       "limit)\n", st.cnt[XG_C_EVENTS_LOST].packets,
+	       st.cnt[XG_C_EVENTS_SUPPRESSED].packets);
 	return XG_EXIT_OK;
 }
 

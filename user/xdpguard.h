@@ -67,6 +67,16 @@ int cmd_top(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 
 /* ---- shared readers (status.c) ---- */
+struct xg_stats {
+	struct xg_info info;
+	struct xg_config cfg;
+	struct xg_counter cnt[XG_C_SLOTS];
+	__u64 tot[XG_V_MAX];		/* packets per verdict */
+	__u32 tracked, ports, allow, deny;
+	bool gone;			/* the interface is no more */
+};
+
+int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st);
 int xg_counters_read(int fd, struct xg_counter *sum, int slots);
 const char *xg_reason_name(int r);
 const char *xg_verdict_name(int v);
