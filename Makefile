@@ -8,13 +8,13 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= gcc
-PKGS     := libbpf libxdp libelf zlib
+PKGS     := libbpf libxdp libelf zlib libmicrohttpd
 
 VMLINUX  := vmlinux/$(ARCH)/vmlinux.h
 INCLUDES := -Iinclude -I$(OUTPUT) -Ibpf
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 $(INCLUDES)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxdp -lbpf -lelf -lz)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxdp -lbpf -lelf -lz -lmicrohttpd)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 

@@ -16,6 +16,7 @@ static const struct {
 	{ "deny", cmd_deny, "add|del|list [-i IFACE] CIDR... [--ttl D]" },
 	{ "top", cmd_top, "[-i IFACE] [--once] [--json]" },
 	{ "events", cmd_events, "[-i IFACE] [--json]" },
+	{ "export", cmd_export, "--listen ADDR:PORT | --textfile PATH" },
 };
 
 static void usage(FILE *f)

@@ -166,3 +166,50 @@ void xg_format_duration(__u64 ns, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%llus", s);
 }
+
+/*
+ * ADDR:PORT for a listening socket: 127.0.0.1:9400, [::1]:9400, or :9400
+ * (every address, IPv6 and IPv4).
+ */
+int xg_parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+	size_t hl;
+	__u16 port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!s)
+		return -1;
+	colon = strrchr(s, ':');
+	if (!colon || xg_parse_port(colon + 1, &port))
+		return -1;
+	hl = colon - s;
+	if (hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (!hl) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_any;
+		s6->sin6_port = htons(port);
+		return 0;
+	}
+	if (host[0] == '[') {
+		if (hl < 3 || host[hl - 1] != ']')
+			return -1;
+		host[hl - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			return -1;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+		return -1;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	return 0;
+}

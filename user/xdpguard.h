@@ -27,6 +27,8 @@ int xg_parse_port(const char *s, __u16 *port);
 void xg_format_cidr(const struct xg_cidr *c, char *buf, size_t len);
 void xg_format_addr(int family, const __u32 *addr, char *buf, size_t len);
 void xg_format_duration(__u64 ns, char *buf, size_t len);
+struct sockaddr_storage;
+int xg_parse_listen(const char *s, struct sockaddr_storage *ss);
 
 /* ---- util.c: errors, root, clocks ---- */
 extern const char *xg_cmd;	/* "rate set", for messages */
@@ -65,6 +67,7 @@ int cmd_allow(int argc, char **argv);
 int cmd_deny(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* ---- shared readers (status.c) ---- */
 struct xg_stats {

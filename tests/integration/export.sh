@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Prometheus metrics during a flood: /metrics scraped twice with curl parses
+# with a real Prometheus text-format parser, counters are monotonic, and
+# the counter deltas agree with the generator's packet count; the textfile
+# is written atomically and parses too; bad arguments are usage errors.
+P=xgex-
+. "$(dirname "$0")/../lib.sh"
+t_start
+PYTHON=/usr/bin/python3	# Debian's, with python3-prometheus-client
+PORT=9400
+TXT=/tmp/${P}metrics.prom
+
+check "attach eth0" xg_srv attach eth0 --pps 100 --burst 100
+nsenter --net=/run/netns/${P}srv "$XG" export --listen 127.0.0.1:$PORT \
+	--textfile "$TXT" --interval 1 2>/dev/null &
+xpid=$!
+for i in $(seq 1 50); do
+	lab_exec ${P}srv curl -sf -o /dev/null 127.0.0.1:$PORT/metrics && break
+	sleep 0.1
+done
+
+scrape() { lab_exec ${P}srv curl -sf 127.0.0.1:$PORT/metrics; }
+# parse with prometheus_client; print "name{labels} value" per sample
+parse() {
+	$PYTHON -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+for fam in text_string_to_metric_families(sys.stdin.read()):
+    for s in fam.samples:
+        lab = ",".join("%s=%s" % kv for kv in sorted(s.labels.items()))
+        print("%s{%s} %d" % (s.name, lab, s.value))'
+}
+syns() {	# SYNs judged on eth0, from parsed samples
+	awk '/^xdpguard_packets_total\{interface=eth0,reason=(syn_budget|syn_over_budget),/ {s += $2} END {print s + 0}'
+}
+
+a=$(scrape | parse); rc=$?
+expect_eq "first scrape parses with prometheus_client" "$rc" 0
+mac=$(lab_mac ${P}srv eth0)
+err0=$(atk_xmit_errors)
+lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport 80 \
+	--src 198.19.0.0/16 --sources 64 --count 2000000 --duration 10 --json >"/tmp/${P}flood.json"
+sent=$(json_get 'd["sent"]' <"/tmp/${P}flood.json")
+lost=$(( $(atk_xmit_errors) - err0 ))
+b=$(scrape | parse); rc=$?
+expect_eq "second scrape parses with prometheus_client" "$rc" 0
+expect_eq "counter deltas = generator count - veth losses" \
+	$(( $(syns <<<"$b") - $(syns <<<"$a") )) $((sent - lost))
+mono=$(join <(grep _total <<<"$a" | sort) <(grep _total <<<"$b" | sort) |
+	awk '$3 < $2 {print $1}')
+expect_eq "every counter is monotonic" "$mono" ""
+check "no per-source labels" bash -c "! scrape | grep -q '198\.19\.'"
+check "HELP and TYPE for every family" bash -c \
+	"[ \$(scrape | grep -c '^# HELP') -eq \$(scrape | grep -c '^# TYPE') ]"
+check "sources gauge" grep -q "^xdpguard_sources_tracked{interface=eth0} 64$" <<<"$b"
+code=$(lab_exec ${P}srv curl -s -o /dev/null -w '%{http_code}' 127.0.0.1:$PORT/nope)
+expect_eq "other paths are 404" "$code" 404
+sleep 1.5
+tf=$(parse <"$TXT"); rc=$?
+expect_eq "textfile parses with prometheus_client" "$rc" 0
+check "textfile has the counters" grep -q "^xdpguard_packets_total{interface=eth0," <<<"$tf"
+check "no temporary files left beside the textfile" bash -c "[ -z \"\$(ls $TXT.*.tmp 2>/dev/null)\" ]"
+kill -TERM $xpid
+wait $xpid
+expect_eq "export exits 0 on SIGTERM" "$?" 0
+
+out=$(xg_srv export --listen nohost 2>&1); rc=$?
+expect_eq "bad --listen: usage error" "$rc" 2
+check "bad --listen named" grep -q -- "--listen 'nohost'" <<<"$out"
+out=$(xg_srv export 2>&1); rc=$?
+expect_eq "export without a target: usage error" "$rc" 2
+rm -f "$TXT" "/tmp/${P}flood.json"
+t_snapshot
+check "detach eth0" xg_srv detach eth0
+t_nothing_left
+t_end

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * export: Prometheus text exposition (format 0.0.4) of every attached
+ * interface of this network namespace, served on /metrics by libmicrohttpd
+ * and/or written atomically for node_exporter's textfile collector.
+ * Labels are bounded: interface, verdict, reason; never a source address.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+#include "xdpguard.h"
+
+#define MAX_IFACES 16
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Only the (verdict, reason) pairs the program can produce get a series. */
+static bool possible(int v, int r)
+{
+	bool drops = r == XG_R_DENY || r == XG_R_SYN_OVER ||
+		     r == XG_R_MALFORMED;
+
+	return v == XG_V_PASS ? !drops : drops;
+}
+
+static void verdict_family(FILE *f, const char *name, const char *help,
+			   const struct xg_iface *ifc,
+			   const struct xg_stats *st, int n, bool bytes)
+{
+	const struct xg_counter *c;
+	int i, v, r;
+
+	family(f, name, "counter", help);
+	for (i = 0; i < n; i++)
+		for (v = 0; v < XG_V_MAX; v++)
+			for (r = 0; r < XG_R_MAX; r++) {
+				if (!possible(v, r))
+					continue;
+				c = &st[i].cnt[XG_COUNTER_IDX(v, r)];
+				fprintf(f, "%s{interface=\"%s\",verdict=\"%s\","
+					"reason=\"%s\"} %llu\n", name,
+					ifc[i].ifname, xg_verdict_name(v),
+					xg_reason_name(r),
+					bytes ? c->bytes : c->packets);
+			}
+}
+
+/* Render the exposition into a malloc'ed buffer; NULL on failure. */
+static char *render(size_t *len)
+{
+	static struct xg_stats st[MAX_IFACES];
+	struct xg_iface ifc[MAX_IFACES];
+	char *buf = NULL;
+	__u64 t0 = xg_mono_ns();
+	int n, i, k;
+	FILE *f;
+
+	n = xg_iface_list(ifc, MAX_IFACES);
+	for (i = k = 0; i < n; i++)
+		if (!xg_stats_read(&ifc[i], &st[k]))
+			ifc[k++] = ifc[i];
+	n = k;
+	f = open_memstream(&buf, len);
+	if (!f)
+		return NULL;
+
+	verdict_family(f, "xdpguard_packets_total", "Packets judged by the "
+		       "XDP guard, by verdict and reason.", ifc, st, n, false);
+	verdict_family(f, "xdpguard_bytes_total", "Bytes judged by the XDP "
+		       "guard, by verdict and reason.", ifc, st, n, true);
+
+#define GAUGE(name, help, fmt, expr)					\
+	do {								\
+		family(f, name, "gauge", help);				\
+		for (i = 0; i < n; i++)					\
+			fprintf(f, name "{interface=\"%s\"} " fmt "\n",	\
+				ifc[i].ifname, expr);			\
+	} while (0)
+#define COUNTER(name, help, expr)					\
+	do {								\
+		family(f, name, "counter", help);			\
+		for (i = 0; i < n; i++)					\
+			fprintf(f, name "{interface=\"%s\"} %llu\n",	\
+				ifc[i].ifname, expr);			\
+	} while (0)
+
+	GAUGE("xdpguard_sources_tracked", "Source prefixes with a SYN "
+	      "bucket.", "%u", st[i].tracked);
+	GAUGE("xdpguard_sources_max", "Size of the source table "
+	      "(--sources).", "%u", st[i].info.sources);
+	GAUGE("xdpguard_source_table_fill_ratio", "Tracked sources over "
+	      "the table size.", "%.4f",
+	      (double)st[i].tracked / st[i].info.sources);
+	GAUGE("xdpguard_allow_entries", "Prefixes in the allow list.", "%u",
+	      st[i].allow);
+	GAUGE("xdpguard_deny_entries", "Prefixes in the deny list.", "%u",
+	      st[i].deny);
+	GAUGE("xdpguard_port_rules", "Ports with a SYN budget of their own.",
+	      "%u", st[i].ports);
+	GAUGE("xdpguard_syn_budget_pps", "Default SYN budget per source, "
+	      "SYNs per second (0: no limit).", "%u", st[i].cfg.rate.pps);
+	GAUGE("xdpguard_syn_burst_packets", "Default SYN burst per source.",
+	      "%u", st[i].cfg.rate.burst);
+	GAUGE("xdpguard_dry_run", "1 when drops are only counted.", "%d",
+	      !!(st[i].cfg.flags & XG_F_DRY_RUN));
+	GAUGE("xdpguard_interface_present", "0 when the interface was "
+	      "deleted while attached.", "%d", !st[i].gone);
+	COUNTER("xdpguard_events_lost_total", "Ring-buffer records lost "
+		"(ring full).", st[i].cnt[XG_C_EVENTS_LOST].packets);
+	COUNTER("xdpguard_events_suppressed_total", "Events held back by "
+		"the kernel's per-CPU event budget.",
+		st[i].cnt[XG_C_EVENTS_SUPPRESSED].packets);
+#undef GAUGE
+#undef COUNTER
+	family(f, "xdpguard_attached_interfaces", "gauge",
+	       "Interfaces xdpguard is attached to in this namespace.");
+	fprintf(f, "xdpguard_attached_interfaces %d\n", n);
+	family(f, "xdpguard_scrape_duration_seconds", "gauge",
+	       "Time taken to read the maps for this exposition.");
+	fprintf(f, "xdpguard_scrape_duration_seconds %.6f\n",
+		(xg_mono_ns() - t0) / 1e9);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Write PATH atomically: a temporary file in the same folder, renamed. */
+static int write_textfile(const char *path)
+{
+	char tmp[4096];
+	size_t len;
+	char *buf = render(&len);
+	FILE *f;
+	int err = -1;
+
+	if (!buf)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, getpid());
+	f = fopen(tmp, "w");
+	if (f) {
+		err = fwrite(buf, 1, len, f) != len;
+		err |= fclose(f);
+		if (!err)
+			err = rename(tmp, path);
+		if (err)
+			unlink(tmp);
+	}
+	if (err)
+		xg_err("cannot write %s: %s", path, strerror(errno));
+	free(buf);
+	return err;
+}
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
+			     const char *url, const char *method,
+			     const char *version, const char *upload,
+			     size_t *upload_size, void **state)
+{
+	static const char not_found[] = "see /metrics\n";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned int code = MHD_HTTP_OK;
+	size_t len;
+	char *buf;
+
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return MHD_NO;
+	if (strcmp(url, "/metrics")) {
+		resp = MHD_create_response_from_buffer(sizeof(not_found) - 1,
+						       (void *)not_found,
+						       MHD_RESPMEM_PERSISTENT);
+		code = MHD_HTTP_NOT_FOUND;
+	} else {
+		buf = render(&len);
+		if (!buf)
+			return MHD_NO;
+		resp = MHD_create_response_from_buffer(len, buf,
+						       MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, "Content-Type",
+					"text/plain; version=0.0.4; "
+					"charset=utf-8");
+	}
+	if (!resp)
+		return MHD_NO;
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static const char export_usage[] =
+	"usage: xdpguard export --listen ADDR:PORT [--textfile PATH] "
+	"[--interval S]\n"
+	"       xdpguard export --textfile PATH [--interval S | --once]\n"
+	"  ADDR:PORT: 127.0.0.1:9400, [::1]:9400, :9400 (all addresses)\n";
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "textfile", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'n' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct sockaddr_storage ss;
+	struct MHD_Daemon *d = NULL;
+	const char *listen = NULL, *textfile = NULL;
+	__u32 interval = 15;
+	bool once = false;
+	int c, ret = XG_EXIT_FAIL;
+	__u64 next = 0;
+
+	xg_cmd = "export";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (xg_parse_listen(optarg, &ss))
+				return xg_usage_err("bad --listen '%s' "
+						    "(accepted: 127.0.0.1:9400, "
+						    "[::1]:9400, :9400)",
+						    optarg);
+			listen = optarg;
+			break;
+		case 't':
+			textfile = optarg;
+			break;
+		case 'n':
+			if (xg_parse_u32(optarg, 1, 3600, &interval))
+				return xg_usage_err("bad --interval '%s' "
+						    "(seconds, 1..3600)",
+						    optarg);
+			break;
+		case 'o':
+			once = true;
+			break;
+		case 'h':
+			fputs(export_usage, stdout);
+			return XG_EXIT_OK;
+		default:
+			fputs(export_usage, stderr);
+			return xg_usage_err("unknown option '%s'",
+					    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	if (!listen && !textfile)
+		return xg_usage_err("missing --listen ADDR:PORT or --textfile "
+				    "PATH");
+	if (once && (listen || !textfile))
+		return xg_usage_err("--once applies to --textfile alone");
+	if (xg_need_root())
+		return XG_EXIT_USAGE;
+	if (xg_bpffs_ready(false))
+		return XG_EXIT_FAIL;
+	if (once)
+		return write_textfile(textfile) ? XG_EXIT_FAIL : XG_EXIT_OK;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if (listen) {
+		d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+				     (ss.ss_family == AF_INET6 ?
+				      MHD_USE_IPv6 : 0),
+				     0, NULL, NULL, serve, NULL,
+				     MHD_OPTION_SOCK_ADDR, &ss,
+				     MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+				     MHD_OPTION_END);
+		if (!d) {
+			xg_err("cannot listen on %s: %s", listen,
+			       strerror(errno));
+			return XG_EXIT_FAIL;
+		}
+		fprintf(stderr, "xdpguard export: serving /metrics on %s\n",
+			listen);
+	}
+	while (!stop) {
+		if (textfile && xg_mono_ns() >= next) {
+			if (write_textfile(textfile))
+				goto out;
+			next = xg_mono_ns() + interval * 1000000000ULL;
+		}
+		usleep(100000);
+	}
+	ret = XG_EXIT_OK;
+out:
+	if (d)
+		MHD_stop_daemon(d);
+	return ret;
+}
