@@ -11,6 +11,7 @@ pkgs=(
 	# run and test
 	iproute2 xdp-tools tcpdump socat ethtool iputils-ping procps
 	python3 util-linux coreutils curl libmicrohttpd-dev python3-prometheus-client
+	tmux
 )
 
 missing=()

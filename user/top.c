@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * top: the live view during an attack. Samples the counters and the source
+ * table twice per interval and shows SYN rates offered/passed/dropped and
+ * the heaviest sources. On a terminal it takes the full screen (alternate
+ * screen, no echo), refreshes every interval and quits on q or Ctrl-C,
+ * restoring the terminal; --once prints one sample (--json for scripts).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "xdpguard.h"
+
+struct src {
+	struct xg_bucket_key key;
+	__u64 passed, dropped;
+	__u32 throttled;
+};
+
+struct ranked {
+	struct src *s;
+	double pass_rate, drop_rate;
+};
+
+struct sample {
+	struct xg_stats st;
+	struct src *src;
+	size_t n;
+	__u64 t;
+};
+
+static volatile sig_atomic_t stop;
+static struct termios saved_tty;
+static bool tty_raw;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void tty_restore(void)
+{
+	if (!tty_raw)
+		return;
+	tcsetattr(0, TCSANOW, &saved_tty);
+	fputs("\033[?25h\033[?1049l", stdout);	/* cursor on, main screen */
+	fflush(stdout);
+	tty_raw = false;
+}
+
+/* Full screen: alternate screen, cursor off, keys unbuffered, no echo. */
+static int tty_enter(void)
+{
+	struct termios t;
+
+	if (tcgetattr(0, &saved_tty))
+		return -1;
+	t = saved_tty;
+	t.c_lflag &= ~(ICANON | ECHO);	/* ISIG stays: Ctrl-C is SIGINT */
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(0, TCSANOW, &t))
+		return -1;
+	tty_raw = true;
+	atexit(tty_restore);
+	fputs("\033[?1049h\033[?25l", stdout);
+	return 0;
+}
+
+/* Sleep @ms; on a terminal return early when q is pressed. */
+static void wait_key(int ms)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	__u64 end = xg_mono_ns() + ms * 1000000ULL, now;
+	char ch;
+
+	while (!stop && (now = xg_mono_ns()) < end) {
+		if (!tty_raw) {
+			usleep((end - now) / 1000 > 100000 ? 100000 :
+			       (end - now) / 1000);
+			continue;
+		}
+		if (poll(&p, 1, (end - now) / 1000000 + 1) > 0 &&
+		    read(0, &ch, 1) == 1 && (ch == 'q' || ch == 'Q'))
+			stop = 1;
+	}
+}
+
+static int src_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct src *)a)->key,
+		      &((const struct src *)b)->key,
+		      sizeof(struct xg_bucket_key));
+}
+
+static int ranked_cmp(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	double rx = x->pass_rate + x->drop_rate;
+	double ry = y->pass_rate + y->drop_rate;
+
+	return rx < ry ? 1 : rx > ry ? -1 : 0;
+}
+
+/* Counters and the source table (sorted by key) at one moment. */
+static int take(const struct xg_iface *ifc, int fd, struct sample *s)
+{
+	struct xg_bucket_key key, next, *prev = NULL;
+	struct xg_bucket b;
+	struct src *tmp;
+	size_t cap = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (xg_stats_read(ifc, &s->st))
+		return -1;
+	s->t = xg_mono_ns();
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &b))
+			continue;
+		if (s->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			tmp = realloc(s->src, cap * sizeof(*tmp));
+			if (!tmp)
+				return -1;
+			s->src = tmp;
+		}
+		s->src[s->n].key = key;
+		s->src[s->n].passed = b.passed;
+		s->src[s->n].dropped = b.dropped;
+		s->src[s->n].throttled = b.throttled;
+		s->n++;
+	}
+	if (s->n)
+		qsort(s->src, s->n, sizeof(*s->src), src_cmp);
+	return 0;
+}
+
+static double rate(const struct sample *a, const struct sample *b,
+		   int v, int r, double dt)
+{
+	int i = XG_COUNTER_IDX(v, r);
+
+	return (b->st.cnt[i].packets - a->st.cnt[i].packets) / dt;
+}
+
+static void render(const struct xg_iface *ifc, const struct sample *a,
+		   const struct sample *b, int limit, bool json)
+{
+	const struct xg_info *info = &b->st.info;
+	double dt = (b->t - a->t) / 1e9;
+	double pass, over, wover, deny, bad;
+	struct ranked *r = calloc(b->n ? b->n : 1, sizeof(*r));
+	char addr[64], cidr[80], port[8], when[32];
+	size_t i, nr = 0;
+	time_t now = time(NULL);
+
+	if (!r)
+		return;
+	pass = rate(a, b, XG_V_PASS, XG_R_SYN_BUDGET, dt);
+	over = rate(a, b, XG_V_DROP, XG_R_SYN_OVER, dt);
+	wover = rate(a, b, XG_V_WOULD_DROP, XG_R_SYN_OVER, dt);
+	deny = rate(a, b, XG_V_DROP, XG_R_DENY, dt) +
+	       rate(a, b, XG_V_WOULD_DROP, XG_R_DENY, dt);
+	bad = rate(a, b, XG_V_DROP, XG_R_MALFORMED, dt) +
+	      rate(a, b, XG_V_WOULD_DROP, XG_R_MALFORMED, dt);
+	for (i = 0; i < b->n; i++) {
+		const struct src *old = a->n ? bsearch(&b->src[i], a->src, a->n,
+						       sizeof(*a->src),
+						       src_cmp) : NULL;
+		__u64 p0 = old ? old->passed : 0, d0 = old ? old->dropped : 0;
+
+		if (b->src[i].passed < p0 || b->src[i].dropped < d0)
+			p0 = d0 = 0;	/* evicted and re-created */
+		r[nr].s = &b->src[i];
+		r[nr].pass_rate = (b->src[i].passed - p0) / dt;
+		r[nr].drop_rate = (b->src[i].dropped - d0) / dt;
+		nr++;
+	}
+	qsort(r, nr, sizeof(*r), ranked_cmp);
+
+	if (json) {
+		printf("{\"interface\":");
+		xg_json_str(stdout, ifc->ifname);
+		printf(",\"interval_s\":%.3f,\"syn_pps\":{\"offered\":%.1f,"
+		       "\"passed\":%.1f,\"dropped\":%.1f,\"would_drop\":%.1f},"
+		       "\"drop_pps\":{\"deny\":%.1f,\"malformed\":%.1f},"
+		       "\"sources_tracked\":%zu,\"top\":[", dt,
+		       pass + over + wover, pass, over, wover, deny, bad, b->n);
+	} else {
+		strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+		printf("xdpguard top  %s  %s  every %.1fs%s\033[K\n",
+		       ifc->ifname, when, dt, tty_raw ? "  (q quits)" : "");
+		printf("SYN/s  offered %-10.0f passed %-10.0f dropped %-10.0f"
+		       "%s\033[K\n", pass + over + wover, pass, over,
+		       wover ? " (dry run: would drop)" : "");
+		printf("pkt/s  denied  %-10.0f malformed %-7.0f sources "
+		       "%zu/%u  budget %u/s burst %u\033[K\n", deny, bad, b->n,
+		       info->sources, b->st.cfg.rate.pps,
+		       b->st.cfg.rate.burst);
+		printf("\033[K\n%-44s %6s %10s %10s %12s %12s\033[K\n",
+		       "source", "port", "syn/s", "drop/s", "passed",
+		       "dropped");
+	}
+	for (i = 0; i < nr && (int)i < limit; i++) {
+		const struct xg_bucket_key *k = &r[i].s->key;
+
+		xg_format_addr(k->family, k->addr, addr, sizeof(addr));
+		snprintf(cidr, sizeof(cidr), "%s/%u", addr,
+			 k->family == 4 ? info->prefix4 : info->prefix6);
+		snprintf(port, sizeof(port), k->port ? "%u" : "*", k->port);
+		if (json)
+			printf("%s{\"source\":\"%s\",\"family\":%u,\"port\":%u,"
+			       "\"syn_pps\":%.1f,\"pass_pps\":%.1f,"
+			       "\"drop_pps\":%.1f,\"passed\":%llu,"
+			       "\"dropped\":%llu,\"throttled\":%s}",
+			       i ? "," : "", cidr, k->family, k->port,
+			       r[i].pass_rate + r[i].drop_rate, r[i].pass_rate,
+			       r[i].drop_rate, r[i].s->passed, r[i].s->dropped,
+			       r[i].s->throttled ? "true" : "false");
+		else
+			printf("%-44s %6s %10.0f %10.0f %12llu %12llu\033[K\n",
+			       cidr, port, r[i].pass_rate + r[i].drop_rate,
+			       r[i].drop_rate, r[i].s->passed,
+			       r[i].s->dropped);
+	}
+	if (json)
+		printf("]}\n");
+	else if (tty_raw)
+		printf("\033[J");	/* clear what the last frame left */
+	fflush(stdout);
+	free(r);
+}
+
+static const char top_usage[] =
+	"usage: xdpguard top [-i IFACE] [--once] [--json] [--count N] "
+	"[--interval S]\n"
+	"  on a terminal: full screen, refreshed every interval; q or Ctrl-C "
+	"quits\n";
+
+int cmd_top(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "interval", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct sample s[2] = {};
+	const char *ifname = NULL;
+	bool once = false, json = false;
+	__u32 limit = 10, secs = 1;
+	struct xg_iface ifc;
+	int c, ret, fd, cur = 0;
+
+	xg_cmd = "top";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'o':
+			once = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'n':
+			if (xg_parse_u32(optarg, 1, 10000, &limit))
+				return xg_usage_err("bad --count '%s' "
+						    "(1..10000)", optarg);
+			break;
+		case 't':
+			if (xg_parse_u32(optarg, 1, 60, &secs))
+				return xg_usage_err("bad --interval '%s' "
+						    "(seconds, 1..60)", optarg);
+			break;
+		case 'h':
+			fputs(top_usage, stdout);
+			return XG_EXIT_OK;
+		default:
+			fputs(top_usage, stderr);
+			return xg_usage_err("unknown option '%s'",
+					    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	if (json && !once)
+		return xg_usage_err("--json needs --once (one sample for "
+				    "scripts)");
+	if (xg_need_root())
+		return XG_EXIT_USAGE;
+	ret = xg_iface_resolve(ifname, &ifc);
+	if (ret)
+		return ret;
+	fd = xg_map_open(&ifc, XG_MAP_BUCKETS);
+	if (fd < 0)
+		return XG_EXIT_FAIL;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	ret = XG_EXIT_FAIL;
+	if (take(&ifc, fd, &s[cur]))
+		goto out;
+	if (!once && isatty(0) && isatty(1) && tty_enter())
+		goto out;
+	do {
+		wait_key(secs * 1000);
+		if (stop && !once)
+			break;
+		free(s[!cur].src);
+		if (take(&ifc, fd, &s[!cur]))
+			goto out;
+		if (tty_raw)
+			printf("\033[H");
+		render(&ifc, &s[cur], &s[!cur], limit, json);
+		cur = !cur;
+	} while (!once && !stop);
+	ret = XG_EXIT_OK;
+out:
+	tty_restore();
+	if (ret)
+		xg_err("cannot read the maps of %s", ifc.ifname);
+	free(s[0].src);
+	free(s[1].src);
+	close(fd);
+	return ret;
+}
