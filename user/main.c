@@ -17,6 +17,8 @@ static const struct {
 	{ "top", cmd_top, "[-i IFACE] [--once] [--json]" },
 	{ "events", cmd_events, "[-i IFACE] [--json]" },
 	{ "export", cmd_export, "--listen ADDR:PORT | --textfile PATH" },
+	{ "save", cmd_save, "[-i IFACE] > FILE" },
+	{ "apply", cmd_apply, "[-i IFACE] -f FILE" },
 };
 
 static void usage(FILE *f)

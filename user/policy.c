@@ -29,7 +29,7 @@ static int lpm_fd(const struct xg_iface *ifc, bool deny, int family)
 }
 
 /* LPM key for @c: struct xg_lpm4 or xg_lpm6, returns its size */
-static size_t lpm_key(const struct xg_cidr *c, void *key)
+size_t xg_lpm_key(const struct xg_cidr *c, void *key)
 {
 	struct xg_lpm6 *k6 = key;
 	struct xg_lpm4 *k4 = key;
@@ -62,7 +62,7 @@ static bool map_empty(const struct xg_iface *ifc, const char *name)
  * let the fast path skip empty lists. Called under the lock after every
  * change of a list or of the port rules.
  */
-static int sync_flags(const struct xg_iface *ifc)
+int xg_sync_flags(const struct xg_iface *ifc)
 {
 	static const struct { const char *map; __u32 bit; } lists[] = {
 		{ XG_MAP_ALLOW4, XG_F_ALLOW4 }, { XG_MAP_ALLOW6, XG_F_ALLOW6 },
@@ -254,7 +254,7 @@ int cmd_rate(int argc, char **argv)
 		else
 			ret = bpf_map_delete_elem(fd, &port);
 		if (!ret)
-			ret = sync_flags(&ifc);
+			ret = xg_sync_flags(&ifc);
 		else if (errno == ENOENT)
 			xg_err("port %u has no rate of its own on %s", port,
 			       ifc.ifname);
@@ -427,7 +427,7 @@ static int lpm_change(const struct xg_iface *ifc, bool deny, bool add,
 		goto out;
 	for (i = 0; i < n; i++) {
 		s[i].fd = fds[cidrs[i].family == 6];
-		lpm_key(&cidrs[i], &s[i].key);
+		xg_lpm_key(&cidrs[i], &s[i].key);
 		s[i].existed = !bpf_map_lookup_elem(s[i].fd, &s[i].key,
 						    &s[i].old);
 		xg_format_cidr(&cidrs[i], buf, sizeof(buf));
@@ -582,7 +582,7 @@ static int cmd_lpm(int argc, char **argv, bool deny)
 		ret = lpm_change(&ifc, deny, !strcmp(sub, "add"), cidrs, n,
 				 ttl);
 	/* after a change, a rollback or a prune alike */
-	if (sync_flags(&ifc))
+	if (xg_sync_flags(&ifc))
 		ret = XG_EXIT_FAIL;
 	xg_unlock(lock);
 	return ret;

@@ -58,6 +58,10 @@ int xg_map_open(const struct xg_iface *ifc, const char *name);
 int xg_info_read(const struct xg_iface *ifc, struct xg_info *info);
 void xg_quiet_libs(void);
 
+/* ---- policy.c ---- */
+size_t xg_lpm_key(const struct xg_cidr *c, void *key);
+int xg_sync_flags(const struct xg_iface *ifc);
+
 /* ---- subcommands ---- */
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
@@ -68,6 +72,8 @@ int cmd_deny(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 
 /* ---- shared readers (status.c) ---- */
 struct xg_stats {
