@@ -75,15 +75,99 @@ static void remove_pins(const char *dir)
 	rmdir(dir);
 }
 
+/*
+ * Detach the XDP program named xdpguard from @ifindex, whichever way libxdp
+ * attached it (dispatcher or single program). 0 if none was there.
+ */
+static int detach_ours(int ifindex, __u32 prog_id)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	enum xdp_attach_mode mode;
+	struct xdp_program *p;
+	int err = 0;
+
+	if (libxdp_get_error(mp) || !mp)
+		return 0;
+	mode = xdp_multiprog__attach_mode(mp);
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && !strcmp(xdp_program__name(p), "xdpguard") &&
+		    (!prog_id || xdp_program__id(p) == prog_id))
+			err = xdp_multiprog__detach(mp);
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp))
+			if (!strcmp(xdp_program__name(p), "xdpguard") &&
+			    (!prog_id || xdp_program__id(p) == prog_id)) {
+				err = xdp_program__detach(p, ifindex, mode, 0);
+				break;
+			}
+	}
+	xdp_multiprog__close(mp);
+	return err;
+}
+
+/*
+ * Called with the lock held, before any command acts: finish or undo what a
+ * command killed half way left behind in this namespace. An attach works in
+ * "<dir>:new" and renames it when complete, so a ":new" folder is an attach
+ * that never finished: its program comes off and the folder goes, leaving
+ * the interface untouched. A detach first renames the folder to
+ * "<dir>:old", so an ":old" folder is a detach to finish. (':' cannot be in
+ * an interface name.)
+ */
+void xg_recover(void)
+{
+	char prefix[32], path[512], ifname[IF_NAMESIZE];
+	struct xg_iface ifc;
+	struct xg_info info;
+	struct dirent *de;
+	size_t plen, n;
+	bool attaching;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "%llu-", xg_netns_ino());
+	plen = strlen(prefix);
+	d = opendir(XG_PIN_ROOT);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		n = strlen(de->d_name);
+		if (strncmp(de->d_name, prefix, plen) || n < plen + 5 ||
+		    n - plen - 4 >= IF_NAMESIZE)
+			continue;
+		if (!strcmp(de->d_name + n - 4, ":new"))
+			attaching = true;
+		else if (!strcmp(de->d_name + n - 4, ":old"))
+			attaching = false;
+		else
+			continue;
+		memcpy(ifname, de->d_name + plen, n - plen - 4);
+		ifname[n - plen - 4] = '\0';
+		memset(&ifc, 0, sizeof(ifc));
+		snprintf(ifc.dir, sizeof(ifc.dir), XG_PIN_ROOT "/%s",
+			 de->d_name);
+		memset(&info, 0, sizeof(info));
+		xg_quiet_libs();
+		if (xg_info_read_quiet(&ifc, &info) && !attaching)
+			continue;	/* not ours to guess at */
+		if (if_nametoindex(ifname))
+			detach_ours(if_nametoindex(ifname), info.prog_id);
+		snprintf(path, sizeof(path), "%s", ifc.dir);
+		remove_pins(path);
+		fprintf(stderr, "xdpguard: %s of %s was interrupted; %s\n",
+			attaching ? "an attach" : "a detach", ifname,
+			attaching ? "undone, the interface is untouched" :
+			"finished");
+	}
+	closedir(d);
+}
+
 static int pin_maps(struct xdp_guard_bpf *skel, const char *dir)
 {
 	struct bpf_map *map;
 	char path[512];
 
-	if (mkdir(dir, 0700)) {
-		xg_err("cannot create %s: %s", dir, strerror(errno));
-		return -1;
-	}
 	bpf_object__for_each_map(map, skel->obj) {
 		const char *name = bpf_map__name(map);
 
@@ -153,8 +237,8 @@ int cmd_attach(int argc, char **argv)
 	struct xdp_multiprog *mp;
 	struct xg_info info = {};
 	const char *ifname;
-	bool burst_set = false, attached = false;
-	char dir[256];
+	bool burst_set = false, attached = false, made = false;
+	char dir[256], newdir[300];
 	int c, err, ifindex, lock = -1, ret = XG_EXIT_FAIL;
 	struct stat st;
 
@@ -239,6 +323,12 @@ int cmd_attach(int argc, char **argv)
 		       "or retune it with rate/allow/deny", ifname, dir);
 		goto out;
 	}
+	if (snprintf(newdir, sizeof(newdir), "%s:new", dir) >=
+	    (int)sizeof(newdir) || mkdir(newdir, 0700)) {
+		xg_err("cannot create %s: %s", newdir, strerror(errno));
+		goto out;
+	}
+	made = true;
 
 	xg_quiet_libs();
 	skel = xdp_guard_bpf__open();
@@ -294,8 +384,14 @@ int cmd_attach(int argc, char **argv)
 		xg_err("cannot write the configuration: %s", strerror(errno));
 		goto out;
 	}
-	if (pin_maps(skel, dir))
+	if (pin_maps(skel, newdir))
 		goto out;
+	/* the one step that makes the attach visible */
+	if (rename(newdir, dir)) {
+		xg_err("cannot rename %s: %s", newdir, strerror(errno));
+		goto out;
+	}
+	made = false;
 
 	printf("xdpguard: attached to %s (%s mode, %s%s): SYN budget %u/s "
 	       "burst %u per /%u (IPv4) and /%u (IPv6) source, %u sources "
@@ -310,10 +406,10 @@ int cmd_attach(int argc, char **argv)
 		       "dropped\n");
 	ret = XG_EXIT_OK;
 out:
-	if (ret && attached) {
+	if (ret && attached)
 		xdp_program__detach(prog, ifindex, mode, 0);
-		remove_pins(dir);
-	}
+	if (made)
+		remove_pins(newdir);
 	xdp_program__close(prog);
 	xdp_guard_bpf__destroy(skel);
 	xg_unlock(lock);
@@ -324,7 +420,7 @@ static const char detach_usage[] = "usage: xdpguard detach IFACE\n";
 
 int cmd_detach(int argc, char **argv)
 {
-	struct xdp_program *prog;
+	char dir[sizeof(((struct xg_iface *)0)->dir)];
 	struct xg_info info;
 	struct xg_iface ifc;
 	int ret, lock, err;
@@ -341,14 +437,23 @@ int cmd_detach(int argc, char **argv)
 	}
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
-	ret = xg_iface_resolve(argv[1], &ifc);
-	if (ret)
-		return ret;
+	if (xg_bpffs_ready(false))
+		return XG_EXIT_FAIL;
 	lock = xg_lock();
 	if (lock < 0)
 		return XG_EXIT_FAIL;
+	ret = xg_iface_resolve(argv[1], &ifc);
+	if (ret)
+		goto out;
 	xg_quiet_libs();
-	ret = XG_EXIT_OK;
+	/* from here a killed detach is finished by the next command */
+	memcpy(dir, ifc.dir, sizeof(dir));
+	if (snprintf(ifc.dir, sizeof(ifc.dir), "%s:old", dir) >=
+	    (int)sizeof(ifc.dir) || rename(dir, ifc.dir)) {
+		xg_err("cannot rename %s: %s", dir, strerror(errno));
+		ret = XG_EXIT_FAIL;
+		goto out;
+	}
 	if (xg_info_read(&ifc, &info)) {
 		xg_err("%s: attach facts unreadable; removing the pins only",
 		       ifc.ifname);
@@ -356,31 +461,18 @@ int cmd_detach(int argc, char **argv)
 		xg_err("%s: the interface this was attached to is gone; "
 		       "removing its stale pins", ifc.ifname);
 	} else {
-		prog = xdp_program__from_id(info.prog_id);
-		err = libxdp_get_error(prog);
+		err = detach_ours(info.ifindex, info.prog_id);
 		if (err) {
-			xg_err("%s: xdpguard's program (id %u) is no longer "
-			       "loaded; removing the pins", ifc.ifname,
-			       info.prog_id);
-		} else {
-			err = xdp_program__detach(prog, info.ifindex,
-						  info.mode, 0);
-			if (err == -ENOENT) {
-				xg_err("%s: xdpguard's program was no longer "
-				       "attached; removing the pins",
-				       ifc.ifname);
-			} else if (err) {
-				xg_err("cannot detach from %s: %s", ifc.ifname,
-				       strerror(-err));
-				ret = XG_EXIT_FAIL;
-			}
-			xdp_program__close(prog);
+			xg_err("cannot detach from %s: %s", ifc.ifname,
+			       strerror(-err));
+			rename(ifc.dir, dir);
+			ret = XG_EXIT_FAIL;
+			goto out;
 		}
 	}
-	if (!ret) {
-		remove_pins(ifc.dir);
-		printf("xdpguard: detached from %s\n", ifc.ifname);
-	}
+	remove_pins(ifc.dir);
+	printf("xdpguard: detached from %s\n", ifc.ifname);
+out:
 	xg_unlock(lock);
 	return ret;
 }

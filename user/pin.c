@@ -87,6 +87,7 @@ int xg_lock(void)
 		close(fd);
 		return -1;
 	}
+	xg_recover();
 	return fd;
 }
 
@@ -111,8 +112,10 @@ int xg_iface_list(struct xg_iface *list, int max)
 	if (!d)
 		return 0;
 	while ((de = readdir(d)) && n < max) {
+		/* "name:new" and "name:old" are half-done, see xg_recover */
 		if (strncmp(de->d_name, prefix, plen) ||
-		    strlen(de->d_name + plen) >= IF_NAMESIZE)
+		    strlen(de->d_name + plen) >= IF_NAMESIZE ||
+		    strchr(de->d_name, ':'))
 			continue;
 		memset(&list[n], 0, sizeof(list[n]));
 		strcpy(list[n].ifname, de->d_name + plen);
@@ -174,27 +177,43 @@ int xg_iface_resolve(const char *ifname, struct xg_iface *ifc)
 	return 0;
 }
 
-int xg_map_open(const struct xg_iface *ifc, const char *name)
+static int map_open(const struct xg_iface *ifc, const char *name, bool quiet)
 {
 	char path[320];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", ifc->dir, name);
 	fd = bpf_obj_get(path);
-	if (fd < 0)
+	if (fd < 0 && !quiet)
 		xg_err("cannot open pinned map %s: %s", path, strerror(errno));
 	return fd;
 }
 
-int xg_info_read(const struct xg_iface *ifc, struct xg_info *info)
+int xg_map_open(const struct xg_iface *ifc, const char *name)
+{
+	return map_open(ifc, name, false);
+}
+
+static int info_read(const struct xg_iface *ifc, struct xg_info *info,
+		     bool quiet)
 {
 	__u32 zero = 0;
 	int fd, err;
 
-	fd = xg_map_open(ifc, XG_MAP_INFO);
+	fd = map_open(ifc, XG_MAP_INFO, quiet);
 	if (fd < 0)
 		return -1;
 	err = bpf_map_lookup_elem(fd, &zero, info);
 	close(fd);
 	return err;
+}
+
+int xg_info_read(const struct xg_iface *ifc, struct xg_info *info)
+{
+	return info_read(ifc, info, false);
+}
+
+int xg_info_read_quiet(const struct xg_iface *ifc, struct xg_info *info)
+{
+	return info_read(ifc, info, true);
 }

@@ -236,7 +236,7 @@ int cmd_status(int argc, char **argv)
 	struct xg_iface list[16];
 	const char *ifname = NULL;
 	bool json = false;
-	int c, n, i, ret = XG_EXIT_OK;
+	int c, n, i, lock, ret = XG_EXIT_OK;
 
 	xg_cmd = "status";
 	opterr = 0;
@@ -261,14 +261,20 @@ int cmd_status(int argc, char **argv)
 		return xg_usage_err("unexpected argument '%s'", argv[optind]);
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
+	if (xg_bpffs_ready(false))
+		return XG_EXIT_FAIL;
+	/* the lock also finishes what a killed command left half done */
+	lock = xg_lock();
+	if (lock < 0)
+		return XG_EXIT_FAIL;
 	if (ifname) {
 		ret = xg_iface_resolve(ifname, &list[0]);
-		if (ret)
+		if (ret) {
+			xg_unlock(lock);
 			return ret;
+		}
 		n = 1;
 	} else {
-		if (xg_bpffs_ready(false))
-			return XG_EXIT_FAIL;
 		n = xg_iface_list(list, 16);
 	}
 	if (json)
@@ -281,6 +287,7 @@ int cmd_status(int argc, char **argv)
 			ret = XG_EXIT_FAIL;
 	if (json)
 		printf("]}\n");
+	xg_unlock(lock);
 	return ret;
 }
 

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The CLI killed with SIGKILL at random points of attach, detach and policy
+# changes: afterwards the interface is either fully protected (program
+# attached, every pin there, the policy it had) or untouched (no program,
+# no pins), the next command succeeds, and nothing leaks.
+P=xgkl-
+. "$(dirname "$0")/../lib.sh"
+t_start
+ITER=${XG_CRASH_ITER:-200}
+xg_srv attach eth0 >/dev/null
+NPINS=$(ls "$(t_pin_dirs)" | wc -l)	# what a complete attach pins
+xg_srv detach eth0 >/dev/null
+
+count_objs() {	# xdpguard programs and maps in the whole kernel
+	echo "$(bpftool -j prog show | grep -o '"name":"xdpguard"' | wc -l)" \
+	     "$(bpftool -j map show | grep -o '"name":"xg_[a-z0-9_]*"' | wc -l)"
+}
+for i in $(seq 1 50); do base=$(count_objs); sleep 0.1; [ "$base" = "$(count_objs)" ] && break; done
+kernel_prog() {	# the XDP program id on eth0, or empty
+	ip -n ${P}srv -j link show eth0 | python3 -c '
+import json, sys
+x = json.load(sys.stdin)[0].get("xdp", {})
+print(x.get("prog", {}).get("id", ""))'
+}
+# state: "attached POLICY" or "untouched"; anything else is a violation
+state() {
+	local js id dirs
+	js=$(xg_srv status --json) || { echo "status-failed"; return; }
+	dirs=$(t_pin_dirs; ls -d /sys/fs/bpf/xdpguard/*:new /sys/fs/bpf/xdpguard/*:old 2>/dev/null)
+	id=$(kernel_prog)
+	if [ "$(json_get 'len(d["interfaces"])' <<<"$js")" = 0 ]; then
+		[ -z "$dirs" ] && [ -z "$id" ] && echo untouched && return
+		echo "broken: not attached, dirs '$dirs' prog '$id'"
+		return
+	fi
+	[ "$id" = "$(json_get 'd["interfaces"][0]["prog_id"]' <<<"$js")" ] ||
+		{ echo "broken: prog $id not ours"; return; }
+	[ "$(ls "$(t_pin_dirs)" | wc -l)" = "$NPINS" ] ||
+		{ echo "broken: pins $(ls "$(t_pin_dirs)" | wc -l)"; return; }
+	echo "attached $(xg_srv rate show --json) $(xg_srv deny list --json | json_get 'sorted(e["cidr"] for e in d["deny"])')"
+}
+
+viol=0 kills=0 s=untouched
+for i in $(seq 1 "$ITER"); do
+	before=$s
+	# kill within about the time each command takes
+	case $((RANDOM % 4)) in
+	0) op="attach eth0 --pps $((RANDOM % 1000 + 1))"; t=$((RANDOM % 120)) ;;
+	1) op="detach eth0"; t=$((RANDOM % 40)) ;;
+	2) op="rate set -i eth0 --pps $((RANDOM % 1000 + 1))"; t=$((RANDOM % 10)) ;;
+	3) op="deny add -i eth0 198.19.$((RANDOM % 256)).0/24"; t=$((RANDOM % 10)) ;;
+	esac
+	# shellcheck disable=SC2086
+	nsenter --net=/run/netns/${P}srv "$XG" $op >/dev/null 2>&1 &
+	pid=$!
+	sleep "$(printf '0.%03d' $t)"
+	kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+	wait $pid 2>/dev/null
+	s=$(state 2>/dev/null)
+	case "$s" in
+	untouched|attached*) ;;
+	*) viol=$((viol + 1)); echo "# iteration $i ($op): $s" ;;
+	esac
+	# a killed attach/detach leaves the old state or the new one
+	if [[ "$op" == attach* && "$before" == attached* && "$s" != "$before" ]] ||
+	   [[ "$op" == detach* && "$s" != untouched && "$s" != "$before" ]]; then
+		viol=$((viol + 1)); echo "# iteration $i ($op): $before -> $s"
+	fi
+done
+echo "# $ITER iterations, $kills commands killed mid-way"
+expect_eq "every kill left the interface protected or untouched" "$viol" 0
+check "the next command succeeds" xg_srv status
+[ -n "$(t_pin_dirs)" ] && xg_srv detach eth0 >/dev/null
+for i in $(seq 1 50); do [ "$(count_objs)" = "$base" ] && break; sleep 0.1; done
+expect_eq "no programs or maps leaked" "$(count_objs)" "$base"
+t_end
