@@ -273,6 +273,30 @@ out:
 
 /* ---- text ---- */
 
+static int port_cmp(const void *a, const void *b)
+{
+	return ((const struct port_rule *)a)->port -
+	       ((const struct port_rule *)b)->port;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->c.family != y->c.family)
+		return x->c.family - y->c.family;
+	return memcmp(x->c.addr, y->c.addr, sizeof(x->c.addr)) ?:
+	       (int)x->c.prefixlen - (int)y->c.prefixlen;
+}
+
+/* Same policy, same text: sorted, whatever order the maps keep. */
+static void policy_sort(struct policy *p)
+{
+	qsort(p->ports, p->nports, sizeof(p->ports[0]), port_cmp);
+	qsort(p->list[0], p->n[0], sizeof(struct entry), entry_cmp);
+	qsort(p->list[1], p->n[1], sizeof(struct entry), entry_cmp);
+}
+
 static void print_policy(const struct xg_iface *ifc, const struct policy *p,
 			 const struct xg_info *info)
 {
@@ -478,6 +502,7 @@ int cmd_save(int argc, char **argv)
 	if (xg_info_read(&ifc, &info) || policy_read(&ifc, &p))
 		xg_err("cannot read the policy of %s", ifc.ifname);
 	else {
+		policy_sort(&p);
 		print_policy(&ifc, &p, &info);
 		ret = XG_EXIT_OK;
 	}

@@ -9,7 +9,7 @@ t_start
 F=/tmp/${P}policy
 
 state() {
-	xg_srv rate show --json
+	xg_srv rate show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["default"], sorted((p["port"], p["pps"], p["burst"]) for p in d["ports"]))'
 	xg_srv allow list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(e["cidr"] for e in d["allow"]))'
 	xg_srv deny list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted((e["cidr"], e["expires_in_s"] > 0) for e in d["deny"]))'
 	xg_srv status --json | json_get 'd["interfaces"][0]["dry_run"]'
