@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Interface churn: down/up keeps the protection and the policy; an
+# interface deleted while attached leaves pins that status reports and
+# detach removes, with a clear message and nothing leaked.
+P=xgch-
+. "$(dirname "$0")/../lib.sh"
+t_start
+
+check "attach eth0" xg_srv attach eth0 --pps 10 --burst 10
+xg_srv deny add 198.19.99.0/24 >/dev/null
+id=$(xg_srv status --json | json_get 'd["interfaces"][0]["prog_id"]')
+ip -n ${P}srv link set eth0 down
+ip -n ${P}srv link set eth0 up
+check "down/up: the program stays attached" \
+	bash -c "ip -n ${P}srv link show eth0 | grep -q 'prog/xdp id $id '"
+expect_eq "down/up: the policy stays" \
+	"$(xg_srv deny list --json | json_get '[e["cidr"] for e in d["deny"]]')" "['198.19.99.0/24']"
+sleep 1	# the link must be up again before frames pass
+mac=$(lab_mac ${P}srv eth0)
+lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport 80 \
+	--src 198.19.1.0/24 --sources 1 --count 1000 --duration 5 >/dev/null
+js=$(xg_srv status --json)
+over=$(json_get 'sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["reason"]=="syn_over_budget")' <<<"$js")
+check "down/up: SYNs over budget still dropped ($over of 1000)" test "$over" -ge 980
+
+t_snapshot
+ip -n ${P}srv link del eth0
+out=$(xg_srv status 2>&1); rc=$?
+expect_eq "status after the interface is deleted succeeds" "$rc" 0
+check "status says the interface is gone" grep -q "INTERFACE GONE" <<<"$out"
+present=$(xg_srv status --json | json_get 'd["interfaces"][0]["present"]')
+expect_eq "status --json: present false" "$present" False
+out=$(xg_srv detach eth0 2>&1); rc=$?
+expect_eq "detach of a deleted interface succeeds" "$rc" 0
+check "detach says it removed stale pins" grep -q "gone; removing its stale pins" <<<"$out"
+T_IDS=$(grep -v '^prog:' <<<"$T_IDS")	# the program went with the interface
+check "nothing left: no pins" test -z "$(t_pin_dirs)"
+check "nothing left: maps and program gone (bpftool)" t_ids_gone "$T_IDS prog:$id"
+t_end
