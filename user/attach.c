@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include <xdp/libxdp.h>
 #include "xdpguard.h"
 #include "xdp_guard.skel.h"
@@ -25,7 +26,8 @@
 static const char attach_usage[] =
 	"usage: xdpguard attach IFACE [--mode native|skb] [--dry-run]\n"
 	"                       [--sources N] [--prefix4 LEN] [--prefix6 LEN]\n"
-	"                       [--pps N] [--burst N]\n";
+	"                       [--pps N] [--burst N]\n"
+	"       xdpguard attach --replace IFACE   (new programs, same maps)\n";
 
 static int quiet_print(enum libxdp_print_level level, const char *fmt,
 		       va_list args)
@@ -183,6 +185,17 @@ static int pin_maps(struct xdp_guard_bpf *skel, const char *dir)
 	return 0;
 }
 
+static __u32 skel_prog_id(struct xdp_guard_bpf *skel)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi);
+
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.xdpguard), &pi,
+				   &len))
+		return 0;
+	return pi.id;
+}
+
 static void explain_attach_error(const char *ifname, int ifindex, int err,
 				 enum xdp_attach_mode mode)
 {
@@ -212,6 +225,105 @@ static void explain_attach_error(const char *ifname, int ifindex, int err,
 	xg_err("cannot attach to %s: %s", ifname, strerror(-err));
 }
 
+/*
+ * attach --replace: load this binary's programs on the maps the running
+ * guard pinned (policy, buckets and counters carry over) and swap them in
+ * atomically: a single program is replaced in one netlink call
+ * (XDP_FLAGS_REPLACE names the old one), so no packet meets no program. In
+ * the dispatcher the new program joins before the old one leaves.
+ */
+static int replace_prog(const char *ifname, int ifindex, const char *dir)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
+	struct xdp_guard_bpf *skel = NULL;
+	struct xdp_program *prog = NULL;
+	struct xg_iface ifc = {};
+	struct bpf_map *map;
+	struct xg_info info;
+	__u32 zero = 0, old_id;
+	int fd, old_fd = -1, err, ret = XG_EXIT_FAIL;
+
+	snprintf(ifc.dir, sizeof(ifc.dir), "%s", dir);
+	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", ifname);
+	if (xg_info_read_quiet(&ifc, &info)) {
+		xg_err("%s is not attached: nothing to replace (xdpguard "
+		       "attach %s)", ifname, ifname);
+		return XG_EXIT_USAGE;
+	}
+	old_id = info.prog_id;
+	xg_quiet_libs();
+	skel = xdp_guard_bpf__open();
+	if (!skel)
+		goto out;
+	skel->rodata->prefix4 = info.prefix4;
+	skel->rodata->prefix6 = info.prefix6;
+	bpf_map__set_max_entries(skel->maps.xg_buckets, info.sources);
+	bpf_object__for_each_map(map, skel->obj) {
+		if (strncmp(bpf_map__name(map), "xg_", 3))
+			continue;
+		fd = xg_map_open(&ifc, bpf_map__name(map));
+		if (fd < 0)
+			goto out;
+		err = bpf_map__reuse_fd(map, fd);
+		close(fd);
+		if (err) {
+			xg_err("cannot reuse map %s: %s", bpf_map__name(map),
+			       strerror(-err));
+			goto out;
+		}
+	}
+	if (!strcmp(info.how, "single program")) {
+		err = xdp_guard_bpf__load(skel);
+		if (err) {
+			xg_err("cannot load the new program: %s (its maps "
+			       "must match the running version's)",
+			       strerror(-err));
+			goto out;
+		}
+		old_fd = bpf_prog_get_fd_by_id(old_id);
+		xo.old_prog_fd = old_fd;
+		err = old_fd < 0 ? -errno :
+		      bpf_xdp_attach(ifindex,
+				     bpf_program__fd(skel->progs.xdpguard),
+				     XDP_FLAGS_REPLACE | (info.mode == XDP_MODE_SKB ?
+				     XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
+				     &xo);
+		if (err) {
+			xg_err("cannot replace the program on %s: %s", ifname,
+			       strerror(-err));
+			goto out;
+		}
+		info.prog_id = skel_prog_id(skel);
+	} else {
+		prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
+		err = libxdp_get_error(prog);
+		if (!err)
+			err = xdp_program__attach(prog, ifindex, info.mode, 0);
+		if (err) {
+			prog = NULL;
+			xg_err("cannot add the new program on %s: %s", ifname,
+			       strerror(-err));
+			goto out;
+		}
+		info.prog_id = xdp_program__id(prog);
+		detach_ours(ifindex, old_id);
+	}
+	fd = xg_map_open(&ifc, XG_MAP_INFO);
+	if (fd < 0 || bpf_map_update_elem(fd, &zero, &info, BPF_ANY))
+		xg_err("cannot record the new program id %u", info.prog_id);
+	if (fd >= 0)
+		close(fd);
+	printf("xdpguard: replaced the program on %s (id %u -> %u); policy, "
+	       "buckets and counters kept\n", ifname, old_id, info.prog_id);
+	ret = XG_EXIT_OK;
+out:
+	if (old_fd >= 0)
+		close(old_fd);
+	xdp_program__close(prog);
+	xdp_guard_bpf__destroy(skel);
+	return ret;
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -222,6 +334,7 @@ int cmd_attach(int argc, char **argv)
 		{ "prefix6", required_argument, NULL, '6' },
 		{ "pps", required_argument, NULL, 'p' },
 		{ "burst", required_argument, NULL, 'b' },
+		{ "replace", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -238,6 +351,7 @@ int cmd_attach(int argc, char **argv)
 	struct xg_info info = {};
 	const char *ifname;
 	bool burst_set = false, attached = false, made = false;
+	bool replace = false, tuned = false;
 	char dir[256], newdir[300];
 	int c, err, ifindex, lock = -1, ret = XG_EXIT_FAIL;
 	struct stat st;
@@ -289,6 +403,9 @@ int cmd_attach(int argc, char **argv)
 						    "1..100000000)", optarg);
 			burst_set = true;
 			break;
+		case 'r':
+			replace = true;
+			break;
 		case 'h':
 			fputs(attach_usage, stdout);
 			return XG_EXIT_OK;
@@ -297,7 +414,12 @@ int cmd_attach(int argc, char **argv)
 			return xg_usage_err("unknown option '%s'",
 					    argv[optind - 1]);
 		}
+		if (c != 'r' && c != 'h')
+			tuned = true;
 	}
+	if (replace && tuned)
+		return xg_usage_err("--replace keeps every setting of the "
+				    "running guard; it takes no other option");
 	if (optind != argc - 1) {
 		fputs(attach_usage, stderr);
 		return xg_usage_err(optind >= argc ? "missing IFACE" :
@@ -318,6 +440,10 @@ int cmd_attach(int argc, char **argv)
 	if (lock < 0)
 		return XG_EXIT_FAIL;
 	xg_iface_dir(ifname, dir, sizeof(dir));
+	if (replace) {
+		ret = replace_prog(ifname, ifindex, dir);
+		goto out;
+	}
 	if (!stat(dir, &st)) {
 		xg_err("%s is already attached (pins in %s); detach it first "
 		       "or retune it with rate/allow/deny", ifname, dir);
