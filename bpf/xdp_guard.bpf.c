@@ -35,6 +35,13 @@ struct {
 } xg_info SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_JOURNAL_MAX + 1);
+	__type(key, __u32);
+	__type(value, struct xg_jrec);
+} xg_journal SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XG_MAX_PORT_RULES);
 	__type(key, __u16);

@@ -128,6 +128,16 @@ void xg_recover(void)
 	bool attaching;
 	DIR *d;
 
+	struct xg_iface list[16];
+	int i, nl;
+
+	/* policy changes killed half way: undo them */
+	nl = xg_iface_list(list, 16);
+	for (i = 0; i < nl; i++)
+		if (xg_journal_recover(&list[i]))
+			fprintf(stderr, "xdpguard: a policy change of %s was "
+				"interrupted; undone\n", list[i].ifname);
+
 	snprintf(prefix, sizeof(prefix), "%llu-", xg_netns_ino());
 	plen = strlen(prefix);
 	d = opendir(XG_PIN_ROOT);

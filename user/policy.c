@@ -417,7 +417,9 @@ static int lpm_change(const struct xg_iface *ifc, bool deny, bool add,
 		int fd;
 	} *s;
 	union { struct xg_allow_val a; struct xg_deny_val d; } val;
+	static struct xg_journal j;
 	int fds[2], i, done = 0, ret = XG_EXIT_FAIL;
+	bool journaled = false;
 	char buf[64];
 
 	fds[0] = lpm_fd(ifc, deny, 4);
@@ -437,6 +439,18 @@ static int lpm_change(const struct xg_iface *ifc, bool deny, bool add,
 			       ifc->ifname);
 			goto out;
 		}
+	}
+	/* undo records first: a kill from here on is undone next time */
+	if (xg_journal_open(&j, ifc))
+		goto out;
+	journaled = true;
+	for (i = 0; i < n; i++)
+		xg_journal_note(&j, xg_jmap_of(deny, cidrs[i].family),
+				&s[i].key);
+	if (xg_journal_begin(&j)) {
+		xg_err("cannot write the journal of %s: %s", ifc->ifname,
+		       strerror(errno));
+		goto out;
 	}
 	for (i = 0; i < n; i++, done++) {
 		memset(&val, 0, sizeof(val));
@@ -474,6 +488,10 @@ static int lpm_change(const struct xg_iface *ifc, bool deny, bool add,
 	       (deny ? "from the deny list" : "from the allow list"));
 	ret = XG_EXIT_OK;
 out:
+	if (journaled) {
+		xg_journal_end(&j);
+		xg_journal_close(&j);
+	}
 	free(s);
 	if (fds[0] >= 0)
 		close(fds[0]);

@@ -271,6 +271,31 @@ out:
 	return err;
 }
 
+/* Undo records for every key that making @cur into @want may touch. */
+static int journal_policy(struct xg_journal *j, const struct policy *cur,
+			  const struct policy *want)
+{
+	union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key;
+	const struct policy *p[2] = { cur, want };
+	__u32 zero = 0;
+	int k, d, i;
+
+	xg_journal_note(j, XG_J_CONFIG, &zero);
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < p[k]->nports; i++)
+			xg_journal_note(j, XG_J_PORTS, &p[k]->ports[i].port);
+		for (d = 0; d < 2; d++)
+			for (i = 0; i < p[k]->n[d]; i++) {
+				const struct xg_cidr *c = &p[k]->list[d][i].c;
+
+				xg_lpm_key(c, &key);
+				xg_journal_note(j, xg_jmap_of(d, c->family),
+						&key);
+			}
+	}
+	return xg_journal_begin(j);
+}
+
 /* ---- text ---- */
 
 static int port_cmp(const void *a, const void *b)
@@ -518,6 +543,8 @@ static const char apply_usage[] =
 int cmd_apply(int argc, char **argv)
 {
 	struct policy cur = {}, want = {}, now;
+	static struct xg_journal j;
+	bool jopen = false;
 	struct xg_iface ifc;
 	const char *ifname = NULL, *file = "";
 	int ret, lock, changes = 0, undo = 0;
@@ -549,8 +576,11 @@ int cmd_apply(int argc, char **argv)
 		return XG_EXIT_FAIL;
 	}
 	ret = XG_EXIT_FAIL;
-	if (policy_read(&ifc, &cur)) {
+	if (policy_read(&ifc, &cur) || xg_journal_open(&j, &ifc)) {
 		xg_err("cannot read the policy of %s", ifc.ifname);
+	} else if ((jopen = true) && journal_policy(&j, &cur, &want)) {
+		xg_err("cannot write the journal of %s: %s", ifc.ifname,
+		       strerror(errno));
 	} else if (policy_write(&ifc, &cur, &want, &changes)) {
 		xg_err("applying %s to %s failed: %s; putting back the policy "
 		       "it had", file, ifc.ifname, strerror(errno));
@@ -563,6 +593,10 @@ int cmd_apply(int argc, char **argv)
 		printf("xdpguard: %s: applied %s (%d change%s)\n", ifc.ifname,
 		       file, changes, changes == 1 ? "" : "s");
 		ret = XG_EXIT_OK;
+	}
+	if (jopen) {
+		xg_journal_end(&j);
+		xg_journal_close(&j);
 	}
 	policy_free(&cur);
 	policy_free(&want);

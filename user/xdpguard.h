@@ -60,6 +60,24 @@ int xg_info_read_quiet(const struct xg_iface *ifc, struct xg_info *info);
 void xg_recover(void);
 void xg_quiet_libs(void);
 
+/* ---- journal.c: undo records of multi-entry policy changes ---- */
+struct xg_journal {
+	int fd[XG_J_MAX], jfd;
+	size_t ksz[XG_J_MAX];
+	struct xg_jrec rec[XG_JOURNAL_MAX];
+	__u32 n;
+	bool overflow;
+	char path[320];
+};
+
+int xg_jmap_of(bool deny, int family);
+int xg_journal_open(struct xg_journal *j, const struct xg_iface *ifc);
+int xg_journal_note(struct xg_journal *j, int map, const void *key);
+int xg_journal_begin(struct xg_journal *j);
+void xg_journal_end(struct xg_journal *j);
+void xg_journal_close(struct xg_journal *j);
+int xg_journal_recover(const struct xg_iface *ifc);
+
 /* ---- policy.c ---- */
 size_t xg_lpm_key(const struct xg_cidr *c, void *key);
 int xg_sync_flags(const struct xg_iface *ifc);

@@ -26,6 +26,7 @@
 #define XG_MAP_COUNTERS	"xg_counters"
 #define XG_MAP_EVENTS	"xg_events"
 #define XG_MAP_INFO	"xg_info"
+#define XG_MAP_JOURNAL	"xg_journal"
 
 #define XG_MAX_PORT_RULES	1024
 #define XG_MAX_LPM		65536
@@ -154,6 +155,33 @@ struct xg_info {
 	__u64 netns_ino;
 	char ifname[16];
 	char how[32];		/* "libxdp dispatcher" or "single program" */
+};
+
+/*
+ * xg_journal: undo records of a multi-entry policy change in progress,
+ * written by user space before the change and cleared after it, so the
+ * next command can undo a change that was killed half way. Entry 0 holds
+ * the count; entries 1..count the records. Never read by BPF.
+ */
+#define XG_JOURNAL_MAX	4096
+
+enum xg_jmap {
+	XG_J_ALLOW4,
+	XG_J_ALLOW6,
+	XG_J_DENY4,
+	XG_J_DENY6,
+	XG_J_PORTS,
+	XG_J_CONFIG,
+	XG_J_MAX,
+};
+
+struct xg_jrec {
+	__u32 count;		/* entry 0 only */
+	__u8 map;		/* enum xg_jmap */
+	__u8 existed;		/* restore val, else delete key */
+	__u16 pad;
+	__u8 key[20];
+	__u8 val[36];
 };
 
 /* Ring-buffer records. */

@@ -41,16 +41,24 @@ state() {
 	echo "attached $(xg_srv rate show --json) $(xg_srv deny list --json | json_get 'sorted(e["cidr"] for e in d["deny"])')"
 }
 
-viol=0 kills=0 s=untouched
+viol=0 kills=0 s=untouched whole=0 none=0
 for i in $(seq 1 "$ITER"); do
 	before=$s
 	# kill within about the time each command takes
-	case $((RANDOM % 4)) in
+	multi=""
+	case $((RANDOM % 6)) in
 	0) op="attach eth0 --pps $((RANDOM % 1000 + 1))"; t=$((RANDOM % 120)) ;;
 	1) op="detach eth0"; t=$((RANDOM % 40)) ;;
 	2) op="rate set -i eth0 --pps $((RANDOM % 1000 + 1))"; t=$((RANDOM % 10)) ;;
 	3) op="deny add -i eth0 198.19.$((RANDOM % 256)).0/24"; t=$((RANDOM % 10)) ;;
+	4) multi=$(for k in $(seq 0 199); do echo "2001:db8:$i:$k::/64"; done)
+	   # shellcheck disable=SC2086
+	   op="deny add -i eth0 $(echo $multi)"; t=$((RANDOM % 15)) ;;
+	5) multi=$(for k in $(seq 0 999); do echo "2001:db8:$i:$k::/64"; done)
+	   { xg_srv save -i eth0 2>/dev/null | grep -v '^deny 2001'; sed 's/^/deny /' <<<"$multi"; } >"/tmp/${P}apply"
+	   op="apply -i eth0 -f /tmp/${P}apply"; t=$((RANDOM % 30)) ;;
 	esac
+	[ -z "$(t_pin_dirs)" ] && multi=""
 	# shellcheck disable=SC2086
 	nsenter --net=/run/netns/${P}srv "$XG" $op >/dev/null 2>&1 &
 	pid=$!
@@ -62,13 +70,25 @@ for i in $(seq 1 "$ITER"); do
 	untouched|attached*) ;;
 	*) viol=$((viol + 1)); echo "# iteration $i ($op): $s" ;;
 	esac
+	# a change of many entries is all there or not at all
+	if [ -n "$multi" ] && [[ "$s" == attached* ]]; then
+		have=$(xg_srv deny list -i eth0 --json 2>/dev/null | json_get \
+			'len([e for e in d["deny"] if e["cidr"].startswith("2001:db8:'"$i"':")])')
+		want=$(wc -l <<<"$multi")
+		if [ "$have" != 0 ] && [ "$have" != "$want" ]; then
+			viol=$((viol + 1)); echo "# iteration $i ($op): $have of $want entries"
+		fi
+		[ "$have" = "$want" ] && whole=$((whole + 1))
+		[ "$have" = 0 ] && none=$((none + 1))
+	fi
 	# a killed attach/detach leaves the old state or the new one
 	if [[ "$op" == attach* && "$before" == attached* && "$s" != "$before" ]] ||
 	   [[ "$op" == detach* && "$s" != untouched && "$s" != "$before" ]]; then
 		viol=$((viol + 1)); echo "# iteration $i ($op): $before -> $s"
 	fi
 done
-echo "# $ITER iterations, $kills commands killed mid-way"
+echo "# $ITER iterations, $kills commands killed mid-way; multi-entry changes: $whole whole, $none undone"
+rm -f "/tmp/${P}apply"
 expect_eq "every kill left the interface protected or untouched" "$viol" 0
 check "the next command succeeds" xg_srv status
 [ -n "$(t_pin_dirs)" ] && xg_srv detach eth0 >/dev/null
