@@ -88,10 +88,11 @@ $(OUTPUT)/%: tests/tools/%.c $(HDRS) $(SKELS) $(TOOL_SKELS) | $(OUTPUT)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # libFuzzer targets of the user-space parsers (clang, ASan, UBSan)
-$(OUTPUT)/%_fuzz: tests/fuzz/%_fuzz.c user/parse.c $(HDRS) | $(OUTPUT)
+FUZZ_DEPS := user/parse.c user/util.c user/policyfile.c
+$(OUTPUT)/%_fuzz: tests/fuzz/%_fuzz.c $(FUZZ_DEPS) $(HDRS) | $(OUTPUT)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -Iinclude -Iuser $< user/parse.c -o $@
+		-fno-sanitize-recover=all -Iinclude -Iuser $< $(FUZZ_DEPS) -o $@
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)

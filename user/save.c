@@ -6,12 +6,7 @@
  * same file twice changes nothing), and on any failure puts back the
  * policy it found: all or nothing.
  *
- * Format, one statement a line, '#' starts a comment:
- *   rate default pps N burst N
- *   rate port PORT pps N burst N
- *   allow CIDR
- *   deny CIDR [until 2026-11-25T23:10:00Z]
- *   dry-run on|off
+ * The file format is in policyfile.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,56 +18,14 @@
 #include <bpf/bpf.h>
 #include "xdpguard.h"
 
-struct entry {
-	struct xg_cidr c;
-	__u64 expires_ns;	/* deny: CLOCK_MONOTONIC, 0 = never */
-};
-
-struct port_rule {
-	__u16 port;
-	struct xg_rate r;
-};
-
-struct policy {
-	struct xg_rate rate;
-	bool dry_run;
-	struct port_rule ports[XG_MAX_PORT_RULES];
-	int nports;
-	struct entry *list[2];	/* allow, deny */
-	int n[2], cap[2];
-};
-
 static const char *const list_map[2][2] = {
 	{ XG_MAP_ALLOW4, XG_MAP_ALLOW6 },
 	{ XG_MAP_DENY4, XG_MAP_DENY6 },
 };
 
-static void policy_free(struct policy *p)
-{
-	free(p->list[0]);
-	free(p->list[1]);
-}
-
-static int add_entry(struct policy *p, int deny, const struct xg_cidr *c,
-		     __u64 expires_ns)
-{
-	struct entry *e;
-
-	if (p->n[deny] == p->cap[deny]) {
-		p->cap[deny] = p->cap[deny] ? 2 * p->cap[deny] : 64;
-		e = realloc(p->list[deny], p->cap[deny] * sizeof(*e));
-		if (!e)
-			return -1;
-		p->list[deny] = e;
-	}
-	p->list[deny][p->n[deny]].c = *c;
-	p->list[deny][p->n[deny]++].expires_ns = expires_ns;
-	return 0;
-}
-
 /* ---- maps -> policy ---- */
 
-static int read_list(const struct xg_iface *ifc, struct policy *p, int deny)
+static int read_list(const struct xg_iface *ifc, struct xg_policy *p, int deny)
 {
 	union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key, next;
 	union { struct xg_allow_val a; struct xg_deny_val d; } v;
@@ -99,14 +52,14 @@ static int read_list(const struct xg_iface *ifc, struct policy *p, int deny)
 			       (void *)&key.k4.addr, fam ? 16 : 4);
 			if (deny && v.d.expires_ns && v.d.expires_ns <= now)
 				continue;	/* expired */
-			err = add_entry(p, deny, &c, deny ? v.d.expires_ns : 0);
+			err = xg_policy_add(p, deny, &c, deny ? v.d.expires_ns : 0);
 		}
 		close(fd);
 	}
 	return err;
 }
 
-static int policy_read(const struct xg_iface *ifc, struct policy *p)
+static int policy_read(const struct xg_iface *ifc, struct xg_policy *p)
 {
 	__u16 key, next, *prev = NULL;
 	struct xg_config cfg;
@@ -135,24 +88,13 @@ static int policy_read(const struct xg_iface *ifc, struct policy *p)
 		p->ports[p->nports++].port = key;
 	}
 	close(fd);
-	return read_list(ifc, p, 0) || read_list(ifc, p, 1) ? -1 : 0;
+	if (read_list(ifc, p, 0) || read_list(ifc, p, 1))
+		return -1;
+	xg_policy_sort(p);
+	return 0;
 }
 
 /* ---- policy -> maps ---- */
-
-static bool has_entry(const struct policy *p, int deny,
-		      const struct xg_cidr *c, __u64 *expires_ns)
-{
-	int i;
-
-	for (i = 0; i < p->n[deny]; i++)
-		if (!memcmp(&p->list[deny][i].c, c, sizeof(*c))) {
-			if (expires_ns)
-				*expires_ns = p->list[deny][i].expires_ns;
-			return true;
-		}
-	return false;
-}
 
 /* The file keeps whole seconds: closer than that is the same expiry. */
 static bool same_expiry(__u64 a, __u64 b)
@@ -162,12 +104,12 @@ static bool same_expiry(__u64 a, __u64 b)
 	return (a > b ? a - b : b - a) < 1500000000ULL;
 }
 
-static int write_list(const struct xg_iface *ifc, const struct policy *cur,
-		      const struct policy *want, int deny, int *changes)
+static int write_list(const struct xg_iface *ifc, const struct xg_policy *cur,
+		      const struct xg_policy *want, int deny, int *changes)
 {
 	union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key;
 	union { struct xg_allow_val a; struct xg_deny_val d; } v;
-	const struct entry *e;
+	const struct xg_policy_entry *e;
 	__u64 exp;
 	int i, fd[2], err = -1;
 
@@ -177,7 +119,7 @@ static int write_list(const struct xg_iface *ifc, const struct policy *cur,
 		goto out;
 	for (i = 0; i < cur->n[deny]; i++) {
 		e = &cur->list[deny][i];
-		if (has_entry(want, deny, &e->c, NULL))
+		if (xg_policy_has(want, deny, &e->c, NULL))
 			continue;
 		xg_lpm_key(&e->c, &key);
 		if (bpf_map_delete_elem(fd[e->c.family == 6], &key))
@@ -186,7 +128,7 @@ static int write_list(const struct xg_iface *ifc, const struct policy *cur,
 	}
 	for (i = 0; i < want->n[deny]; i++) {
 		e = &want->list[deny][i];
-		if (has_entry(cur, deny, &e->c, &exp) &&
+		if (xg_policy_has(cur, deny, &e->c, &exp) &&
 		    (!deny || same_expiry(exp, e->expires_ns)))
 			continue;
 		xg_lpm_key(&e->c, &key);
@@ -211,21 +153,11 @@ out:
 	return err;
 }
 
-static const struct port_rule *find_port(const struct policy *p, __u16 port)
-{
-	int i;
-
-	for (i = 0; i < p->nports; i++)
-		if (p->ports[i].port == port)
-			return &p->ports[i];
-	return NULL;
-}
-
 /* Make the maps say @want; @cur is what they say now. */
-static int policy_write(const struct xg_iface *ifc, const struct policy *cur,
-			const struct policy *want, int *changes)
+static int policy_write(const struct xg_iface *ifc, const struct xg_policy *cur,
+			const struct xg_policy *want, int *changes)
 {
-	const struct port_rule *pr;
+	const struct xg_port_rule *pr;
 	struct xg_config cfg;
 	__u32 zero = 0;
 	int fd, i, err = -1;
@@ -234,13 +166,13 @@ static int policy_write(const struct xg_iface *ifc, const struct policy *cur,
 	if (fd < 0)
 		return -1;
 	for (i = 0; i < cur->nports; i++)
-		if (!find_port(want, cur->ports[i].port)) {
+		if (!xg_policy_port(want, cur->ports[i].port)) {
 			if (bpf_map_delete_elem(fd, &cur->ports[i].port))
 				goto out;
 			(*changes)++;
 		}
 	for (i = 0; i < want->nports; i++) {
-		pr = find_port(cur, want->ports[i].port);
+		pr = xg_policy_port(cur, want->ports[i].port);
 		if (pr && !memcmp(&pr->r, &want->ports[i].r, sizeof(pr->r)))
 			continue;
 		if (bpf_map_update_elem(fd, &want->ports[i].port,
@@ -272,11 +204,11 @@ out:
 }
 
 /* Undo records for every key that making @cur into @want may touch. */
-static int journal_policy(struct xg_journal *j, const struct policy *cur,
-			  const struct policy *want)
+static int journal_policy(struct xg_journal *j, const struct xg_policy *cur,
+			  const struct xg_policy *want)
 {
 	union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key;
-	const struct policy *p[2] = { cur, want };
+	const struct xg_policy *p[2] = { cur, want };
 	__u32 zero = 0;
 	int k, d, i;
 
@@ -298,31 +230,7 @@ static int journal_policy(struct xg_journal *j, const struct policy *cur,
 
 /* ---- text ---- */
 
-static int port_cmp(const void *a, const void *b)
-{
-	return ((const struct port_rule *)a)->port -
-	       ((const struct port_rule *)b)->port;
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-
-	if (x->c.family != y->c.family)
-		return x->c.family - y->c.family;
-	return memcmp(x->c.addr, y->c.addr, sizeof(x->c.addr)) ?:
-	       (int)x->c.prefixlen - (int)y->c.prefixlen;
-}
-
-/* Same policy, same text: sorted, whatever order the maps keep. */
-static void policy_sort(struct policy *p)
-{
-	qsort(p->ports, p->nports, sizeof(p->ports[0]), port_cmp);
-	qsort(p->list[0], p->n[0], sizeof(struct entry), entry_cmp);
-	qsort(p->list[1], p->n[1], sizeof(struct entry), entry_cmp);
-}
-
-static void print_policy(const struct xg_iface *ifc, const struct policy *p,
+static void print_policy(const struct xg_iface *ifc, const struct xg_policy *p,
 			 const struct xg_info *info)
 {
 	__u64 mono = xg_mono_ns(), real = xg_real_ns();
@@ -342,7 +250,7 @@ static void print_policy(const struct xg_iface *ifc, const struct policy *p,
 		       p->ports[i].r.pps, p->ports[i].r.burst);
 	for (d = 0; d < 2; d++)
 		for (i = 0; i < p->n[d]; i++) {
-			const struct entry *e = &p->list[d][i];
+			const struct xg_policy_entry *e = &p->list[d][i];
 
 			xg_format_cidr(&e->c, buf, sizeof(buf));
 			printf("%s %s", d ? "deny" : "allow", buf);
@@ -356,111 +264,6 @@ static void print_policy(const struct xg_iface *ifc, const struct policy *p,
 			printf("\n");
 		}
 	printf("dry-run %s\n", p->dry_run ? "on" : "off");
-}
-
-static int parse_rate_words(char **w, int n, struct xg_rate *r)
-{
-	/* pps N burst N */
-	return n != 4 || strcmp(w[0], "pps") || strcmp(w[2], "burst") ||
-	       xg_parse_u32(w[1], 0, 100000000, &r->pps) ||
-	       xg_parse_u32(w[3], 1, 100000000, &r->burst) ? -1 : 0;
-}
-
-/* RFC 3339 UTC, seconds: 2026-11-25T23:10:00Z -> CLOCK_MONOTONIC ns. */
-static int parse_until(const char *s, __u64 *mono_ns)
-{
-	struct tm tm = {};
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	__s64 real, left;
-
-	if (!end || *end)
-		return -1;
-	real = (__s64)timegm(&tm) * 1000000000LL;
-	left = real - (__s64)xg_real_ns();
-	*mono_ns = left > 0 ? xg_mono_ns() + left : 0;
-	return left > 0 ? 0 : 1;	/* 1: already past */
-}
-
-#define MAX_WORDS 8
-
-/* Parse @f into @p; on error print FILE:LINE and what is wrong. */
-static int parse_policy(FILE *f, const char *name, struct policy *p)
-{
-	char line[512], *w[MAX_WORDS], *save, why[128];
-	struct xg_cidr c;
-	int lineno = 0, n;
-	__u64 exp;
-
-	memset(p, 0, sizeof(*p));
-	p->rate.burst = 1;
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		if (strchr(line, '#'))
-			*strchr(line, '#') = '\0';
-		for (n = 0, w[0] = strtok_r(line, " \t\r\n", &save);
-		     w[n] && n < MAX_WORDS - 1;
-		     w[++n] = strtok_r(NULL, " \t\r\n", &save))
-			;
-		if (!n)
-			continue;
-#define BAD(...) do {							\
-		fprintf(stderr, "xdpguard apply: %s:%d: ", name, lineno); \
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		return -1;						\
-	} while (0)
-		if (!strcmp(w[0], "rate") && n >= 2 &&
-		    !strcmp(w[1], "default")) {
-			if (parse_rate_words(w + 2, n - 2, &p->rate))
-				BAD("expected 'rate default pps N burst N' "
-				    "(pps 0..100000000, burst 1..100000000)");
-		} else if (!strcmp(w[0], "rate") && n >= 3 &&
-			   !strcmp(w[1], "port")) {
-			struct port_rule *pr = &p->ports[p->nports];
-
-			if (p->nports == XG_MAX_PORT_RULES)
-				BAD("more than %d port rules",
-				    XG_MAX_PORT_RULES);
-			if (xg_parse_port(w[2], &pr->port) ||
-			    parse_rate_words(w + 3, n - 3, &pr->r))
-				BAD("expected 'rate port PORT pps N burst N'");
-			if (find_port(p, pr->port))
-				BAD("port %u given twice", pr->port);
-			p->nports++;
-		} else if (!strcmp(w[0], "allow") || !strcmp(w[0], "deny")) {
-			int deny = w[0][0] == 'd';
-
-			if (n != 2 && !(deny && n == 4 &&
-					!strcmp(w[2], "until")))
-				BAD("expected '%s CIDR%s'", w[0],
-				    deny ? " [until YYYY-MM-DDTHH:MM:SSZ]" : "");
-			if (xg_parse_cidr(w[1], &c, why, sizeof(why)))
-				BAD("bad CIDR '%s': %s", w[1], why);
-			if (has_entry(p, deny, &c, NULL))
-				BAD("%s %s given twice", w[0], w[1]);
-			exp = 0;
-			if (n == 4) {
-				int r = parse_until(w[3], &exp);
-
-				if (r < 0)
-					BAD("bad time '%s' (accepted: "
-					    "2026-11-25T23:10:00Z, UTC)",
-					    w[3]);
-				if (r > 0)
-					continue;	/* already expired */
-			}
-			if (add_entry(p, deny, &c, exp))
-				BAD("out of memory");
-		} else if (!strcmp(w[0], "dry-run") && n == 2 &&
-			   (!strcmp(w[1], "on") || !strcmp(w[1], "off"))) {
-			p->dry_run = !strcmp(w[1], "on");
-		} else {
-			BAD("unknown statement '%s' (accepted: rate default, "
-			    "rate port, allow, deny, dry-run)", w[0]);
-		}
-#undef BAD
-	}
-	return 0;
 }
 
 static int one_iface(int argc, char **argv, const char *usage,
@@ -509,7 +312,7 @@ int cmd_save(int argc, char **argv)
 {
 	struct xg_iface ifc;
 	struct xg_info info;
-	struct policy p;
+	struct xg_policy p;
 	const char *ifname = NULL;
 	int ret, lock;
 
@@ -527,11 +330,11 @@ int cmd_save(int argc, char **argv)
 	if (xg_info_read(&ifc, &info) || policy_read(&ifc, &p))
 		xg_err("cannot read the policy of %s", ifc.ifname);
 	else {
-		policy_sort(&p);
+		
 		print_policy(&ifc, &p, &info);
 		ret = XG_EXIT_OK;
 	}
-	policy_free(&p);
+	xg_policy_free(&p);
 	xg_unlock(lock);
 	return ret;
 }
@@ -542,7 +345,7 @@ static const char apply_usage[] =
 
 int cmd_apply(int argc, char **argv)
 {
-	struct policy cur = {}, want = {}, now;
+	struct xg_policy cur = {}, want = {}, now;
 	static struct xg_journal j;
 	bool jopen = false;
 	struct xg_iface ifc;
@@ -558,21 +361,21 @@ int cmd_apply(int argc, char **argv)
 	if (!f)
 		return xg_usage_err("cannot read -f '%s': %s", file,
 				    strerror(errno));
-	ret = parse_policy(f, file, &want);
+	ret = xg_policy_parse(f, file, &want);
 	if (f != stdin)
 		fclose(f);
 	if (ret) {
-		policy_free(&want);
+		xg_policy_free(&want);
 		return XG_EXIT_USAGE;
 	}
 	ret = xg_iface_resolve(ifname, &ifc);
 	if (ret) {
-		policy_free(&want);
+		xg_policy_free(&want);
 		return ret;
 	}
 	lock = xg_lock();
 	if (lock < 0) {
-		policy_free(&want);
+		xg_policy_free(&want);
 		return XG_EXIT_FAIL;
 	}
 	ret = XG_EXIT_FAIL;
@@ -587,7 +390,7 @@ int cmd_apply(int argc, char **argv)
 		/* what we changed is now the starting point of the way back */
 		if (!policy_read(&ifc, &now)) {
 			policy_write(&ifc, &now, &cur, &undo);
-			policy_free(&now);
+			xg_policy_free(&now);
 		}
 	} else {
 		printf("xdpguard: %s: applied %s (%d change%s)\n", ifc.ifname,
@@ -598,8 +401,8 @@ int cmd_apply(int argc, char **argv)
 		xg_journal_end(&j);
 		xg_journal_close(&j);
 	}
-	policy_free(&cur);
-	policy_free(&want);
+	xg_policy_free(&cur);
+	xg_policy_free(&want);
 	xg_unlock(lock);
 	return ret;
 }

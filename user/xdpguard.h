@@ -78,6 +78,36 @@ void xg_journal_end(struct xg_journal *j);
 void xg_journal_close(struct xg_journal *j);
 int xg_journal_recover(const struct xg_iface *ifc);
 
+/* ---- policyfile.c: the save/apply file ---- */
+struct xg_policy_entry {
+	struct xg_cidr c;
+	__u64 expires_ns;	/* deny: CLOCK_MONOTONIC, 0 = never */
+};
+
+struct xg_port_rule {
+	__u16 port;
+	struct xg_rate r;
+};
+
+struct xg_policy {
+	struct xg_rate rate;
+	bool dry_run;
+	struct xg_port_rule ports[XG_MAX_PORT_RULES];
+	int nports;
+	struct xg_policy_entry *list[2];	/* allow, deny */
+	int n[2], cap[2];
+};
+
+void xg_policy_free(struct xg_policy *p);
+void xg_policy_sort(struct xg_policy *p);
+int xg_policy_add(struct xg_policy *p, int deny, const struct xg_cidr *c,
+		  __u64 expires_ns);
+bool xg_policy_has(const struct xg_policy *p, int deny,
+		   const struct xg_cidr *c, __u64 *expires_ns);
+const struct xg_port_rule *xg_policy_port(const struct xg_policy *p,
+					  __u16 port);
+int xg_policy_parse(FILE *f, const char *name, struct xg_policy *p);
+
 /* ---- policy.c ---- */
 size_t xg_lpm_key(const struct xg_cidr *c, void *key);
 int xg_sync_flags(const struct xg_iface *ifc);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target for the user-space parsers (user/parse.c): CIDRs,
- * bounded integers (rates, ports, sizes) and durations. Beyond "no crash,
+ * bounded integers (rates, ports, sizes), durations and listen addresses. Beyond "no crash,
  * no sanitizer report", it checks what each parser promises: an accepted
  * CIDR is masked and formats back to itself, an accepted number is within
  * its bounds and prints back to the input, an accepted duration is within
@@ -9,11 +9,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "xdpguard.h"
 
 int LLVMFuzzerTestOneInput(const char *data, size_t size)
 {
 	char s[128], why[128], back[80], num[32];
+	struct sockaddr_storage ss;
 	struct xg_cidr c, c2;
 	__u64 ns;
 	__u32 v;
@@ -41,6 +43,9 @@ int LLVMFuzzerTestOneInput(const char *data, size_t size)
 			abort();	/* no junk accepted */
 	}
 	if (!xg_parse_port(s, &port) && !port)
+		abort();
+	if (!xg_parse_listen(s, &ss) && ss.ss_family != AF_INET &&
+	    ss.ss_family != AF_INET6)
 		abort();
 	if (!xg_parse_duration(s, &ns) &&
 	    (ns < 1000000000ULL || ns > 365ULL * 86400 * 1000000000ULL))
