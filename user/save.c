@@ -301,7 +301,7 @@ bad:
 	}
 	if (optind < argc)
 		return xg_usage_err("unexpected argument '%s'", argv[optind]);
-	if (file && !*file)
+	if (file && !**file)
 		return xg_usage_err("missing -f FILE (- for standard input)");
 	return xg_need_root();
 }

@@ -39,12 +39,18 @@ out=$(xg_srv rate set --pps 10 2>&1); rc=$?
 expect_eq "-i omitted with two attached: usage error" "$rc" 2
 check "-i omitted names the candidates" grep -q "eth0, eth1\|eth1, eth0" <<<"$out"
 
-state() {
-	local i
+state() {	# the policy as the CLI shows it, and the maps as bpftool dumps them
+	local i m d
 	for i in eth0 eth1; do
 		xg_srv rate show -i $i --json
 		xg_srv allow list -i $i --json
 		xg_srv deny list -i $i --json
+	done
+	for d in $(t_pin_dirs); do
+		for m in xg_config xg_port_rate xg_allow4 xg_allow6 xg_deny4 \
+			 xg_deny6 xg_info xg_journal; do
+			echo "$m: $(bpftool -j map dump pinned "$d/$m" | md5sum)"
+		done
 	done
 }
 xg_srv allow add -i eth0 198.18.9.0/24 >/dev/null
@@ -99,18 +105,34 @@ bad=(
 	"top -i eth0 --interval 99|--interval '99'"
 	"events --frob|unknown option '--frob'"
 	"frobnicate|unknown object 'frobnicate'"
+	"export --listen nohost|--listen 'nohost'"
+	"export --listen 127.0.0.1:99999|--listen '127.0.0.1:99999'"
+	"export --textfile /tmp/x --interval 0|--interval '0'"
+	"export --once --listen 127.0.0.1:9400|--once applies"
+	"apply -i eth0|missing -f"
+	"apply -i eth0 -f /nonexistent/policy|cannot read -f '/nonexistent/policy'"
+	"save -i eth0 extra|unexpected argument 'extra'"
+	"top -i eth0 --json|--json needs --once"
+	"attach --replace lo|lo is not attached"
+	"attach --replace --pps 5 eth0|--replace keeps every setting"
+	"deny add -i eth0 ::ffff:1.2.3.4/200|prefix length '200'"
+	"rate show -i eth0 --port 80|--port does not apply"
+	"rate del -i eth0 --port 80 --pps 3|--pps/--burst belong to rate set"
 )
+nbad=0
 for b in "${bad[@]}"; do
 	args=${b%%|*} want=${b#*|}
 	# shellcheck disable=SC2086
 	out=$(xg_srv $args 2>&1); rc=$?
+	nbad=$((nbad + 1))
 	if [ "$rc" -eq 2 ] && grep -qF -- "$want" <<<"$out"; then
 		ok "bad input: xdpguard $args"
 	else
 		not_ok "bad input: xdpguard $args: exit $rc, message: $out"
 	fi
 done
-expect_eq "bad input changed nothing" "$(state)" "$before"
+expect_eq "bad input changed nothing (CLI view and map dumps)" "$(state)" "$before"
+check "at least 50 bad command lines tried ($nbad)" test "$nbad" -ge 50
 
 out=$(xg_srv deny del -i eth0 198.19.9.9 198.19.8.8 2>&1); rc=$?
 expect_eq "deny del of a missing prefix fails" "$rc" 1
