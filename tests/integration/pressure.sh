@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# A flood from over a million distinct spoofed sources: the source table
-# stays at the size --sources promised (memory bounded), allow and deny
-# entries all survive and still apply, and a real client within its budget
-# keeps connecting.
+# Floods from ten million distinct spoofed sources (random IPv6 /64s) and
+# a million random IPv4 /32s: the source table stays at the size --sources
+# promised (memory bounded), allow and deny entries all survive and still
+# apply, and a real client within its budget keeps connecting.
 P=xgpr-
 . "$(dirname "$0")/../lib.sh"
 t_start
 
 PORT=8080 SOURCES=16384
-check "attach eth0 with --sources $SOURCES --prefix6 128" \
-	xg_srv attach eth0 --sources $SOURCES --prefix6 128 --pps 5 --burst 5
+N6=${XG_PRESSURE_N:-10000000} N4=$((N6 / 10))
+check "attach eth0 with --sources $SOURCES" \
+	xg_srv attach eth0 --sources $SOURCES --pps 5 --burst 5
 check "attach eth1" xg_srv attach eth1 --pps 5 --burst 5
 lab_exec ${P}srv timeout 60 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
@@ -36,22 +37,23 @@ m0=$(memlock)
 mac=$(lab_mac ${P}srv eth0)
 err0=$(atk_xmit_errors)
 # unpaced: generator and receiver run in lockstep, nothing is lost
+# random /64s across 2001:db8:8000::/33 (clear of the lists): no route back
 lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV6 --dport 9 \
-	--src 2001:db8:dead::/48 --sources 0 --count 1200000 \
-	--duration 8 --json >"/tmp/${P}flood.json" &
+	--src 2001:db8:8000::/33 --sources 0 --count $N6 \
+	--duration 90 --json >"/tmp/${P}flood.json" &
 fpid=$!
 sleep 0.5
 f=0
 for i in $(seq 1 30); do
 	r=$(lab_exec ${P}cli timeout 3 socat -T2 - TCP:$LAB_SRV4_C:$PORT,connect-timeout=2 <<<"p$i" 2>/dev/null)
 	[ "$r" == "pong p$i" ] || f=$((f + 1))
-	sleep 0.1
+	sleep 0.3
 done
 wait $fpid
 sent=$(json_get 'd["sent"]' <"/tmp/${P}flood.json")
 lost=$(( $(atk_xmit_errors) - err0 ))
-echo "# flood: $sent SYNs from distinct random IPv6 sources, $lost lost in the veth (ring full)"
-check "over a million spoofed sources sent ($sent)" test "$sent" -ge 1000000
+echo "# flood: $sent SYNs from random IPv6 /64s, $lost lost in the veth (ring full)"
+check "$N6 spoofed IPv6 sources sent ($sent)" test "$sent" -ge "$N6"
 expect_eq "client within budget connects throughout (30 of 30)" "$f" 0
 js=$(xg_srv status -i eth0 --json)
 tracked=$(json_get 'd["interfaces"][0]["sources"]["tracked"]' <<<"$js")
@@ -62,6 +64,20 @@ check "the table was filled: LRU evicted" test "$tracked" -ge $((SOURCES / 2))
 expect_eq "source table memory unchanged" "$(memlock)" "$m0"
 expect_eq "allow and deny entries all survive" "$(entries)" "$e0"
 expect_eq "each new source is within budget: every delivered SYN passed" "$passed" $((sent - lost))
+
+err0=$(atk_xmit_errors)
+lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport 9 \
+	--src 198.18.128.0/17 --sources 0 --count $N4 --duration 30 --json >"/tmp/${P}flood.json"
+sent4=$(json_get 'd["sent"]' <"/tmp/${P}flood.json")
+lost4=$(( $(atk_xmit_errors) - err0 ))
+js=$(xg_srv status -i eth0 --json)
+tracked=$(json_get 'd["interfaces"][0]["sources"]["tracked"]' <<<"$js")
+judged=$(json_get 'sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["reason"] in ("syn_budget","syn_over_budget"))' <<<"$js")
+echo "# flood: $sent4 SYNs from random IPv4 /32s in 198.18.128.0/17; tracked $tracked"
+check "IPv4: source table bounded ($tracked <= $SOURCES)" test "$tracked" -le $SOURCES
+expect_eq "IPv4: every delivered SYN judged" "$judged" $((sent - lost + sent4 - lost4))
+expect_eq "IPv4: source table memory unchanged" "$(memlock)" "$m0"
+expect_eq "IPv4: allow and deny entries all survive" "$(entries)" "$e0"
 out=$(lab_exec ${P}cli timeout 3 socat -T1 - "TCP:[$LAB_SRV6_C]:$PORT,connect-timeout=1" <<<x 2>&1)
 hits=$(xg_srv deny list -i eth1 --json | json_get 'd["deny"][0]["hits"]')
 check "deny still applies after the flood (hits $hits)" test "$hits" -ge 1
