@@ -573,14 +573,9 @@ int cmd_detach(int argc, char **argv)
 	}
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
-	if (xg_bpffs_ready(false))
-		return XG_EXIT_FAIL;
-	lock = xg_lock();
-	if (lock < 0)
-		return XG_EXIT_FAIL;
-	ret = xg_iface_resolve(argv[1], &ifc);
+	ret = xg_lock_iface(argv[1], &ifc, &lock);
 	if (ret)
-		goto out;
+		return ret;
 	xg_quiet_libs();
 	/* from here a killed detach is finished by the next command */
 	memcpy(dir, ifc.dir, sizeof(dir));

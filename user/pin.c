@@ -217,3 +217,26 @@ int xg_info_read_quiet(const struct xg_iface *ifc, struct xg_info *info)
 {
 	return info_read(ifc, info, true);
 }
+
+/*
+ * Take the lock, then resolve -i IFACE (or the only interface): what a
+ * command changes it resolves under the lock. Returns 0 with *lock held,
+ * or the exit status of the error it printed with no lock held.
+ */
+int xg_lock_iface(const char *ifname, struct xg_iface *ifc, int *lock)
+{
+	int ret;
+
+	*lock = -1;
+	if (xg_bpffs_ready(false))
+		return XG_EXIT_FAIL;
+	*lock = xg_lock();
+	if (*lock < 0)
+		return XG_EXIT_FAIL;
+	ret = xg_iface_resolve(ifname, ifc);
+	if (ret) {
+		xg_unlock(*lock);
+		*lock = -1;
+	}
+	return ret;
+}

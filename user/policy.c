@@ -235,15 +235,13 @@ int cmd_rate(int argc, char **argv)
 		r.burst = r.pps ? r.pps : 1;
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
-	ret = xg_iface_resolve(ifname, &ifc);
+	ret = xg_lock_iface(ifname, &ifc, &lock);
 	if (ret)
 		return ret;
-	if (!strcmp(sub, "show"))
-		return rate_show(&ifc, json);
-
-	lock = xg_lock();
-	if (lock < 0)
-		return XG_EXIT_FAIL;
+	if (!strcmp(sub, "show")) {
+		ret = rate_show(&ifc, json);
+		goto out;
+	}
 	ret = XG_EXIT_FAIL;
 	if (has_port) {
 		fd = xg_map_open(&ifc, XG_MAP_PORTS);
@@ -586,12 +584,9 @@ static int cmd_lpm(int argc, char **argv, bool deny)
 				    "2001:db8::/32)");
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
-	ret = xg_iface_resolve(ifname, &ifc);
+	ret = xg_lock_iface(ifname, &ifc, &lock);
 	if (ret)
 		return ret;
-	lock = xg_lock();
-	if (lock < 0)
-		return XG_EXIT_FAIL;
 	if (deny)
 		deny_prune(&ifc);
 	if (!strcmp(sub, "list"))

@@ -320,12 +320,9 @@ int cmd_save(int argc, char **argv)
 	ret = one_iface(argc, argv, save_usage, &ifname, NULL);
 	if (ret)
 		return ret < 0 ? XG_EXIT_OK : ret;
-	ret = xg_iface_resolve(ifname, &ifc);
+	ret = xg_lock_iface(ifname, &ifc, &lock);
 	if (ret)
 		return ret;
-	lock = xg_lock();
-	if (lock < 0)
-		return XG_EXIT_FAIL;
 	ret = XG_EXIT_FAIL;
 	if (xg_info_read(&ifc, &info) || policy_read(&ifc, &p))
 		xg_err("cannot read the policy of %s", ifc.ifname);
@@ -368,15 +365,10 @@ int cmd_apply(int argc, char **argv)
 		xg_policy_free(&want);
 		return XG_EXIT_USAGE;
 	}
-	ret = xg_iface_resolve(ifname, &ifc);
+	ret = xg_lock_iface(ifname, &ifc, &lock);
 	if (ret) {
 		xg_policy_free(&want);
 		return ret;
-	}
-	lock = xg_lock();
-	if (lock < 0) {
-		xg_policy_free(&want);
-		return XG_EXIT_FAIL;
 	}
 	ret = XG_EXIT_FAIL;
 	if (policy_read(&ifc, &cur) || xg_journal_open(&j, &ifc)) {

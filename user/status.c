@@ -261,20 +261,18 @@ int cmd_status(int argc, char **argv)
 		return xg_usage_err("unexpected argument '%s'", argv[optind]);
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
-	if (xg_bpffs_ready(false))
-		return XG_EXIT_FAIL;
 	/* the lock also finishes what a killed command left half done */
-	lock = xg_lock();
-	if (lock < 0)
-		return XG_EXIT_FAIL;
 	if (ifname) {
-		ret = xg_iface_resolve(ifname, &list[0]);
-		if (ret) {
-			xg_unlock(lock);
+		ret = xg_lock_iface(ifname, &list[0], &lock);
+		if (ret)
 			return ret;
-		}
 		n = 1;
 	} else {
+		if (xg_bpffs_ready(false))
+			return XG_EXIT_FAIL;
+		lock = xg_lock();
+		if (lock < 0)
+			return XG_EXIT_FAIL;
 		n = xg_iface_list(list, 16);
 	}
 	if (json)

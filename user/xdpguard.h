@@ -52,6 +52,7 @@ __u64 xg_netns_ino(void);
 void xg_iface_dir(const char *ifname, char *buf, size_t len);
 int xg_lock(void);
 void xg_unlock(int fd);
+int xg_lock_iface(const char *ifname, struct xg_iface *ifc, int *lock);
 int xg_iface_resolve(const char *ifname, struct xg_iface *ifc);
 int xg_iface_list(struct xg_iface *list, int max);
 int xg_map_open(const struct xg_iface *ifc, const char *name);
