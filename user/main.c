@@ -16,6 +16,7 @@ static const struct {
 	{ "deny", cmd_deny, "add|del|list [-i IFACE] CIDR... [--ttl D]" },
 	{ "top", cmd_top, "[-i IFACE] [--once] [--json]" },
 	{ "events", cmd_events, "[-i IFACE] [--json]" },
+	{ "cookies", cmd_cookies, "set|show [-i IFACE] on|off|auto [--port P] ..." },
 };
 
 static void usage(FILE *f)

@@ -60,14 +60,15 @@ static bool map_empty(const struct xg_iface *ifc, const char *name)
 /*
  * Keep the XG_F_ALLOW4.. bits of the config in step with the maps: they
  * let the fast path skip empty lists. Called under the lock after every
- * change of a list or of the port rules.
+ * change of a list, of the port rules or of the cookie ports.
  */
-static int sync_flags(const struct xg_iface *ifc)
+int xg_sync_flags(const struct xg_iface *ifc)
 {
 	static const struct { const char *map; __u32 bit; } lists[] = {
 		{ XG_MAP_ALLOW4, XG_F_ALLOW4 }, { XG_MAP_ALLOW6, XG_F_ALLOW6 },
 		{ XG_MAP_DENY4, XG_F_DENY4 }, { XG_MAP_DENY6, XG_F_DENY6 },
 		{ XG_MAP_PORTS, XG_F_PORTS },
+		{ XG_MAP_COOKIE_PORTS, XG_F_COOKIES },
 	};
 	struct xg_config cfg;
 	__u32 zero = 0, flags = 0;
@@ -254,7 +255,7 @@ int cmd_rate(int argc, char **argv)
 		else
 			ret = bpf_map_delete_elem(fd, &port);
 		if (!ret)
-			ret = sync_flags(&ifc);
+			ret = xg_sync_flags(&ifc);
 		else if (errno == ENOENT)
 			xg_err("port %u has no rate of its own on %s", port,
 			       ifc.ifname);
@@ -582,7 +583,7 @@ static int cmd_lpm(int argc, char **argv, bool deny)
 		ret = lpm_change(&ifc, deny, !strcmp(sub, "add"), cidrs, n,
 				 ttl);
 	/* after a change, a rollback or a prune alike */
-	if (sync_flags(&ifc))
+	if (xg_sync_flags(&ifc))
 		ret = XG_EXIT_FAIL;
 	xg_unlock(lock);
 	return ret;

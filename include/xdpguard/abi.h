@@ -174,6 +174,9 @@ struct xg_info {
 	__u64 netns_ino;
 	char ifname[16];
 	char how[32];		/* "libxdp dispatcher" or "single program" */
+	__u32 cookie_paths;	/* the XDP program was loaded with its SYN
+				 * cookie paths (the kernel had the helpers) */
+	__u32 pad;
 };
 
 /* Ring-buffer records. */
