@@ -52,6 +52,11 @@ lab_wire() {
 	ip netns exec "${p}atk" ethtool -K a0 tx off txvlan off >/dev/null || return 1
 }
 
+lab_unwire() {	# before checking that a test left nothing behind
+	ip -n "$1cli" link set dev c0 xdp off 2>/dev/null
+	return 0
+}
+
 lab_down() {
 	local p=$1 ns
 	for ns in "${p}srv" "${p}atk" "${p}cli"; do
