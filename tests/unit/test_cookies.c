@@ -906,6 +906,54 @@ static int t_auto(void)
 	return 0;
 }
 
+/*
+ * A kernel without the cookie helpers: attach loads the guard with
+ * have_cookies = 0; the verifier must accept it (the cookie paths are
+ * dead code then) and cookie settings must change nothing.
+ */
+static int t_without_cookie_paths(void)
+{
+	struct xdp_guard_bpf *g = xdp_guard_bpf__open();
+	struct xg_config c = { .rate = { 0, 1 },
+			       .flags = XG_F_ENABLED | XG_F_COOKIES };
+	struct xg_cookie_port on = { .mode = XG_CK_ON };
+	struct pkt s, out;
+	__u16 port = PORT;
+	__u32 zero = 0;
+	int err, ret = -1;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out.buf,
+		    .data_size_out = sizeof(out.buf), .repeat = 1);
+
+	if (!g)
+		return fail("cannot open the skeleton");
+	g->rodata->have_cookies = 0;
+	err = xdp_guard_bpf__load(g);
+	if (err) {
+		fail("load without cookie paths: %s", strerror(-err));
+		goto out;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(g->maps.xg_config), &zero, &c,
+				BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(g->maps.xg_cookie_ports), &port,
+				&on, BPF_ANY)) {
+		fail("cannot write the maps");
+		goto out;
+	}
+	syn(&s, "198.18.0.16", 20, 0, 0, 0);
+	o.data_in = s.buf;
+	o.data_size_in = s.len;
+	if (bpf_prog_test_run_opts(bpf_program__fd(g->progs.xdpguard), &o) ||
+	    o.retval != XDP_PASS || o.data_size_out != s.len) {
+		fail("a SYN to a cookie port: retval %u, want XDP_PASS "
+		     "unchanged", o.retval);
+		goto out;
+	}
+	ret = 0;
+out:
+	xdp_guard_bpf__destroy(g);
+	return ret;
+}
+
 /* the pure helpers of lib/cookie.h */
 static int t_cookie_helpers(void)
 {
@@ -960,6 +1008,7 @@ static const struct test tests[] = {
 	{ "syn_fin_syn_rst_dropped", t_odd_flags },
 	{ "default_port_entry", t_default_port },
 	{ "auto_on_off_events", t_auto },
+	{ "loads_without_cookie_paths", t_without_cookie_paths },
 };
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt,
