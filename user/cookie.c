@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -174,6 +175,29 @@ static int synack_settings(const struct xg_iface *ifc,
 
 /* ---------------- tc ingress ---------------- */
 
+/*
+ * libbpf reports the kernel's netlink answers to the tc calls (an
+ * existing clsact, a filter already gone) as warnings; xdpguard says what
+ * matters in its own words.
+ */
+static libbpf_print_fn_t saved_print;
+
+static int tc_print(enum libbpf_print_level level, const char *fmt,
+		    va_list args)
+{
+	if (!getenv("XDPGUARD_DEBUG") && strstr(fmt, "Kernel error message"))
+		return 0;
+	return saved_print ? saved_print(level, fmt, args) : 0;
+}
+
+static void tc_quiet(bool on)
+{
+	if (on)
+		saved_print = libbpf_set_print(tc_print);
+	else
+		libbpf_set_print(saved_print);
+}
+
 /* Filters left on the clsact qdisc of @ifindex (ingress and egress). */
 static int tc_filters_left(int ifindex)
 {
@@ -273,7 +297,9 @@ static int tc_attach(const struct xg_iface *ifc, struct xg_cookie_cfg *cc)
 		       strerror(-err));
 		goto out;
 	}
+	tc_quiet(true);
 	err = bpf_tc_hook_create(&hook);
+	tc_quiet(false);
 	if (err && err != -EEXIST) {
 		xg_err("cannot create the clsact qdisc on %s: %s",
 		       ifc->ifname, strerror(-err));
@@ -316,6 +342,24 @@ out:
 	return ret;
 }
 
+/* 1 when the tc filter cookies set made is still there */
+static int tc_present(const struct xg_cookie_cfg *cc)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = cc->tc_ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = cc->tc_handle,
+		    .priority = cc->tc_priority);
+
+	int ret;
+
+	if (!(cc->flags & XG_CKF_TC))
+		return 0;
+	tc_quiet(true);
+	ret = !bpf_tc_query(&hook, &opts) && opts.prog_id == cc->tc_prog_id;
+	tc_quiet(false);
+	return ret;
+}
+
 /* Remove the tc filter (and our clsact when it is empty); 0 or -1. */
 static int tc_detach(const struct xg_iface *ifc, struct xg_cookie_cfg *cc)
 {
@@ -327,7 +371,9 @@ static int tc_detach(const struct xg_iface *ifc, struct xg_cookie_cfg *cc)
 
 	if (!(cc->flags & XG_CKF_TC))
 		return 0;
+	tc_quiet(true);
 	err = bpf_tc_detach(&hook, &opts);
+	tc_quiet(false);
 	if (err && err != -ENOENT) {
 		xg_err("cannot remove the tc hand-off from %s: %s",
 		       ifc->ifname, strerror(-err));
@@ -566,7 +612,7 @@ static int cookies_show(const struct xg_iface *ifc, bool json)
 		       cc.flags & XG_CKF_TS ? "true" : "false",
 		       cc.flags & XG_CKF_SACK ? "true" : "false",
 		       cc.flags & XG_CKF_WSCALE ? "true" : "false",
-		       cc.flags & XG_CKF_TC ? "true" : "false", cc.tc_handle,
+		       tc_present(&cc) ? "true" : "false", cc.tc_handle,
 		       cc.tc_priority, cc.tc_prog_id);
 		for (i = 0; i < n; i++)
 			port_json(&rows[i], i == 0);
@@ -590,10 +636,14 @@ static int cookies_show(const struct xg_iface *ifc, bool json)
 	       cc.flags & XG_CKF_TS ? ", timestamps" : "",
 	       cc.flags & XG_CKF_SACK ? ", SACK" : "",
 	       cc.flags & XG_CKF_WSCALE ? ", window scaling" : "");
-	if (cc.flags & XG_CKF_TC)
+	if (tc_present(&cc))
 		printf("  tc ingress hand-off: attached (handle %#x priority "
 		       "%u, program id %u)\n", cc.tc_handle, cc.tc_priority,
 		       cc.tc_prog_id);
+	else if (cc.flags & XG_CKF_TC)
+		printf("  tc ingress hand-off: MISSING (its filter was removed: "
+		       "valid ACKs cannot become connections; run cookies set "
+		       "again)\n");
 	else
 		printf("  tc ingress hand-off: not attached (the first "
 		       "`cookies set on|auto` attaches it)\n");
@@ -692,6 +742,18 @@ static int cookies_set(const struct xg_iface *ifc, __u32 mode, bool has_port,
 	}
 	if (synack_settings(ifc, &cc))
 		goto out;
+	if ((cc.flags & XG_CKF_TC) && !tc_present(&cc)) {
+		/* someone removed it: attach it again */
+		char path[512];
+
+		fprintf(stderr, "xdpguard: %s: the tc hand-off (filter handle "
+			"%#x priority %u) is gone; attaching it again\n",
+			ifc->ifname, cc.tc_handle, cc.tc_priority);
+		snprintf(path, sizeof(path), "%s/" XG_PIN_TC_COOKIE, ifc->dir);
+		unlink(path);
+		/* the clsact, if ours, stays ours */
+		cc.flags &= ~XG_CKF_TC;
+	}
 	if (!(cc.flags & XG_CKF_TC)) {
 		if (tc_attach(ifc, &cc))
 			goto out;
@@ -849,6 +911,7 @@ int cmd_cookies(int argc, char **argv)
 	ret = xg_iface_resolve(ifname, &ifc);
 	if (ret)
 		return ret;
+	xg_quiet_libs();
 	if (!strcmp(sub, "show"))
 		return cookies_show(&ifc, json);
 	if (!ifc.ifindex) {
