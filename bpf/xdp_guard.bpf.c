@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XDP SYN guard: parse -> allow/deny -> per-source SYN budget -> verdict.
+ * XDP SYN guard: parse -> allow/deny -> per-source SYN budget -> SYN cookie
+ * (answer from XDP) or verdict.
+ *
+ * A SYN to a port whose cookies are on (xg_cookie_ports) that passed the
+ * budget is answered with a SYN-ACK cookie (XDP_TX); ACKs to such a port
+ * that match no socket but the listener must carry a valid cookie (the tc
+ * hand-off, tc_cookie.bpf.c, then makes the connection).
  *
  * Every packet is counted once under (verdict, reason). Allow beats deny
  * beats the budget; deny drops every packet of the source. A packet whose

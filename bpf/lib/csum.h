@@ -71,17 +71,22 @@ static __always_inline int xg_csum_pkt(void *p, void *end, __u32 len,
 		p += XG_CSUM_BLOCK;
 		len -= XG_CSUM_BLOCK;
 	}
-#pragma clang loop unroll(disable)
+	if (len >= XG_CSUM_BLOCK)
+		return -1;
+	/* the rest word by word, unrolled: headers are all this */
+#pragma unroll
 	for (i = 0; i < XG_CSUM_BLOCK / 4; i++) {
-		if (len < 4)
+		void *q = p + i * 4;
+
+		if (i * 4 + 4 > len)
 			break;
-		xg_barrier_var(p);
-		if (p + 4 > end)
+		xg_barrier_var(q);
+		if (q + 4 > end)
 			return -1;
-		s += *(__u32 *)p;
-		p += 4;
-		len -= 4;
+		s += *(__u32 *)q;
 	}
+	p += len & 0x3c;
+	len &= 3;
 	xg_barrier_var(p);
 	if (len >= 2) {
 		if (p + 2 > end)
