@@ -595,8 +595,8 @@ static int cookies_show(const struct xg_iface *ifc, bool json)
 	if (json) {
 		printf("{\"interface\":");
 		xg_json_str(stdout, ifc->ifname);
-		printf(",\"available\":%s,\"why\":", sup.ok && info.cookie_paths ?
-		       "true" : "false");
+		printf(",\"available\":%s,\"why\":",
+		       sup.ok && info.cookie_paths ? "true" : "false");
 		xg_json_str(stdout, !info.cookie_paths && sup.ok ?
 			    "the XDP program was loaded without its cookie "
 			    "paths: detach and attach again" :
@@ -641,17 +641,18 @@ static int cookies_show(const struct xg_iface *ifc, bool json)
 		       "%u, program id %u)\n", cc.tc_handle, cc.tc_priority,
 		       cc.tc_prog_id);
 	else if (cc.flags & XG_CKF_TC)
-		printf("  tc ingress hand-off: MISSING (its filter was removed: "
-		       "valid ACKs cannot become connections; run cookies set "
-		       "again)\n");
+		printf("  tc ingress hand-off: MISSING (its filter was "
+		       "removed: valid ACKs cannot become connections; run "
+		       "cookies set again)\n");
 	else
 		printf("  tc ingress hand-off: not attached (the first "
 		       "`cookies set on|auto` attaches it)\n");
 	if (!n)
 		printf("  no port has SYN cookies\n");
 	else
-		printf("  %-6s %-5s %10s %-10s %9s %9s %s\n", "port", "mode",
-		       "threshold", "state", "SYN/s", "switches", "last switch");
+		printf("  %-6s %-5s %10s %-10s %9s %9s %s\n", "port",
+		       "mode", "threshold", "state", "SYN/s", "switches",
+		       "last switch");
 	for (i = 0; i < n; i++) {
 		__u64 now = xg_mono_ns();
 
@@ -859,15 +860,15 @@ int cmd_cookies(int argc, char **argv)
 			break;
 		case 'P':
 			if (xg_parse_port(optarg, &port))
-				return xg_usage_err("bad --port '%s' (a TCP port "
-						    "1..65535)", optarg);
+				return xg_usage_err("bad --port '%s' (a TCP "
+						    "port 1..65535)", optarg);
 			has_port = true;
 			break;
 		case 't':
 			if (xg_parse_u32(optarg, 1, 100000000, &threshold))
-				return xg_usage_err("bad --threshold '%s' (SYNs "
-						    "per second, 1..100000000)",
-						    optarg);
+				return xg_usage_err("bad --threshold '%s' "
+						    "(SYNs per second, "
+						    "1..100000000)", optarg);
 			has_thr = true;
 			break;
 		case 'j':

@@ -56,7 +56,8 @@ enum xg_reason {
 	XG_R_COOKIE_SYN,	/* SYN answered with a SYN-ACK cookie (tx);
 				 * dry run: would have been (pass) */
 	XG_R_COOKIE_ACK,	/* ACK carrying a valid cookie: to the kernel */
-	XG_R_COOKIE_BAD,	/* ACK to a cookie port, no socket, bad cookie */
+	XG_R_COOKIE_BAD,	/* ACK to a cookie port, no socket, bad
+				 * cookie */
 	XG_R_BAD_CSUM,		/* SYN to a cookie port, bad IP/TCP checksum */
 	XG_R_NO_LISTENER,	/* SYN to a cookie port nobody listens on:
 				 * passed, the kernel answers RST */
@@ -70,15 +71,15 @@ enum xg_reason {
 /* extra slots after the verdict x reason matrix */
 #define XG_C_EVENTS_LOST	(XG_COUNTERS_MAX + 0)
 #define XG_C_EVENTS_SUPPRESSED	(XG_COUNTERS_MAX + 1)
-/* the tc hand-off of cookie ACKs (packets only) */
-#define XG_C_HANDOFF		(XG_COUNTERS_MAX + 2)	/* request sock made */
-#define XG_C_HANDOFF_FAIL	(XG_COUNTERS_MAX + 3)	/* kfunc refused: dropped */
-#define XG_C_HANDOFF_BAD	(XG_COUNTERS_MAX + 4)	/* no valid cookie: passed */
-#define XG_C_HANDOFF_MSS_MIN	(XG_COUNTERS_MAX + 5)	/* MSS not recovered
-							 * (cookie from the
-							 * minute before): 536
-							 * or 1220 used */
-#define XG_C_SLOTS		(XG_COUNTERS_MAX + 6)
+/*
+ * The tc hand-off of cookie ACKs (packets only): request sockets made;
+ * ACKs the kfunc refused (dropped); hand-offs whose MSS could not be read
+ * from the cookie (one of the minute before), made with 536 or 1220.
+ */
+#define XG_C_HANDOFF		(XG_COUNTERS_MAX + 2)
+#define XG_C_HANDOFF_FAIL	(XG_COUNTERS_MAX + 3)
+#define XG_C_HANDOFF_MSS_MIN	(XG_COUNTERS_MAX + 4)
+#define XG_C_SLOTS		(XG_COUNTERS_MAX + 5)
 
 struct xg_counter {
 	__u64 packets;

@@ -385,10 +385,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		if (json)
-			printf("%s{\"path\":\"%s\",\"ns\":%.1f,\"bare_ns\":%.1f,"
-			       "\"ratio\":%.2f,\"timing\":\"%s\"}", i ? "," : "",
-			       res[i].path, res[i].ns, res[i].bare,
-			       res[i].ns / res[i].bare, res[i].how);
+			printf("%s{\"path\":\"%s\",\"ns\":%.1f,"
+			       "\"bare_ns\":%.1f,\"ratio\":%.2f,"
+			       "\"timing\":\"%s\"}", i ? "," : "", res[i].path,
+			       res[i].ns, res[i].bare, res[i].ns / res[i].bare,
+			       res[i].how);
 		else
 			printf("%-26s %9.1f %9.1f %6.2fx %9.1f  %s\n",
 			       res[i].path, res[i].ns, res[i].bare,
