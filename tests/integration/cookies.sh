@@ -114,11 +114,22 @@ client_loop() {	# N ADDR [6]: connections with a request and its reply; prints f
 	echo $f
 }
 
+# tcpdump_ready FILE: wait (up to 5 s) until the tcpdump writing its
+# messages to FILE is capturing
+tcpdump_ready() {
+	local i
+	for i in $(seq 1 50); do
+		grep -q "listening on" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # ---- the SYN-ACK on the wire (tcpdump on the client) ----
-lab_exec ${P}cli timeout 8 tcpdump -nn -vv -i c0 -c 5 \
-	'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)' >"$TMP/synack.txt" 2>/dev/null &
+lab_exec ${P}cli timeout 10 tcpdump -nn -vv -i c0 -c 5 \
+	'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)' >"$TMP/synack.txt" 2>"$TMP/td1" &
 tdpid=$!
-sleep 1
+tcpdump_ready "$TMP/td1"
 expect_eq "5 connections through the cookies" "$(client_loop 5 $LAB_SRV4_C)" 0
 wait $tdpid
 n=$(grep -c "Flags \[S\.\]" "$TMP/synack.txt")
@@ -232,17 +243,17 @@ s.bind(("c0", 0))
 s.send(eth + ip + tcp)
 PY
 }
-capture() {	# FILE [FILTER]: frames on c0 for 3 s (or the first match)
+capture() {	# FILE [FILTER]: frames on c0 for 4 s (or the first match)
 	if [ -n "${2:-}" ]; then
-		lab_exec ${P}cli timeout 3 tcpdump -nn -e -vv -i c0 -c 1 "$2" >"$1" 2>/dev/null
+		lab_exec ${P}cli timeout 4 tcpdump -nn -e -vv -i c0 -c 1 "$2" >"$1" 2>"$1.err"
 	else
-		lab_exec ${P}cli timeout 3 tcpdump -nn -e -vv -i c0 >"$1" 2>/dev/null
+		lab_exec ${P}cli timeout 4 tcpdump -nn -e -vv -i c0 >"$1" 2>"$1.err"
 	fi
 }
 syn0=$(counter eth1 tx cookie_syn)
 capture "$TMP/vlan.txt" 'vlan and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)' &
 cpid=$!
-sleep 1
+tcpdump_ready "$TMP/vlan.txt.err"
 send_syn 100 40000 0
 wait "$cpid"
 check "a SYN tagged VLAN 100 is answered with the tag (tcpdump)" \
@@ -253,7 +264,7 @@ expect_eq "... counted as answered" $(( $(counter eth1 tx cookie_syn) - syn0 )) 
 csum0=$(counter eth1 drop bad_checksum)
 capture "$TMP/bad.txt" &
 cpid=$!
-sleep 1
+tcpdump_ready "$TMP/bad.txt.err"
 send_syn 0 40001 1
 send_syn 100 40002 1
 wait "$cpid"
