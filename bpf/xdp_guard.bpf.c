@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XDP SYN guard: parse -> allow/deny -> per-source SYN budget -> verdict.
+ * XDP SYN guard: parse -> allow/deny -> per-source SYN budget -> SYN cookie
+ * (answer from XDP) or verdict.
+ *
+ * A SYN to a port whose cookies are on (xg_cookie_ports) that passed the
+ * budget is answered with a SYN-ACK cookie (XDP_TX); ACKs to such a port
+ * that match no socket but the listener must carry a valid cookie (the tc
+ * hand-off, tc_cookie.bpf.c, then makes the connection).
  *
  * Every packet is counted once under (verdict, reason). Allow beats deny
  * beats the budget; deny drops every packet of the source. A packet whose
@@ -15,17 +21,14 @@
 #include <xdpguard/abi.h>
 #include "lib/parse.h"
 #include "lib/bucket.h"
+#include "lib/maps.h"
+#include "lib/csum.h"
+#include "lib/tcpopt.h"
+#include "lib/cookie.h"
 
 /* fixed at attach time */
 const volatile __u32 prefix4 = 32;
 const volatile __u32 prefix6 = 64;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xg_config);
-} xg_config SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -88,13 +91,6 @@ struct {
 } xg_deny6 SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XG_C_SLOTS);
-	__type(key, __u32);
-	__type(value, struct xg_counter);
-} xg_counters SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, XG_EVENTS_BYTES);
 } xg_events SEC(".maps");
@@ -112,16 +108,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xg_evwin);
 } xg_evstate SEC(".maps");
-
-static __always_inline void count(__u32 idx, __u64 bytes)
-{
-	struct xg_counter *c = bpf_map_lookup_elem(&xg_counters, &idx);
-
-	if (c) {
-		c->packets++;
-		c->bytes += bytes;
-	}
-}
 
 static __always_inline int verdict(struct xdp_md *ctx, struct xg_config *cfg,
 				   int drop, __u32 reason)
@@ -385,11 +371,431 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	return SYN_OVER;
 }
 
+/* ---------------- SYN cookies ---------------- */
+
+/*
+ * Set by attach after probing: 0 when the kernel lacks the cookie
+ * helpers, and the verifier never walks the cookie paths.
+ */
+const volatile __u32 have_cookies = 1;
+
+/* 1 when cookies answer this port's SYNs now (no accounting). */
+static __always_inline int cookie_active(struct xg_cookie_port *c)
+{
+	return c->mode == XG_CK_ON || (c->mode == XG_CK_AUTO && c->active);
+}
+
+static __always_inline void cookie_event(struct xdp_md *ctx,
+					 struct xg_config *cfg,
+					 struct xg_cookie_port *c, __u16 port,
+					 __u16 type, __u64 now)
+{
+	struct xg_event *e = event_reserve(cfg, now);
+
+	if (!e)
+		return;
+	e->type = type;
+	e->ifindex = ctx->ingress_ifindex;
+	e->dport = port;
+	e->rate = c->last_rate;
+	e->pps = c->threshold;
+	e->count = c->switches;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * Count a SYN (one that passed allow/deny and its budget) for @c and
+ * return 1 when cookies answer it. auto: the CPU that sees a window
+ * expire closes it (one wins the compare-and-swap) and decides: on after
+ * one window at or above the threshold, off after XG_CK_CALM_WINDOWS
+ * windows in a row below half of it. Windows with no SYN at all count as
+ * calm when the next SYN closes them.
+ */
+static __always_inline int cookie_syn_counts(struct xdp_md *ctx,
+					     struct xg_config *cfg,
+					     struct xg_cookie_port *c,
+					     __u16 port, __u64 now)
+{
+	__u64 start = c->win_start, windows, n;
+	__u32 rate;
+	__u16 sw = 0;
+
+	if (c->mode == XG_CK_ON)
+		return 1;
+	if (c->mode != XG_CK_AUTO)
+		return 0;
+	if (now - start >= XG_CK_WINDOW_NS &&
+	    __sync_val_compare_and_swap(&c->win_start, start, now) == start) {
+		n = __sync_lock_test_and_set(&c->win_syns, 0);
+		windows = (now - start) / XG_CK_WINDOW_NS;
+		rate = n / windows;
+		c->last_rate = rate;
+		if (!c->active) {
+			if (rate >= c->threshold && c->threshold) {
+				c->active = 1;
+				c->calm = 0;
+				sw = XG_EV_COOKIES_ON;
+			}
+		} else if ((__u64)rate * 2 < c->threshold) {
+			c->calm += windows < XG_CK_CALM_WINDOWS ? windows :
+				   XG_CK_CALM_WINDOWS;
+			if (c->calm >= XG_CK_CALM_WINDOWS) {
+				c->active = 0;
+				sw = XG_EV_COOKIES_OFF;
+			}
+		} else {
+			c->calm = 0;
+		}
+		if (sw) {
+			c->switched_ns = now;
+			c->switches++;
+			cookie_event(ctx, cfg, c, port, sw, now);
+		}
+	}
+	__sync_fetch_and_add(&c->win_syns, 1);
+	return c->active;
+}
+
+/* The socket state for the packet's connection, or -1: none at all. */
+static __always_inline int sk_state(struct xdp_md *ctx, struct xg_pkt *p,
+				    struct tcphdr *tcp)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 size;
+	int state;
+
+	if (p->family == 4) {
+		struct iphdr *iph = p->l3;
+
+		t.ipv4.saddr = iph->saddr;
+		t.ipv4.daddr = iph->daddr;
+		t.ipv4.sport = tcp->source;
+		t.ipv4.dport = tcp->dest;
+		size = sizeof(t.ipv4);
+	} else {
+		struct ipv6hdr *ip6 = p->l3;
+
+		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
+		t.ipv6.sport = tcp->source;
+		t.ipv6.dport = tcp->dest;
+		size = sizeof(t.ipv6);
+	}
+	sk = bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return -1;
+	state = sk->state;
+	bpf_sk_release(sk);
+	return state;
+}
+
+static __always_inline int verdict_tx(struct xdp_md *ctx)
+{
+	count(XG_COUNTER_IDX(XG_V_TX, XG_R_COOKIE_SYN),
+	      ctx->data_end - ctx->data);
+	return XDP_TX;
+}
+
+/* Options of the TCP header at @off (see lib/tcpopt.h for why global). */
+__noinline int xg_xdp_tcpopt(struct xdp_md *ctx, __u32 off,
+			     struct xg_tcpopt *o)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct tcphdr *tcp;
+
+	if (!o || off > 256)
+		return -1;
+	xg_barrier_var(off);
+	tcp = data + (off & 0x1ff);
+	if ((void *)(tcp + 1) > end)
+		return -1;
+	xg_tcpopt_parse(tcp, end, o);
+	return 0;
+}
+
+/*
+ * The folded checksum of @len bytes at @off plus @seed: 0 when a region
+ * holding its own checksum is intact; -1 when the frame is shorter.
+ * Global for the same reason as xg_xdp_tcpopt().
+ */
+__noinline int xg_xdp_csum(struct xdp_md *ctx, __u32 off, __u32 len,
+			   __u64 seed)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u64 sum = seed;
+
+	if (off > 256)
+		return -1;
+	xg_barrier_var(off);
+	if (xg_csum_pkt(data + (off & 0x1ff), end, len, &sum))
+		return -1;
+	return xg_csum_fold(sum);
+}
+
+/* The SYN-ACK's TCP header and options, built on the stack. */
+struct xg_synack_tcp {
+	struct tcphdr th;
+	__u32 opt[5];
+};
+
+/*
+ * Answer a SYN with a SYN-ACK cookie, in place: the frame keeps its
+ * Ethernet header (MACs swapped) and VLAN tag, and gets a fresh IP header
+ * without options or extension headers and a TCP header with the options
+ * the kernel's cookies keep. The SYN is checked first: its IP and TCP
+ * checksums (a SYN with a bad checksum gets no answer), and a listener
+ * for it (never answer what the kernel cannot complete).
+ */
+static __always_inline int cookie_syn(struct xdp_md *ctx,
+				      struct xg_config *cfg,
+				      struct xg_pkt *p, __u64 now)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct tcphdr *tcp = p->tcp;
+	struct xg_synack_tcp t = {};
+	struct xg_cookie_cfg *cc;
+	struct xg_tcpopt o = {};
+	struct {
+		struct tcphdr th;
+		__u8 mss[4];
+	} syn = {};
+	union {
+		struct iphdr v4;
+		struct ipv6hdr v6;
+	} ip = {};
+	__u32 saddr[4] = {}, daddr[4] = {};
+	__u32 zero = 0, l2len, l3len, l4len, tlen, nopt = 1, tsval;
+	__u16 mss, ours, sport, dport;
+	__u64 sum, flen;
+	__s64 ret;
+	int ts, ws, sack, state;
+	__u8 mac[6];
+	__u32 seq;
+
+	cc = bpf_map_lookup_elem(&xg_cookie_cfg, &zero);
+	if (!cc || (void *)(tcp + 1) > end)
+		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+	if (tcp->fin || tcp->rst)
+		return drop(ctx, cfg, p, XG_R_MALFORMED);
+	/* the tc hand-off sees one tag at most (the kernel strips one) */
+	if (p->vlans > 1)
+		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+
+	/* lengths and checksums */
+	if (p->family == 4) {
+		struct iphdr *iph = p->l3;
+		__u32 ihl;
+
+		if ((void *)(iph + 1) > end)
+			return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+		/* a SYN in a first fragment: the kernel reassembles it */
+		if (iph->frag_off & bpf_htons(0x3fff))
+			return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+		ihl = iph->ihl * 4;
+		ret = xg_xdp_csum(ctx, (long)iph - (long)data, ihl, 0);
+		if (ret < 0)
+			return drop(ctx, cfg, p, XG_R_MALFORMED);
+		if (ret)
+			return drop(ctx, cfg, p, XG_R_BAD_CSUM);
+		l4len = bpf_ntohs(iph->tot_len) - ihl;
+		saddr[0] = iph->saddr;
+		daddr[0] = iph->daddr;
+		sum = xg_csum_pseudo4(saddr[0], daddr[0], l4len);
+		l3len = sizeof(struct iphdr);
+	} else {
+		struct ipv6hdr *ip6 = p->l3;
+
+		if ((void *)(ip6 + 1) > end)
+			return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+		/* jumbogram: not ours to answer */
+		if (!ip6->payload_len)
+			return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+		l4len = (long)(ip6 + 1) + bpf_ntohs(ip6->payload_len) -
+			(long)tcp;
+		__builtin_memcpy(saddr, &ip6->saddr, 16);
+		__builtin_memcpy(daddr, &ip6->daddr, 16);
+		sum = xg_csum_pseudo6(saddr, daddr, l4len);
+		l3len = sizeof(struct ipv6hdr);
+	}
+	if (l4len < tcp->doff * 4 || l4len > XG_CSUM_MAX)
+		return drop(ctx, cfg, p, XG_R_MALFORMED);
+	ret = xg_xdp_csum(ctx, (long)tcp - (long)data, l4len, sum);
+	if (ret < 0)
+		return drop(ctx, cfg, p, XG_R_MALFORMED);
+	if (ret)
+		return drop(ctx, cfg, p, XG_R_BAD_CSUM);
+
+	state = sk_state(ctx, p, tcp);
+	if (state < 0)
+		return verdict(ctx, cfg, 0, XG_R_NO_LISTENER);
+	if (state != BPF_TCP_LISTEN)	/* a SYN for a live connection */
+		return verdict(ctx, cfg, 0, XG_R_SYN_BUDGET);
+	if (cfg->flags & XG_F_DRY_RUN)
+		return verdict(ctx, cfg, 0, XG_R_COOKIE_SYN);
+
+	if (xg_xdp_tcpopt(ctx, (long)tcp - (long)data, &o))
+		o.has = 0;
+	sport = tcp->source;
+	dport = tcp->dest;
+	seq = bpf_ntohl(tcp->seq);
+
+	/* the kernel's cookie for this SYN: its MSS picks the index */
+	mss = o.has & XG_OPT_MSS ? o.mss : XG_MSS_DEFAULT;
+	syn.th.source = sport;
+	syn.th.dest = dport;
+	syn.th.seq = tcp->seq;
+	syn.th.doff = sizeof(syn) / 4;
+	syn.th.syn = 1;
+	syn.mss[0] = XG_TCPOPT_MSS;
+	syn.mss[1] = 4;
+	syn.mss[2] = mss >> 8;
+	syn.mss[3] = mss & 0xff;
+	if (p->family == 4) {
+		ip.v4.saddr = saddr[0];
+		ip.v4.daddr = daddr[0];
+		ret = bpf_tcp_raw_gen_syncookie_ipv4(&ip.v4, &syn.th,
+						     sizeof(syn));
+	} else {
+		__builtin_memcpy(&ip.v6.saddr, saddr, 16);
+		__builtin_memcpy(&ip.v6.daddr, daddr, 16);
+		ret = bpf_tcp_raw_gen_syncookie_ipv6(&ip.v6, &syn.th,
+						     sizeof(syn));
+	}
+	if (ret < 0)
+		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+
+	/* options as the kernel's cookies keep them */
+	ts = (o.has & XG_OPT_TS) && (cc->flags & XG_CKF_TS);
+	ws = ts && (o.has & XG_OPT_WSCALE) && (cc->flags & XG_CKF_WSCALE);
+	sack = ts && (o.has & XG_OPT_SACK) && (cc->flags & XG_CKF_SACK);
+	ours = p->family == 4 ? cc->mss4 : cc->mss6;
+	t.opt[0] = bpf_htonl(XG_TCPOPT_MSS << 24 | 4 << 16 | ours);
+	if (ts) {
+		tsval = xg_ts_encode(now / 1000000 + cc->ts_off, ret, ws,
+				     o.wscale > XG_MAX_WSCALE ? XG_MAX_WSCALE :
+				     o.wscale, sack);
+		t.opt[1] = bpf_htonl(sack ?
+			XG_TCPOPT_SACK_PERM << 24 | 2 << 16 |
+			XG_TCPOPT_TIMESTAMP << 8 | 10 :
+			XG_TCPOPT_NOP << 24 | XG_TCPOPT_NOP << 16 |
+			XG_TCPOPT_TIMESTAMP << 8 | 10);
+		t.opt[2] = bpf_htonl(tsval);
+		t.opt[3] = bpf_htonl(o.tsval);
+		nopt = 4;
+		if (ws) {
+			t.opt[4] = bpf_htonl(XG_TCPOPT_NOP << 24 |
+					     XG_TCPOPT_WINDOW << 16 | 3 << 8 |
+					     cc->wscale);
+			nopt = 5;
+		}
+	}
+	tlen = sizeof(t.th) + nopt * 4;
+	t.th.source = dport;
+	t.th.dest = sport;
+	t.th.seq = bpf_htonl((__u32)ret);
+	t.th.ack_seq = bpf_htonl(seq + 1);
+	t.th.doff = tlen / 4;
+	t.th.syn = 1;
+	t.th.ack = 1;
+	t.th.window = bpf_htons(xg_synack_window(ours, ts));
+
+	/* the new IP header; addresses swapped */
+	__builtin_memset(&ip, 0, sizeof(ip));
+	if (p->family == 4) {
+		ip.v4.version = 4;
+		ip.v4.ihl = 5;
+		ip.v4.tot_len = bpf_htons(sizeof(ip.v4) + tlen);
+		ip.v4.frag_off = bpf_htons(0x4000);	/* DF */
+		ip.v4.ttl = cc->ttl;
+		ip.v4.protocol = XG_IPPROTO_TCP;
+		ip.v4.saddr = daddr[0];
+		ip.v4.daddr = saddr[0];
+		ip.v4.check = xg_csum_fold((__u32)bpf_csum_diff(NULL, 0,
+				(void *)&ip.v4, sizeof(ip.v4), 0));
+		sum = xg_csum_pseudo4(daddr[0], saddr[0], tlen);
+	} else {
+		ip.v6.version = 6;
+		ip.v6.payload_len = bpf_htons(tlen);
+		ip.v6.nexthdr = XG_IPPROTO_TCP;
+		ip.v6.hop_limit = cc->ttl;
+		__builtin_memcpy(&ip.v6.saddr, daddr, 16);
+		__builtin_memcpy(&ip.v6.daddr, saddr, 16);
+		sum = xg_csum_pseudo6(daddr, saddr, tlen);
+	}
+	if (tlen > sizeof(t))
+		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+	sum += (__u32)bpf_csum_diff(NULL, 0, (void *)&t, tlen, 0);
+	t.th.check = xg_csum_fold(sum);
+
+	/* resize the frame to L2 + the new L3 + TCP, then write them */
+	l2len = (long)p->l3 - (long)data;
+	flen = (long)end - (long)data;
+	xg_barrier_var(flen);
+	if (l2len > 22)
+		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+	if (bpf_xdp_adjust_tail(ctx, (int)(l2len + l3len + tlen) - (int)flen))
+		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+	if (bpf_xdp_store_bytes(ctx, l2len, &ip, l3len) ||
+	    bpf_xdp_store_bytes(ctx, l2len + l3len, &t, tlen))
+		return XDP_ABORTED;	/* cannot happen: sized just above */
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (data + 12 > end)
+		return XDP_ABORTED;
+	__builtin_memcpy(mac, data, 6);
+	__builtin_memcpy(data, data + 6, 6);
+	__builtin_memcpy(data + 6, mac, 6);
+	return verdict_tx(ctx);
+}
+
+/*
+ * An ACK to a port whose cookies are on: an ACK of a connection the
+ * kernel knows passes; one that only reaches the listener must carry a
+ * valid cookie (the tc hand-off turns it into a connection) or is
+ * dropped.
+ */
+static __always_inline int cookie_ack(struct xdp_md *ctx,
+				      struct xg_config *cfg,
+				      struct xg_pkt *p)
+{
+	void *end = (void *)(long)ctx->data_end;
+	struct tcphdr *tcp = p->tcp;
+	int state;
+	__s64 ret;
+
+	if ((void *)(tcp + 1) > end)
+		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
+	state = sk_state(ctx, p, tcp);
+	if (state != BPF_TCP_LISTEN)
+		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
+	if (p->family == 4) {
+		struct iphdr *iph = p->l3;
+
+		if ((void *)(iph + 1) > end)
+			return drop(ctx, cfg, p, XG_R_MALFORMED);
+		ret = bpf_tcp_raw_check_syncookie_ipv4(iph, tcp);
+	} else {
+		struct ipv6hdr *ip6 = p->l3;
+
+		if ((void *)(ip6 + 1) > end)
+			return drop(ctx, cfg, p, XG_R_MALFORMED);
+		ret = bpf_tcp_raw_check_syncookie_ipv6(ip6, tcp);
+	}
+	if (!ret)
+		return verdict(ctx, cfg, 0, XG_R_COOKIE_ACK);
+	return drop(ctx, cfg, p, XG_R_COOKIE_BAD);
+}
+
 SEC("xdp")
 int xdpguard(struct xdp_md *ctx)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	void *data = (void *)(long)ctx->data;
+	struct xg_cookie_port *ck;
 	struct xg_deny_val *d;
 	struct xg_pkt p = {};
 	struct xg_config *cfg;
@@ -422,10 +828,25 @@ int xdpguard(struct xdp_md *ctx)
 		return verdict(ctx, cfg, 0, XG_R_FRAGMENT);
 	if (p.l4proto != XG_IPPROTO_TCP || !p.tcp)
 		return verdict(ctx, cfg, 0, XG_R_NOT_TCP);
-	if (!p.tcp->syn || p.tcp->ack)
+	if (!p.tcp->syn || p.tcp->ack) {
+		/* ACKs to ports whose cookies are on are checked */
+		if (have_cookies && (cfg->flags & XG_F_COOKIES) &&
+		    p.tcp->ack && !p.tcp->syn && !p.tcp->rst) {
+			ck = cookie_port(bpf_ntohs(p.tcp->dest));
+			if (ck && cookie_active(ck))
+				return cookie_ack(ctx, cfg, &p);
+		}
 		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
+	}
 	switch (syn_budget(ctx, cfg, &p, clock_ns(&now))) {
 	case SYN_OK:
+		if (have_cookies && (cfg->flags & XG_F_COOKIES)) {
+			__u16 port = bpf_ntohs(p.tcp->dest);
+
+			ck = cookie_port(port);
+			if (ck && cookie_syn_counts(ctx, cfg, ck, port, now))
+				return cookie_syn(ctx, cfg, &p, now);
+		}
 		return verdict(ctx, cfg, 0, XG_R_SYN_BUDGET);
 	case SYN_ALLOWED:
 		return verdict(ctx, cfg, 0, XG_R_ALLOW);

@@ -32,6 +32,31 @@ lab_mac() {	# lab_mac NS IFACE
 	ip -n "$1" -br link show dev "$2" | awk '{print $3}'
 }
 
+# An XDP program that passes everything, for the peers (lab_wire).
+LAB_XDP_PASS=${LAB_XDP_PASS:-/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o}
+
+# lab_wire PREFIX: make the client and attacker ends behave like hosts on
+# a wire, as XDP answers (SYN-ACK cookies, XDP_TX) need:
+#  - a veth delivers frames another veth's XDP program sent (XDP_TX)
+#    only if the receiving end runs an XDP program itself: c0 gets a pass
+#    program (a0 gets none: SYN-ACKs to spoofed sources may vanish);
+#  - a veth hands frames of a local stack over with CHECKSUM_PARTIAL
+#    (the TCP checksum field holds only the pseudo header's sum) and VLAN
+#    tags out of band; XDP sees neither the skb's checksum state nor such
+#    tags. On a wire every frame has full checksums and its tags inline:
+#    tx checksumming and tx VLAN offload go off on c0 and a0.
+lab_wire() {
+	local p=$1
+	ip -n "${p}cli" link set dev c0 xdp obj "$LAB_XDP_PASS" sec xdp || return 1
+	ip netns exec "${p}cli" ethtool -K c0 tx off txvlan off >/dev/null || return 1
+	ip netns exec "${p}atk" ethtool -K a0 tx off txvlan off >/dev/null || return 1
+}
+
+lab_unwire() {	# before checking that a test left nothing behind
+	ip -n "$1cli" link set dev c0 xdp off 2>/dev/null
+	return 0
+}
+
 lab_down() {
 	local p=$1 ns
 	for ns in "${p}srv" "${p}atk" "${p}cli"; do

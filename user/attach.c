@@ -357,6 +357,7 @@ int cmd_attach(int argc, char **argv)
 	__u32 sources = XG_DEFAULT_SOURCES, p4 = 32, p6 = 64, zero = 0;
 	struct xdp_guard_bpf *skel = NULL;
 	struct xdp_program *prog = NULL;
+	struct xg_cookie_support ck;
 	struct xdp_multiprog *mp;
 	struct xg_info info = {};
 	const char *ifname;
@@ -474,6 +475,9 @@ int cmd_attach(int argc, char **argv)
 	}
 	skel->rodata->prefix4 = p4;
 	skel->rodata->prefix6 = p6;
+	/* without the helpers the verifier must not see the cookie paths */
+	xg_cookie_probe(&ck);
+	skel->rodata->have_cookies = ck.helpers;
 	err = bpf_map__set_max_entries(skel->maps.xg_buckets, sources);
 	if (err) {
 		xg_err("cannot size the source table: %s", strerror(-err));
@@ -506,6 +510,7 @@ int cmd_attach(int argc, char **argv)
 	info.attached_at = xg_real_ns() / 1000000000ULL;
 	info.netns_ino = xg_netns_ino();
 	strcpy(info.ifname, ifname);
+	info.cookie_paths = ck.helpers;
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	snprintf(info.how, sizeof(info.how), "%s",
 		 !libxdp_get_error(mp) && mp && !xdp_multiprog__is_legacy(mp) ?
@@ -540,6 +545,10 @@ int cmd_attach(int argc, char **argv)
 	if (cfg.flags & XG_F_DRY_RUN)
 		printf("xdpguard: dry run: drops are counted, nothing is "
 		       "dropped\n");
+	printf("xdpguard: SYN cookies %s\n", ck.ok ? "available (xdpguard "
+	       "cookies set on|auto)" : "not available: ");
+	if (!ck.ok)
+		printf("  %s\n", ck.why);
 	ret = XG_EXIT_OK;
 out:
 	if (ret && attached)
@@ -592,6 +601,9 @@ int cmd_detach(int argc, char **argv)
 		xg_err("%s: the interface this was attached to is gone; "
 		       "removing its stale pins", ifc.ifname);
 	} else {
+		/* the tc hand-off first, while the pins tell where it is;
+		 * a failure is reported and the rest removed anyway */
+		xg_cookie_detach(&ifc);
 		err = detach_ours(info.ifindex, info.prog_id);
 		if (err) {
 			xg_err("cannot detach from %s: %s", ifc.ifname,

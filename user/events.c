@@ -85,6 +85,27 @@ static int on_event(void *arg, void *data, size_t size)
 		else
 			printf("%s %s deny %s (rule %s, %llu hits)\n", when,
 			       src->ifc.ifname, addr, rule, e->count);
+	} else if (e->type == XG_EV_COOKIES_ON ||
+		   e->type == XG_EV_COOKIES_OFF) {
+		bool on = e->type == XG_EV_COOKIES_ON;
+
+		snprintf(addr, sizeof(addr), "%u", e->dport);
+		if (ctx->json)
+			printf("{\"time\":\"%s\",\"type\":\"%s\","
+			       "\"interface\":\"%s\",\"port\":%s,"
+			       "\"rate_pps\":%u,\"threshold_pps\":%u,"
+			       "\"switches\":%llu}\n", when,
+			       on ? "cookies_on" : "cookies_off",
+			       src->ifc.ifname, e->dport ? addr : "null",
+			       e->rate, e->pps, e->count);
+		else
+			printf("%s %s cookies %s for %s%s: %u SYN/s %s "
+			       "threshold %u/s (switch %llu)\n", when,
+			       src->ifc.ifname, on ? "ON" : "OFF",
+			       e->dport ? "port " : "every port",
+			       e->dport ? addr : "", e->rate,
+			       on ? "at or above" : "below half of the",
+			       e->pps, e->count);
 	} else {
 		ctx->printed--;
 	}

@@ -19,6 +19,7 @@ static const struct {
 	{ "export", cmd_export, "--listen ADDR:PORT | --textfile PATH" },
 	{ "save", cmd_save, "[-i IFACE] > FILE" },
 	{ "apply", cmd_apply, "[-i IFACE] -f FILE" },
+	{ "cookies", cmd_cookies, "set|show [-i IFACE] on|off|auto [--port P] ..." },
 };
 
 static void usage(FILE *f)

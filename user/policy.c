@@ -60,7 +60,7 @@ static bool map_empty(const struct xg_iface *ifc, const char *name)
 /*
  * Keep the XG_F_ALLOW4.. bits of the config in step with the maps: they
  * let the fast path skip empty lists. Called under the lock after every
- * change of a list or of the port rules.
+ * change of a list, of the port rules or of the cookie ports.
  */
 int xg_sync_flags(const struct xg_iface *ifc)
 {
@@ -68,6 +68,7 @@ int xg_sync_flags(const struct xg_iface *ifc)
 		{ XG_MAP_ALLOW4, XG_F_ALLOW4 }, { XG_MAP_ALLOW6, XG_F_ALLOW6 },
 		{ XG_MAP_DENY4, XG_F_DENY4 }, { XG_MAP_DENY6, XG_F_DENY6 },
 		{ XG_MAP_PORTS, XG_F_PORTS },
+		{ XG_MAP_COOKIE_PORTS, XG_F_COOKIES },
 	};
 	struct xg_config cfg;
 	__u32 zero = 0, flags = 0;

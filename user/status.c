@@ -19,6 +19,7 @@ static const char *const verdict_names[XG_V_MAX] = {
 	[XG_V_PASS] = "pass",
 	[XG_V_DROP] = "drop",
 	[XG_V_WOULD_DROP] = "would_drop",
+	[XG_V_TX] = "tx",
 };
 
 static const char *const reason_names[XG_R_MAX] = {
@@ -31,6 +32,12 @@ static const char *const reason_names[XG_R_MAX] = {
 	[XG_R_SYN_BUDGET] = "syn_budget",
 	[XG_R_SYN_OVER] = "syn_over_budget",
 	[XG_R_MALFORMED] = "malformed",
+	[XG_R_COOKIE_SYN] = "cookie_syn",
+	[XG_R_COOKIE_ACK] = "cookie_ack",
+	[XG_R_COOKIE_BAD] = "cookie_bad",
+	[XG_R_BAD_CSUM] = "bad_checksum",
+	[XG_R_NO_LISTENER] = "no_listener",
+	[XG_R_COOKIE_SKIP] = "cookie_skip",
 };
 
 const char *xg_verdict_name(int v)
@@ -167,15 +174,16 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 		       "\"prefix6\":%u,\"port_rules\":%u,\"allow\":%u,"
 		       "\"deny\":%u,\"sources\":{\"tracked\":%u,\"max\":%u,"
 		       "\"fill_pct\":%.1f},\"totals\":{\"pass\":%llu,"
-		       "\"drop\":%llu,\"would_drop\":%llu},\"counters\":[",
+		       "\"drop\":%llu,\"would_drop\":%llu,\"tx\":%llu},"
+		       "\"counters\":[",
 		       in->ifindex, st.gone ? "false" : "true", in->netns_ino,
 		       in->mode == 2 ? "skb" : "native", in->how, in->prog_id,
 		       when, cf->flags & XG_F_DRY_RUN ? "true" : "false",
 		       cf->flags & XG_F_ENABLED ? "true" : "false",
-		       cf->rate.pps, cf->rate.burst, in->prefix4, in->prefix6,
-		       st.ports, st.allow, st.deny, st.tracked, in->sources,
+		       cf->rate.pps, cf->rate.burst, in->prefix4,
+		       in->prefix6, st.ports, st.allow, st.deny, st.tracked, in->sources,
 		       100.0 * st.tracked / in->sources, st.tot[XG_V_PASS],
-		       st.tot[XG_V_DROP], st.tot[XG_V_WOULD_DROP]);
+		       st.tot[XG_V_DROP], st.tot[XG_V_WOULD_DROP], st.tot[XG_V_TX]);
 		for (n = 0, v = 0; v < XG_V_MAX; v++)
 			for (r = 0; r < XG_R_MAX; r++) {
 				struct xg_counter *c =
@@ -187,9 +195,14 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 				       verdict_names[v], reason_names[r],
 				       c->packets, c->bytes);
 			}
-		printf("],\"events_lost\":%llu,\"events_suppressed\":%llu}",
+		printf("],\"events_lost\":%llu,\"events_suppressed\":%llu,"
+		       "\"handoff\":{\"connections\":%llu,\"refused\":%llu}",
 		       st.cnt[XG_C_EVENTS_LOST].packets,
-		       st.cnt[XG_C_EVENTS_SUPPRESSED].packets);
+		       st.cnt[XG_C_EVENTS_SUPPRESSED].packets,
+		       st.cnt[XG_C_HANDOFF].packets,
+		       st.cnt[XG_C_HANDOFF_FAIL].packets);
+		xg_cookie_status(ifc, true);
+		printf("}");
 		return XG_EXIT_OK;
 	}
 	printf("%s: %s mode (%s), attached %s%s\n", ifc->ifname,
@@ -201,10 +214,12 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 	       cf->rate.burst, in->prefix4, in->prefix6, st.ports,
 	       st.ports == 1 ? "" : "s", st.allow, st.deny,
 	       cf->flags & XG_F_DRY_RUN ? "; DRY RUN (nothing dropped)" : "");
-	printf("  sources tracked: %u of %u (%.1f%%)\n", st.tracked,
-	       in->sources, 100.0 * st.tracked / in->sources);
-	printf("  packets: %llu passed, %llu dropped, %llu would drop\n",
-	       st.tot[XG_V_PASS], st.tot[XG_V_DROP], st.tot[XG_V_WOULD_DROP]);
+	printf("  sources tracked: %u of %u (%.1f%%)\n", st.tracked, in->sources,
+	       100.0 * st.tracked / in->sources);
+	xg_cookie_status(ifc, false);
+	printf("  packets: %llu passed, %llu dropped, %llu would drop, %llu "
+	       "answered\n", st.tot[XG_V_PASS], st.tot[XG_V_DROP],
+	       st.tot[XG_V_WOULD_DROP], st.tot[XG_V_TX]);
 	printf("  %-10s %-16s %14s %16s\n", "verdict", "reason", "packets",
 	       "bytes");
 	for (v = 0; v < XG_V_MAX; v++)
@@ -219,6 +234,10 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 	printf("  events: %llu lost (ring full), %llu suppressed (rate "
 	       "limit)\n", st.cnt[XG_C_EVENTS_LOST].packets,
 	       st.cnt[XG_C_EVENTS_SUPPRESSED].packets);
+	if (st.cnt[XG_C_HANDOFF].packets || st.cnt[XG_C_HANDOFF_FAIL].packets)
+		printf("  cookie hand-off (tc): %llu connections, %llu refused "
+		       "by the kernel\n", st.cnt[XG_C_HANDOFF].packets,
+		       st.cnt[XG_C_HANDOFF_FAIL].packets);
 	return XG_EXIT_OK;
 }
 

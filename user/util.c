@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Errors, privilege check, clocks and JSON string output. */
+/* Errors, privilege check, clocks, sysctls and JSON string output. */
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "xdpguard.h"
@@ -73,4 +75,34 @@ void xg_json_str(FILE *f, const char *s)
 			fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+/*
+ * Up to @n numbers of the sysctl @name ("net/ipv4/tcp_rmem") of this
+ * task's network namespace (/proc/sys/net follows the task's netns even
+ * under nsenter). Returns how many were read, -1 if it is unreadable.
+ */
+int xg_sysctl(const char *name, long *vals, int n)
+{
+	char path[256], buf[256], *p, *end;
+	FILE *f;
+	int i = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	for (p = buf; i < n; p = end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		vals[i++] = v;
+	}
+	return i ? i : -1;
 }

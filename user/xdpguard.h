@@ -38,6 +38,7 @@ int xg_need_root(void);
 __u64 xg_mono_ns(void);
 __u64 xg_real_ns(void);
 void xg_json_str(FILE *f, const char *s);
+int xg_sysctl(const char *name, long *vals, int n);
 
 /* ---- pin.c: bpffs, pin folders, lock, pinned maps ---- */
 struct xg_iface {
@@ -125,6 +126,20 @@ int cmd_events(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_cookies(int argc, char **argv);
+
+/* ---- cookie.c: SYN cookies ---- */
+struct xg_cookie_support {
+	bool helpers;		/* syncookie helpers, socket lookups (XDP, tc) */
+	bool kfunc;		/* bpf_sk_assign_tcp_reqsk in the kernel's BTF */
+	long syncookies;	/* net.ipv4.tcp_syncookies; -1: unreadable */
+	bool ok;		/* all of it: cookies can be switched on */
+	char why[256];		/* what is missing, in words */
+};
+
+void xg_cookie_probe(struct xg_cookie_support *s);
+int xg_cookie_detach(const struct xg_iface *ifc);
+void xg_cookie_status(const struct xg_iface *ifc, bool json);
 
 /* ---- shared readers (status.c) ---- */
 struct xg_stats {

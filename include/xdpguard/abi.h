@@ -38,6 +38,7 @@ enum xg_verdict {
 	XG_V_PASS = 0,
 	XG_V_DROP,
 	XG_V_WOULD_DROP,	/* --dry-run: counted as a drop, passed */
+	XG_V_TX,		/* answered from XDP (a SYN-ACK cookie) */
 	XG_V_MAX,
 };
 
@@ -52,6 +53,17 @@ enum xg_reason {
 	XG_R_SYN_BUDGET,	/* SYN within its source's budget */
 	XG_R_SYN_OVER,		/* SYN over its source's budget */
 	XG_R_MALFORMED,		/* truncated or inconsistent headers */
+	/* SYN cookies (issue 3) */
+	XG_R_COOKIE_SYN,	/* SYN answered with a SYN-ACK cookie (tx);
+				 * dry run: would have been (pass) */
+	XG_R_COOKIE_ACK,	/* ACK carrying a valid cookie: to the kernel */
+	XG_R_COOKIE_BAD,	/* ACK to a cookie port, no socket, bad
+				 * cookie */
+	XG_R_BAD_CSUM,		/* SYN to a cookie port, bad IP/TCP checksum */
+	XG_R_NO_LISTENER,	/* SYN to a cookie port nobody listens on:
+				 * passed, the kernel answers RST */
+	XG_R_COOKIE_SKIP,	/* SYN to a cookie port not answered (QinQ,
+				 * fragment, jumbo, no room): passed */
 	XG_R_MAX,
 };
 
@@ -60,7 +72,15 @@ enum xg_reason {
 /* extra slots after the verdict x reason matrix */
 #define XG_C_EVENTS_LOST	(XG_COUNTERS_MAX + 0)
 #define XG_C_EVENTS_SUPPRESSED	(XG_COUNTERS_MAX + 1)
-#define XG_C_SLOTS		(XG_COUNTERS_MAX + 2)
+/*
+ * The tc hand-off of cookie ACKs (packets only): request sockets made;
+ * ACKs the kfunc refused (dropped); hand-offs whose MSS could not be read
+ * from the cookie (one of the minute before), made with 536 or 1220.
+ */
+#define XG_C_HANDOFF		(XG_COUNTERS_MAX + 2)
+#define XG_C_HANDOFF_FAIL	(XG_COUNTERS_MAX + 3)
+#define XG_C_HANDOFF_MSS_MIN	(XG_COUNTERS_MAX + 4)
+#define XG_C_SLOTS		(XG_COUNTERS_MAX + 5)
 
 struct xg_counter {
 	__u64 packets;
@@ -91,8 +111,9 @@ struct xg_config {
 #define XG_F_DENY4	(1U << 4)
 #define XG_F_DENY6	(1U << 5)
 #define XG_F_PORTS	(1U << 6)	/* xg_port_rate has entries */
+#define XG_F_COOKIES	(1U << 7)	/* xg_cookie_ports has entries */
 #define XG_F_LISTS	(XG_F_ALLOW4 | XG_F_ALLOW6 | XG_F_DENY4 | \
-			 XG_F_DENY6 | XG_F_PORTS)
+			 XG_F_DENY6 | XG_F_PORTS | XG_F_COOKIES)
 
 /*
  * A source prefix: family, prefix-masked address and the rate class
@@ -155,6 +176,9 @@ struct xg_info {
 	__u64 netns_ino;
 	char ifname[16];
 	char how[32];		/* "libxdp dispatcher" or "single program" */
+	__u32 cookie_paths;	/* the XDP program was loaded with its SYN
+				 * cookie paths (the kernel had the helpers) */
+	__u32 pad;
 };
 
 /*
@@ -188,6 +212,8 @@ struct xg_jrec {
 enum xg_event_type {
 	XG_EV_THROTTLE = 1,	/* a source starts to be over budget */
 	XG_EV_DENY_HIT,		/* packets from a denied prefix */
+	XG_EV_COOKIES_ON,	/* auto: a port's SYN cookies switched on */
+	XG_EV_COOKIES_OFF,	/* auto: ... and off again */
 };
 
 struct xg_event {
@@ -199,10 +225,98 @@ struct xg_event {
 	__u32 addr[4];
 	__u16 dport;
 	__u16 pad;
-	__u32 rate;		/* THROTTLE: SYNs/s seen; DENY: 0 */
-	__u32 pps;		/* budget in force */
+	__u32 rate;		/* THROTTLE: SYNs/s seen; DENY: 0;
+				 * COOKIES: the port's SYN/s */
+	__u32 pps;		/* budget in force; COOKIES: threshold */
 	__u32 burst;
-	__u64 count;		/* THROTTLE: drops so far; DENY: hits */
+	__u64 count;		/* THROTTLE: drops so far; DENY: hits;
+				 * COOKIES: switches so far */
+};
+
+/* ---------------- SYN cookies (issue 3) ----------------
+ *
+ * XDP answers a SYN to a cookie port with a SYN-ACK whose sequence is the
+ * kernel's own SYN cookie (bpf_tcp_raw_gen_syncookie_*), and drops ACKs
+ * to it that match no socket and carry no valid cookie. The tc ingress
+ * program (tc_cookie.bpf.c) turns a valid cookie ACK into a request
+ * socket of the listener with the kfunc bpf_sk_assign_tcp_reqsk, so the
+ * kernel completes the connection as if it had sent the cookie itself.
+ */
+#define XG_MAP_COOKIE_PORTS	"xg_cookie_ports"
+#define XG_MAP_COOKIE_CFG	"xg_cookie_cfg"
+#define XG_PIN_TC_COOKIE	"xg_tc_cookie"	/* the tc program */
+
+enum xg_cookie_mode {
+	XG_CK_OFF = 0,		/* no entry in xg_cookie_ports */
+	XG_CK_ON,
+	XG_CK_AUTO,
+};
+
+/* auto: 1 s windows; on after one window at >= threshold SYN/s, off
+ * after XG_CK_CALM_WINDOWS windows in a row below threshold / 2 */
+#define XG_CK_WINDOW_NS		1000000000ULL
+#define XG_CK_CALM_WINDOWS	5
+
+/*
+ * xg_cookie_ports[port] (host order; port 0: every port without an entry
+ * of its own). mode and threshold are set by user space; the rest is the
+ * auto state, kept by the XDP program (user space keeps it on a change).
+ */
+struct xg_cookie_port {
+	__u32 mode;		/* XG_CK_ON or XG_CK_AUTO */
+	__u32 threshold;	/* AUTO: SYN/s that switch cookies on */
+	__u32 active;		/* AUTO: cookies on now */
+	__u32 last_rate;	/* SYNs per second in the last closed window */
+	__u64 win_syns;		/* SYNs in the current window */
+	__u64 win_start;	/* CLOCK_MONOTONIC_COARSE ns */
+	__u32 calm;		/* closed windows in a row below half */
+	__u32 pad;
+	__u64 switched_ns;	/* last switch (0: never) */
+	__u64 switches;
+};
+
+/* xg_cookie_cfg flags: what the SYN-ACK may offer (the namespace's
+ * sysctls at `cookies set` time) and what is attached */
+#define XG_CKF_TS	(1U << 0)	/* net.ipv4.tcp_timestamps */
+#define XG_CKF_SACK	(1U << 1)	/* net.ipv4.tcp_sack */
+#define XG_CKF_WSCALE	(1U << 2)	/* net.ipv4.tcp_window_scaling */
+#define XG_CKF_TC	(1U << 3)	/* the tc hand-off is attached */
+#define XG_CKF_QDISC	(1U << 4)	/* ... and we created its clsact */
+
+/*
+ * The last request the tc program handed off: the kernel's struct
+ * bpf_tcp_req_attrs (same layout) and the kfunc's answer. Read by the
+ * unit tests from the program's .bss.
+ */
+struct xg_handoff {
+	__u32 rcv_tsval;
+	__u32 rcv_tsecr;
+	__u16 mss;
+	__u8 rcv_wscale;
+	__u8 snd_wscale;
+	__u8 ecn_ok;
+	__u8 wscale_ok;
+	__u8 sack_ok;
+	__u8 tstamp_ok;
+	__u8 usec_ts_ok;
+	__u8 reserved[3];
+	__s32 ret;
+};
+
+/* xg_cookie_cfg[0]: written by user space, read by both programs. */
+struct xg_cookie_cfg {
+	__u32 flags;		/* XG_CKF_* */
+	__u16 mss4;		/* MSS the SYN-ACK announces (IPv4) */
+	__u16 mss6;		/* (IPv6) */
+	__u8 wscale;		/* our window scale (rcv_wscale) */
+	__u8 ttl;		/* TTL / hop limit of the SYN-ACK */
+	__u16 pad;
+	__u32 ts_off;		/* random offset of our TS clock */
+	/* the tc filter, for detach */
+	__u32 tc_ifindex;
+	__u32 tc_handle;
+	__u32 tc_priority;
+	__u32 tc_prog_id;
 };
 
 #endif /* XDPGUARD_ABI_H */

@@ -7,10 +7,12 @@
  * which sends the frame out of ctx->ingress_ifindex.
  *
  * Live frames live in a page_pool: a page is filled from the template
- * once and then recycled as the program left it. A run may therefore see
- * the template or any earlier run's output, so every varying field is
- * written on every run and both checksums are recomputed from scratch
- * (never patched incrementally from whatever the frame holds).
+ * once and then recycled as it was left. A run may therefore see the
+ * template, any earlier run's output, or what the receiver made of it: a
+ * veth peer gets the page itself, and an XDP program there that answers
+ * in place (a SYN-ACK cookie sent back with XDP_TX) rewrites it. So each
+ * run first copies the whole template (sf_frame) back, then writes every
+ * varying field and recomputes both checksums from scratch.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -36,6 +38,10 @@ const volatile __u32 sf_rand_ack;	/* ACK set: random ack_seq too */
 const volatile __u32 sf_sources;	/* 0: random source per frame */
 const volatile __u32 sf_base[4];	/* first source, network order */
 const volatile __u32 sf_hostmask[4];	/* host bits of --src, network order */
+/* the template frame: Ethernet, IP, TCP; its length is even, <= 80 */
+#define SF_FRAME_WORDS	20
+const volatile __u32 sf_frame[SF_FRAME_WORDS];
+const volatile __u32 sf_len;
 
 /* per CPU: no shared cache line between senders */
 struct {
@@ -143,6 +149,16 @@ int synflood(struct xdp_md *ctx)
 	/* both lengths are load-time constants: one check covers the frame */
 	if (data + SF_ETH_HLEN + l3len + tcplen > end)
 		return XDP_ABORTED;
+	if (data + sf_len > end || sf_len > SF_FRAME_WORDS * 4)
+		return XDP_ABORTED;
+#pragma unroll
+	for (int i = 0; i < SF_FRAME_WORDS; i++) {
+		if ((i + 1) * 4 <= sf_len)
+			((__u32 *)data)[i] = sf_frame[i];
+		else if (i * 4 + 2 <= sf_len)
+			((__u16 *)data)[2 * i] =
+				((const volatile __u16 *)sf_frame)[2 * i];
+	}
 	tcp = data + SF_ETH_HLEN + l3len;
 	sf_stamp_tcp(tcp);
 	sum = bpf_htons(SF_TCP_PROTO) + bpf_htons(tcplen);

@@ -877,6 +877,8 @@ int main(int argc, char **argv)
 	skel->rodata->sf_tcp_hlen = tcp_hlen;
 	skel->rodata->sf_rand_ack = o.tcp_flags == SF_TCP_ACK;
 	skel->rodata->sf_sources = o.sources;
+	memcpy((void *)skel->rodata->sf_frame, frame, len);
+	skel->rodata->sf_len = len;
 	set_source_range(&o, skel);
 	err = synflood_bpf__load(skel);
 	if (err) {

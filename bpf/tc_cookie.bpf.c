@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tc ingress: the hand-off of SYN-cookie ACKs to the kernel.
+ *
+ * The XDP guard answers SYNs to cookie ports with SYN-ACK cookies and
+ * keeps no state. When the client's ACK arrives, this program checks the
+ * cookie (bpf_tcp_raw_check_syncookie_*), finds the listener, recovers
+ * what the cookie and the TS echo carry (MSS, window scale, SACK,
+ * timestamps) and gives the listener a request socket for it with the
+ * kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9+). The kernel then completes
+ * the connection as one of its own cookies: accept() returns it. It needs
+ * net.ipv4.tcp_syncookies != 0 (xdpguard cookies set checks).
+ *
+ * ACKs to ports without a cookie setting, ACKs of known connections and
+ * ACKs that carry no valid cookie pass untouched (XDP drops the bogus
+ * ones while cookies answer; otherwise the kernel answers RST as usual).
+ * A cookie with timestamps whose TS echo lacks our tag (lib/cookie.h) is
+ * one of the kernel's own cookies: the kernel completes it itself.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <xdpguard/abi.h>
+#include "lib/parse.h"
+#include "lib/maps.h"
+#include "lib/csum.h"
+#include "lib/tcpopt.h"
+#include "lib/cookie.h"
+
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
+#define PULL_LEN	128
+
+extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
+				   struct bpf_tcp_req_attrs *attrs,
+				   int attrs__sz) __ksym;
+
+const volatile __u16 msstab4[4] = XG_MSSTAB4;
+const volatile __u16 msstab6[4] = XG_MSSTAB6;
+
+/* the last hand-off and the kfunc's answer, for the unit tests */
+struct xg_handoff last_handoff;
+
+_Static_assert(sizeof(struct bpf_tcp_req_attrs) ==
+	       __builtin_offsetof(struct xg_handoff, ret), "xg_handoff layout");
+
+/* Options of the TCP header at @off (global: see lib/tcpopt.h). */
+__noinline int xg_tc_tcpopt(struct __sk_buff *skb, __u32 off,
+			    struct xg_tcpopt *o)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct tcphdr *tcp;
+
+	if (!o || off > 256)
+		return -1;
+	xg_barrier_var(off);
+	tcp = data + (off & 0x1ff);
+	if ((void *)(tcp + 1) > end)
+		return -1;
+	xg_tcpopt_parse(tcp, end, o);
+	return 0;
+}
+
+/*
+ * The MSS the cookie carries: the kernel's cookie for the same SYN with
+ * index 0, made now, differs from it by the index when both are of the
+ * same minute. A cookie of the minute before (still valid) gets the
+ * smallest MSS, which is always safe.
+ */
+static __always_inline __u16 cookie_mss(struct xg_pkt *p, struct tcphdr *tcp)
+{
+	struct tcphdr syn = {};
+	union {
+		struct iphdr v4;
+		struct ipv6hdr v6;
+	} ip = {};
+	__s64 ret;
+	int idx = -1;
+
+	syn.source = tcp->source;
+	syn.dest = tcp->dest;
+	syn.seq = bpf_htonl(bpf_ntohl(tcp->seq) - 1);
+	syn.doff = sizeof(syn) / 4;
+	syn.syn = 1;
+	if (p->family == 4) {
+		struct iphdr *iph = p->l3;
+
+		ip.v4.saddr = iph->saddr;
+		ip.v4.daddr = iph->daddr;
+		ret = bpf_tcp_raw_gen_syncookie_ipv4(&ip.v4, &syn, sizeof(syn));
+	} else {
+		struct ipv6hdr *ip6 = p->l3;
+
+		__builtin_memcpy(&ip.v6.saddr, &ip6->saddr, 16);
+		__builtin_memcpy(&ip.v6.daddr, &ip6->daddr, 16);
+		ret = bpf_tcp_raw_gen_syncookie_ipv6(&ip.v6, &syn, sizeof(syn));
+	}
+	if (ret >= 0)
+		idx = xg_cookie_mss_index(bpf_ntohl(tcp->ack_seq) - 1,
+					  (__u32)ret);
+	if (idx < 0) {
+		count(XG_C_HANDOFF_MSS_MIN, 0);
+		idx = 0;
+	}
+	return p->family == 4 ? msstab4[idx & 3] : msstab6[idx & 3];
+}
+
+/* 0 when the ACK carries a valid cookie */
+static __always_inline int cookie_check(struct xg_pkt *p, struct tcphdr *tcp,
+					void *end)
+{
+	if (p->family == 4) {
+		struct iphdr *iph = p->l3;
+
+		if ((void *)(iph + 1) > end)
+			return -1;
+		return bpf_tcp_raw_check_syncookie_ipv4(iph, tcp) ? -1 : 0;
+	} else {
+		struct ipv6hdr *ip6 = p->l3;
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		return bpf_tcp_raw_check_syncookie_ipv6(ip6, tcp) ? -1 : 0;
+	}
+}
+
+static __always_inline struct bpf_sock *listener(struct __sk_buff *skb,
+						 struct xg_pkt *p,
+						 struct tcphdr *tcp)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	__u32 size;
+
+	if (p->family == 4) {
+		struct iphdr *iph = p->l3;
+
+		t.ipv4.saddr = iph->saddr;
+		t.ipv4.daddr = iph->daddr;
+		t.ipv4.sport = tcp->source;
+		t.ipv4.dport = tcp->dest;
+		size = sizeof(t.ipv4);
+	} else {
+		struct ipv6hdr *ip6 = p->l3;
+
+		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
+		t.ipv6.sport = tcp->source;
+		t.ipv6.dport = tcp->dest;
+		size = sizeof(t.ipv6);
+	}
+	sk = bpf_skc_lookup_tcp(skb, &t, size, BPF_F_CURRENT_NETNS, 0);
+	if (sk && sk->state != BPF_TCP_LISTEN) {
+		bpf_sk_release(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+SEC("tc")
+int xg_tc_cookie(struct __sk_buff *skb)
+{
+	struct bpf_tcp_req_attrs attrs = {};
+	struct xg_cookie_cfg *cc;
+	struct xg_config *cfg;
+	struct xg_tcpopt o = {};
+	struct xg_pkt p = {};
+	struct bpf_sock *sk;
+	struct tcp_sock *tp;
+	struct tcphdr *tcp;
+	void *data, *end;
+	__u32 zero = 0, cookie;
+	int ws_ok, sack, ret;
+	__u8 ws;
+
+	cfg = bpf_map_lookup_elem(&xg_config, &zero);
+	if (!cfg || (cfg->flags & (XG_F_ENABLED | XG_F_COOKIES)) !=
+	    (XG_F_ENABLED | XG_F_COOKIES))
+		return TC_ACT_OK;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	if (xg_parse(data, end, &p) != XG_P_OK ||
+	    p.l4proto != XG_IPPROTO_TCP || p.fragment)
+		return TC_ACT_OK;
+	if (!p.tcp) {
+		/* the TCP header may lie past the linear part */
+		if (bpf_skb_pull_data(skb, skb->len < PULL_LEN ? skb->len :
+				      PULL_LEN))
+			return TC_ACT_OK;
+		__builtin_memset(&p, 0, sizeof(p));
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+		if (xg_parse(data, end, &p) != XG_P_OK || !p.tcp)
+			return TC_ACT_OK;
+	}
+	tcp = p.tcp;
+	if ((void *)(tcp + 1) > end)
+		return TC_ACT_OK;
+	if (!tcp->ack || tcp->syn || tcp->rst)
+		return TC_ACT_OK;
+	if (!cookie_port(bpf_ntohs(tcp->dest)))
+		return TC_ACT_OK;
+	/* cheap first: most ACKs belong to connections and fail here */
+	if (cookie_check(&p, tcp, end))
+		return TC_ACT_OK;
+	cookie = bpf_ntohl(tcp->ack_seq) - 1;
+	if (xg_tc_tcpopt(skb, (long)tcp - (long)data, &o))
+		o.has = 0;
+	cc = bpf_map_lookup_elem(&xg_cookie_cfg, &zero);
+	if (!cc)
+		return TC_ACT_OK;
+	if ((o.has & XG_OPT_TS) && !xg_ts_ours(o.tsecr, cookie))
+		return TC_ACT_OK;	/* the kernel's own cookie */
+
+	/* a retransmitted ACK of a connection made already: not ours */
+	sk = listener(skb, &p, tcp);
+	if (!sk)
+		return TC_ACT_OK;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp) {
+		bpf_sk_release(sk);
+		return TC_ACT_OK;
+	}
+	attrs.mss = cookie_mss(&p, tcp);
+	if ((o.has & XG_OPT_TS) && (cc->flags & XG_CKF_TS)) {
+		attrs.tstamp_ok = 1;
+		attrs.rcv_tsval = o.tsval;
+		attrs.rcv_tsecr = o.tsecr;
+		xg_ts_decode(o.tsecr, &ws_ok, &ws, &sack);
+		if (ws_ok && (cc->flags & XG_CKF_WSCALE)) {
+			attrs.wscale_ok = 1;
+			attrs.snd_wscale = ws;
+			attrs.rcv_wscale = cc->wscale;
+		}
+		if (sack && (cc->flags & XG_CKF_SACK))
+			attrs.sack_ok = 1;
+	}
+	ret = bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, &attrs,
+				      sizeof(attrs));
+	bpf_sk_release(sk);
+	__builtin_memcpy(&last_handoff, &attrs, sizeof(attrs));
+	last_handoff.ret = ret;
+	if (ret) {
+		/* the next segment of the client carries the cookie too */
+		count(XG_C_HANDOFF_FAIL, skb->len);
+		return TC_ACT_SHOT;
+	}
+	count(XG_C_HANDOFF, skb->len);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

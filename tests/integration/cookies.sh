@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# SYN cookies in XDP, end to end: a spoofed SYN flood with random sources
+# at the generator's full rate while a client makes 100 real connections
+# (request + reply) through the cookies: all succeed, and the server's
+# kernel never sees the flood (nstat: no SyncookiesSent, ListenOverflows,
+# ListenDrops; TcpPassiveOpens = the client's connections, each handed
+# off by tc). Every SYN of the flood is answered (the generator's count =
+# xdpguard's = the veth's XDP_TX count = SYN-ACKs received by the
+# attacker's side); the SYN-ACKs tcpdump sees have correct checksums and
+# the kernel's options. IPv6 the same. An ACK flood with random numbers
+# creates no socket and never reaches TCP. A VLAN-tagged SYN is answered
+# with the tag; one with a bad checksum is not. The CLI refuses bad input
+# and changes nothing; detach removes the tc filter and its qdisc.
+P=xg3ck-
+. "$(dirname "$0")/../lib.sh"
+t_start
+check "lab_wire (XDP pass on c0, no tx offloads)" lab_wire $P
+PORT=8080
+TMP=$(mktemp -d /tmp/${P}XXXXXX)
+trap 't_cleanup; rm -rf "$TMP"' EXIT
+
+# ---- the CLI contract ----
+out=$(xg_srv cookies set -i eth0 on 2>&1); rc=$?
+expect_eq "cookies set before attach: usage error" "$rc" 2
+check "... says the interface is not attached" grep -q "not attached" <<<"$out"
+check "attach eth0" xg_srv attach eth0
+check "attach eth1" xg_srv attach eth1
+bad=(
+	"cookies set -i eth0|missing mode"
+	"cookies set -i eth0 maybe|bad mode 'maybe'"
+	"cookies set -i eth0 auto|needs --threshold"
+	"cookies set -i eth0 auto --threshold 0|--threshold '0'"
+	"cookies set -i eth0 on --threshold 5|--threshold applies to auto"
+	"cookies set -i eth0 on --port 0|--port '0'"
+	"cookies set -i eth0 on --port 70000|--port '70000'"
+	"cookies set -i eth0 on off|unexpected argument 'off'"
+	"cookies set -i eth0 on --json|--json applies"
+	"cookies show -i eth0 --port 80|belong to cookies set"
+	"cookies frob|unknown command 'frob'"
+	"cookies set -i nosuch0 on|unknown interface 'nosuch0'"
+)
+before=$(xg_srv cookies show -i eth0 --json | json_get 'd["ports"], d["tc"]["attached"]')
+for b in "${bad[@]}"; do
+	args=${b%%|*} want=${b#*|}
+	# shellcheck disable=SC2086
+	out=$(xg_srv $args 2>&1); rc=$?
+	if [ "$rc" -eq 2 ] && grep -qF -- "$want" <<<"$out"; then
+		ok "xdpguard $args: exit 2, names '$want'"
+	else
+		not_ok "xdpguard $args: exit $rc, output: $out"
+	fi
+done
+expect_eq "bad input changed nothing" \
+	"$(xg_srv cookies show -i eth0 --json | json_get 'd["ports"], d["tc"]["attached"]')" "$before"
+check "no tc filter before cookies are set" \
+	bash -c "! ip netns exec ${P}srv tc filter show dev eth0 ingress | grep -q ."
+out=$(xg_srv cookies set -i eth0 off --port $PORT 2>&1); rc=$?
+expect_eq "off for a port without cookies: success" "$rc" 0
+check "... says nothing changed" grep -q "nothing changed" <<<"$out"
+
+# ---- servers and cookies ----
+lab_exec ${P}srv timeout 120 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
+	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
+lab_exec ${P}srv timeout 120 socat TCP6-LISTEN:$PORT,fork,reuseaddr,ipv6only=1,backlog=4096 \
+	SYSTEM:'read l; echo "pong6 $l"' 2>/dev/null &
+check "cookies set -i eth0 on --port $PORT" xg_srv cookies set -i eth0 on --port $PORT
+check "cookies set -i eth1 on --port $PORT" xg_srv cookies set -i eth1 on --port $PORT
+for i in eth0 eth1; do
+	check "$i: tc ingress filter xg_tc_cookie attached" \
+		bash -c "ip netns exec ${P}srv tc filter show dev $i ingress | grep -q xg_tc_cookie"
+done
+show=$(xg_srv cookies show -i eth1 --json)
+expect_eq "cookies show: available" "$(json_get 'd["available"]' <<<"$show")" True
+expect_eq "cookies show: port $PORT on" \
+	"$(json_get '[(p["port"], p["mode"]) for p in d["ports"]]' <<<"$show")" "[($PORT, 'on')]"
+WS=$(json_get 'd["synack"]["wscale"]' <<<"$show")
+check "status shows the cookie setting" bash -c \
+	"nsenter --net=/run/netns/${P}srv $XG status -i eth1 | grep -q 'cookies: port $PORT on'"
+sleep 0.3
+
+counter() {	# IFACE VERDICT REASON
+	xg_srv status -i "$1" --json | json_get \
+	"sum(c['packets'] for c in d['interfaces'][0]['counters'] if c['verdict'] == '$2' and c['reason'] == '$3')"
+}
+handoffs() { xg_srv status -i "$1" --json | json_get 'd["interfaces"][0]["handoff"]["connections"]'; }
+ethstat() {	# IFACE FIELD...: sum of the veth's own counters
+	local i=$1; shift
+	lab_exec ${P}srv ethtool -S "$i" | awk -v f="$*" \
+		'BEGIN {n = split(f, a, " ")} {for (k = 1; k <= n; k++) if ($1 == "rx_queue_0_" a[k] ":") s += $2} END {print s + 0}'
+}
+# absolute counters (nstat -s: its history file is shared by all namespaces)
+# every frame xdpguard judged on an interface, whatever the verdict
+judged() {
+	xg_srv status -i "$1" --json | json_get \
+	"sum(c['packets'] for c in d['interfaces'][0]['counters'])"
+}
+nst() { ip netns exec ${P}srv nstat -asz "$1" | awk -v k="$1" '$1 == k {print $2 + 0}'; }
+nstat_mark() { for k in TcpPassiveOpens TcpExtSyncookiesSent TcpExtListenOverflows \
+	TcpExtListenDrops TcpOutRsts; do eval "N0_$k=$(nst $k)"; done; }
+nstat_delta() { local v0="N0_$1"; echo $(( $(nst "$1") - ${!v0} )); }
+client_loop() {	# N ADDR [6]: connections with a request and its reply; prints failures
+	local n=$1 a=$2 i f=0 r want
+	for i in $(seq 1 "$n"); do
+		if [ "${3:-}" == 6 ]; then
+			r=$(lab_exec ${P}cli timeout 4 socat -T3 - "TCP6:[$a]:$PORT,connect-timeout=3" <<<"ping$i" 2>/dev/null)
+			want="pong6 ping$i"
+		else
+			r=$(lab_exec ${P}cli timeout 4 socat -T3 - "TCP:$a:$PORT,connect-timeout=3" <<<"ping$i" 2>/dev/null)
+			want="pong ping$i"
+		fi
+		[ "$r" == "$want" ] || f=$((f + 1))
+	done
+	echo $f
+}
+
+# tcpdump_ready FILE: wait (up to 5 s) until the tcpdump writing its
+# messages to FILE is capturing
+tcpdump_ready() {
+	local i
+	for i in $(seq 1 50); do
+		grep -q "listening on" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---- the SYN-ACK on the wire (tcpdump on the client) ----
+lab_exec ${P}cli timeout 10 tcpdump -nn -vv -i c0 -c 5 \
+	'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)' >"$TMP/synack.txt" 2>"$TMP/td1" &
+tdpid=$!
+tcpdump_ready "$TMP/td1"
+expect_eq "5 connections through the cookies" "$(client_loop 5 $LAB_SRV4_C)" 0
+wait $tdpid
+n=$(grep -c "Flags \[S\.\]" "$TMP/synack.txt")
+expect_eq "tcpdump saw 5 SYN-ACKs" "$n" 5
+expect_eq "... all with a correct TCP checksum" "$(grep -c 'Flags \[S\.\], cksum 0x[0-9a-f]* (correct)' "$TMP/synack.txt")" 5
+check "... none with a bad IP or TCP checksum" \
+	bash -c "! grep -qE 'incorrect|bad cksum' $TMP/synack.txt"
+expect_eq "... with the kernel's options (mss, sackOK, TS, wscale)" \
+	"$(grep -c "options \[mss 1460,sackOK,TS val [0-9]* ecr [0-9]*,nop,wscale $WS\]" "$TMP/synack.txt")" 5
+
+# ---- a spoofed SYN flood, random sources, full rate; 100 real clients ----
+mac=$(lab_mac ${P}srv eth0)
+syn0=$(counter eth0 tx cookie_syn); tx0=$(ethstat eth0 xdp_tx xdp_tx_errors)
+ho0=$(handoffs eth1); j0=$(judged eth0); x0=$(ethstat eth0 xdp_packets)
+nstat_mark
+nsenter --net=/run/netns/${P}atk "$ROOT/build/xgsink" --dev a0 --json >"$TMP/sink.json" 2>/dev/null &
+spid=$!
+sleep 0.5
+lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
+	--src 198.19.0.0/16 --sources 0 --count 0 --duration 8 --json >"$TMP/flood.json" &
+fpid=$!
+sleep 0.5
+fails=$(client_loop 100 $LAB_SRV4_C)
+wait $fpid
+sleep 0.3
+kill -INT $spid
+wait $spid
+opens=$(nstat_delta TcpPassiveOpens) cks=$(nstat_delta TcpExtSyncookiesSent)
+ovf=$(nstat_delta TcpExtListenOverflows) drops=$(nstat_delta TcpExtListenDrops)
+sent=$(json_get 'd["sent"]' <"$TMP/flood.json")
+pps=$(json_get 'int(d["pps"])' <"$TMP/flood.json")
+echo "# flood: $sent SYNs at $pps pps from random sources"
+expect_eq "100 real connections during the flood all succeed" "$fails" 0
+expect_eq "nstat: no SyncookiesSent" "$cks" 0
+expect_eq "nstat: no ListenOverflows" "$ovf" 0
+expect_eq "nstat: no ListenDrops" "$drops" 0
+expect_eq "nstat: TcpPassiveOpens = the client's 100" "$opens" 100
+expect_eq "each was handed off once by tc" $(( $(handoffs eth1) - ho0 )) 100
+syn1=$(counter eth0 tx cookie_syn)
+arrived=$(( $(ethstat eth0 xdp_packets) - x0 ))
+echo "# $arrived frames reached eth0's XDP, $((syn1 - syn0)) SYN-ACKs sent"
+expect_eq "every frame that reached eth0's XDP was judged (the veth's count)" \
+	$(( $(judged eth0) - j0 )) "$arrived"
+# the generator counts what it handed to a0; under load on shared CPUs a
+# few may not make it into eth0's ring
+check "the flood's SYNs answered: $((syn1 - syn0)) of $sent sent (>= 95%)" \
+	test $(( (syn1 - syn0) * 100 )) -ge $((sent * 95))
+check "... and no more than were sent" test $((syn1 - syn0)) -le "$sent"
+expect_eq "... = the veth's XDP_TX count" $(( $(ethstat eth0 xdp_tx xdp_tx_errors) - tx0 )) $((syn1 - syn0))
+expect_eq "... = SYN-ACKs received on the attacker's side" \
+	"$(json_get 'd["synacks"]' <"$TMP/sink.json")" $((syn1 - syn0))
+
+# ---- IPv6 ----
+syn0=$(counter eth0 tx cookie_syn)
+nstat_mark
+lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV6 --dport $PORT \
+	--src 2001:db8:dead::/48 --sources 0 --count 0 --duration 4 --json >"$TMP/flood6.json" &
+fpid=$!
+sleep 0.5
+fails=$(client_loop 20 $LAB_SRV6_C 6)
+wait $fpid
+sent=$(json_get 'd["sent"]' <"$TMP/flood6.json")
+expect_eq "IPv6: 20 real connections during an IPv6 flood all succeed" "$fails" 0
+n=$(( $(counter eth0 tx cookie_syn) - syn0 ))
+check "IPv6: the flood's SYNs answered: $n of $sent (>= 95%)" \
+	test $((n * 100)) -ge $((sent * 95))
+expect_eq "IPv6: nstat: no SyncookiesSent" "$(nstat_delta TcpExtSyncookiesSent)" 0
+expect_eq "IPv6: nstat: no ListenDrops" "$(nstat_delta TcpExtListenDrops)" 0
+expect_eq "IPv6: nstat: TcpPassiveOpens = 20" "$(nstat_delta TcpPassiveOpens)" 20
+
+# ---- an ACK flood with random sequence and acknowledgement numbers ----
+socks() { ip netns exec ${P}srv ss -Htan | grep -vc LISTEN; }
+s0=$(socks)
+bad0=$(counter eth0 drop cookie_bad); xd0=$(ethstat eth0 xdp_drops)
+nstat_mark
+lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
+	--src 198.19.0.0/16 --sources 0 --count 0 --duration 3 --flags ack --json >"$TMP/ack.json"
+sent=$(json_get 'd["sent"]' <"$TMP/ack.json")
+bad=$(( $(counter eth0 drop cookie_bad) - bad0 ))
+echo "# ACK flood: $sent sent, $bad dropped by xdpguard"
+expect_eq "ACK flood: xdpguard's drops = the veth's XDP drops" "$bad" $(( $(ethstat eth0 xdp_drops) - xd0 ))
+check "ACK flood: at least 99% of it reached XDP and was dropped ($bad of $sent)" \
+	test $((bad * 100)) -ge $((sent * 99))
+expect_eq "ACK flood: no new socket (ss)" "$(socks)" "$s0"
+expect_eq "ACK flood: nstat TcpPassiveOpens 0" "$(nstat_delta TcpPassiveOpens)" 0
+expect_eq "ACK flood: nstat TcpOutRsts 0 (TCP never saw it)" "$(nstat_delta TcpOutRsts)" 0
+
+# ---- VLAN tags, bad checksums: frames sent raw from the client ----
+send_syn() {	# VLAN(0: none) SPORT BAD(0|1): a SYN from c0 to eth1
+	lab_exec ${P}cli python3 - "$(lab_mac ${P}cli c0)" "$(lab_mac ${P}srv eth1)" \
+		"$LAB_CLI4" "$LAB_SRV4_C" $PORT "$@" <<'PY'
+import socket, struct, sys
+smac, dmac, src, dst, dport, vlan, sport, bad = sys.argv[1:9]
+mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+sa, da = socket.inet_aton(src), socket.inet_aton(dst)
+opts = struct.pack("!BBH", 2, 4, 1460)
+tcp = struct.pack("!HHIIBBHHH", int(sport), int(dport), 12345, 0, 6 << 4, 2, 64240, 0, 0) + opts
+c = csum(sa + da + struct.pack("!BBH", 0, 6, len(tcp)) + tcp) ^ (0x0101 if bad == "1" else 0)
+tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, sa, da)
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+eth = mac(dmac) + mac(smac)
+eth += (struct.pack("!HH", 0x8100, int(vlan)) if vlan != "0" else b"") + b"\x08\x00"
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("c0", 0))
+s.send(eth + ip + tcp)
+PY
+}
+capture() {	# FILE [FILTER]: frames on c0 for 4 s (or the first match)
+	if [ -n "${2:-}" ]; then
+		lab_exec ${P}cli timeout 4 tcpdump -nn -e -vv -i c0 -c 1 "$2" >"$1" 2>"$1.err"
+	else
+		lab_exec ${P}cli timeout 4 tcpdump -nn -e -vv -i c0 >"$1" 2>"$1.err"
+	fi
+}
+syn0=$(counter eth1 tx cookie_syn)
+capture "$TMP/vlan.txt" 'vlan and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)' &
+cpid=$!
+tcpdump_ready "$TMP/vlan.txt.err"
+send_syn 100 40000 0
+wait "$cpid"
+check "a SYN tagged VLAN 100 is answered with the tag (tcpdump)" \
+	grep -q "vlan 100, p 0, ethertype IPv4" "$TMP/vlan.txt"
+check "... with correct checksums" bash -c "grep -q '(correct)' $TMP/vlan.txt && ! grep -qE 'incorrect|bad cksum' $TMP/vlan.txt"
+check "... acknowledging its sequence number" grep -q "ack 12346" "$TMP/vlan.txt"
+expect_eq "... counted as answered" $(( $(counter eth1 tx cookie_syn) - syn0 )) 1
+csum0=$(counter eth1 drop bad_checksum)
+capture "$TMP/bad.txt" &
+cpid=$!
+tcpdump_ready "$TMP/bad.txt.err"
+send_syn 0 40001 1
+send_syn 100 40002 1
+wait "$cpid"
+check "SYNs with a bad TCP checksum get no answer (tcpdump)" \
+	bash -c "! grep -q 'Flags \[S\.\]' $TMP/bad.txt"
+expect_eq "... and are counted as bad_checksum" $(( $(counter eth1 drop bad_checksum) - csum0 )) 2
+if ip -n ${P}cli link add link c0 name c0.100 type vlan id 100 2>/dev/null; then
+	ip -n ${P}srv link add link eth1 name eth1.100 type vlan id 100
+	ip -n ${P}srv addr add 198.18.3.1/24 dev eth1.100
+	ip -n ${P}cli addr add 198.18.3.2/24 dev c0.100
+	ip -n ${P}srv link set eth1.100 up
+	ip -n ${P}cli link set c0.100 up
+	ho0=$(handoffs eth1)
+	expect_eq "VLAN: 10 connections over 802.1Q through the cookies" "$(client_loop 10 198.18.3.1)" 0
+	expect_eq "VLAN: each handed off" $(( $(handoffs eth1) - ho0 )) 10
+else
+	skip "VLAN: connections over 802.1Q" "this kernel has no 802.1Q (CONFIG_VLAN_8021Q); the tag handling is proven above and in test_cookies"
+fi
+
+# ---- detach: filters, qdiscs, pins, programs, maps gone ----
+lab_unwire $P
+t_snapshot
+T_IDS="$T_IDS $(for i in eth0 eth1; do ip netns exec ${P}srv tc filter show dev $i ingress | sed -n 's/.* id \([0-9]*\) .*/prog:\1/p'; done)"
+check "detach eth0" xg_srv detach eth0
+check "detach eth1" xg_srv detach eth1
+for i in eth0 eth1; do
+	check "$i: no tc filter left" bash -c "! ip netns exec ${P}srv tc filter show dev $i ingress | grep -q ."
+	check "$i: the clsact qdisc xdpguard made is gone" \
+		bash -c "! ip netns exec ${P}srv tc qdisc show dev $i | grep -q clsact"
+done
+t_nothing_left
+t_end

@@ -1,0 +1,1053 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the SYN-cookie fast path: the XDP guard's SYN-ACK answers
+ * and ACK checks (bpf/xdp_guard.bpf.c) and the tc hand-off
+ * (bpf/tc_cookie.bpf.c), through BPF_PROG_TEST_RUN on crafted frames.
+ *
+ * The SYN-ACK's bytes are checked field by field, its IP and TCP
+ * checksums recomputed here (tests/pkt.h), and its cookie proven valid by
+ * the kernel: the matching ACK must pass XDP, and the tc program must
+ * recover from it what the SYN offered. Forged and stale ACKs must be
+ * dropped. The programs look sockets up in the test's own network
+ * namespace (unshare), where the test listens on PORT.
+ *
+ * The kfunc of the hand-off only works at a real tc ingress, so here the
+ * tc program's attempt and the request attributes it computed (its
+ * last_attrs) are checked; the integration test (cookies.sh) proves the
+ * connections themselves.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdpguard/abi.h>
+#include "xdpguard.h"
+#include "xdp_guard.skel.h"
+#include "tc_cookie.skel.h"
+#include "../pkt.h"
+#include "lib/cookie.h"
+
+#define PORT		8080
+#define PORT_CLOSED	8081	/* cookies on, nobody listening */
+#define MSS4		1460
+#define MSS6		1440
+#define WSCALE		7
+#define TTL		64
+#define NSEC		1000000000ULL
+
+static const __u16 msstab4[] = XG_MSSTAB4;
+static const __u16 msstab6[] = XG_MSSTAB6;
+
+static struct {
+	struct xdp_guard_bpf *x;
+	struct tc_cookie_bpf *t;
+	struct ring_buffer *rb;
+	int xprog, tprog, config, ports, ccfg, counters;
+} E;
+
+static char why[1024];
+static struct xg_event evs[16];
+static int nev;
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why[0])
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+#define ASSERT(cond, ...)						\
+	do {								\
+		if (!(cond))						\
+			return fail(__VA_ARGS__);			\
+	} while (0)
+#define TRY(expr)							\
+	do {								\
+		if (expr)						\
+			return -1;					\
+	} while (0)
+
+static __u64 coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+/* ---- setup ---- */
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	if (size == sizeof(struct xg_event) &&
+	    nev < (int)(sizeof(evs) / sizeof(evs[0])))
+		memcpy(&evs[nev++], data, sizeof(evs[0]));
+	return 0;
+}
+
+static int listen_on(int family, __u16 port)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	int fd, one = 1;
+
+	fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, family == AF_INET ? (struct sockaddr *)&a4 :
+		 (struct sockaddr *)&a6, family == AF_INET ? sizeof(a4) :
+		 sizeof(a6)) || listen(fd, 16)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int setup(void)
+{
+	int err;
+
+	if (unshare(CLONE_NEWNET))
+		return fail("unshare(CLONE_NEWNET): %s", strerror(errno));
+	if (system("ip link set lo up"))
+		return fail("cannot bring lo up in the test's namespace");
+	if (listen_on(AF_INET, PORT) < 0 || listen_on(AF_INET6, PORT) < 0)
+		return fail("cannot listen on port %d: %s", PORT,
+			    strerror(errno));
+	E.x = xdp_guard_bpf__open_and_load();
+	if (!E.x)
+		return fail("cannot load xdp_guard.bpf.o: %s", strerror(errno));
+	E.t = tc_cookie_bpf__open();
+	if (!E.t)
+		return fail("cannot open tc_cookie.bpf.o: %s", strerror(errno));
+	/* the tc program shares the XDP program's maps, as when pinned */
+	if (bpf_map__reuse_fd(E.t->maps.xg_config,
+			      bpf_map__fd(E.x->maps.xg_config)) ||
+	    bpf_map__reuse_fd(E.t->maps.xg_counters,
+			      bpf_map__fd(E.x->maps.xg_counters)) ||
+	    bpf_map__reuse_fd(E.t->maps.xg_cookie_ports,
+			      bpf_map__fd(E.x->maps.xg_cookie_ports)) ||
+	    bpf_map__reuse_fd(E.t->maps.xg_cookie_cfg,
+			      bpf_map__fd(E.x->maps.xg_cookie_cfg)))
+		return fail("cannot share the maps with tc_cookie");
+	err = tc_cookie_bpf__load(E.t);
+	if (err)
+		return fail("cannot load tc_cookie.bpf.o: %s", strerror(-err));
+	E.xprog = bpf_program__fd(E.x->progs.xdpguard);
+	E.tprog = bpf_program__fd(E.t->progs.xg_tc_cookie);
+	E.config = bpf_map__fd(E.x->maps.xg_config);
+	E.ports = bpf_map__fd(E.x->maps.xg_cookie_ports);
+	E.ccfg = bpf_map__fd(E.x->maps.xg_cookie_cfg);
+	E.counters = bpf_map__fd(E.x->maps.xg_counters);
+	E.rb = ring_buffer__new(bpf_map__fd(E.x->maps.xg_events), on_event,
+				NULL, NULL);
+	if (!E.rb)
+		return fail("cannot open the ring buffer");
+	return 0;
+}
+
+static int set_cfg(__u32 flags)
+{
+	struct xg_config c = { .rate = { 0, 1 }, .event_budget = 0,
+			       .flags = XG_F_ENABLED | XG_F_COOKIES | flags };
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(E.config, &zero, &c, BPF_ANY))
+		return fail("cannot write xg_config: %s", strerror(errno));
+	return 0;
+}
+
+static int set_port(__u16 port, __u32 mode, __u32 threshold)
+{
+	struct xg_cookie_port c = { .mode = mode, .threshold = threshold };
+
+	if (bpf_map_update_elem(E.ports, &port, &c, BPF_ANY))
+		return fail("cannot write xg_cookie_ports: %s",
+			    strerror(errno));
+	return 0;
+}
+
+static int get_port(__u16 port, struct xg_cookie_port *c)
+{
+	if (bpf_map_lookup_elem(E.ports, &port, c))
+		return fail("no xg_cookie_ports entry for %u", port);
+	return 0;
+}
+
+/* Every case starts here: cookies on for PORT and PORT_CLOSED. */
+static int reset(void)
+{
+	struct xg_cookie_cfg cc = {
+		.flags = XG_CKF_TS | XG_CKF_SACK | XG_CKF_WSCALE,
+		.mss4 = MSS4, .mss6 = MSS6, .wscale = WSCALE, .ttl = TTL,
+		.ts_off = 123456,
+	};
+	__u16 key;
+	__u32 zero = 0;
+
+	while (!bpf_map_get_next_key(E.ports, NULL, &key))
+		bpf_map_delete_elem(E.ports, &key);
+	if (bpf_map_update_elem(E.ccfg, &zero, &cc, BPF_ANY))
+		return fail("cannot write xg_cookie_cfg");
+	TRY(set_cfg(0));
+	TRY(set_port(PORT, XG_CK_ON, 0));
+	TRY(set_port(PORT_CLOSED, XG_CK_ON, 0));
+	ring_buffer__consume(E.rb);
+	nev = 0;
+	memset(&E.t->bss->last_handoff, 0, sizeof(E.t->bss->last_handoff));
+	return 0;
+}
+
+/* ---- running ---- */
+
+static int snap(struct xg_counter *c)
+{
+	if (xg_counters_read(E.counters, c, XG_C_SLOTS))
+		return fail("cannot read xg_counters");
+	return 0;
+}
+
+static const char *vname(int v)
+{
+	return xg_verdict_name(v);
+}
+
+/*
+ * Run @in through the XDP program; check its retval, that it was counted
+ * exactly once under (v, r), and return the frame it left in @out (NULL:
+ * the frame must come back unchanged).
+ */
+static int xdp(const struct pkt *in, int want, int v, int r, struct pkt *out)
+{
+	struct xg_counter a[XG_C_SLOTS], b[XG_C_SLOTS];
+	static __u8 buf[PKT_MAX + 512];
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = in->buf,
+		.data_size_in = in->len,
+		.data_out = buf,
+		.data_size_out = sizeof(buf),
+		.repeat = 1,
+	);
+	int i, slot = -1, n = 0;
+
+	TRY(snap(a));
+	if (bpf_prog_test_run_opts(E.xprog, &o))
+		return fail("XDP test run failed: %s", strerror(errno));
+	TRY(snap(b));
+	for (i = 0; i < XG_COUNTERS_MAX; i++)
+		if (b[i].packets != a[i].packets) {
+			n += b[i].packets - a[i].packets;
+			slot = i;
+		}
+	if ((int)o.retval != want || n != 1 || slot != XG_COUNTER_IDX(v, r))
+		return fail("retval %u counted %d times (last %s/%s), want %d "
+			    "counted once as %s/%s", o.retval, n,
+			    slot < 0 ? "-" : vname(slot / XG_R_MAX),
+			    slot < 0 ? "-" : xg_reason_name(slot % XG_R_MAX),
+			    want, vname(v), xg_reason_name(r));
+	if (out) {
+		memcpy(out->buf, buf, o.data_size_out);
+		out->len = o.data_size_out;
+	} else if (o.data_size_out != in->len ||
+		   memcmp(buf, in->buf, in->len)) {
+		return fail("the frame was changed");
+	}
+	return 0;
+}
+
+/* Run @in through the tc program; returns the counter slot it moved
+ * (XG_C_HANDOFF or XG_C_HANDOFF_FAIL), 0 for none, -1 on error. */
+static int tc(const struct pkt *in)
+{
+	struct xg_counter a[XG_C_SLOTS], b[XG_C_SLOTS];
+	static __u8 buf[PKT_MAX + 512];
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = in->buf,
+		.data_size_in = in->len,
+		.data_out = buf,
+		.data_size_out = sizeof(buf),
+		.repeat = 1,
+	);
+	int moved = 0, i;
+
+	TRY(snap(a));
+	if (bpf_prog_test_run_opts(E.tprog, &o))
+		return fail("tc test run failed: %s", strerror(errno));
+	TRY(snap(b));
+	for (i = 0; i < XG_C_SLOTS; i++) {
+		if (b[i].packets == a[i].packets ||
+		    i == XG_C_HANDOFF_MSS_MIN)
+			continue;
+		if (moved)
+			return fail("tc moved two counters");
+		moved = i;
+	}
+	if (moved && moved != XG_C_HANDOFF && moved != XG_C_HANDOFF_FAIL)
+		return fail("tc moved counter slot %d", moved);
+	return moved;
+}
+
+/* ---- frames ---- */
+
+static __u16 get16(const __u8 *b)
+{
+	return b[0] << 8 | b[1];
+}
+
+static __u32 get32(const __u8 *b)
+{
+	return (__u32)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+}
+
+static void put32(__u8 *b, __u32 v)
+{
+	b[0] = v >> 24;
+	b[1] = v >> 16;
+	b[2] = v >> 8;
+	b[3] = v;
+}
+
+/* A SYN to PORT; @opt: option bytes of the SYN (tests/pkt.h's template
+ * of MSS 1460, SACK, TS 1/0, NOP, WS 7 when 20) and an MSS to put in. */
+static void syn(struct pkt *p, const char *src, int opt, __u16 mss,
+		__u16 tpid0, __u16 tpid1)
+{
+	struct spec s = { .src = src, .flags = T_SYN, .tcpopt = opt,
+			  .dport = PORT, .tpid = { tpid0, tpid1 } };
+
+	build(&s, p);
+	if (opt >= 4 && mss)
+		put16(p, p->l4 + 22, mss);
+	finish(p);
+}
+
+/* The client's ACK for a SYN-ACK: seq 1001, ack cookie + 1 and, with
+ * @ts, NOP NOP TS(2, tsecr). */
+static void ack(struct pkt *p, const struct pkt *syn_frame, const char *src,
+		__u32 cookie, int ts, __u32 tsecr, __u16 tpid0)
+{
+	struct spec s = { .src = src, .flags = T_ACK, .tcpopt = ts ? 12 : 0,
+			  .dport = PORT, .tpid = { tpid0 } };
+	struct tcphdr *t;
+	__u8 *o;
+
+	(void)syn_frame;
+	build(&s, p);
+	t = (struct tcphdr *)(p->buf + p->l4);
+	t->seq = htonl(1001);
+	t->ack_seq = htonl(cookie + 1);
+	if (ts) {
+		o = (__u8 *)(t + 1);
+		memcpy(o, "\x01\x01\x08\x0a", 4);
+		put32(o + 4, 2);
+		put32(o + 8, tsecr);
+	}
+	finish(p);
+}
+
+/* 0 when the one's complement sum over @len bytes (+@pseudo) folds to 0 */
+static int csum_ok(const __u8 *b, size_t len, __u32 pseudo)
+{
+	return csum_fold(csum_add(pseudo, b, len)) == 0;
+}
+
+struct want {
+	int family;
+	int l2;			/* bytes of Ethernet + tags */
+	__u16 mss;		/* announced */
+	int ts, ws, sack;	/* options expected */
+	__u16 client_ws;
+};
+
+/*
+ * Check every byte of the SYN-ACK @o answering @in; return the cookie
+ * and our TS value.
+ */
+static int check_synack(const struct pkt *in, const struct pkt *o,
+			const struct want *w, __u32 *cookie, __u32 *tsval)
+{
+	int l3 = w->l2, l3len = w->family == 4 ? 20 : 40, nopt = 1, l4;
+	const __u8 *ib = in->buf, *ob = o->buf, *t, *opt;
+	__u32 pseudo = 0, tlen;
+	__u8 want_opt[20];
+
+	if (w->ts)
+		nopt = w->ws ? 5 : 4;
+	tlen = 20 + 4 * nopt;
+	l4 = l3 + l3len;
+	ASSERT(o->len == (size_t)(l4 + tlen), "SYN-ACK of %zu bytes, want %u",
+	       o->len, l4 + tlen);
+	/* Ethernet: MACs swapped, tags and type kept */
+	ASSERT(!memcmp(ob, ib + 6, 6) && !memcmp(ob + 6, ib, 6),
+	       "MAC addresses not swapped");
+	ASSERT(!memcmp(ob + 12, ib + 12, l3 - 12),
+	       "VLAN tags or EtherType changed");
+	if (w->family == 4) {
+		const struct iphdr *ip = (const void *)(ob + l3);
+		const struct iphdr *iip = (const void *)(ib + in->l3);
+
+		ASSERT(ip->version == 4 && ip->ihl == 5, "IPv4 version/ihl "
+		       "%u/%u", ip->version, ip->ihl);
+		ASSERT(ntohs(ip->tot_len) == 20 + tlen, "tot_len %u, want %u",
+		       ntohs(ip->tot_len), 20 + tlen);
+		ASSERT(ip->ttl == TTL && ip->protocol == IPPROTO_TCP &&
+		       ntohs(ip->frag_off) == 0x4000 && !ip->tos,
+		       "ttl %u proto %u frag_off %#x tos %u", ip->ttl,
+		       ip->protocol, ntohs(ip->frag_off), ip->tos);
+		ASSERT(ip->saddr == iip->daddr && ip->daddr == iip->saddr,
+		       "IPv4 addresses not swapped");
+		ASSERT(csum_ok(ob + l3, 20, 0), "bad IPv4 header checksum");
+		pseudo = csum_add(0, &ip->saddr, 8);
+	} else {
+		const struct ipv6hdr *ip6 = (const void *)(ob + l3);
+		const struct ipv6hdr *iip6 = (const void *)(ib + in->l3);
+
+		ASSERT(get32(ob + l3) == 0x60000000, "IPv6 first word %#x",
+		       get32(ob + l3));
+		ASSERT(ntohs(ip6->payload_len) == tlen, "payload_len %u, want "
+		       "%u", ntohs(ip6->payload_len), tlen);
+		ASSERT(ip6->nexthdr == IPPROTO_TCP && ip6->hop_limit == TTL,
+		       "nexthdr %u hop_limit %u", ip6->nexthdr,
+		       ip6->hop_limit);
+		ASSERT(!memcmp(&ip6->saddr, &iip6->daddr, 16) &&
+		       !memcmp(&ip6->daddr, &iip6->saddr, 16),
+		       "IPv6 addresses not swapped");
+		pseudo = csum_add(0, &ip6->saddr, 32);
+	}
+	pseudo += IPPROTO_TCP + tlen;
+	t = ob + l4;
+	ASSERT(get16(t) == get16(ib + in->l4 + 2) &&
+	       get16(t + 2) == get16(ib + in->l4), "ports not swapped: "
+	       "%u > %u", get16(t), get16(t + 2));
+	ASSERT(get32(t + 8) == get32(ib + in->l4 + 4) + 1, "ack %u, want "
+	       "seq + 1 = %u", get32(t + 8), get32(ib + in->l4 + 4) + 1);
+	ASSERT(t[12] >> 4 == tlen / 4, "doff %u, want %u", t[12] >> 4,
+	       tlen / 4);
+	ASSERT(t[13] == (T_SYN | T_ACK), "flags %#x, want SYN|ACK", t[13]);
+	ASSERT(get16(t + 14) == xg_synack_window(w->mss, w->ts),
+	       "window %u, want %u", get16(t + 14),
+	       xg_synack_window(w->mss, w->ts));
+	ASSERT(get16(t + 18) == 0, "urgent pointer set");
+	ASSERT(csum_ok(t, tlen, pseudo), "bad TCP checksum");
+	*cookie = get32(t + 4);
+
+	/* options: MSS, [SACK-perm|NOP NOP, TS], [NOP, WS] */
+	opt = t + 20;
+	memset(want_opt, 0, sizeof(want_opt));
+	memcpy(want_opt, "\x02\x04", 2);
+	want_opt[2] = w->mss >> 8;
+	want_opt[3] = w->mss & 0xff;
+	*tsval = 0;
+	if (w->ts) {
+		memcpy(want_opt + 4, w->sack ? "\x04\x02\x08\x0a" :
+		       "\x01\x01\x08\x0a", 4);
+		*tsval = get32(opt + 8);
+		put32(want_opt + 8, *tsval);
+		put32(want_opt + 12, 1);	/* the SYN's TS value */
+		ASSERT((*tsval & XG_TS_WSCALE_MASK) ==
+		       (w->ws ? w->client_ws : XG_TS_WSCALE_MASK) &&
+		       !!(*tsval & XG_TS_SACK) == !!w->sack &&
+		       !(*tsval & XG_TS_ECN),
+		       "TS value %#x does not carry wscale %d sack %d",
+		       *tsval, w->ws ? w->client_ws : 15, w->sack);
+		ASSERT(xg_ts_ours(*tsval, *cookie), "TS value %#x lacks the "
+		       "tag of cookie %#x", *tsval, *cookie);
+		if (w->ws)
+			memcpy(want_opt + 16, "\x01\x03\x03\x07", 4);
+	}
+	ASSERT(!memcmp(opt, want_opt, tlen - 20),
+	       "options %02x %02x %02x %02x %02x %02x %02x %02x ... differ",
+	       opt[0], opt[1], opt[2], opt[3], opt[4], opt[5], opt[6],
+	       opt[7]);
+	return 0;
+}
+
+/* SYN -> SYN-ACK, checked; then its ACK passes XDP and tc takes it. */
+static int handshake(const char *src, int family, __u16 tpid, int opt,
+		     __u16 mss, const struct want *w, struct pkt *ackp,
+		     __u32 *cookie_out)
+{
+	struct pkt s, o;
+	__u32 cookie, tsval;
+	int moved;
+
+	syn(&s, src, opt, mss, tpid, 0);
+	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	TRY(check_synack(&s, &o, w, &cookie, &tsval));
+	ack(ackp, &s, src, cookie, w->ts, tsval, tpid);
+	TRY(xdp(ackp, XDP_PASS, XG_V_PASS, XG_R_COOKIE_ACK, NULL));
+	moved = tc(ackp);
+	TRY(moved < 0);
+	ASSERT(moved, "tc did not try to hand the valid ACK off");
+	if (cookie_out)
+		*cookie_out = cookie;
+	(void)family;
+	return 0;
+}
+
+/* ---- cases ---- */
+
+static int t_synack_v4(void)
+{
+	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
+			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct xg_handoff *a = &E.t->bss->last_handoff;
+	struct pkt ap;
+	__u32 cookie;
+
+	TRY(handshake("198.18.0.1", 4, 0, 20, 0, &w, &ap, &cookie));
+	ASSERT(a->mss == 1460, "hand-off mss %u, want 1460", a->mss);
+	ASSERT(a->tstamp_ok && a->rcv_tsval == 2 &&
+	       xg_ts_ours(a->rcv_tsecr, cookie),
+	       "hand-off timestamps ok %u tsval %u tsecr %#x", a->tstamp_ok,
+	       a->rcv_tsval, a->rcv_tsecr);
+	ASSERT(a->wscale_ok && a->snd_wscale == 7 && a->rcv_wscale == WSCALE,
+	       "hand-off wscale ok %u snd %u rcv %u", a->wscale_ok,
+	       a->snd_wscale, a->rcv_wscale);
+	ASSERT(a->sack_ok && !a->ecn_ok && !a->usec_ts_ok,
+	       "hand-off sack %u ecn %u usec %u", a->sack_ok, a->ecn_ok,
+	       a->usec_ts_ok);
+	return 0;
+}
+
+static int t_synack_v4_mss_only(void)
+{
+	struct want w = { .family = 4, .l2 = 14, .mss = MSS4 };
+	struct xg_handoff *a = &E.t->bss->last_handoff;
+	struct pkt ap;
+
+	TRY(handshake("198.18.0.2", 4, 0, 4, 1300, &w, &ap, NULL));
+	ASSERT(a->mss == 1300 && !a->tstamp_ok && !a->wscale_ok &&
+	       !a->sack_ok, "hand-off mss %u ts %u ws %u sack %u, want "
+	       "1300 and no options", a->mss, a->tstamp_ok, a->wscale_ok,
+	       a->sack_ok);
+	return 0;
+}
+
+/* The cookie carries the MSS class of the SYN; tc recovers it. */
+static int t_mss_classes(void)
+{
+	static const struct { __u16 syn, want; } v4[] = {
+		{ 536, 536 }, { 1000, 536 }, { 1300, 1300 }, { 1439, 1300 },
+		{ 1440, 1440 }, { 1460, 1460 }, { 9000, 1460 },
+	}, v6[] = {
+		{ 1220, 1220 }, { 1420, 1420 }, { 1440, 1440 },
+		{ 8940, 8940 }, { 65000, 8940 },
+	};
+	struct want w4 = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
+			   .ws = 1, .sack = 1, .client_ws = 7 };
+	struct want w6 = w4;
+	struct pkt ap;
+	unsigned int i;
+
+	w6.family = 6;
+	w6.mss = MSS6;
+	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
+		TRY(handshake("198.18.0.3", 4, 0, 20, v4[i].syn, &w4, &ap,
+			      NULL));
+		ASSERT(E.t->bss->last_handoff.mss == v4[i].want,
+		       "IPv4 SYN MSS %u: hand-off mss %u, want %u", v4[i].syn,
+		       E.t->bss->last_handoff.mss, v4[i].want);
+	}
+	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+		TRY(handshake("2001:db8::3", 6, 0, 20, v6[i].syn, &w6, &ap,
+			      NULL));
+		ASSERT(E.t->bss->last_handoff.mss == v6[i].want,
+		       "IPv6 SYN MSS %u: hand-off mss %u, want %u", v6[i].syn,
+		       E.t->bss->last_handoff.mss, v6[i].want);
+	}
+	ASSERT(msstab4[3] == 1460 && msstab6[0] == 1220, "msstab");
+	return 0;
+}
+
+static int t_synack_v6(void)
+{
+	struct want w = { .family = 6, .l2 = 14, .mss = MSS6, .ts = 1,
+			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct pkt ap;
+
+	TRY(handshake("2001:db8::1", 6, 0, 20, 1440, &w, &ap, NULL));
+	ASSERT(E.t->bss->last_handoff.mss == 1440, "hand-off mss %u",
+	       E.t->bss->last_handoff.mss);
+	return 0;
+}
+
+static int t_vlan(void)
+{
+	struct want w = { .family = 4, .l2 = 18, .mss = MSS4, .ts = 1,
+			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct pkt ap, s;
+
+	TRY(handshake("198.18.0.4", 4, ETH_P_8021Q, 20, 0, &w, &ap, NULL));
+	w.family = 6;
+	w.mss = MSS6;
+	TRY(handshake("2001:db8::4", 6, ETH_P_8021Q, 20, 0, &w, &ap, NULL));
+	/* two tags: the kernel strips only one before tc, so no answer */
+	syn(&s, "198.18.0.4", 20, 0, ETH_P_8021AD, ETH_P_8021Q);
+	return xdp(&s, XDP_PASS, XG_V_PASS, XG_R_COOKIE_SKIP, NULL);
+}
+
+/* IPv4 options and IPv6 extension headers are not in the answer */
+static int t_headers_dropped(void)
+{
+	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
+			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct spec s4 = { .src = "198.18.0.5", .flags = T_SYN, .tcpopt = 20,
+			   .dport = PORT, .ipopt = 12 };
+	struct spec s6 = { .src = "2001:db8::5", .flags = T_SYN,
+			   .tcpopt = 20, .dport = PORT, .n_ext = 2,
+			   .ext = { EXT_HOP, EXT_DST } };
+	struct pkt s, o;
+	__u32 cookie, tsval;
+
+	build(&s4, &s);
+	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	w.family = 6;
+	w.mss = MSS6;
+	build(&s6, &s);
+	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	return check_synack(&s, &o, &w, &cookie, &tsval);
+}
+
+/* a SYN with data (TCP Fast Open style): checksummed whole, answered
+ * without the data */
+static int t_syn_with_data(void)
+{
+	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
+			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct spec sp = { .src = "198.18.0.6", .flags = T_SYN, .tcpopt = 20,
+			   .dport = PORT, .payload = 1001, .fill = 0xa5 };
+	struct pkt s, o;
+	__u32 cookie, tsval;
+
+	build(&sp, &s);
+	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	build(&sp, &s);
+	s.buf[s.len - 1] ^= 1;		/* the last (odd) byte of the data */
+	return xdp(&s, XDP_DROP, XG_V_DROP, XG_R_BAD_CSUM, NULL);
+}
+
+static int t_bad_checksums(void)
+{
+	struct pkt s;
+
+	syn(&s, "198.18.0.7", 20, 0, 0, 0);
+	s.buf[s.l4 + 16] ^= 0x10;	/* TCP checksum */
+	TRY(xdp(&s, XDP_DROP, XG_V_DROP, XG_R_BAD_CSUM, NULL));
+	syn(&s, "198.18.0.7", 20, 0, 0, 0);
+	s.buf[s.l3 + 10] ^= 0x01;	/* IPv4 header checksum */
+	TRY(xdp(&s, XDP_DROP, XG_V_DROP, XG_R_BAD_CSUM, NULL));
+	syn(&s, "2001:db8::7", 20, 0, 0, 0);
+	s.buf[s.l4 + 17] ^= 0x80;
+	TRY(xdp(&s, XDP_DROP, XG_V_DROP, XG_R_BAD_CSUM, NULL));
+	/* the source address is covered too (pseudo header) */
+	syn(&s, "198.18.0.7", 20, 0, 0, 0);
+	s.buf[s.l3 + 15] ^= 0x01;
+	s.buf[s.l3 + 10] ^= 0x01;	/* IP header sum fixed, TCP's not */
+	return xdp(&s, XDP_DROP, XG_V_DROP, XG_R_BAD_CSUM, NULL);
+}
+
+static int t_no_listener(void)
+{
+	struct pkt s;
+	struct spec sp = { .src = "198.18.0.8", .flags = T_SYN, .tcpopt = 20,
+			   .dport = PORT_CLOSED };
+
+	build(&sp, &s);
+	TRY(xdp(&s, XDP_PASS, XG_V_PASS, XG_R_NO_LISTENER, NULL));
+	/* a port without a cookie setting is the budget's, as before */
+	sp.dport = 9;
+	build(&sp, &s);
+	return xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL);
+}
+
+/* forged, replayed elsewhere, stale: dropped, and tc hands nothing off */
+static int t_bad_acks(void)
+{
+	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
+			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct pkt s, o, a;
+	__u32 cookie, tsval;
+	int i;
+
+	syn(&s, "198.18.0.9", 20, 0, 0, 0);
+	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	/* forged: random acknowledgement numbers */
+	srandom(getpid());
+	for (i = 0; i < 50; i++) {
+		ack(&a, &s, "198.18.0.9", random(), 1, tsval, 0);
+		TRY(xdp(&a, XDP_DROP, XG_V_DROP, XG_R_COOKIE_BAD, NULL));
+		ASSERT(tc(&a) == 0, "tc handed off a forged ACK");
+	}
+	/* the right cookie from another source address */
+	ack(&a, &s, "198.18.0.10", cookie, 1, tsval, 0);
+	TRY(xdp(&a, XDP_DROP, XG_V_DROP, XG_R_COOKIE_BAD, NULL));
+	ASSERT(tc(&a) == 0, "tc handed off a cookie of another source");
+	/* ... with another ISN */
+	ack(&a, &s, "198.18.0.9", cookie, 1, tsval, 0);
+	((struct tcphdr *)(a.buf + a.l4))->seq = htonl(5001);
+	finish(&a);
+	TRY(xdp(&a, XDP_DROP, XG_V_DROP, XG_R_COOKIE_BAD, NULL));
+	ASSERT(tc(&a) == 0, "tc handed off a cookie of another ISN");
+	/* stale: the cookie's minute counter two minutes back (the kernel
+	 * accepts cookies of this minute and the one before) */
+	ack(&a, &s, "198.18.0.9", cookie - (2U << XG_COOKIE_BITS), 1, tsval,
+	    0);
+	TRY(xdp(&a, XDP_DROP, XG_V_DROP, XG_R_COOKIE_BAD, NULL));
+	ASSERT(tc(&a) == 0, "tc handed off a stale cookie");
+	/* the genuine one still passes */
+	ack(&a, &s, "198.18.0.9", cookie, 1, tsval, 0);
+	return xdp(&a, XDP_PASS, XG_V_PASS, XG_R_COOKIE_ACK, NULL);
+}
+
+static int t_bad_acks_v6(void)
+{
+	struct want w = { .family = 6, .l2 = 14, .mss = MSS6, .ts = 1,
+			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct pkt s, o, a;
+	__u32 cookie, tsval;
+
+	syn(&s, "2001:db8::9", 20, 0, 0, 0);
+	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	ack(&a, &s, "2001:db8::9", cookie ^ 0x100, 1, tsval, 0);
+	TRY(xdp(&a, XDP_DROP, XG_V_DROP, XG_R_COOKIE_BAD, NULL));
+	ASSERT(tc(&a) == 0, "tc handed off a forged IPv6 ACK");
+	ack(&a, &s, "2001:db8::9", cookie - (2U << XG_COOKIE_BITS), 1, tsval,
+	    0);
+	return xdp(&a, XDP_DROP, XG_V_DROP, XG_R_COOKIE_BAD, NULL);
+}
+
+/* A valid cookie whose TS echo lacks our tag is the kernel's own. */
+static int t_kernel_cookie_left_alone(void)
+{
+	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
+			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct pkt s, o, a;
+	__u32 cookie, tsval;
+
+	syn(&s, "198.18.0.11", 20, 0, 0, 0);
+	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	ack(&a, &s, "198.18.0.11", cookie, 1, tsval ^ (1U << XG_TS_TAG_SHIFT),
+	    0);
+	TRY(xdp(&a, XDP_PASS, XG_V_PASS, XG_R_COOKIE_ACK, NULL));
+	ASSERT(tc(&a) == 0, "tc took a cookie without our TS tag");
+	return 0;
+}
+
+/* ACKs of a connection the kernel knows pass whatever they carry */
+static int t_established_ack(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(PORT) };
+	struct sockaddr_in local;
+	socklen_t sl = sizeof(local);
+	struct spec sp = { .src = "127.0.0.1", .flags = T_ACK,
+			   .dport = PORT };
+	struct pkt a;
+	struct iphdr *ip;
+	int fd, ret;
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&local, &sl)) {
+		if (fd >= 0)
+			close(fd);
+		return fail("cannot connect to 127.0.0.1:%d: %s", PORT,
+			    strerror(errno));
+	}
+	build(&sp, &a);
+	ip = (struct iphdr *)(a.buf + a.l3);
+	ip->daddr = sa.sin_addr.s_addr;
+	((struct tcphdr *)(a.buf + a.l4))->source = local.sin_port;
+	finish(&a);
+	ret = xdp(&a, XDP_PASS, XG_V_PASS, XG_R_TCP_NOT_SYN, NULL);
+	close(fd);
+	return ret;
+}
+
+static int t_dry_run(void)
+{
+	struct pkt s, a;
+
+	TRY(set_cfg(XG_F_DRY_RUN));
+	syn(&s, "198.18.0.12", 20, 0, 0, 0);
+	TRY(xdp(&s, XDP_PASS, XG_V_PASS, XG_R_COOKIE_SYN, NULL));
+	ack(&a, &s, "198.18.0.12", 77, 1, 0, 0);
+	return xdp(&a, XDP_PASS, XG_V_WOULD_DROP, XG_R_COOKIE_BAD, NULL);
+}
+
+/* SYN+FIN and SYN+RST: the kernel discards them; so do cookies */
+static int t_odd_flags(void)
+{
+	struct pkt s;
+	struct spec sp = { .src = "198.18.0.13", .flags = T_SYN | T_FIN,
+			   .tcpopt = 20, .dport = PORT };
+
+	build(&sp, &s);
+	TRY(xdp(&s, XDP_DROP, XG_V_DROP, XG_R_MALFORMED, NULL));
+	sp.flags = T_SYN | T_RST;
+	build(&sp, &s);
+	return xdp(&s, XDP_DROP, XG_V_DROP, XG_R_MALFORMED, NULL);
+}
+
+/* a default entry (port 0) covers ports without their own */
+static int t_default_port(void)
+{
+	struct pkt s, o;
+	struct spec sp = { .src = "198.18.0.14", .flags = T_SYN, .tcpopt = 20,
+			   .dport = 9 };
+	__u16 key = PORT;
+
+	bpf_map_delete_elem(E.ports, &key);
+	build(&sp, &s);
+	TRY(xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL));
+	TRY(set_port(0, XG_CK_ON, 0));
+	/* port 9: nobody listens */
+	TRY(xdp(&s, XDP_PASS, XG_V_PASS, XG_R_NO_LISTENER, NULL));
+	syn(&s, "198.18.0.14", 20, 0, 0, 0);
+	return xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o);
+}
+
+/* auto: on after a window at or over the threshold, off after
+ * XG_CK_CALM_WINDOWS windows below half of it; each switch an event */
+static int t_auto(void)
+{
+	struct xg_cookie_port c;
+	struct pkt s, a, o;
+	__u16 port = PORT;
+
+	TRY(set_port(PORT, XG_CK_AUTO, 5));
+	syn(&s, "198.18.0.15", 20, 0, 0, 0);
+	/* the first SYN opens the first window: below threshold, passed */
+	TRY(xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL));
+	/* inactive: ACKs are not judged */
+	ack(&a, &s, "198.18.0.15", 77, 1, 0, 0);
+	TRY(xdp(&a, XDP_PASS, XG_V_PASS, XG_R_TCP_NOT_SYN, NULL));
+	/* a window of 10 SYNs that ended a moment ago */
+	TRY(get_port(PORT, &c));
+	ASSERT(c.win_syns == 1 && !c.active, "after one SYN: win_syns %llu "
+	       "active %u", (unsigned long long)c.win_syns, c.active);
+	c.win_syns = 10;
+	c.win_start = coarse_ns() - NSEC - NSEC / 10;
+	if (bpf_map_update_elem(E.ports, &port, &c, BPF_ANY))
+		return fail("cannot write the window");
+	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	TRY(get_port(PORT, &c));
+	ASSERT(c.active && c.last_rate == 10 && c.switches == 1 &&
+	       c.win_syns == 1, "active %u last_rate %u switches %llu "
+	       "win_syns %llu", c.active, c.last_rate,
+	       (unsigned long long)c.switches,
+	       (unsigned long long)c.win_syns);
+	ring_buffer__consume(E.rb);
+	ASSERT(nev == 1 && evs[0].type == XG_EV_COOKIES_ON &&
+	       evs[0].dport == PORT && evs[0].rate == 10 && evs[0].pps == 5 &&
+	       evs[0].count == 1, "%d events, first type %u port %u rate %u "
+	       "threshold %u", nev, evs[0].type, evs[0].dport, evs[0].rate,
+	       evs[0].pps);
+	/* active: a forged ACK is dropped now */
+	TRY(xdp(&a, XDP_DROP, XG_V_DROP, XG_R_COOKIE_BAD, NULL));
+	/* 2 SYN/s (under half of 5) for 4 windows: still on */
+	c.win_syns = 8;
+	c.win_start = coarse_ns() - 4 * NSEC - NSEC / 10;
+	if (bpf_map_update_elem(E.ports, &port, &c, BPF_ANY))
+		return fail("cannot write the window");
+	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	TRY(get_port(PORT, &c));
+	ASSERT(c.active && c.calm == 4 && c.last_rate == 2,
+	       "after 4 calm windows: active %u calm %u rate %u", c.active,
+	       c.calm, c.last_rate);
+	/* one more calm window: off, and the SYN goes to the kernel */
+	c.win_syns = 0;
+	c.win_start = coarse_ns() - NSEC - NSEC / 10;
+	if (bpf_map_update_elem(E.ports, &port, &c, BPF_ANY))
+		return fail("cannot write the window");
+	nev = 0;
+	TRY(xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL));
+	TRY(get_port(PORT, &c));
+	ASSERT(!c.active && c.switches == 2, "active %u switches %llu",
+	       c.active, (unsigned long long)c.switches);
+	ring_buffer__consume(E.rb);
+	ASSERT(nev == 1 && evs[0].type == XG_EV_COOKIES_OFF &&
+	       evs[0].count == 2 && evs[0].rate == 0,
+	       "%d events, first type %u count %llu", nev, evs[0].type,
+	       (unsigned long long)evs[0].count);
+	return 0;
+}
+
+/*
+ * A kernel without the cookie helpers: attach loads the guard with
+ * have_cookies = 0; the verifier must accept it (the cookie paths are
+ * dead code then) and cookie settings must change nothing.
+ */
+static int t_without_cookie_paths(void)
+{
+	struct xdp_guard_bpf *g = xdp_guard_bpf__open();
+	struct xg_config c = { .rate = { 0, 1 },
+			       .flags = XG_F_ENABLED | XG_F_COOKIES };
+	struct xg_cookie_port on = { .mode = XG_CK_ON };
+	struct pkt s, out;
+	__u16 port = PORT;
+	__u32 zero = 0;
+	int err, ret = -1;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out.buf,
+		    .data_size_out = sizeof(out.buf), .repeat = 1);
+
+	if (!g)
+		return fail("cannot open the skeleton");
+	g->rodata->have_cookies = 0;
+	err = xdp_guard_bpf__load(g);
+	if (err) {
+		fail("load without cookie paths: %s", strerror(-err));
+		goto out;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(g->maps.xg_config), &zero, &c,
+				BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(g->maps.xg_cookie_ports), &port,
+				&on, BPF_ANY)) {
+		fail("cannot write the maps");
+		goto out;
+	}
+	syn(&s, "198.18.0.16", 20, 0, 0, 0);
+	o.data_in = s.buf;
+	o.data_size_in = s.len;
+	if (bpf_prog_test_run_opts(bpf_program__fd(g->progs.xdpguard), &o) ||
+	    o.retval != XDP_PASS || o.data_size_out != s.len) {
+		fail("a SYN to a cookie port: retval %u, want XDP_PASS "
+		     "unchanged", o.retval);
+		goto out;
+	}
+	ret = 0;
+out:
+	xdp_guard_bpf__destroy(g);
+	return ret;
+}
+
+/* the pure helpers of lib/cookie.h */
+static int t_cookie_helpers(void)
+{
+	__u32 c0 = 0x12fffffe, i, ts;
+	int ok, sack;
+	__u8 ws;
+
+	for (i = 0; i < 4; i++) {
+		ASSERT(xg_cookie_mss_index(c0 + i, c0) == (int)i,
+		       "index %u across the 24-bit wrap", i);
+		ASSERT(xg_cookie_mss_index(0x40000000 + i, 0x40000000) ==
+		       (int)i, "index %u", i);
+	}
+	/* the minute before: count field and hash differ */
+	ASSERT(xg_cookie_mss_index(c0 - (1U << 24) + 0x345678, c0) == -1,
+	       "a cookie of the minute before has no index");
+	ts = xg_ts_encode(0xabcdef12, 0x11223344, 1, 9, 1);
+	ASSERT((ts & ~0x3fffU) == (0xabcdef12 & ~0x3fffU), "clock bits");
+	ASSERT(xg_ts_ours(ts, 0x11223344) && !xg_ts_ours(ts, 0x11223345),
+	       "tag");
+	xg_ts_decode(ts, &ok, &ws, &sack);
+	ASSERT(ok && ws == 9 && sack, "decode %d %u %d", ok, ws, sack);
+	xg_ts_decode(xg_ts_encode(5, 0, 0, 3, 0), &ok, &ws, &sack);
+	ASSERT(!ok && !sack, "no wscale, no sack");
+	ASSERT(xg_synack_window(1460, 1) == 65160 &&
+	       xg_synack_window(1460, 0) == 64240, "windows %u %u",
+	       xg_synack_window(1460, 1), xg_synack_window(1460, 0));
+	return 0;
+}
+
+struct test {
+	const char *name;
+	int (*fn)(void);
+};
+
+static const struct test tests[] = {
+	{ "cookie_helpers", t_cookie_helpers },
+	{ "synack_v4_bytes_and_handoff", t_synack_v4 },
+	{ "synack_v4_mss_only", t_synack_v4_mss_only },
+	{ "synack_v6_bytes_and_handoff", t_synack_v6 },
+	{ "mss_classes_v4_v6", t_mss_classes },
+	{ "vlan_v4_v6_qinq_skipped", t_vlan },
+	{ "ip_options_ext_headers_dropped", t_headers_dropped },
+	{ "syn_with_data", t_syn_with_data },
+	{ "bad_checksums_no_answer", t_bad_checksums },
+	{ "no_listener_passed", t_no_listener },
+	{ "forged_replayed_stale_acks_dropped", t_bad_acks },
+	{ "forged_stale_acks_v6_dropped", t_bad_acks_v6 },
+	{ "kernel_cookie_left_to_kernel", t_kernel_cookie_left_alone },
+	{ "established_ack_passes", t_established_ack },
+	{ "dry_run", t_dry_run },
+	{ "syn_fin_syn_rst_dropped", t_odd_flags },
+	{ "default_port_entry", t_default_port },
+	{ "auto_on_off_events", t_auto },
+	{ "loads_without_cookie_paths", t_without_cookie_paths },
+};
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt,
+		       va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(void)
+{
+	unsigned int i, failed = 0;
+	cpu_set_t cpus;
+	int cpu;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	libbpf_set_print(quiet_print);
+	cpu = sched_getcpu();
+	CPU_ZERO(&cpus);
+	CPU_SET(cpu < 0 ? 0 : cpu, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	if (setup()) {
+		printf("not ok - setup: %s\n", why);
+		return 1;
+	}
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		why[0] = '\0';
+		if (reset() || tests[i].fn()) {
+			printf("not ok - %s: %s\n", tests[i].name, why);
+			failed++;
+		} else {
+			printf("ok - %s\n", tests[i].name);
+		}
+	}
+	ring_buffer__free(E.rb);
+	tc_cookie_bpf__destroy(E.t);
+	xdp_guard_bpf__destroy(E.x);
+	printf("# %u of %zu failed\n", failed,
+	       sizeof(tests) / sizeof(tests[0]));
+	return failed ? 1 : 0;
+}
