@@ -171,8 +171,11 @@ expect_eq "each was handed off once by tc" $(( $(handoffs eth1) - ho0 )) 100
 syn1=$(counter eth0 tx cookie_syn)
 arrived=$(( $(ethstat eth0 xdp_packets) - x0 ))
 echo "# $arrived frames reached eth0's XDP, $((syn1 - syn0)) SYN-ACKs sent"
-expect_eq "every frame that reached eth0's XDP was judged (the veth's count)" \
-	$(( $(judged eth0) - j0 )) "$arrived"
+# the two counters are read one after the other: a stray ARP or ND frame
+# may land between the reads
+jd=$(( $(judged eth0) - j0 ))
+check "every frame that reached eth0's XDP was judged ($jd, the veth's count $arrived)" \
+	test $(( jd > arrived ? jd - arrived : arrived - jd )) -le 2
 # the generator counts what it handed to a0; under load on shared CPUs a
 # few may not make it into eth0's ring
 check "the flood's SYNs answered: $((syn1 - syn0)) of $sent sent (>= 95%)" \
