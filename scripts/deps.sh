@@ -11,6 +11,8 @@ pkgs=(
 	# run and test
 	iproute2 xdp-tools tcpdump socat ethtool iputils-ping procps
 	python3 util-linux coreutils
+	# the MSS clamp's differential test and the PMTUD lab (nft-backed)
+	iptables
 )
 
 missing=()
