@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
+#include <xdpguard/pmtu.h>
 #include "xdpguard.h"
 #include "xdp_guard.skel.h"
 
@@ -25,7 +26,11 @@
 static const char attach_usage[] =
 	"usage: xdpguard attach IFACE [--mode native|skb] [--dry-run]\n"
 	"                       [--sources N] [--prefix4 LEN] [--prefix6 LEN]\n"
-	"                       [--pps N] [--burst N]\n";
+	"                       [--pps N] [--burst N] [--no-pmtu]\n"
+	"                       [--blackhole-after N]\n"
+	"  --no-pmtu            no PTB accounting, no black-hole detection\n"
+	"  --blackhole-after N  full-size retransmissions (2..100, default 3)\n"
+	"                       before a destination is a suspected black hole\n";
 
 static int quiet_print(enum libxdp_print_level level, const char *fmt,
 		       va_list args)
@@ -138,9 +143,14 @@ int cmd_attach(int argc, char **argv)
 		{ "prefix6", required_argument, NULL, '6' },
 		{ "pps", required_argument, NULL, 'p' },
 		{ "burst", required_argument, NULL, 'b' },
+		{ "no-pmtu", no_argument, NULL, 'P' },
+		{ "blackhole-after", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	__u32 pm_flags = XG_PM_F_PTB | XG_PM_F_BH;
+	__u32 bh_after = XG_BH_THRESHOLD;
+	bool bh_set = false;
 	enum xdp_attach_mode mode = XDP_MODE_NATIVE;
 	struct xg_config cfg = {
 		.rate = { XG_DEFAULT_PPS, XG_DEFAULT_BURST },
@@ -205,6 +215,16 @@ int cmd_attach(int argc, char **argv)
 						    "1..100000000)", optarg);
 			burst_set = true;
 			break;
+		case 'P':
+			pm_flags = 0;
+			break;
+		case 'B':
+			if (xg_parse_u32(optarg, 2, 100, &bh_after))
+				return xg_usage_err("bad --blackhole-after '%s' "
+						    "(retransmissions, 2..100)",
+						    optarg);
+			bh_set = true;
+			break;
 		case 'h':
 			fputs(attach_usage, stdout);
 			return XG_EXIT_OK;
@@ -222,6 +242,8 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (!burst_set && cfg.rate.pps)
 		cfg.rate.burst = cfg.rate.pps;
+	if (bh_set && !pm_flags)
+		return xg_usage_err("--blackhole-after contradicts --no-pmtu");
 	ifname = argv[optind];
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
@@ -296,6 +318,8 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (pin_maps(skel, dir))
 		goto out;
+	if (xg_pmtu_attach(ifname, ifindex, dir, pm_flags, bh_after))
+		goto out;
 
 	printf("xdpguard: attached to %s (%s mode, %s%s): SYN budget %u/s "
 	       "burst %u per /%u (IPv4) and /%u (IPv6) source, %u sources "
@@ -308,6 +332,15 @@ int cmd_attach(int argc, char **argv)
 	if (cfg.flags & XG_F_DRY_RUN)
 		printf("xdpguard: dry run: drops are counted, nothing is "
 		       "dropped\n");
+	if (pm_flags)
+		printf("xdpguard: tc ingress/egress: PTB accounting and "
+		       "black-hole detection on (after %u full-size "
+		       "retransmissions); MSS clamping off until mss set\n",
+		       bh_after);
+	else
+		printf("xdpguard: tc ingress/egress: PTB accounting and "
+		       "black-hole detection off; MSS clamping off until "
+		       "mss set\n");
 	ret = XG_EXIT_OK;
 out:
 	if (ret && attached) {
@@ -378,6 +411,7 @@ int cmd_detach(int argc, char **argv)
 		}
 	}
 	if (!ret) {
+		xg_pmtu_detach(&ifc);
 		remove_pins(ifc.dir);
 		printf("xdpguard: detached from %s\n", ifc.ifname);
 	}

@@ -16,6 +16,8 @@ static const struct {
 	{ "deny", cmd_deny, "add|del|list [-i IFACE] CIDR... [--ttl D]" },
 	{ "top", cmd_top, "[-i IFACE] [--once] [--json]" },
 	{ "events", cmd_events, "[-i IFACE] [--json]" },
+	{ "mss", cmd_mss, "set|show [-i IFACE] N|pmtu|off [--dir D]" },
+	{ "pmtu", cmd_pmtu, "[-i IFACE] [--json]" },
 };
 
 static void usage(FILE *f)

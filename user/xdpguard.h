@@ -36,6 +36,7 @@ int xg_need_root(void);
 __u64 xg_mono_ns(void);
 __u64 xg_real_ns(void);
 void xg_json_str(FILE *f, const char *s);
+void xg_rfc3339(__u64 real_ns, char *buf, size_t len);
 
 /* ---- pin.c: bpffs, pin folders, lock, pinned maps ---- */
 struct xg_iface {
@@ -65,6 +66,15 @@ int cmd_allow(int argc, char **argv);
 int cmd_deny(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_mss(int argc, char **argv);
+int cmd_pmtu(int argc, char **argv);
+
+/* ---- pmtu.c: tc MSS clamp, PTB accounting, black-hole detection ---- */
+int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
+		   __u32 flags, __u32 threshold);
+void xg_pmtu_detach(const struct xg_iface *ifc);
+int xg_pm_event_print(const void *data, size_t size, const char *ifname,
+		      __u64 mono_to_real, bool json);
 
 /* ---- shared readers (status.c) ---- */
 int xg_counters_read(int fd, struct xg_counter *sum, int slots);
