@@ -49,6 +49,21 @@ xfer() {	# xfer DST: bytes downloaded while uploading 300 kB
 
 xg_rtr() { lab_exec "${P}rtr" "$XG" "$@"; }
 check "attach r0 on the gateway (client side)" xg_rtr attach r0
+# usage errors: exit 2, a message naming the argument, nothing changed
+usage() {	# usage ARGS...: exit status 2 and the mode still "off"
+	local rc
+	xg_rtr "$@" 2>/tmp/${P}usage.err
+	rc=$?
+	[ $rc -eq 2 ] && [ -s /tmp/${P}usage.err ] &&
+		[ "$(xg_rtr mss show -i r0 --json | json_get 'd["mode"]')" == off ]
+}
+check "mss set 50: usage error" usage mss set -i r0 50
+check "mss set 70000: usage error" usage mss set -i r0 70000
+check "mss set 1360 --dir sideways: usage error" usage mss set -i r0 1360 --dir sideways
+check "mss set off --dir ingress: usage error" usage mss set -i r0 off --dir ingress
+check "mss set (no value): usage error" usage mss set -i r0
+check "mss show 1360: usage error" usage mss show -i r0 1360
+check "pmtu --bogus: usage error" usage pmtu -i r0 --bogus
 check "mss set pmtu" xg_rtr mss set -i r0 pmtu
 
 cap_start ${P}cli c0 cli
