@@ -791,6 +791,97 @@ static int t_egress_record(void)
 	return 0;
 }
 
+/* ---- cases: pmtu mode, in a private network namespace ---- */
+
+static int pmtu_ns_ready;
+
+/*
+ * Two veth pairs: d1 (MTU 1500) faces the SYNs' sources 198.18.7.0/24, 2001:db8:7::/64;
+ * d0 (MTU 1400) faces their destinations (DST4, DST6).
+ */
+static int pmtu_ns(void)
+{
+	static const char *const cmds[] = {
+		"ip link set lo up",
+		"ip link add d0 mtu 1400 type veth peer name p0 mtu 1400",
+		"ip link add d1 type veth peer name p1",
+		"ip link set d0 up && ip link set p0 up",
+		"ip link set d1 up && ip link set p1 up",
+		"ip addr add 198.18.255.2/24 dev d0",
+		"ip addr add 2001:db8:ffff::2/64 dev d0 nodad",
+		"ip addr add 198.18.7.2/24 dev d1",
+		"ip addr add 2001:db8:7::2/64 dev d1 nodad",
+	};
+	size_t i;
+
+	if (pmtu_ns_ready)
+		return 0;
+	/* the rest of the process lives in it: these cases run last */
+	if (unshare(CLONE_NEWNET))
+		return fail("unshare(CLONE_NEWNET): %s", strerror(errno));
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (system(cmds[i]))
+			return fail("setup failed: %s", cmds[i]);
+	pmtu_ns_ready = 1;
+	return 0;
+}
+
+static int forwarding(int on)
+{
+	FILE *f4 = fopen("/proc/sys/net/ipv4/ip_forward", "w");
+	FILE *f6 = fopen("/proc/sys/net/ipv6/conf/all/forwarding", "w");
+
+	if (!f4 || !f6)
+		return fail("cannot set forwarding");
+	fprintf(f4, "%d\n", on);
+	fprintf(f6, "%d\n", on);
+	fclose(f4);
+	fclose(f6);
+	return 0;
+}
+
+/* SYN from @src (MSS 1460) through ingress: expect MSS @want. */
+static int pmtu_case(const char *src, const char *in_dev, const char *dev,
+		     __u16 want)
+{
+	struct __sk_buff ctx = {};
+	struct pkt in, out, exp;
+	__u8 o[20];
+
+	ctx.ingress_ifindex = in_dev ? if_nametoindex(in_dev) : 0;
+	ctx.ifindex = if_nametoindex(dev);
+	tcp_frame(&in, src, T_SYN, OPT_STD, 20, 0);
+	with_mss(o, OPT_STD, 20, 0, want);
+	tcp_frame(&exp, src, T_SYN, o, 20, 0);
+	TRY(run_ctx(fd_in, &in, &out, &ctx));
+	TRY(same(&out, &exp, "pmtu clamp"));
+	return csum_ok(&out);
+}
+
+/* A router: the smaller route MTU of the two ways, minus 40 / 60. */
+static int t_pmtu_route(void)
+{
+	TRY(pmtu_ns());
+	TRY(forwarding(1));
+	TRY(set_cfg(XG_MSS_PMTU, 0, XG_DIR_BOTH, 0));
+	snap();
+	TRY(pmtu_case("198.18.7.1", "d1", "d1", 1360));
+	TRY(pmtu_case("2001:db8:7::1", "d1", "d1", 1340));
+	return moved(XG_PMC_SYN_IN, 2, XG_PMC_CLAMPED_IN, 2, -1);
+}
+
+/* A host that does not forward: the MTU of the interface. */
+static int t_pmtu_host(void)
+{
+	TRY(pmtu_ns());
+	TRY(forwarding(0));
+	TRY(set_cfg(XG_MSS_PMTU, 0, XG_DIR_BOTH, 0));
+	TRY(pmtu_case("198.18.7.1", NULL, "d0", 1360));
+	TRY(pmtu_case("2001:db8:7::1", NULL, "d0", 1340));
+	TRY(pmtu_case("198.18.7.1", NULL, "d1", 1460));
+	return pmtu_case("2001:db8:7::1", NULL, "d1", 1440);
+}
+
 /* ---- the runner ---- */
 
 struct test {
@@ -821,6 +912,9 @@ static const struct test tests[] = {
 	{ "ptb_truncated", t_ptb_truncated },
 	{ "ptb_other_icmp_ignored", t_ptb_others },
 	{ "egress_record", t_egress_record },
+	/* last: they move the process into its own network namespace */
+	{ "pmtu_router_route_mtu", t_pmtu_route },
+	{ "pmtu_host_interface_mtu", t_pmtu_host },
 };
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt,
