@@ -198,25 +198,22 @@ out:
 	return ret;
 }
 
-static int info_read(const struct xg_iface *ifc, struct xg_pm_info *info)
-{
-	__u32 zero = 0;
-	int fd, err;
-
-	fd = xg_map_open(ifc, XG_MAP_PM_INFO);
-	if (fd < 0)
-		return -1;
-	err = bpf_map_lookup_elem(fd, &zero, info);
-	close(fd);
-	return err;
-}
-
 /* Remove the tc filters (and the clsact qdisc if ours); pins go after. */
 void xg_pmtu_detach(const struct xg_iface *ifc)
 {
 	struct xg_pm_info info;
+	char path[400];
+	__u32 zero = 0;
+	int fd, err;
 
-	if (info_read(ifc, &info))
+	/* quietly: an interface may have been attached without tc */
+	snprintf(path, sizeof(path), "%s/%s", ifc->dir, XG_MAP_PM_INFO);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	err = bpf_map_lookup_elem(fd, &zero, &info);
+	close(fd);
+	if (err)
 		return;
 	if (!ifc->ifindex || (int)info.ifindex != ifc->ifindex)
 		return;		/* the interface, and its qdisc, are gone */
