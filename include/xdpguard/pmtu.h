@@ -76,8 +76,7 @@ enum xg_pm_counter {
 	XG_PMC_RETRANS_SMALL,	/* retransmissions too small to matter */
 	XG_PMC_RETRANS_PTB,	/* full-size, but a PTB came: PMTUD works */
 	XG_PMC_BLACKHOLES,	/* pmtud_blackhole_suspected raised */
-	XG_PMC_EVENTS_LOST,	/* ring full */
-	XG_PMC_MAX,
+	XG_PMC_MAX,		/* (lost records: the shared xg_counters) */
 };
 
 /* A destination: the inner destination of a PTB, a TCP peer. */

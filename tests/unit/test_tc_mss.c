@@ -143,7 +143,7 @@ static int moved(int idx, ...)
 		"syn_in", "syn_out", "clamped_in", "clamped_out", "kept",
 		"added", "absent_left", "no_mtu", "malformed", "error",
 		"ptb4", "ptb6", "ptb_truncated", "retrans_full",
-		"retrans_small", "retrans_ptb", "blackholes", "events_lost",
+		"retrans_small", "retrans_ptb", "blackholes",
 	};
 	__u64 want[XG_PMC_MAX] = {};
 	va_list ap;
