@@ -25,6 +25,7 @@
 #include "lib/csum.h"
 #include "lib/tcpopt.h"
 #include "lib/cookie.h"
+#include "lib/events.h"
 
 /* fixed at attach time */
 const volatile __u32 prefix4 = 32;
@@ -90,25 +91,6 @@ struct {
 	__type(value, struct xg_deny_val);
 } xg_deny6 SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, XG_EVENTS_BYTES);
-} xg_events SEC(".maps");
-
-/* per-CPU event budget window */
-struct xg_evwin {
-	__u64 start;
-	__u32 n;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xg_evwin);
-} xg_evstate SEC(".maps");
-
 static __always_inline int verdict(struct xdp_md *ctx, struct xg_config *cfg,
 				   int drop, __u32 reason)
 {
@@ -119,36 +101,6 @@ static __always_inline int verdict(struct xdp_md *ctx, struct xg_config *cfg,
 		v = (cfg->flags & XG_F_DRY_RUN) ? XG_V_WOULD_DROP : XG_V_DROP;
 	count(XG_COUNTER_IDX(v, reason), len);
 	return v == XG_V_DROP ? XDP_DROP : XDP_PASS;
-}
-
-/* Reserve an event unless this CPU spent its budget for this second. */
-static __always_inline struct xg_event *event_reserve(struct xg_config *cfg,
-						      __u64 now)
-{
-	struct xg_evwin *w;
-	struct xg_event *e;
-	__u32 zero = 0;
-
-	w = bpf_map_lookup_elem(&xg_evstate, &zero);
-	if (!w)
-		return NULL;
-	if (now - w->start >= XG_NSEC_PER_SEC) {
-		w->start = now;
-		w->n = 0;
-	}
-	if (cfg->event_budget && w->n >= cfg->event_budget) {
-		count(XG_C_EVENTS_SUPPRESSED, 0);
-		return NULL;
-	}
-	w->n++;
-	e = bpf_ringbuf_reserve(&xg_events, sizeof(*e), 0);
-	if (!e) {
-		count(XG_C_EVENTS_LOST, 0);
-		return NULL;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();	/* events are rare: the fine clock */
-	return e;
 }
 
 static __always_inline void mask_addr(struct xg_bucket_key *k,

@@ -12,6 +12,8 @@ pkgs=(
 	iproute2 xdp-tools tcpdump socat ethtool iputils-ping procps
 	python3 util-linux coreutils curl libmicrohttpd-dev python3-prometheus-client
 	tmux
+	# the MSS clamp's differential test and the PMTUD lab (nft-backed)
+	iptables
 )
 
 missing=()

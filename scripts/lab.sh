@@ -12,6 +12,16 @@
 # server routes them back to the attacker, which drops them.
 # Run anything that pins (xdpguard) with lab_exec, i.e. nsenter, never
 # `ip netns exec`, whose private /sys has no bpffs.
+#
+# A routed chain instead (lab_chain_up PREFIX [MTU_R0] [MTU_R1]), for paths
+# with a narrow link in the middle:
+#
+#   ${P}cli  c0 198.18.10.2/24 2001:db8:10::2/64 --- r0 .1 ${P}rtr r1 .1
+#            --- s0 198.18.11.2/24 2001:db8:11::2/64  ${P}srv
+#
+# The router forwards; MTU_R0 / MTU_R1 set the MTU of the router's own end
+# of each link (default 1500), so a packet the router cannot forward gets
+# its ICMP error from the router, as on a real path.
 
 LAB_SRV4=198.18.1.1
 LAB_ATK4=198.18.1.2
@@ -22,6 +32,14 @@ LAB_SRV6_C=2001:db8:2::1
 LAB_CLI6=2001:db8:2::2
 LAB_SPOOF4=198.19.0.0/16
 LAB_SPOOF6=2001:db8:dead::/48
+LAB_C_CLI4=198.18.10.2
+LAB_C_CLI6=2001:db8:10::2
+LAB_C_R04=198.18.10.1
+LAB_C_R06=2001:db8:10::1
+LAB_C_R14=198.18.11.1
+LAB_C_R16=2001:db8:11::1
+LAB_C_SRV4=198.18.11.2
+LAB_C_SRV6=2001:db8:11::2
 
 lab_exec() {	# lab_exec NS CMD...
 	local ns=$1; shift
@@ -59,7 +77,7 @@ lab_unwire() {	# before checking that a test left nothing behind
 
 lab_down() {
 	local p=$1 ns
-	for ns in "${p}srv" "${p}atk" "${p}cli"; do
+	for ns in "${p}srv" "${p}atk" "${p}cli" "${p}rtr"; do
 		if ip netns list | grep -qw "$ns"; then
 			# detach first: its pins outlive the namespace
 			for dir in /sys/fs/bpf/xdpguard/"$(stat -L -c %i /run/netns/"$ns" 2>/dev/null)"-*; do
@@ -100,5 +118,39 @@ lab_up() {
 	# a deep accept queue and no kernel cookies unless a test asks
 	ip netns exec "${p}srv" sysctl -qw net.ipv4.tcp_max_syn_backlog=4096 \
 		net.core.somaxconn=4096
+	return 0
+}
+
+lab_chain_up() {	# lab_chain_up PREFIX [MTU_R0] [MTU_R1]
+	local p=$1 m0=${2:-1500} m1=${3:-1500} ns
+	lab_down "$p"
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	ip netns add "${p}cli" && ip netns add "${p}rtr" &&
+		ip netns add "${p}srv" || return 1
+	ip link add c0 netns "${p}cli" type veth peer name r0 netns "${p}rtr" || return 1
+	ip link add s0 netns "${p}srv" type veth peer name r1 netns "${p}rtr" || return 1
+	ip -n "${p}rtr" link set r0 mtu "$m0"
+	ip -n "${p}rtr" link set r1 mtu "$m1"
+	ip -n "${p}cli" addr add $LAB_C_CLI4/24 dev c0
+	ip -n "${p}cli" addr add $LAB_C_CLI6/64 dev c0 nodad
+	ip -n "${p}rtr" addr add $LAB_C_R04/24 dev r0
+	ip -n "${p}rtr" addr add $LAB_C_R06/64 dev r0 nodad
+	ip -n "${p}rtr" addr add $LAB_C_R14/24 dev r1
+	ip -n "${p}rtr" addr add $LAB_C_R16/64 dev r1 nodad
+	ip -n "${p}srv" addr add $LAB_C_SRV4/24 dev s0
+	ip -n "${p}srv" addr add $LAB_C_SRV6/64 dev s0 nodad
+	for ns in cli rtr srv; do
+		ip -n "${p}$ns" link set lo up
+	done
+	ip -n "${p}cli" link set c0 up
+	ip -n "${p}rtr" link set r0 up
+	ip -n "${p}rtr" link set r1 up
+	ip -n "${p}srv" link set s0 up
+	ip -n "${p}cli" route add default via $LAB_C_R04
+	ip -n "${p}cli" -6 route add default via $LAB_C_R06
+	ip -n "${p}srv" route add default via $LAB_C_R14
+	ip -n "${p}srv" -6 route add default via $LAB_C_R16
+	ip netns exec "${p}rtr" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1
 	return 0
 }

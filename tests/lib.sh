@@ -51,7 +51,7 @@ json_get() {
 # may run xdpguard at the same time, so only these ids are checked.
 t_pin_dirs() {
 	local ns
-	for ns in "${P}srv" "${P}atk" "${P}cli"; do
+	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
 		[ -e /run/netns/"$ns" ] || continue
 		ls -d /sys/fs/bpf/xdpguard/"$(stat -L -c %i /run/netns/"$ns")"-* 2>/dev/null
 	done
@@ -60,12 +60,23 @@ t_kernel_ids() {	# prints "map:ID" and "prog:ID" lines
 	local d f ns
 	for d in $(t_pin_dirs); do
 		for f in "$d"/*; do
+			bpftool -j link show pinned "$f" 2>/dev/null |
+				python3 -c 'import json,sys; l=json.load(sys.stdin); print("link:%d\nprog:%d" % (l["id"], l["prog_id"]))' 2>/dev/null
 			bpftool -j map show pinned "$f" 2>/dev/null |
 				python3 -c 'import json,sys; print("map:%d" % json.load(sys.stdin)["id"])' 2>/dev/null
 		done
 	done
-	for ns in "${P}srv" "${P}atk" "${P}cli"; do
+	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
 		[ -e /run/netns/"$ns" ] || continue
+		for d in $(ip -n "$ns" -j link show | python3 -c 'import json,sys; [print(l["ifname"]) for l in json.load(sys.stdin)]'); do
+			for h in ingress egress; do
+				tc -n "$ns" -j filter show dev "$d" $h 2>/dev/null | python3 -c '
+import json, sys
+for f in json.load(sys.stdin):
+    i = f.get("options", {}).get("prog", {}).get("id")
+    if i: print("prog:%d" % i)' 2>/dev/null
+			done
+		done
 		ip -n "$ns" -j link show | python3 -c '
 import json, sys
 for l in json.load(sys.stdin):
@@ -76,16 +87,21 @@ for l in json.load(sys.stdin):
 	done
 }
 # t_ids_gone IDS: none of these ids exists any more (maps are freed after
-# an RCU grace period: wait up to 5 s)
+# an RCU grace period, a tracing program after an RCU tasks-trace one,
+# which takes seconds on a busy machine: wait up to 15 s)
 t_ids_gone() {
 	local i id left
-	for i in $(seq 1 50); do
+	for i in $(seq 1 150); do
 		left=0
 		for id in $1; do
 			bpftool "${id%%:*}" show id "${id#*:}" >/dev/null 2>&1 && left=1
 		done
 		[ $left -eq 0 ] && return 0
 		sleep 0.1
+	done
+	for id in $1; do
+		bpftool "${id%%:*}" show id "${id#*:}" 2>/dev/null | head -1 |
+			sed 's/^/# still there: /'
 	done
 	return 1
 }
@@ -97,18 +113,38 @@ t_nothing_left() {
 		test -z "$(t_pin_dirs)"
 	check "nothing left: no xdp on this test's interfaces" \
 		bash -c "! ip -n ${P}srv link | grep -q xdp"
+	check "nothing left: no tc filter or clsact of ours" t_no_tc
 	check "nothing left: its programs and maps are gone (bpftool)" \
 		t_ids_gone "$T_IDS"
+}
+
+# no clsact qdisc and no bpf filter on any interface of this test
+t_no_tc() {
+	local ns d
+	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
+		[ -e /run/netns/"$ns" ] || continue
+		tc -n "$ns" qdisc show | grep -q clsact && return 1
+		for d in $(ip -n "$ns" -br link show | awk '{sub(/@.*/, "", $1); print $1}'); do
+			tc -n "$ns" filter show dev "$d" ingress 2>/dev/null | grep -q bpf && return 1
+			tc -n "$ns" filter show dev "$d" egress 2>/dev/null | grep -q bpf && return 1
+		done
+	done
+	return 0
 }
 
 t_cleanup() {
 	lab_down "$P"
 }
 
-t_start() {
+t_start() {	# t_start [chain [MTU_R0] [MTU_R1]]: the star lab or a chain
 	trap t_cleanup EXIT
 	trap 'exit 1' INT TERM
-	lab_up "$P" || { not_ok "lab up"; exit 1; }
+	if [ "${1:-}" == chain ]; then
+		shift
+		lab_chain_up "$P" "$@" || { not_ok "lab up"; exit 1; }
+	else
+		lab_up "$P" || { not_ok "lab up"; exit 1; }
+	fi
 }
 
 t_end() {

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <xdp/libxdp.h>
+#include <xdpguard/pmtu.h>
 #include "xdpguard.h"
 #include "xdp_guard.skel.h"
 
@@ -26,7 +27,11 @@
 static const char attach_usage[] =
 	"usage: xdpguard attach IFACE [--mode native|skb] [--dry-run]\n"
 	"                       [--sources N] [--prefix4 LEN] [--prefix6 LEN]\n"
-	"                       [--pps N] [--burst N]\n"
+	"                       [--pps N] [--burst N] [--no-pmtu]\n"
+	"                       [--blackhole-after N]\n"
+	"  --no-pmtu            no PTB accounting, no black-hole detection\n"
+	"  --blackhole-after N  full-size retransmissions (2..100, default 3)\n"
+	"                       before a destination is a suspected black hole\n"
 	"       xdpguard attach --replace IFACE   (new programs, same maps)\n";
 
 static int quiet_print(enum libxdp_print_level level, const char *fmt,
@@ -345,9 +350,14 @@ int cmd_attach(int argc, char **argv)
 		{ "pps", required_argument, NULL, 'p' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "replace", no_argument, NULL, 'r' },
+		{ "no-pmtu", no_argument, NULL, 'P' },
+		{ "blackhole-after", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	__u32 pm_flags = XG_PM_F_PTB | XG_PM_F_BH;
+	__u32 bh_after = XG_BH_THRESHOLD;
+	bool bh_set = false;
 	enum xdp_attach_mode mode = XDP_MODE_NATIVE;
 	struct xg_config cfg = {
 		.rate = { XG_DEFAULT_PPS, XG_DEFAULT_BURST },
@@ -417,6 +427,16 @@ int cmd_attach(int argc, char **argv)
 		case 'r':
 			replace = true;
 			break;
+		case 'P':
+			pm_flags = 0;
+			break;
+		case 'B':
+			if (xg_parse_u32(optarg, 2, 100, &bh_after))
+				return xg_usage_err("bad --blackhole-after '%s' "
+						    "(retransmissions, 2..100)",
+						    optarg);
+			bh_set = true;
+			break;
 		case 'h':
 			fputs(attach_usage, stdout);
 			return XG_EXIT_OK;
@@ -439,6 +459,8 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (!burst_set && cfg.rate.pps)
 		cfg.rate.burst = cfg.rate.pps;
+	if (bh_set && !pm_flags)
+		return xg_usage_err("--blackhole-after contradicts --no-pmtu");
 	ifname = argv[optind];
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
@@ -527,6 +549,8 @@ int cmd_attach(int argc, char **argv)
 	}
 	if (pin_maps(skel, newdir))
 		goto out;
+	if (xg_pmtu_attach(ifname, ifindex, newdir, pm_flags, bh_after))
+		goto out;
 	/* the one step that makes the attach visible */
 	if (rename(newdir, dir)) {
 		xg_err("cannot rename %s: %s", newdir, strerror(errno));
@@ -549,6 +573,15 @@ int cmd_attach(int argc, char **argv)
 	       "cookies set on|auto)" : "not available: ");
 	if (!ck.ok)
 		printf("  %s\n", ck.why);
+	if (pm_flags)
+		printf("xdpguard: tc ingress/egress: PTB accounting and "
+		       "black-hole detection on (after %u full-size "
+		       "retransmissions); MSS clamping off until mss set\n",
+		       bh_after);
+	else
+		printf("xdpguard: tc ingress/egress: PTB accounting and "
+		       "black-hole detection off; MSS clamping off until "
+		       "mss set\n");
 	ret = XG_EXIT_OK;
 out:
 	if (ret && attached)
@@ -613,6 +646,7 @@ int cmd_detach(int argc, char **argv)
 			goto out;
 		}
 	}
+	xg_pmtu_detach(&ifc);
 	remove_pins(ifc.dir);
 	printf("xdpguard: detached from %s\n", ifc.ifname);
 out:

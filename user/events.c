@@ -34,17 +34,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void rfc3339(__u64 real_ns, char *buf, size_t len)
-{
-	time_t s = real_ns / 1000000000ULL;
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&s, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09lluZ", real_ns % 1000000000ULL);
-}
-
 static int on_event(void *arg, void *data, size_t size)
 {
 	struct ev_ctx *ctx = ((void **)arg)[0];
@@ -53,9 +42,15 @@ static int on_event(void *arg, void *data, size_t size)
 	struct xg_cidr c = {};
 	char when[48], addr[64], rule[80];
 
+	if (xg_pm_event_print(data, size, src->ifc.ifname, ctx->mono_to_real,
+			      ctx->json)) {
+		ctx->printed++;
+		fflush(stdout);
+		return 0;
+	}
 	if (size < sizeof(*e))
 		return 0;
-	rfc3339(e->ts_ns + ctx->mono_to_real, when, sizeof(when));
+	xg_rfc3339(e->ts_ns + ctx->mono_to_real, when, sizeof(when));
 	xg_format_addr(e->family, e->addr, addr, sizeof(addr));
 	c.family = e->family;
 	c.prefixlen = e->prefixlen;

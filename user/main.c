@@ -20,6 +20,8 @@ static const struct {
 	{ "save", cmd_save, "[-i IFACE] > FILE" },
 	{ "apply", cmd_apply, "[-i IFACE] -f FILE" },
 	{ "cookies", cmd_cookies, "set|show [-i IFACE] on|off|auto [--port P] ..." },
+	{ "mss", cmd_mss, "set|show [-i IFACE] N|pmtu|off [--dir D]" },
+	{ "pmtu", cmd_pmtu, "[-i IFACE] [--json]" },
 };
 
 static void usage(FILE *f)

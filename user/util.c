@@ -106,3 +106,15 @@ int xg_sysctl(const char *name, long *vals, int n)
 	}
 	return i ? i : -1;
 }
+
+/* CLOCK_REALTIME ns as RFC 3339 UTC with nanoseconds */
+void xg_rfc3339(__u64 real_ns, char *buf, size_t len)
+{
+	time_t s = real_ns / 1000000000ULL;
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&s, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09lluZ", real_ns % 1000000000ULL);
+}

@@ -39,6 +39,7 @@ __u64 xg_mono_ns(void);
 __u64 xg_real_ns(void);
 void xg_json_str(FILE *f, const char *s);
 int xg_sysctl(const char *name, long *vals, int n);
+void xg_rfc3339(__u64 real_ns, char *buf, size_t len);
 
 /* ---- pin.c: bpffs, pin folders, lock, pinned maps ---- */
 struct xg_iface {
@@ -140,6 +141,15 @@ struct xg_cookie_support {
 void xg_cookie_probe(struct xg_cookie_support *s);
 int xg_cookie_detach(const struct xg_iface *ifc);
 void xg_cookie_status(const struct xg_iface *ifc, bool json);
+int cmd_mss(int argc, char **argv);
+int cmd_pmtu(int argc, char **argv);
+
+/* ---- pmtu.c: tc MSS clamp, PTB accounting, black-hole detection ---- */
+int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
+		   __u32 flags, __u32 threshold);
+void xg_pmtu_detach(const struct xg_iface *ifc);
+int xg_pm_event_print(const void *data, size_t size, const char *ifname,
+		      __u64 mono_to_real, bool json);
 
 /* ---- shared readers (status.c) ---- */
 struct xg_stats {

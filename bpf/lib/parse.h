@@ -46,6 +46,8 @@ enum xg_parse_rc {
 
 struct xg_pkt {
 	void *l3;
+	void *l4;		/* the L4 header (maybe cut short); NULL when
+				 * l4_malformed or fragment */
 	struct tcphdr *tcp;	/* NULL: not TCP, or no L4 header here */
 	__u32 saddr[4];		/* network order; IPv4 in saddr[0] */
 	__u16 vlans;
@@ -240,7 +242,10 @@ static __always_inline int xg_parse(void *data, void *data_end,
 	} else {
 		return XG_P_NOT_IP;
 	}
-	if (p->l4_malformed || p->fragment || p->l4proto != XG_IPPROTO_TCP)
+	if (p->l4_malformed || p->fragment)
+		return XG_P_OK;
+	p->l4 = c.pos;
+	if (p->l4proto != XG_IPPROTO_TCP)
 		return XG_P_OK;
 	if (xg_parse_tcp(&c, p))
 		p->l4_malformed = 1;

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PMTUD black-hole detection: tcp:tcp_retransmit_skb (tp_btf), one
+ * instance per attached interface, sharing that interface's maps.
+ *
+ * The tracepoint is host-wide. An instance counts a retransmission only
+ * when its socket lives in the interface's network namespace and the
+ * interface's tc egress program has recently sent large TCP packets to
+ * the socket's peer (xg_egress): the peer is reached through this
+ * interface.
+ *
+ * A destination is suspected when, with no Packet Too Big for it in the
+ * last XG_BH_PTB_GRACE_NS nor since its streak began:
+ *   - bh_threshold (default 3) full-size segments to it were retransmitted
+ *     (payload >= the connection's MSS, packet larger than the smallest
+ *     MTU of the family: 576 / 1280; a smaller one fits every path), and
+ *   - the one that tips it over is a retransmission after at least two
+ *     consecutive timeouts of its connection: the same data is lost again
+ *     and again, which congestion alone rarely does.
+ * Then one pmtud_blackhole_suspected record is raised for the streak. A
+ * streak ends with a PTB for the destination or after XG_BH_IDLE_NS
+ * without a full-size retransmission.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <xdpguard/abi.h>
+#include "lib/events.h"
+#include "lib/pmtu_maps.h"
+
+#define XG_AF_INET	2
+#define XG_AF_INET6	10
+
+/* set at attach */
+const volatile __u32 netns_ino = 0;
+const volatile __u32 ifindex = 0;
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(xg_retrans, const struct sock *sk, const struct sk_buff *skb)
+{
+	struct xg_dst_key key = {};
+	struct xg_bh_val *bh, init = {};
+	struct xg_egress_val *eg;
+	struct xg_ptb_val *ptb;
+	struct xg_pm_event *e;
+	struct xg_pm_cfg *cfg;
+	struct xg_config *gcfg;
+	struct tcp_sock *tp;
+	__u32 zero = 0, mss, len, pkt, rto, threshold;
+	__u16 family;
+	__u64 now;
+
+	cfg = bpf_map_lookup_elem(&xg_pm_cfg, &zero);
+	if (!cfg || !(cfg->flags & XG_PM_F_BH))
+		return 0;
+	if (BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != netns_ino)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == XG_AF_INET) {
+		key.family = 4;
+		key.addr[0] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	} else if (family == XG_AF_INET6) {
+		BPF_CORE_READ_INTO(&key.addr, sk,
+				   __sk_common.skc_v6_daddr.in6_u.u6_addr32);
+		/* a v4-mapped peer is an IPv4 destination */
+		if (!key.addr[0] && !key.addr[1] &&
+		    key.addr[2] == bpf_htonl(0xffff)) {
+			key.family = 4;
+			key.addr[0] = key.addr[3];
+			key.addr[2] = key.addr[3] = 0;
+		} else {
+			key.family = 6;
+		}
+	} else {
+		return 0;
+	}
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (!tp)
+		return 0;
+	mss = BPF_CORE_READ(tp, mss_cache);
+	len = BPF_CORE_READ(skb, len);
+	pkt = (key.family == 4 ? 20 : 40) + BPF_CORE_READ(tp, tcp_header_len) +
+		mss;
+	now = bpf_ktime_get_ns();
+	eg = bpf_map_lookup_elem(&xg_egress, &key);
+	if (!eg || now - eg->last_ns > XG_BH_IDLE_NS)
+		return 0;	/* not a peer reached through this interface */
+	if (!mss || len < mss ||
+	    pkt <= (key.family == 4 ? 576 : 1280)) {
+		pm_count(XG_PMC_RETRANS_SMALL);
+		return 0;
+	}
+
+	bh = bpf_map_lookup_elem(&xg_bh, &key);
+	if (!bh) {
+		bpf_map_update_elem(&xg_bh, &key, &init, BPF_NOEXIST);
+		bh = bpf_map_lookup_elem(&xg_bh, &key);
+		if (!bh)
+			return 0;
+	}
+	ptb = bpf_map_lookup_elem(&xg_ptb, &key);
+	if (ptb && (now - ptb->last_ns < XG_BH_PTB_GRACE_NS ||
+		    (bh->retrans && ptb->last_ns >= bh->first_ns))) {
+		/* PMTUD works for this destination */
+		bh->retrans = 0;
+		bh->reported_ns = 0;
+		pm_count(XG_PMC_RETRANS_PTB);
+		return 0;
+	}
+	if (bh->retrans && now - bh->last_ns > XG_BH_IDLE_NS) {
+		bh->retrans = 0;
+		bh->reported_ns = 0;
+	}
+	if (!bh->retrans)
+		bh->first_ns = now;
+	bh->retrans++;
+	bh->last_ns = now;
+	bh->seg = mss;
+	bh->pkt = pkt;
+	pm_count(XG_PMC_RETRANS_FULL);
+
+	threshold = cfg->bh_threshold ? cfg->bh_threshold : XG_BH_THRESHOLD;
+	rto = BPF_CORE_READ(tp, inet_conn.icsk_retransmits);
+	if (bh->reported_ns || bh->retrans < threshold || rto < 2)
+		return 0;
+	bh->reported_ns = now;
+	bh->events++;
+	pm_count(XG_PMC_BLACKHOLES);
+	gcfg = bpf_map_lookup_elem(&xg_config, &zero);
+	if (!gcfg)
+		return 0;
+	e = event_reserve_type(gcfg, now, struct xg_pm_event);
+	if (!e)
+		return 0;
+	e->type = XG_EV_BLACKHOLE;
+	e->family = key.family;
+	e->ifindex = ifindex;
+	__builtin_memcpy(e->addr, key.addr, 16);
+	e->seg = mss;
+	e->pkt = pkt;
+	e->count = bh->retrans;
+	e->since_ns = bh->first_ns;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

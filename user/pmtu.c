@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MSS clamping and PMTUD telemetry: the tc programs and the retransmission
+ * tracepoint that `attach` adds to an interface (and `detach` removes),
+ * `mss set|show`, `pmtu` and the printing of their ring-buffer records.
+ *
+ * attach: tc_mss.bpf.o is loaded with its maps pinned in the interface's
+ * folder (reusing the XDP guard's config, counters and event ring there),
+ * its two programs go on the interface's clsact ingress and egress hooks
+ * (the qdisc is created when missing and then removed by detach); then one
+ * sock_retrans.bpf.o instance per interface attaches to
+ * tcp:tcp_retransmit_skb, its link pinned in the same folder.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdpguard/pmtu.h>
+#include "xdpguard.h"
+#include "tc_mss.skel.h"
+#include "sock_retrans.skel.h"
+
+static const char *const dir_names[] = { "none", "ingress", "egress", "both" };
+
+/* Pin every xg_ map of @obj in @dir: existing pins are reused. */
+static int set_pins(struct bpf_object *obj, const char *dir)
+{
+	struct bpf_map *map;
+	char path[512];
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+
+		if (strncmp(name, "xg_", 3))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (bpf_map__set_pin_path(map, path))
+			return -1;
+	}
+	return 0;
+}
+
+/* libbpf pins with the umask's mode: pins are 0600 here */
+static void chmod_pins(const char *dir)
+{
+	struct dirent *de;
+	char path[512];
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		chmod(path, 0600);
+	}
+	closedir(d);
+}
+
+static void tc_remove(int ifindex, const struct xg_pm_info *info)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_opts, q, .handle = info->handle[i],
+			    .priority = info->priority[i]);
+		LIBBPF_OPTS(bpf_tc_opts, d, .handle = info->handle[i],
+			    .priority = info->priority[i]);
+
+		if (!info->prog_id[i])
+			continue;
+		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+		/* only our own filter: its program id must match */
+		if (bpf_tc_query(&hook, &q) || q.prog_id != info->prog_id[i])
+			continue;
+		bpf_tc_detach(&hook, &d);
+	}
+	if (info->qdisc_created) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+}
+
+int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
+		   __u32 flags, __u32 threshold)
+{
+	struct xg_pm_cfg cfg = { .mode = XG_MSS_OFF, .dirs = XG_DIR_BOTH,
+				 .flags = flags, .bh_threshold = threshold };
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	struct sock_retrans_bpf *sr = NULL;
+	struct tc_mss_bpf *tc = NULL;
+	struct bpf_link *link = NULL;
+	struct xg_pm_info info = { .ifindex = ifindex, .flags = flags };
+	struct bpf_prog_info pi;
+	__u32 zero = 0, len;
+	char path[512];
+	int err, i, fd, ret = -1;
+
+	tc = tc_mss_bpf__open();
+	if (!tc || set_pins(tc->obj, dir)) {
+		xg_err("cannot open the tc programs: %s", strerror(errno));
+		goto out;
+	}
+	err = tc_mss_bpf__load(tc);
+	if (err) {
+		xg_err("cannot load the tc programs: %s", strerror(-err));
+		goto out;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(tc->maps.xg_pm_cfg), &zero, &cfg,
+				BPF_ANY)) {
+		xg_err("cannot write the MSS/PMTU settings: %s",
+		       strerror(errno));
+		goto out;
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		xg_err("cannot add a clsact qdisc to %s: %s", ifname,
+		       strerror(-err));
+		goto out;
+	}
+	info.qdisc_created = !err;
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_opts, o);
+
+		o.prog_fd = bpf_program__fd(i ? tc->progs.xg_tc_egress :
+					    tc->progs.xg_tc_ingress);
+		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+		err = bpf_tc_attach(&hook, &o);
+		if (err) {
+			xg_err("cannot attach the tc %s program to %s: %s",
+			       i ? "egress" : "ingress", ifname,
+			       strerror(-err));
+			goto out;
+		}
+		info.handle[i] = o.handle;
+		info.priority[i] = o.priority;
+		info.prog_id[i] = o.prog_id;
+	}
+	if (flags & XG_PM_F_BH) {
+		sr = sock_retrans_bpf__open();
+		if (!sr || set_pins(sr->obj, dir)) {
+			xg_err("cannot open the retransmission tracepoint: %s",
+			       strerror(errno));
+			goto out;
+		}
+		sr->rodata->netns_ino = xg_netns_ino();
+		sr->rodata->ifindex = ifindex;
+		err = sock_retrans_bpf__load(sr);
+		if (err) {
+			xg_err("cannot load the retransmission tracepoint: %s",
+			       strerror(-err));
+			goto out;
+		}
+		link = bpf_program__attach(sr->progs.xg_retrans);
+		err = libbpf_get_error(link);
+		if (err) {
+			link = NULL;
+			xg_err("cannot attach to tcp:tcp_retransmit_skb: %s "
+			       "(attach --no-pmtu goes without)",
+			       strerror(-err));
+			goto out;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 XG_PIN_RETRANS_LINK);
+		if (bpf_link__pin(link, path)) {
+			xg_err("cannot pin %s: %s", path, strerror(errno));
+			goto out;
+		}
+		chmod(path, 0600);
+		memset(&pi, 0, sizeof(pi));
+		len = sizeof(pi);
+		fd = bpf_program__fd(sr->progs.xg_retrans);
+		if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
+			info.tp_prog_id = pi.id;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(tc->maps.xg_pm_info), &zero, &info,
+				BPF_ANY)) {
+		xg_err("cannot write the tc attach facts: %s",
+		       strerror(errno));
+		goto out;
+	}
+	chmod_pins(dir);
+	ret = 0;
+out:
+	if (ret)
+		tc_remove(ifindex, &info);
+	bpf_link__destroy(link);	/* the pin keeps it attached */
+	sock_retrans_bpf__destroy(sr);
+	tc_mss_bpf__destroy(tc);
+	return ret;
+}
+
+/* Remove the tc filters (and the clsact qdisc if ours); pins go after. */
+void xg_pmtu_detach(const struct xg_iface *ifc)
+{
+	struct xg_pm_info info;
+	char path[400];
+	__u32 zero = 0;
+	int fd, err;
+
+	/* quietly: an interface may have been attached without tc */
+	snprintf(path, sizeof(path), "%s/%s", ifc->dir, XG_MAP_PM_INFO);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	err = bpf_map_lookup_elem(fd, &zero, &info);
+	close(fd);
+	if (err)
+		return;
+	if (!ifc->ifindex || (int)info.ifindex != ifc->ifindex)
+		return;		/* the interface, and its qdisc, are gone */
+	tc_remove(ifc->ifindex, &info);
+}
+
+/* ---------------- shared readers ---------------- */
+
+static int stats_read(const struct xg_iface *ifc, __u64 *sum)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, c;
+	__u64 *v;
+	__u32 i;
+
+	fd = xg_map_open(ifc, XG_MAP_PM_STATS);
+	if (fd < 0 || ncpu <= 0)
+		return -1;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v) {
+		close(fd);
+		return -1;
+	}
+	for (i = 0; i < XG_PMC_MAX; i++) {
+		sum[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, v))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			sum[i] += v[c];
+	}
+	free(v);
+	close(fd);
+	return 0;
+}
+
+static int cfg_rw(const struct xg_iface *ifc, struct xg_pm_cfg *cfg,
+		  bool write)
+{
+	__u32 zero = 0;
+	int fd, err;
+
+	fd = xg_map_open(ifc, XG_MAP_PM_CFG);
+	if (fd < 0)
+		return -1;
+	err = write ? bpf_map_update_elem(fd, &zero, cfg, BPF_ANY) :
+		bpf_map_lookup_elem(fd, &zero, cfg);
+	if (err)
+		xg_err("cannot %s the MSS settings of %s: %s",
+		       write ? "write" : "read", ifc->ifname, strerror(errno));
+	close(fd);
+	return err;
+}
+
+/* ---------------- mss ---------------- */
+
+static const char mss_usage[] =
+	"usage: xdpguard mss set [-i IFACE] N|pmtu|off "
+	"[--dir ingress|egress|both]\n"
+	"       xdpguard mss show [-i IFACE] [--json]\n"
+	"  N     clamp the MSS option of SYN and SYN-ACK to N (88..65535); "
+	"never raised\n"
+	"  pmtu  clamp to the route MTU minus 40 (IPv4) / 60 (IPv6)\n"
+	"  off   stop clamping\n"
+	"  --dir which tc hooks clamp (default: both)\n";
+
+static void mss_describe(const struct xg_pm_cfg *c, char *buf, size_t len)
+{
+	if (c->mode == XG_MSS_FIXED)
+		snprintf(buf, len, "clamp to %u (%s)", c->mss,
+			 dir_names[c->dirs & 3]);
+	else if (c->mode == XG_MSS_PMTU)
+		snprintf(buf, len, "clamp to the path MTU (%s)",
+			 dir_names[c->dirs & 3]);
+	else
+		snprintf(buf, len, "off");
+}
+
+static int mss_show(const struct xg_iface *ifc, bool json)
+{
+	struct xg_pm_cfg c;
+	__u64 s[XG_PMC_MAX];
+	char what[64];
+
+	if (cfg_rw(ifc, &c, false) || stats_read(ifc, s))
+		return XG_EXIT_FAIL;
+	if (json) {
+		printf("{\"interface\":");
+		xg_json_str(stdout, ifc->ifname);
+		printf(",\"mode\":\"%s\",\"mss\":%u,\"directions\":\"%s\","
+		       "\"counters\":{\"syn_ingress\":%llu,\"syn_egress\":%llu,"
+		       "\"clamped_ingress\":%llu,\"clamped_egress\":%llu,"
+		       "\"kept\":%llu,\"option_added\":%llu,"
+		       "\"no_option_left\":%llu,\"no_mtu\":%llu,"
+		       "\"malformed\":%llu,\"errors\":%llu}}\n",
+		       c.mode == XG_MSS_FIXED ? "fixed" :
+		       c.mode == XG_MSS_PMTU ? "pmtu" : "off",
+		       c.mode == XG_MSS_FIXED ? c.mss : 0,
+		       c.mode == XG_MSS_OFF ? "none" : dir_names[c.dirs & 3],
+		       s[XG_PMC_SYN_IN], s[XG_PMC_SYN_OUT],
+		       s[XG_PMC_CLAMPED_IN], s[XG_PMC_CLAMPED_OUT],
+		       s[XG_PMC_KEPT], s[XG_PMC_ADDED], s[XG_PMC_ABSENT_LEFT],
+		       s[XG_PMC_NO_MTU], s[XG_PMC_MALFORMED], s[XG_PMC_ERROR]);
+		return XG_EXIT_OK;
+	}
+	mss_describe(&c, what, sizeof(what));
+	printf("%s: MSS %s\n", ifc->ifname, what);
+	printf("  SYN and SYN-ACK seen: %llu ingress, %llu egress\n",
+	       s[XG_PMC_SYN_IN], s[XG_PMC_SYN_OUT]);
+	printf("  clamped: %llu ingress, %llu egress; already at or below: "
+	       "%llu; option added: %llu\n", s[XG_PMC_CLAMPED_IN],
+	       s[XG_PMC_CLAMPED_OUT], s[XG_PMC_KEPT], s[XG_PMC_ADDED]);
+	printf("  left alone: %llu without option and no room, %llu with no "
+	       "MTU known, %llu malformed, %llu errors\n",
+	       s[XG_PMC_ABSENT_LEFT], s[XG_PMC_NO_MTU], s[XG_PMC_MALFORMED],
+	       s[XG_PMC_ERROR]);
+	return XG_EXIT_OK;
+}
+
+int cmd_mss(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *ifname = NULL, *sub, *value = NULL;
+	struct xg_pm_cfg c, want = { .dirs = XG_DIR_BOTH };
+	struct xg_iface ifc;
+	bool json = false, has_dir = false;
+	char what[64];
+	__u32 n;
+	int ch, ret, lock;
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		xg_cmd = "mss";
+		fputs(mss_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? xg_usage_err("missing command (set, show)") :
+			XG_EXIT_OK;
+	}
+	sub = argv[1];
+	if (strcmp(sub, "set") && strcmp(sub, "show")) {
+		xg_cmd = "mss";
+		fputs(mss_usage, stderr);
+		return xg_usage_err("unknown command '%s' (accepted: set, "
+				    "show)", sub);
+	}
+	xg_cmd = !strcmp(sub, "set") ? "mss set" : "mss show";
+	opterr = 0;
+	optind = 2;
+	while ((ch = getopt_long(argc, argv, "-i:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 1:
+			if (value || !strcmp(sub, "show"))
+				return xg_usage_err("unexpected argument '%s'",
+						    optarg);
+			value = optarg;
+			break;
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'd':
+			if (!strcmp(optarg, "ingress"))
+				want.dirs = XG_DIR_INGRESS;
+			else if (!strcmp(optarg, "egress"))
+				want.dirs = XG_DIR_EGRESS;
+			else if (!strcmp(optarg, "both"))
+				want.dirs = XG_DIR_BOTH;
+			else
+				return xg_usage_err("bad --dir '%s' (accepted: "
+						    "ingress, egress, both)",
+						    optarg);
+			has_dir = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(mss_usage, stdout);
+			return XG_EXIT_OK;
+		default:
+			fputs(mss_usage, stderr);
+			return xg_usage_err("unknown option '%s'",
+					    argv[optind - 1]);
+		}
+	}
+	if (!strcmp(sub, "set")) {
+		if (!value)
+			return xg_usage_err("missing N|pmtu|off (e.g. mss set "
+					    "1360)");
+		if (json)
+			return xg_usage_err("--json belongs to mss show");
+		if (!strcmp(value, "off")) {
+			want.mode = XG_MSS_OFF;
+			if (has_dir)
+				return xg_usage_err("--dir does not apply to "
+						    "off");
+		} else if (!strcmp(value, "pmtu")) {
+			want.mode = XG_MSS_PMTU;
+		} else if (!xg_parse_u32(value, XG_MSS_MIN, 65535, &n)) {
+			want.mode = XG_MSS_FIXED;
+			want.mss = n;
+		} else {
+			return xg_usage_err("bad MSS '%s' (accepted: a number "
+					    "%u..65535, pmtu, off)", value,
+					    XG_MSS_MIN);
+		}
+	} else if (has_dir) {
+		return xg_usage_err("--dir belongs to mss set");
+	}
+	if (xg_need_root())
+		return XG_EXIT_USAGE;
+	ret = xg_iface_resolve(ifname, &ifc);
+	if (ret)
+		return ret;
+	if (!strcmp(sub, "show"))
+		return mss_show(&ifc, json);
+	lock = xg_lock();
+	if (lock < 0)
+		return XG_EXIT_FAIL;
+	ret = XG_EXIT_FAIL;
+	if (cfg_rw(&ifc, &c, false))
+		goto out;
+	c.mode = want.mode;
+	c.mss = want.mss;
+	if (want.mode != XG_MSS_OFF)
+		c.dirs = want.dirs;
+	if (cfg_rw(&ifc, &c, true))
+		goto out;
+	mss_describe(&c, what, sizeof(what));
+	printf("xdpguard: %s: MSS %s\n", ifc.ifname, what);
+	ret = XG_EXIT_OK;
+out:
+	xg_unlock(lock);
+	return ret;
+}
+
+/* ---------------- pmtu ---------------- */
+
+struct dest {
+	struct xg_dst_key key;
+	struct xg_ptb_val ptb;
+	struct xg_bh_val bh;
+	struct xg_egress_val eg;
+	bool has_ptb, has_bh, has_eg;
+};
+
+static int dest_find(struct dest *d, int n, const struct xg_dst_key *k)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(&d[i].key, k, sizeof(*k)))
+			return i;
+	return -1;
+}
+
+/* Destinations with a PTB or a black-hole streak, and what they sent. */
+static int dests_read(const struct xg_iface *ifc, struct dest **out)
+{
+	static const char *const maps[] = { XG_MAP_PTB, XG_MAP_BH };
+	struct xg_dst_key key, next;
+	struct dest *d = NULL, *tmp;
+	int fd, m, i, n = 0, cap = 0;
+	bool have;
+
+	for (m = 0; m < 2; m++) {
+		fd = xg_map_open(ifc, maps[m]);
+		if (fd < 0) {
+			free(d);
+			return -1;
+		}
+		have = false;
+		while (!bpf_map_get_next_key(fd, have ? &key : NULL, &next)) {
+			key = next;
+			have = true;
+			i = dest_find(d, n, &key);
+			if (i < 0) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 64;
+					tmp = realloc(d, cap * sizeof(*d));
+					if (!tmp)
+						break;
+					d = tmp;
+				}
+				i = n++;
+				memset(&d[i], 0, sizeof(d[i]));
+				d[i].key = key;
+			}
+			if (m == 0)
+				d[i].has_ptb = !bpf_map_lookup_elem(fd, &key,
+								    &d[i].ptb);
+			else
+				d[i].has_bh = !bpf_map_lookup_elem(fd, &key,
+								   &d[i].bh) &&
+					d[i].bh.retrans;
+		}
+		close(fd);
+	}
+	fd = xg_map_open(ifc, XG_MAP_EGRESS);
+	if (fd >= 0) {
+		for (i = 0; i < n; i++)
+			d[i].has_eg = !bpf_map_lookup_elem(fd, &d[i].key,
+							   &d[i].eg);
+		close(fd);
+	}
+	*out = d;
+	return n;
+}
+
+static void when(__u64 mono_ns, __u64 mono_to_real, char *buf, size_t len)
+{
+	if (!mono_ns)
+		snprintf(buf, len, "-");
+	else
+		xg_rfc3339(mono_ns + mono_to_real, buf, len);
+}
+
+static const char pmtu_usage[] =
+	"usage: xdpguard pmtu [-i IFACE] [--json]\n"
+	"  ICMP Packet Too Big per destination (count, last and smallest "
+	"MTU, last seen)\n"
+	"  and PMTUD black holes suspected (full-size retransmissions, no "
+	"PTB)\n";
+
+static int pmtu_show(const struct xg_iface *ifc, bool json)
+{
+	__u64 s[XG_PMC_MAX], now = xg_mono_ns();
+	__u64 m2r = xg_real_ns() - now;
+	struct xg_pm_cfg c;
+	struct dest *d = NULL;
+	char addr[64], rep[64], t1[48], t2[48], t3[160];
+	int n, i;
+	bool susp;
+
+	if (cfg_rw(ifc, &c, false) || stats_read(ifc, s))
+		return XG_EXIT_FAIL;
+	n = dests_read(ifc, &d);
+	if (n < 0)
+		return XG_EXIT_FAIL;
+	if (json) {
+		printf("{\"interface\":");
+		xg_json_str(stdout, ifc->ifname);
+		printf(",\"ptb_accounting\":%s,\"blackhole_detection\":%s,"
+		       "\"blackhole_threshold\":%u,\"counters\":{"
+		       "\"ptb_ipv4\":%llu,\"ptb_ipv6\":%llu,"
+		       "\"ptb_truncated\":%llu,\"retrans_full\":%llu,"
+		       "\"retrans_small\":%llu,\"retrans_after_ptb\":%llu,"
+		       "\"blackholes\":%llu},\"destinations\":[",
+		       c.flags & XG_PM_F_PTB ? "true" : "false",
+		       c.flags & XG_PM_F_BH ? "true" : "false",
+		       c.bh_threshold, s[XG_PMC_PTB4], s[XG_PMC_PTB6],
+		       s[XG_PMC_PTB_TRUNC], s[XG_PMC_RETRANS_FULL],
+		       s[XG_PMC_RETRANS_SMALL], s[XG_PMC_RETRANS_PTB],
+		       s[XG_PMC_BLACKHOLES]);
+	} else {
+		printf("%s: PTB accounting %s, black-hole detection %s "
+		       "(after %u full-size retransmissions)\n", ifc->ifname,
+		       c.flags & XG_PM_F_PTB ? "on" : "off",
+		       c.flags & XG_PM_F_BH ? "on" : "off", c.bh_threshold);
+		printf("  PTB: %llu ICMPv4, %llu ICMPv6, %llu truncated; "
+		       "retransmissions: %llu full-size, %llu small, %llu "
+		       "after a PTB; black holes: %llu\n", s[XG_PMC_PTB4],
+		       s[XG_PMC_PTB6], s[XG_PMC_PTB_TRUNC],
+		       s[XG_PMC_RETRANS_FULL], s[XG_PMC_RETRANS_SMALL],
+		       s[XG_PMC_RETRANS_PTB], s[XG_PMC_BLACKHOLES]);
+		if (n)
+			printf("  %-28s %6s %8s %7s %9s  %s\n", "destination",
+			       "ptbs", "last_mtu", "min_mtu", "last_ptb",
+			       "black hole");
+	}
+	for (i = 0; i < n; i++) {
+		struct dest *e = &d[i];
+
+		xg_format_addr(e->key.family, e->key.addr, addr, sizeof(addr));
+		susp = e->has_bh && e->bh.reported_ns;
+		if (json) {
+			printf("%s{\"destination\":\"%s\",\"family\":%u", i ?
+			       "," : "", addr, e->key.family);
+			if (e->has_ptb) {
+				xg_format_addr(e->key.family, e->ptb.reporter,
+					       rep, sizeof(rep));
+				when(e->ptb.first_ns, m2r, t1, sizeof(t1));
+				when(e->ptb.last_ns, m2r, t2, sizeof(t2));
+				printf(",\"ptb\":{\"count\":%llu,\"last_mtu\":%u,"
+				       "\"min_mtu\":%u,\"reporter\":\"%s\","
+				       "\"first_seen\":\"%s\",\"last_seen\":"
+				       "\"%s\",\"last_seen_ago_s\":%.1f}",
+				       e->ptb.count, e->ptb.last_mtu,
+				       e->ptb.min_mtu, rep, t1, t2,
+				       (now - e->ptb.last_ns) / 1e9);
+			}
+			if (e->has_bh) {
+				when(e->bh.first_ns, m2r, t1, sizeof(t1));
+				when(e->bh.last_ns, m2r, t2, sizeof(t2));
+				when(e->bh.reported_ns, m2r, t3, sizeof(t3));
+				printf(",\"blackhole\":{\"suspected\":%s,"
+				       "\"since\":\"%s\",\"last_retransmission\":"
+				       "\"%s\",\"reported\":\"%s\","
+				       "\"retransmissions\":%u,\"segment_size\":"
+				       "%u,\"packet_size\":%u,\"reports\":%u}",
+				       susp ? "true" : "false", t1, t2, t3,
+				       e->bh.retrans, e->bh.seg, e->bh.pkt,
+				       e->bh.events);
+			}
+			if (e->has_eg)
+				printf(",\"largest_packet_sent\":%u",
+				       e->eg.max_pkt);
+			printf("}");
+			continue;
+		}
+		if (e->has_ptb)
+			snprintf(t2, sizeof(t2), "%.0fs ago",
+				 (now - e->ptb.last_ns) / 1e9);
+		if (susp) {
+			when(e->bh.first_ns, m2r, t1, sizeof(t1));
+			snprintf(t3, sizeof(t3), "SUSPECTED since %s: %u "
+				 "retransmissions of %u-byte segments", t1,
+				 e->bh.retrans, e->bh.seg);
+		} else if (e->has_bh) {
+			snprintf(t3, sizeof(t3), "%u full-size "
+				 "retransmissions", e->bh.retrans);
+		} else {
+			snprintf(t3, sizeof(t3), "-");
+		}
+		if (e->has_ptb)
+			printf("  %-28s %6llu %8u %7u %9s  %s\n", addr,
+			       e->ptb.count, e->ptb.last_mtu, e->ptb.min_mtu,
+			       t2, t3);
+		else
+			printf("  %-28s %6s %8s %7s %9s  %s\n", addr, "0", "-",
+			       "-", "-", t3);
+	}
+	if (json)
+		printf("]}\n");
+	free(d);
+	return XG_EXIT_OK;
+}
+
+int cmd_pmtu(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *ifname = NULL;
+	struct xg_iface ifc;
+	bool json = false;
+	int c, ret;
+
+	xg_cmd = "pmtu";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(pmtu_usage, stdout);
+			return XG_EXIT_OK;
+		default:
+			fputs(pmtu_usage, stderr);
+			return xg_usage_err("unknown option '%s'",
+					    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	if (xg_need_root())
+		return XG_EXIT_USAGE;
+	ret = xg_iface_resolve(ifname, &ifc);
+	if (ret)
+		return ret;
+	return pmtu_show(&ifc, json);
+}
+
+/* ---------------- ring-buffer records ---------------- */
+
+/* 1: @data was one of ours and is printed; 0: not ours. */
+int xg_pm_event_print(const void *data, size_t size, const char *ifname,
+		      __u64 mono_to_real, bool json)
+{
+	const struct xg_pm_event *e = data;
+	char t[48], since[48], addr[64], rep[64];
+
+	if (size < sizeof(*e) ||
+	    (e->type != XG_EV_PTB && e->type != XG_EV_BLACKHOLE))
+		return 0;
+	xg_rfc3339(e->ts_ns + mono_to_real, t, sizeof(t));
+	xg_rfc3339(e->since_ns + mono_to_real, since, sizeof(since));
+	xg_format_addr(e->family, e->addr, addr, sizeof(addr));
+	xg_format_addr(e->family, e->reporter, rep, sizeof(rep));
+	if (e->type == XG_EV_PTB) {
+		if (json)
+			printf("{\"time\":\"%s\",\"type\":\"ptb\","
+			       "\"interface\":\"%s\",\"destination\":\"%s\","
+			       "\"mtu\":%u,\"min_mtu\":%u,\"count\":%llu,"
+			       "\"reporter\":\"%s\",\"since\":\"%s\"}\n", t,
+			       ifname, addr, e->mtu, e->min_mtu, e->count, rep,
+			       since);
+		else
+			printf("%s %s ptb %s: mtu %u (smallest %u, %llu so far "
+			       "since %s), from %s\n", t, ifname, addr, e->mtu,
+			       e->min_mtu, e->count, since, rep);
+		return 1;
+	}
+	if (json)
+		printf("{\"time\":\"%s\",\"type\":\"pmtud_blackhole_suspected\","
+		       "\"interface\":\"%s\",\"destination\":\"%s\","
+		       "\"segment_size\":%u,\"packet_size\":%u,"
+		       "\"retransmissions\":%llu,\"since\":\"%s\"}\n", t, ifname,
+		       addr, e->seg, e->pkt, e->count, since);
+	else
+		printf("%s %s pmtud_blackhole_suspected %s: %u-byte segments "
+		       "(%u-byte packets) retransmitted %llu times since %s, "
+		       "no Packet Too Big\n", t, ifname, addr, e->seg, e->pkt,
+		       e->count, since);
+	return 1;
+}
