@@ -9,13 +9,15 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "attach", cmd_attach, "IFACE [--mode native|skb] [--dry-run] ..." },
-	{ "detach", cmd_detach, "IFACE" },
+	{ "detach", cmd_detach, "IFACE | --all" },
 	{ "status", cmd_status, "[-i IFACE] [--json]" },
 	{ "rate", cmd_rate, "set|del|show [-i IFACE] [--port P] --pps N ..." },
 	{ "allow", cmd_allow, "add|del|list [-i IFACE] CIDR..." },
 	{ "deny", cmd_deny, "add|del|list [-i IFACE] CIDR... [--ttl D]" },
 	{ "top", cmd_top, "[-i IFACE] [--once] [--json]" },
 	{ "events", cmd_events, "[-i IFACE] [--json]" },
+	{ "tw", cmd_tw, "[show|on|off|set] [--json] [--top N] [--interval S]" },
+	{ "sockets", cmd_sockets, "[--json]" },
 };
 
 static void usage(FILE *f)
