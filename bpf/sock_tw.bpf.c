@@ -328,7 +328,7 @@ static __always_inline void no_port(const struct sock *sk, struct net *net,
 		if (!d)
 			return;
 	}
-	e = event_reserve(cfg, st, &d->event_ns, now, net, netns);
+	e = event_reserve(cfg, st, &d->no_port_ns, now, net, netns);
 	if (!e)
 		return;
 	local_range(net, &lo, &hi);

@@ -320,19 +320,95 @@ out:
 	return ret;
 }
 
-static const char detach_usage[] = "usage: xdpguard detach IFACE\n";
+static const char detach_usage[] =
+	"usage: xdpguard detach IFACE\n"
+	"       xdpguard detach --all   (every interface attached in this\n"
+	"                               network namespace, and the host-wide\n"
+	"                               socket telemetry)\n";
 
-int cmd_detach(int argc, char **argv)
+/* Detach one resolved interface; the lock is held. */
+static int detach_one(struct xg_iface *ifc)
 {
 	struct xdp_program *prog;
 	struct xg_info info;
+	int ret = XG_EXIT_OK, err;
+
+	if (xg_info_read(ifc, &info)) {
+		xg_err("%s: attach facts unreadable; removing the pins only",
+		       ifc->ifname);
+	} else if (!ifc->ifindex || (int)info.ifindex != ifc->ifindex) {
+		xg_err("%s: the interface this was attached to is gone; "
+		       "removing its stale pins", ifc->ifname);
+	} else {
+		prog = xdp_program__from_id(info.prog_id);
+		err = libxdp_get_error(prog);
+		if (err) {
+			xg_err("%s: xdpguard's program (id %u) is no longer "
+			       "loaded; removing the pins", ifc->ifname,
+			       info.prog_id);
+		} else {
+			err = xdp_program__detach(prog, info.ifindex,
+						  info.mode, 0);
+			if (err == -ENOENT) {
+				xg_err("%s: xdpguard's program was no longer "
+				       "attached; removing the pins",
+				       ifc->ifname);
+			} else if (err) {
+				xg_err("cannot detach from %s: %s", ifc->ifname,
+				       strerror(-err));
+				ret = XG_EXIT_FAIL;
+			}
+			xdp_program__close(prog);
+		}
+	}
+	if (!ret) {
+		remove_pins(ifc->dir);
+		printf("xdpguard: detached from %s\n", ifc->ifname);
+	}
+	return ret;
+}
+
+static int detach_all(void)
+{
+	struct xg_iface list[16];
+	int n, i, lock, ret = XG_EXIT_OK, off;
+
+	if (xg_bpffs_ready(false))
+		return XG_EXIT_FAIL;
+	lock = xg_lock();
+	if (lock < 0)
+		return XG_EXIT_FAIL;
+	xg_quiet_libs();
+	n = xg_iface_list(list, 16);
+	for (i = 0; i < n; i++)
+		if (detach_one(&list[i]))
+			ret = XG_EXIT_FAIL;
+	xg_unlock(lock);
+	off = xg_host_off();
+	if (off < 0)
+		ret = XG_EXIT_FAIL;
+	else if (off)
+		printf("xdpguard: host socket telemetry off: programs "
+		       "detached, pins removed\n");
+	if (!n && !off)
+		printf("xdpguard: nothing was attached\n");
+	return ret;
+}
+
+int cmd_detach(int argc, char **argv)
+{
 	struct xg_iface ifc;
-	int ret, lock, err;
+	int ret, lock;
 
 	xg_cmd = "detach";
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(detach_usage, stdout);
 		return XG_EXIT_OK;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--all")) {
+		if (xg_need_root())
+			return XG_EXIT_USAGE;
+		return detach_all();
 	}
 	if (argc != 2 || argv[1][0] == '-') {
 		fputs(detach_usage, stderr);
@@ -348,39 +424,7 @@ int cmd_detach(int argc, char **argv)
 	if (lock < 0)
 		return XG_EXIT_FAIL;
 	xg_quiet_libs();
-	ret = XG_EXIT_OK;
-	if (xg_info_read(&ifc, &info)) {
-		xg_err("%s: attach facts unreadable; removing the pins only",
-		       ifc.ifname);
-	} else if (!ifc.ifindex || (int)info.ifindex != ifc.ifindex) {
-		xg_err("%s: the interface this was attached to is gone; "
-		       "removing its stale pins", ifc.ifname);
-	} else {
-		prog = xdp_program__from_id(info.prog_id);
-		err = libxdp_get_error(prog);
-		if (err) {
-			xg_err("%s: xdpguard's program (id %u) is no longer "
-			       "loaded; removing the pins", ifc.ifname,
-			       info.prog_id);
-		} else {
-			err = xdp_program__detach(prog, info.ifindex,
-						  info.mode, 0);
-			if (err == -ENOENT) {
-				xg_err("%s: xdpguard's program was no longer "
-				       "attached; removing the pins",
-				       ifc.ifname);
-			} else if (err) {
-				xg_err("cannot detach from %s: %s", ifc.ifname,
-				       strerror(-err));
-				ret = XG_EXIT_FAIL;
-			}
-			xdp_program__close(prog);
-		}
-	}
-	if (!ret) {
-		remove_pins(ifc.dir);
-		printf("xdpguard: detached from %s\n", ifc.ifname);
-	}
+	ret = detach_one(&ifc);
 	xg_unlock(lock);
 	return ret;
 }

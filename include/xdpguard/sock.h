@@ -105,6 +105,7 @@ struct xg_sk_dest {
 	__u64 session;		/* the iterator session that counted */
 	__u64 ports;
 	__u64 event_ns;		/* last EPHEMERAL event */
+	__u64 no_port_ns;	/* last NO_PORT event */
 };
 
 /* iter/tcp output: one record per socket of the reader's namespace */
