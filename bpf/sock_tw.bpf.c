@@ -25,7 +25,6 @@
 
 #define NSEC_PER_MSEC	1000000ULL
 #define NSEC_PER_SEC	1000000000ULL
-#define RCV_SHUTDOWN	1
 /* an RST and the CLOSE it explains come within this of each other */
 #define PAIR_NS		(2 * NSEC_PER_MSEC)
 
@@ -392,9 +391,14 @@ int BPF_PROG(xg_sk_state, const struct sock *sk, const int oldstate,
 	now = bpf_ktime_get_ns();
 	if (sk->sk_err || (p->rst_sk == (__u64)sk && now - p->rst_ns < PAIR_NS))
 		return 0;
-	/* FIN_WAIT2 without the peer's FIN: sub-state FIN_WAIT2 until it */
+	/*
+	 * FIN_WAIT2 without the peer's FIN (tcp_fin() sets SOCK_DONE;
+	 * close() sets RCV_SHUTDOWN, so that tells nothing): the timewait
+	 * socket waits in sub-state FIN_WAIT2 and turns TIME_WAIT, with no
+	 * tracepoint, when the FIN comes.
+	 */
 	tw_entry(sk, net, netns, st, p, now, oldstate == TCP_FIN_WAIT2 &&
-		 !(sk->sk_shutdown & RCV_SHUTDOWN));
+		 !(sk->__sk_common.skc_flags & (1UL << SOCK_DONE)));
 	return 0;
 }
 

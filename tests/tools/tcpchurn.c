@@ -8,13 +8,17 @@
  *     Listens; answers each request byte with one byte. By default the
  *     client closes first (the server closes on EOF); --server-close
  *     closes right after the answer (the server takes the TIME_WAIT).
- *     --no-accept never accepts: the accept queue fills.
+ *     --no-accept never accepts: the accept queue fills. --no-close
+ *     keeps a connection open after the client's FIN (the client's side
+ *     waits in FIN_WAIT2) until the server exits.
  *
  *   tcpchurn connect --dst A --port P --count N [--parallel K]
- *                    [--linger0] [--hold S] [--timeout S] [--json]
+ *                    [--linger0] [--wait-eof] [--hold S] [--timeout S]
+ *                    [--json]
  *     N connections, K at a time: connect, one byte out, one byte back,
  *     close (first, so the client takes the TIME_WAIT; with --linger0 by
- *     RST). --hold S connects only and keeps every connection open S
+ *     RST; with --wait-eof only after the server closed, so the server
+ *     takes it). --hold S connects only and keeps every connection open S
  *     seconds. Prints what succeeded, failed (by errno) and the rate.
  *
  * Every loop is bounded by --duration / --timeout; SIGTERM ends it.
@@ -95,10 +99,12 @@ static int serve(int argc, char **argv)
 		{ "backlog", required_argument, NULL, 'b' },
 		{ "no-accept", no_argument, NULL, 'n' },
 		{ "server-close", no_argument, NULL, 's' },
+		{ "no-close", no_argument, NULL, 'N' },
 		{ "duration", required_argument, NULL, 'd' },
 		{}
 	};
 	const char *addr = NULL;
+	bool no_close = false;
 	int ports[MAX_PORTS], nports = 0, backlog = 4096, c, i, ep, n;
 	bool no_accept = false, server_close = false;
 	double duration = 60, end;
@@ -115,6 +121,7 @@ static int serve(int argc, char **argv)
 		case 'b': backlog = atoi(optarg); break;
 		case 'n': no_accept = true; break;
 		case 's': server_close = true; break;
+		case 'N': no_close = true; break;
 		case 'd': duration = atof(optarg); break;
 		default: return 2;
 		}
@@ -174,7 +181,9 @@ static int serve(int argc, char **argv)
 					close(fd);
 				continue;
 			}
-			if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			if (r == 0 && no_close)
+				epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+			else if (r == 0 || (errno != EAGAIN && errno != EINTR))
 				close(fd);	/* the client closed first */
 		}
 	}
@@ -183,7 +192,8 @@ static int serve(int argc, char **argv)
 
 struct conn {
 	int fd;
-	int phase;		/* 0 connecting, 1 waiting for the answer */
+	int phase;		/* 0 connecting, 1 waiting for the answer,
+				 * 2 waiting for the server's FIN */
 };
 
 static int connect_cmd(int argc, char **argv)
@@ -194,6 +204,7 @@ static int connect_cmd(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "parallel", required_argument, NULL, 'k' },
 		{ "linger0", no_argument, NULL, 'l' },
+		{ "wait-eof", no_argument, NULL, 'w' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
@@ -202,7 +213,7 @@ static int connect_cmd(int argc, char **argv)
 	const char *dst = NULL;
 	long count = 0, started = 0, ok = 0, failed = 0, inflight = 0;
 	int port = 0, parallel = 32, c, ep, i, n;
-	bool linger0 = false, json = false;
+	bool linger0 = false, json = false, wait_eof = false;
 	double hold = 0, timeout = 60, t0, end;
 	long errs[MAX_ERRNO] = {};
 	struct sockaddr_storage ss;
@@ -219,6 +230,7 @@ static int connect_cmd(int argc, char **argv)
 		case 'c': count = atol(optarg); break;
 		case 'k': parallel = atoi(optarg); break;
 		case 'l': linger0 = true; break;
+		case 'w': wait_eof = true; break;
 		case 'H': hold = atof(optarg); break;
 		case 't': timeout = atof(optarg); break;
 		case 'j': json = true; break;
@@ -310,7 +322,25 @@ static int connect_cmd(int argc, char **argv)
 				epoll_ctl(ep, EPOLL_CTL_MOD, k->fd, &ev);
 				continue;
 			}
+			if (k->phase == 2) {
+				ssize_t r = read(k->fd, &b, 1);
+
+				if (r < 0 && errno == EAGAIN)
+					continue;
+				if (r == 0) {
+					ok++;
+				} else {
+					failed++;
+					errs[r < 0 && errno < MAX_ERRNO ?
+					     errno : 0]++;
+				}
+				goto done;
+			}
 			if (read(k->fd, &b, 1) == 1) {
+				if (wait_eof) {
+					k->phase = 2;
+					continue;
+				}
 				ok++;
 			} else {
 				failed++;
