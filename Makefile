@@ -49,7 +49,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/%,$(TOOL_SRCS))
 
 all: $(OUTPUT)/xdpguard tools
 
-tools: $(TOOL_BINS) $(UNIT_BINS)
+tools: $(TOOL_BINS) $(UNIT_BINS) $(TOOL_OBJS)
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
 	$(Q)mkdir -p $@

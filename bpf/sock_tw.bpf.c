@@ -70,10 +70,19 @@ struct {
 	__type(value, struct xg_sk_dest);
 } xg_sk_dest SEC(".maps");
 
-struct {
+/* one ring per namespace, made by user space (a BPF ring buffer has one
+ * consumer position: readers in two namespaces would take each other's) */
+struct ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, XG_SK_EVENTS_BYTES);
-} xg_sk_events SEC(".maps");
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, XG_SK_MAX_NETNS);
+	__type(key, __u64);
+	__array(values, struct ring);
+} xg_sk_rings SEC(".maps");
 
 /* per CPU: the last TIME_WAIT entry and the last RST, to pair them */
 struct pending {
@@ -179,9 +188,16 @@ event_reserve(const struct xg_sk_config *cfg, struct xg_sk_stats *st,
 	struct xg_sock_event *e;
 	struct evwin *w;
 	__u32 zero = 0;
+	void *ring;
 
 	if (*last && now - *last < cfg->event_every_ms * NSEC_PER_MSEC)
 		return NULL;
+	ring = bpf_map_lookup_elem(&xg_sk_rings, &netns);
+	if (!ring) {
+		if (st)
+			st->events_unrouted++;
+		return NULL;
+	}
 	w = bpf_map_lookup_elem(&xg_sk_evwin, &zero);
 	if (!w)
 		return NULL;
@@ -196,7 +212,7 @@ event_reserve(const struct xg_sk_config *cfg, struct xg_sk_stats *st,
 	}
 	w->n++;
 	*last = now;
-	e = bpf_ringbuf_reserve(&xg_sk_events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(ring, sizeof(*e), 0);
 	if (!e) {
 		if (st)
 			st->events_lost++;

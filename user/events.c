@@ -292,7 +292,7 @@ int cmd_events(int argc, char **argv)
 	}
 	if (host) {
 		netns = xg_netns_cookie();
-		hfd = xg_host_open(XG_MAP_SK_EVENTS);
+		hfd = xg_host_ring();
 		if (!netns || hfd < 0 ||
 		    host_lost_read(netns, &hlost0, &hsupp0))
 			goto out;

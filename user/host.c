@@ -175,7 +175,7 @@ out:
 
 int xg_host_on(bool *was_on)
 {
-	int lock, ret;
+	int lock, ret, fd;
 
 	if (xg_bpffs_ready(true))
 		return -1;
@@ -184,7 +184,13 @@ int xg_host_on(bool *was_on)
 		return -1;
 	ret = host_on_locked(was_on);
 	xg_unlock(lock);
-	return ret;
+	if (ret)
+		return ret;
+	fd = xg_host_ring();
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 /* 1: removed, 0: was off, -1: failed */
@@ -218,6 +224,50 @@ int xg_host_ensure(void)
 			"switched it on (pins in %s; `xdpguard tw off` "
 			"removes it)\n", XG_PIN_HOST);
 	return 0;
+}
+
+/*
+ * This namespace's event ring, made on first use: an entry of
+ * xg_sk_rings (namespace cookie -> ring buffer). The outer map holds it;
+ * `tw off` frees them all with it.
+ */
+int xg_host_ring(void)
+{
+	__u64 netns = xg_netns_cookie();
+	int outer, fd = -1, lock;
+	__u32 id;
+
+	if (!netns) {
+		xg_err("cannot read this network namespace's cookie "
+		       "(SO_NETNS_COOKIE): %s", strerror(errno));
+		return -1;
+	}
+	outer = xg_host_open(XG_MAP_SK_RINGS);
+	if (outer < 0)
+		return -1;
+	lock = xg_lock();
+	if (lock < 0)
+		goto out;
+	if (!bpf_map_lookup_elem(outer, &netns, &id)) {
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			xg_err("cannot open this namespace's event ring (map "
+			       "id %u): %s", id, strerror(errno));
+		goto out;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "xg_sk_ring", 0, 0,
+			    XG_SK_EVENTS_BYTES, NULL);
+	if (fd < 0 || bpf_map_update_elem(outer, &netns, &fd, BPF_NOEXIST)) {
+		xg_err("cannot make this namespace's event ring: %s",
+		       strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+out:
+	xg_unlock(lock);
+	close(outer);
+	return fd;
 }
 
 __u64 xg_netns_cookie(void)

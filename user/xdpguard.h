@@ -76,6 +76,7 @@ bool xg_host_is_on(void);
 int xg_host_on(bool *was_on);
 int xg_host_off(void);
 int xg_host_ensure(void);
+int xg_host_ring(void);
 int xg_host_open(const char *name);
 __u64 xg_netns_cookie(void);
 int xg_sk_snapshot(struct xg_sk_rec **out, size_t *n);

@@ -5,7 +5,10 @@
  * `xdpguard sockets` and `xdpguard events`. One set of programs serves
  * every network namespace; its maps key everything by the namespace's
  * cookie (SO_NETNS_COOKIE), so each namespace reads only its own numbers.
- * The event record is in abi.h (struct xg_sock_event).
+ * The event record is in abi.h (struct xg_sock_event). Events go to a
+ * ring buffer of their own namespace (xg_sk_rings: namespace cookie ->
+ * ring), so that readers in two namespaces never take each other's
+ * records; xdpguard makes a namespace's ring the first time it runs there.
  */
 #ifndef XDPGUARD_SOCK_H
 #define XDPGUARD_SOCK_H
@@ -19,7 +22,7 @@
 #define XG_MAP_SK_WIN		"xg_sk_win"
 #define XG_MAP_SK_LISTEN	"xg_sk_listen"
 #define XG_MAP_SK_DEST		"xg_sk_dest"
-#define XG_MAP_SK_EVENTS	"xg_sk_events"
+#define XG_MAP_SK_RINGS		"xg_sk_rings"	/* netns cookie -> its ring */
 #define XG_LINK_SK_STATE	"xg_sk_link_state"	/* sock:inet_sock_set_state */
 #define XG_LINK_SK_RST_IN	"xg_sk_link_rst_in"	/* tcp:tcp_receive_reset */
 #define XG_LINK_SK_RST_OUT	"xg_sk_link_rst_out"	/* tcp:tcp_send_reset */
@@ -68,6 +71,7 @@ struct xg_sk_stats {
 	__u64 synack_retrans;	/* SYN-ACK retransmissions */
 	__u64 events_lost;	/* ring buffer full */
 	__u64 events_suppressed; /* over the per-CPU event budget */
+	__u64 events_unrouted;	/* no ring for the namespace yet */
 };
 
 /* What a churn counter (map xg_sk_churn) is attributed to. */
