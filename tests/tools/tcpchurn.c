@@ -353,16 +353,7 @@ done:
 		}
 	}
 	t0 = now_s() - t0;
-	if (hold > 0) {
-		end = now_s() + hold;
-		while (!stop && now_s() < end)
-			usleep(20000);
-	}
-	for (i = 0; i < nheld; i++)
-		close(held[i]);
-	for (i = 0; i < parallel; i++)
-		if (conns[i].fd >= 0)
-			close(conns[i].fd);
+	/* report first: with --hold the caller reads this while we hold */
 	if (json) {
 		printf("{\"ok\":%ld,\"failed\":%ld,\"pending\":%ld,"
 		       "\"not_started\":%ld,\"seconds\":%.3f,\"cps\":%.1f,"
@@ -378,6 +369,17 @@ done:
 		printf("%ld ok, %ld failed, %ld pending in %.3f s (%.0f/s)\n",
 		       ok, failed, inflight, t0, ok / t0);
 	}
+	fflush(stdout);
+	if (hold > 0) {
+		end = now_s() + hold;
+		while (!stop && now_s() < end)
+			usleep(20000);
+	}
+	for (i = 0; i < nheld; i++)
+		close(held[i]);
+	for (i = 0; i < parallel; i++)
+		if (conns[i].fd >= 0)
+			close(conns[i].fd);
 	return 0;
 }
 
