@@ -221,7 +221,7 @@ event_reserve(const struct xg_sk_config *cfg, struct xg_sk_stats *st,
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = now;
 	e->netns_cookie = netns;
-	e->netns_ino = BPF_CORE_READ(net, ns.inum);
+	e->netns_ino = net->ns.inum;
 	return e;
 }
 
@@ -237,7 +237,7 @@ static __always_inline void event_tuple(struct xg_sock_event *e,
 
 static __always_inline void local_range(struct net *net, __u32 *lo, __u32 *hi)
 {
-	__u32 range = BPF_CORE_READ(net, ipv4.ip_local_ports.range);
+	__u32 range = net->ipv4.ip_local_ports.range;
 
 	*lo = range & 0xffff;
 	*hi = range >> 16;
@@ -368,7 +368,7 @@ int BPF_PROG(xg_sk_state, const struct sock *sk, const int oldstate,
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	net = xg_sk_net(&sk->__sk_common);
-	netns = BPF_CORE_READ(net, net_cookie);
+	netns = xg_net_cookie(net);
 	st = stats(netns);
 	if (!st)
 		return 0;
@@ -426,7 +426,7 @@ static __always_inline void reset_close(const struct sock *sk, bool sent)
 	__u32 zero = 0;
 	__u64 now;
 
-	st = stats(BPF_CORE_READ(xg_sk_net(&sk->__sk_common), net_cookie));
+	st = stats(xg_net_cookie(xg_sk_net(&sk->__sk_common)));
 	p = bpf_map_lookup_elem(&xg_sk_pending, &zero);
 	if (!st || !p)
 		return;
@@ -519,7 +519,7 @@ int BPF_PROG(xg_sk_synack, const struct sock *sk, const struct request_sock *req
 	__u64 netns;
 
 	net = xg_sk_net(&sk->__sk_common);
-	netns = BPF_CORE_READ(net, net_cookie);
+	netns = xg_net_cookie(net);
 	st = stats(netns);
 	if (!st)
 		return 0;
@@ -618,7 +618,7 @@ int xg_sk_iter(struct bpf_iter__tcp *ctx)
 	__builtin_memcpy(r.raddr, t.raddr, sizeof(r.raddr));
 	r.state = skc->skc_state;
 	net = xg_sk_net(skc);
-	netns = BPF_CORE_READ(net, net_cookie);
+	netns = xg_net_cookie(net);
 
 	if (r.state == TCP_TIME_WAIT) {
 		tw = bpf_skc_to_tcp_timewait_sock(skc);

@@ -180,6 +180,7 @@ struct twrep {
 	__u32 lo, hi;
 	struct xg_sk_config cfg;
 	bool own_cfg;
+	double snap_ms;
 	__u64 state[XG_TCP_MAX_STATES];
 	__u64 tw_socks, tw_recent;
 	struct grp *rby, *lby, *eph, *rch, *lch;
@@ -324,7 +325,8 @@ static void tw_print(struct twrep *r, int top, bool json)
 			   sizeof(every));
 	if (json) {
 		printf("{\"netns\":%llu,\"interval_s\":%.3f,\"sockets\":%zu,"
-		       "\"states\":{", xg_netns_ino(), r->dt, r->nrec);
+		       "\"snapshot_ms\":%.1f,\"states\":{", xg_netns_ino(), r->dt,
+		       r->nrec, r->snap_ms);
 		for (i = 1; i < XG_TCP_MAX_STATES; i++)
 			if (state_names[i])
 				printf("%s\"%s\":%llu", i > 1 ? "," : "",
@@ -371,8 +373,9 @@ static void tw_print(struct twrep *r, int top, bool json)
 		       r->own_cfg ? "true" : "false");
 		return;
 	}
-	printf("xdpguard tw: network namespace %llu, %zu TCP sockets, rates "
-	       "over %.1f s\n", xg_netns_ino(), r->nrec, r->dt);
+	printf("xdpguard tw: network namespace %llu, %zu TCP sockets (snapshot "
+	       "%.1f ms), rates over %.1f s\n", xg_netns_ino(), r->nrec,
+	       r->snap_ms, r->dt);
 	printf("states:");
 	for (i = 1; i < XG_TCP_MAX_STATES; i++)
 		if (state_names[i] && i != XG_TCP_CLOSE)
@@ -469,8 +472,10 @@ static int tw_show(int top, __u32 interval, bool json)
 	r.dt = (t1 - t0) / 1e9;
 	churn_rates(r.rch, r.nrch, r0, nr0, r.dt);
 	churn_rates(r.lch, r.nlch, l0, nl0, r.dt);
+	t0 = xg_mono_ns();
 	if (xg_sk_snapshot(&r.rec, &r.nrec))
 		goto out;
+	r.snap_ms = (xg_mono_ns() - t0) / 1e6;
 	if (twrep_collect(&r)) {
 		xg_err("out of memory");
 		goto out;

@@ -26,27 +26,34 @@ static __always_inline bool xg_v4mapped(const __u32 *a)
 	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
 }
 
+/*
+ * @skc is a BTF pointer (a tp_btf argument, an iterator's socket): plain
+ * loads, no probe-read helper calls.
+ */
 static __always_inline void xg_sk_tuple(const struct sock_common *skc,
 					struct xg_tuple *t)
 {
-	__u16 family = BPF_CORE_READ(skc, skc_family);
+	__u16 family = skc->skc_family;
 	int i;
 
 	__builtin_memset(t, 0, sizeof(*t));
-	t->lport = BPF_CORE_READ(skc, skc_num);
-	t->rport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	t->lport = skc->skc_num;
+	t->rport = bpf_ntohs(skc->skc_dport);
 	if (family == AF_INET) {
 		t->family = 4;
-		t->laddr[0] = BPF_CORE_READ(skc, skc_rcv_saddr);
-		t->raddr[0] = BPF_CORE_READ(skc, skc_daddr);
+		t->laddr[0] = skc->skc_rcv_saddr;
+		t->raddr[0] = skc->skc_daddr;
 		return;
 	}
 	if (family != AF_INET6) {
 		t->family = 0;
 		return;
 	}
-	BPF_CORE_READ_INTO(&t->laddr, skc, skc_v6_rcv_saddr.in6_u.u6_addr32);
-	BPF_CORE_READ_INTO(&t->raddr, skc, skc_v6_daddr.in6_u.u6_addr32);
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		t->laddr[i] = skc->skc_v6_rcv_saddr.in6_u.u6_addr32[i];
+		t->raddr[i] = skc->skc_v6_daddr.in6_u.u6_addr32[i];
+	}
 	if (xg_v4mapped(t->raddr) || (xg_v4mapped(t->laddr) &&
 				      !t->raddr[0] && !t->raddr[1] &&
 				      !t->raddr[2] && !t->raddr[3])) {
@@ -75,7 +82,13 @@ static __always_inline __u16 xg_sk_sport(const struct sock *sk)
 
 static __always_inline struct net *xg_sk_net(const struct sock_common *skc)
 {
-	return BPF_CORE_READ(skc, skc_net.net);
+	return skc->skc_net.net;
+}
+
+/* the namespace's cookie: what SO_NETNS_COOKIE tells user space */
+static __always_inline __u64 xg_net_cookie(const struct net *net)
+{
+	return net->net_cookie;
 }
 
 #endif /* XG_LIB_SK_H */

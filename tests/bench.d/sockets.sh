@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: the host socket telemetry.
+#  1. The tracepoint programs' cost per TCP state change: loopback
+#     connections per second in a namespace without them and with them,
+#     rounds alternating in the same run; the difference per connection
+#     divided by the state changes per connection (counted by xdpguard).
+#     Beside it the kernel's own bpf_stats (run_time_ns / run_cnt) of the
+#     sock:inet_sock_set_state program for one round.
+#  2. The time to take a full snapshot (iter/tcp) of 100,000 sockets:
+#     100,000 TIME_WAIT sockets made in a namespace, `xdpguard tw` reports
+#     its snapshot time; `ss -tan` beside it.
+# Numbers only; nothing is asserted. Everything it makes is removed.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+XG=$ROOT/build/xdpguard
+TC=$ROOT/build/tcpchurn
+NS=xg5bench
+ROUNDS=${XG_BENCH_SOCK_ROUNDS:-3}
+CONNS=${XG_BENCH_SOCK_CONNS:-20000}
+SNAP=${XG_BENCH_SOCK_SNAP:-100000}
+was_on=0
+[ -e /sys/fs/bpf/xdpguard/host/xg_sk_link_iter ] && was_on=1
+stats0=$(sysctl -n kernel.bpf_stats_enabled)
+
+cleanup() {
+	sysctl -qw kernel.bpf_stats_enabled="$stats0"
+	[ $was_on -eq 0 ] && "$XG" tw off >/dev/null 2>&1
+	ip netns pids $NS 2>/dev/null | xargs -r kill -9 2>/dev/null
+	ip netns del $NS 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+in_ns() { nsenter --net=/run/netns/$NS "$@"; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "## Host socket telemetry (tests/bench.d/sockets.sh)"
+if [ $was_on -eq 1 ]; then
+	echo "host socket telemetry is already on (in use): the with/without"
+	echo "comparison needs it off; skipped"
+	exit 0
+fi
+ip netns del $NS 2>/dev/null
+ip netns add $NS || exit 1
+ip -n $NS link set lo up
+ip netns exec $NS sysctl -qw net.ipv4.ip_local_port_range="1024 65535" \
+	net.ipv4.tcp_tw_reuse=1 net.core.somaxconn=4096
+in_ns timeout 600 "$TC" serve --addr 127.0.0.1 --port 8080 --duration 600 &
+for i in $(seq 1 50); do
+	ip netns exec $NS ss -ltnH | grep -q 8080 && break
+	sleep 0.1
+done
+
+round() {	# -> connections per second
+	in_ns "$TC" connect --dst 127.0.0.1 --port 8080 --count "$CONNS" \
+		--parallel 64 --timeout 60 --json | json 'd["cps"]'
+}
+off_cps="" on_cps="" per_conn=""
+for r in $(seq 1 "$ROUNDS"); do
+	"$XG" tw off >/dev/null 2>&1
+	off_cps="$off_cps $(round)"
+	"$XG" tw on >/dev/null || exit 1
+	in_ns "$XG" tw --json --interval 6 >/tmp/$NS.tw &
+	twp=$!
+	sleep 0.3
+	c=$(round)
+	on_cps="$on_cps $c"
+	wait $twp
+	per_conn="$per_conn $(json "d['state_changes_per_s'] * d['interval_s'] / $CONNS" </tmp/$NS.tw)"
+done
+# the kernel's own accounting of the program, one more round
+prog=$(bpftool -j link show pinned /sys/fs/bpf/xdpguard/host/xg_sk_link_state | json 'd["prog_id"]')
+sysctl -qw kernel.bpf_stats_enabled=1
+read -r t0 n0 < <(bpftool -j prog show id "$prog" | json '"%d %d" % (d.get("run_time_ns", 0), d.get("run_cnt", 0))')
+round >/dev/null
+read -r t1 n1 < <(bpftool -j prog show id "$prog" | json '"%d %d" % (d.get("run_time_ns", 0), d.get("run_cnt", 0))')
+sysctl -qw kernel.bpf_stats_enabled="$stats0"
+rm -f /tmp/$NS.tw
+
+off=$(median <<<"$off_cps") on=$(median <<<"$on_cps") sc=$(median <<<"$per_conn")
+python3 - "$off" "$on" "$sc" "$t0" "$n0" "$t1" "$n1" "$ROUNDS" "$CONNS" <<'EOF'
+import sys
+off, on, sc = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+t0, n0, t1, n1 = map(int, sys.argv[4:8])
+rounds, conns = sys.argv[8], sys.argv[9]
+print("loopback connections (connect, 1 byte each way, close), %s per round, "
+      "64 at a time, median of %s rounds:" % (conns, rounds))
+print("  without the tracepoints  %10.0f conn/s" % off)
+print("  with them                %10.0f conn/s  (%+.1f%%)" % (on, 100 * (on / off - 1)))
+print("  state changes per connection (both ends): %.2f" % sc)
+d = (1e9 / on - 1e9 / off) / sc
+print("  cost per state change (wall clock, from the rates): %.0f ns" % d)
+if n1 > n0:
+    print("  bpf_stats of the set_state program: %.0f ns per run (%d runs)"
+          % ((t1 - t0) / (n1 - n0), n1 - n0))
+EOF
+
+# ---- a full snapshot of SNAP sockets ----
+ip netns exec $NS sysctl -qw net.ipv4.tcp_max_tw_buckets=$((SNAP * 2)) net.ipv4.tcp_tw_reuse=0
+in_ns timeout 600 "$TC" serve --addr 127.0.0.1 --port 8081 --duration 600 &
+for i in $(seq 1 50); do
+	ip netns exec $NS ss -ltnH | grep -q 8081 && break
+	sleep 0.1
+done
+half=$((SNAP / 2))
+t=$(date +%s%N)
+in_ns "$TC" connect --dst 127.0.0.1 --port 8080 --count $half --parallel 64 --timeout 50 --json >/dev/null
+in_ns "$TC" connect --dst 127.0.0.1 --port 8081 --count $((SNAP - half)) --parallel 64 --timeout 50 --json >/dev/null
+made_s=$(( ($(date +%s%N) - t) / 1000000 ))
+n=$(ip netns exec $NS ss -tanH | wc -l)
+snaps=""
+for i in 1 2 3; do
+	snaps="$snaps $(in_ns "$XG" tw --json --interval 1 | json 'd["snapshot_ms"]')"
+done
+sockets=$(in_ns "$XG" tw --json --interval 1 | json 'd["sockets"]')
+t=$(date +%s%N)
+ip netns exec $NS ss -tanH | wc -l >/dev/null
+ss_ms=$(( ($(date +%s%N) - t) / 1000000 ))
+echo "snapshot of $sockets sockets (made in ${made_s} ms; ss counts $n):"
+echo "  xdpguard (iter/tcp, read and parsed): $(median <<<"$snaps") ms (median of 3:$snaps)"
+echo "  ss -tan | wc -l beside it:            $ss_ms ms"
