@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_PORTS	8
+#define MAX_PORTS	16
 #define MAX_ERRNO	256
 
 static volatile sig_atomic_t stop;
