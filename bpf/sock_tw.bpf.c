@@ -270,26 +270,29 @@ static __always_inline void tw_entry(const struct sock *sk, struct net *net,
 	w = bpf_map_lookup_elem(&xg_sk_win, &netns);
 	if (!w) {
 		nw.start_ns = now;
+		nw.churn = sk_cfg(netns)->churn;
 		bpf_map_update_elem(&xg_sk_win, &netns, &nw, BPF_NOEXIST);
 		w = bpf_map_lookup_elem(&xg_sk_win, &netns);
 		if (!w)
 			return;
 	}
 	if (now - w->start_ns >= NSEC_PER_SEC) {
-		/* a racing CPU may lose one entry of the new window */
+		/* a racing CPU may lose one entry of the new window; the
+		 * threshold is read here, once a window, not per entry */
 		w->start_ns = now;
 		w->n = 0;
+		w->churn = sk_cfg(netns)->churn;
 	}
 	n = __sync_fetch_and_add(&w->n, 1) + 1;
-	cfg = sk_cfg(netns);
-	if (!cfg->churn || n != cfg->churn)
+	if (!w->churn || n != w->churn)
 		return;
+	cfg = sk_cfg(netns);
 	e = event_reserve(cfg, st, &w->event_ns, now, net, netns);
 	if (!e)
 		return;
 	e->type = XG_EV_TW_CHURN;
 	event_tuple(e, &p->t);	/* the connection that crossed it */
-	e->threshold = cfg->churn;
+	e->threshold = w->churn;
 	e->value = n;
 	e->limit = (now - w->start_ns) / NSEC_PER_MSEC;
 	bpf_ringbuf_submit(e, 0);

@@ -95,6 +95,7 @@ struct xg_sk_win {
 	__u64 start_ns;
 	__u64 n;
 	__u64 event_ns;
+	__u64 churn;		/* the threshold, read once per window */
 };
 
 /* xg_sk_listen: per listener (key: its socket cookie) */

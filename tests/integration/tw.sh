@@ -226,7 +226,11 @@ t_host_nothing_left "$ids"
 out=$(xg_cli tw off)
 check "tw off twice: says it was off" grep -q "already off" <<<"$out"
 check "tw on again" xg_cli tw on
+check "attach c0 too" xg_cli attach c0 --mode skb
 ids=$(t_host_ids)
-check "detach --all (no interface attached here)" xg_cli detach --all
+t_snapshot
+check "detach --all: the interface and the host telemetry" xg_cli detach --all
 t_host_nothing_left "$ids"
+check "nothing left: no xdp on c0" bash -c "! ip -n ${P}cli link show c0 | grep -q xdp"
+t_nothing_left
 t_end
