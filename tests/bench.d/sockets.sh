@@ -19,8 +19,8 @@ ROOT=$PWD
 XG=$ROOT/build/xdpguard
 TC=$ROOT/build/tcpchurn
 NS=xg5bench
-ROUNDS=${XG_BENCH_SOCK_ROUNDS:-5}
-CONNS=${XG_BENCH_SOCK_CONNS:-20000}
+ROUNDS=${XG_BENCH_SOCK_ROUNDS:-7}
+CONNS=${XG_BENCH_SOCK_CONNS:-10000}
 SNAP=${XG_BENCH_SOCK_SNAP:-100000}
 was_on=0
 [ -e /sys/fs/bpf/xdpguard/host/xg_sk_link_iter ] && was_on=1
@@ -61,46 +61,69 @@ round() {	# -> connections per second
 	in_ns taskset -c $CPU "$TC" connect --dst 127.0.0.1 --port 8080 \
 		--count "$CONNS" --parallel 64 --timeout 60 --json | json 'd["cps"]'
 }
-off_cps="" on_cps="" per_conn=""
+# state changes per connection, counted by xdpguard over one round
+"$XG" tw on >/dev/null || exit 1
+in_ns "$XG" tw --json --interval 6 >/tmp/$NS.tw &
+twp=$!
+sleep 0.3
+round >/dev/null
+wait $twp
+sc=$(json "d['state_changes_per_s'] * d['interval_s'] / $CONNS" </tmp/$NS.tw)
+# pairs of rounds, without then with, back to back: the load of the
+# shared CPUs moves less within a pair than across the run
+off_cps="" on_cps=""
 for r in $(seq 1 "$ROUNDS"); do
 	"$XG" tw off >/dev/null 2>&1
 	off_cps="$off_cps $(round)"
 	"$XG" tw on >/dev/null || exit 1
-	in_ns "$XG" tw --json --interval 6 >/tmp/$NS.tw &
-	twp=$!
-	sleep 0.3
-	c=$(round)
-	on_cps="$on_cps $c"
-	wait $twp
-	per_conn="$per_conn $(json "d['state_changes_per_s'] * d['interval_s'] / $CONNS" </tmp/$NS.tw)"
+	on_cps="$on_cps $(round)"
 done
-# the kernel's own accounting of the program, one more round
+# the kernel's own accounting (bpf_stats) of the program, one more round,
+# beside an empty program on the same tracepoint (build/tp_empty)
 prog=$(bpftool -j link show pinned /sys/fs/bpf/xdpguard/host/xg_sk_link_state | json 'd["prog_id"]')
+coproc EMPTY { exec "$ROOT/build/tp_empty" --duration 120; }
+epid=$EMPTY_PID
+read -r eprog <&"${EMPTY[0]}"
+prun() { bpftool -j prog show id "$1" | json '"%d %d" % (d.get("run_time_ns", 0), d.get("run_cnt", 0))'; }
 sysctl -qw kernel.bpf_stats_enabled=1
-read -r t0 n0 < <(bpftool -j prog show id "$prog" | json '"%d %d" % (d.get("run_time_ns", 0), d.get("run_cnt", 0))')
+read -r t0 n0 < <(prun "$prog")
+read -r e0 m0 < <(prun "$eprog")
 round >/dev/null
-read -r t1 n1 < <(bpftool -j prog show id "$prog" | json '"%d %d" % (d.get("run_time_ns", 0), d.get("run_cnt", 0))')
+read -r t1 n1 < <(prun "$prog")
+read -r e1 m1 < <(prun "$eprog")
 sysctl -qw kernel.bpf_stats_enabled="$stats0"
+kill "$epid" 2>/dev/null
+wait "$epid" 2>/dev/null
 rm -f /tmp/$NS.tw
 
-off=$(median <<<"$off_cps") on=$(median <<<"$on_cps") sc=$(median <<<"$per_conn")
 echo "rounds (conn/s) without:$off_cps; with:$on_cps"
-python3 - "$off" "$on" "$sc" "$t0" "$n0" "$t1" "$n1" "$ROUNDS" "$CONNS" <<'EOF'
-import sys
-off, on, sc = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+python3 - "$off_cps" "$on_cps" "$sc" "$t0" "$n0" "$t1" "$n1" "$ROUNDS" "$CONNS" \
+	"$e0" "$m0" "$e1" "$m1" <<'EOF'
+import statistics, sys
+offs = [float(x) for x in sys.argv[1].split()]
+ons = [float(x) for x in sys.argv[2].split()]
+sc = float(sys.argv[3])
+off, on = statistics.median(offs), statistics.median(ons)
+pairs = [(1e9 / b - 1e9 / a) / sc for a, b in zip(offs, ons)]
 t0, n0, t1, n1 = map(int, sys.argv[4:8])
 rounds, conns = sys.argv[8], sys.argv[9]
 print("loopback connections (connect, 1 byte each way, close), %s per round, "
-      "64 at a time, on one CPU, median of %s rounds each:" % (conns, rounds))
+      "64 at a time, on one CPU, %s pairs of rounds (medians):" % (conns, rounds))
 print("  without the tracepoints  %10.0f conn/s" % off)
 print("  with them                %10.0f conn/s  (%+.1f%%)" % (on, 100 * (on / off - 1)))
 print("  state changes per connection (both ends): %.2f" % sc)
-d = (1e9 / on - 1e9 / off) / sc
-print("  cost per state change (wall clock, from the rates): %.0f ns%s"
-      % (d, " (below the noise of shared CPUs)" if d <= 0 else ""))
-if n1 > n0:
-    print("  bpf_stats of the set_state program: %.0f ns per run (%d runs)"
-          % ((t1 - t0) / (n1 - n0), n1 - n0))
+d = statistics.median(pairs)
+print("  cost per state change (wall clock), median over the pairs of "
+      "rounds: %.0f ns%s (pairs: %s)"
+      % (d, " (below the noise of shared CPUs)" if d <= 0 else "",
+         " ".join("%.0f" % x for x in pairs)))
+e0, m0, e1, m1 = map(int, sys.argv[10:14])
+if n1 > n0 and m1 > m0:
+    x, y = (t1 - t0) / (n1 - n0), (e1 - e0) / (m1 - m0)
+    print("  bpf_stats, one more round: the set_state program %.0f ns per "
+          "run (%d runs), an empty one on the same tracepoint %.0f ns "
+          "(%d runs): %.0f ns of work per state change"
+          % (x, n1 - n0, y, m1 - m0, x - y))
 EOF
 
 # ---- a full snapshot of SNAP sockets, in a namespace of their own ----
