@@ -435,7 +435,7 @@ static __always_inline void reset_close(const struct sock *sk, bool sent)
 		return;
 	now = bpf_ktime_get_ns();
 	if (p->rst_sk == (__u64)sk && now - p->rst_ns < PAIR_NS)
-		return;		/* counted already: tcp_reset() then an RST */
+		return;		/* counted: tcp_reset(), then an RST */
 	p->rst_sk = (__u64)sk;
 	p->rst_ns = now;
 	if (sent)
@@ -514,7 +514,8 @@ static __always_inline struct xg_sk_listen *listener(__u64 cookie,
 
 /* sk is the listener (a Fast Open child for its own SYN-ACK) */
 SEC("tp_btf/tcp_retransmit_synack")
-int BPF_PROG(xg_sk_synack, const struct sock *sk, const struct request_sock *req)
+int BPF_PROG(xg_sk_synack, const struct sock *sk,
+	     const struct request_sock *req)
 {
 	struct xg_sk_stats *st;
 	struct xg_sk_listen *l;
@@ -647,7 +648,8 @@ int xg_sk_iter(struct bpf_iter__tcp *ctx)
 		if (r.state == TCP_LISTEN) {
 			r.accept_q = sk->sk_ack_backlog;
 			r.accept_max = sk->sk_max_ack_backlog;
-			r.syn_recv = tp->inet_conn.icsk_accept_queue.qlen.counter;
+			r.syn_recv =
+				tp->inet_conn.icsk_accept_queue.qlen.counter;
 			r.cookie = bpf_get_socket_cookie(sk);
 		}
 	}

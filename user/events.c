@@ -133,8 +133,8 @@ static int on_sock_event(void *arg, void *data, size_t size)
 		else
 			printf("%s ephemeral netns %u: %llu of %llu local "
 			       "ports (%.1f%%) in use toward %s (threshold "
-			       "%u%%)\n", when, e->netns_ino, e->value, e->limit,
-			       pct, r, e->threshold);
+			       "%u%%)\n", when, e->netns_ino, e->value,
+			       e->limit, pct, r, e->threshold);
 		break;
 	case XG_EV_NO_PORT:
 		if (ctx->json)

@@ -41,7 +41,6 @@ struct grp {
 	__u16 port;
 	__u8 family;
 	__u64 n;
-	__u64 other;		/* the count for the other ranking */
 	double rate;
 };
 
@@ -147,7 +146,6 @@ static void churn_rates(struct grp *b, size_t nb, struct grp *a, size_t na,
 		old = grp_find(a, na, &b[i]);
 		if (old && old->n <= b[i].n)
 			v0 = old->n;	/* else evicted and made again */
-		b[i].other = b[i].n - v0;
 		b[i].rate = (b[i].n - v0) / dt;
 	}
 }
@@ -159,9 +157,9 @@ static const char tw_usage[] =
 	"       xdpguard tw off\n"
 	"  show: TCP sockets per state of this network namespace (exact, like\n"
 	"        ss), TIME_WAIT entries and reset closes per second over S\n"
-	"        seconds (1..3600, default 1), the top N (1..1000, default 10)\n"
-	"        remote endpoints and local ports by TIME_WAIT count and by\n"
-	"        churn, ephemeral ports in use per destination\n"
+	"        seconds (1..3600, default 1), the top N (1..1000, default\n"
+	"        10) remote endpoints and local ports by TIME_WAIT count and\n"
+	"        by churn, ephemeral ports in use per destination\n"
 	"  THRESHOLDS (for this network namespace; 0 turns an event off):\n"
 	"    --churn N          TIME_WAIT entries per second (default 1000)\n"
 	"    --ephemeral PCT    local ports in use toward one destination,\n"
@@ -197,8 +195,8 @@ static void grp_print(const char *title, struct grp *g, size_t n, int top,
 	if (json) {
 		printf("%s\"%s\":[", first ? "" : ",", title);
 		for (i = 0; i < n && (int)i < top; i++) {
-			xg_format_endpoint(g[i].family, g[i].addr, g[i].port, ep,
-					   sizeof(ep));
+			xg_format_endpoint(g[i].family, g[i].addr, g[i].port,
+					   ep, sizeof(ep));
 			if (g[i].family)
 				printf("%s{\"endpoint\":\"%s\",\"port\":%u,",
 				       i ? "," : "", ep, g[i].port);
@@ -325,8 +323,8 @@ static void tw_print(struct twrep *r, int top, bool json)
 			   sizeof(every));
 	if (json) {
 		printf("{\"netns\":%llu,\"interval_s\":%.3f,\"sockets\":%zu,"
-		       "\"snapshot_ms\":%.1f,\"states\":{", xg_netns_ino(), r->dt,
-		       r->nrec, r->snap_ms);
+		       "\"snapshot_ms\":%.1f,\"states\":{", xg_netns_ino(),
+		       r->dt, r->nrec, r->snap_ms);
 		for (i = 1; i < XG_TCP_MAX_STATES; i++)
 			if (state_names[i])
 				printf("%s\"%s\":%llu", i > 1 ? "," : "",
@@ -523,10 +521,10 @@ static int thresholds_parse(int argc, char **argv, struct xg_sk_config *v,
 		switch (c) {
 		case 'c':
 			if (xg_parse_u32(optarg, 0, 10000000, &v->churn))
-				return xg_usage_err("bad --churn '%s' (TIME_WAIT "
-						    "entries per second, "
-						    "0..10000000; 0 = off)",
-						    optarg);
+				return xg_usage_err("bad --churn '%s' "
+						    "(TIME_WAIT entries per "
+						    "second, 0..10000000; 0 "
+						    "= off)", optarg);
 			*given |= T_CHURN;
 			break;
 		case 'e':
@@ -830,8 +828,8 @@ int cmd_sockets(int argc, char **argv)
 		if (m) {
 			while (m > req && m[-1].cookie == l->cookie)
 				m--;
-			for (j = m - req; j < nreq && req[j].cookie == l->cookie;
-			     j++)
+			for (j = m - req;
+			     j < nreq && req[j].cookie == l->cookie; j++)
 				nsyn++;
 		}
 		if (!bpf_map_lookup_elem(fd, &l->cookie, &lv))

@@ -22,12 +22,14 @@
 #define XG_MAP_SK_WIN		"xg_sk_win"
 #define XG_MAP_SK_LISTEN	"xg_sk_listen"
 #define XG_MAP_SK_DEST		"xg_sk_dest"
-#define XG_MAP_SK_RINGS		"xg_sk_rings"	/* netns cookie -> its ring */
-#define XG_LINK_SK_STATE	"xg_sk_link_state"	/* sock:inet_sock_set_state */
-#define XG_LINK_SK_RST_IN	"xg_sk_link_rst_in"	/* tcp:tcp_receive_reset */
-#define XG_LINK_SK_RST_OUT	"xg_sk_link_rst_out"	/* tcp:tcp_send_reset */
-#define XG_LINK_SK_SYNACK	"xg_sk_link_synack"	/* tcp:tcp_retransmit_synack */
-#define XG_LINK_SK_ITER		"xg_sk_link_iter"	/* iter/tcp */
+#define XG_MAP_SK_RINGS		"xg_sk_rings"	/* netns cookie -> ring */
+/* links: sock:inet_sock_set_state, tcp:tcp_receive_reset,
+ * tcp:tcp_send_reset, tcp:tcp_retransmit_synack, iter/tcp */
+#define XG_LINK_SK_STATE	"xg_sk_link_state"
+#define XG_LINK_SK_RST_IN	"xg_sk_link_rst_in"
+#define XG_LINK_SK_RST_OUT	"xg_sk_link_rst_out"
+#define XG_LINK_SK_SYNACK	"xg_sk_link_synack"
+#define XG_LINK_SK_ITER		"xg_sk_link_iter"
 
 #define XG_SK_MAX_NETNS		4096
 #define XG_SK_MAX_CHURN		65536
@@ -43,7 +45,7 @@ struct xg_sk_config {
 	__u32 churn;		/* TIME_WAIT entries per second */
 	__u32 ephemeral_pct;	/* ports in use toward one destination, % */
 	__u32 accept_full;	/* 1: report full accept queues */
-	__u32 event_every_ms;	/* at most one event per key per interval */
+	__u32 event_every_ms;	/* at most one event per key per this */
 	__u32 event_budget;	/* events per second per CPU, 0 = no limit */
 	__u32 pad;
 };
@@ -115,7 +117,7 @@ struct xg_sk_dest {
 
 /* iter/tcp output: one record per socket of the reader's namespace */
 enum xg_sk_rec_kind {
-	XG_SK_FULL = 0,		/* a full socket (LISTEN, ESTABLISHED, ...) */
+	XG_SK_FULL = 0,		/* a full socket (LISTEN, ESTABLISHED..) */
 	XG_SK_TW,		/* a timewait socket: state is its sub-state */
 	XG_SK_REQ,		/* a request socket: state is SYN_RECV */
 };
@@ -133,7 +135,7 @@ struct xg_sk_rec {
 	__u32 accept_max;	/* LISTEN: backlog (ss Send-Q) */
 	__u32 syn_recv;		/* LISTEN: request sockets (SYN_RECV) */
 	__u32 age_ms;		/* TW: since it became a timewait socket */
-	__u64 cookie;		/* LISTEN: its cookie; REQ: its listener's */
+	__u64 cookie;		/* LISTEN: its own; REQ: its listener's */
 };
 
 /* Linux TCP states (include/net/tcp_states.h), as ss names them */
