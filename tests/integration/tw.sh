@@ -20,7 +20,7 @@ T_HOST=1
 t_start
 
 TC=$ROOT/build/tcpchurn
-N=3000 M=1000 N6=300 K=500 R=200 F=150 IVAL=4
+N=3000 M=1000 N6=300 K=500 R=200 F=150 IVAL=6
 SRV=$LAB_SRV4_C SRV6=$LAB_SRV6_C
 tmp=$(mktemp -d /tmp/${P}XXXXXX)
 trap 't_cleanup; rm -rf "$tmp"' EXIT
