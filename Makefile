@@ -52,7 +52,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/%,$(FUZZ_SRCS))
 
 all: $(OUTPUT)/xdpguard tools
 
-tools: $(TOOL_BINS) $(UNIT_BINS) $(FUZZ_BINS)
+tools: $(TOOL_BINS) $(UNIT_BINS) $(TOOL_OBJS) $(FUZZ_BINS)
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
 	$(Q)mkdir -p $@

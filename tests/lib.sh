@@ -132,7 +132,47 @@ t_no_tc() {
 	return 0
 }
 
+# Host-wide socket telemetry (pins under /sys/fs/bpf/xdpguard/host): the
+# ids of its maps, links and programs, to check that switching it off
+# frees them. A test that turns it on sets T_HOST=1 so that cleanup turns
+# it off on every path.
+t_host_ids() {
+	local f
+	for f in /sys/fs/bpf/xdpguard/host/xg_sk_*; do
+		[ -e "$f" ] || continue
+		bpftool -j map show pinned "$f" 2>/dev/null |
+			python3 -c 'import json,sys; print("map:%d" % json.load(sys.stdin)["id"])' 2>/dev/null && continue
+		bpftool -j link show pinned "$f" 2>/dev/null |
+			python3 -c 'import json,sys; d=json.load(sys.stdin); print("link:%d\nprog:%d" % (d["id"], d["prog_id"]))' 2>/dev/null
+	done
+}
+t_host_nothing_left() {	# IDS from t_host_ids before switching off
+	check "nothing left: no host socket telemetry pins" \
+		bash -c "! ls /sys/fs/bpf/xdpguard/host/xg_sk_* >/dev/null 2>&1"
+	check "nothing left: its links, programs and maps are gone (bpftool)" \
+		t_ids_gone "$1"
+}
+# Wait (up to 5 s) until NS has a TCP listener on PORT.
+t_wait_listen() {
+	local i
+	for i in $(seq 1 50); do
+		ip netns exec "$1" ss -ltnH "sport = :$2" | grep -q LISTEN && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# Wait (up to 5 s) until FILE has a line matching RE.
+t_wait_line() {
+	local i
+	for i in $(seq 1 50); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 t_cleanup() {
+	[ -n "${T_HOST:-}" ] && "$XG" tw off >/dev/null 2>&1
 	lab_down "$P"
 }
 

@@ -594,19 +594,94 @@ out:
 	return ret;
 }
 
-static const char detach_usage[] = "usage: xdpguard detach IFACE\n";
+static const char detach_usage[] =
+	"usage: xdpguard detach IFACE\n"
+	"       xdpguard detach --all   (every interface attached in this\n"
+	"                               network namespace, and the host-wide\n"
+	"                               socket telemetry)\n";
+
+/* Detach one resolved interface; the lock is held. */
+/* Detach one interface, under the lock. */
+static int detach_one(struct xg_iface *ifc)
+{
+	char dir[sizeof(ifc->dir)];
+	struct xg_info info;
+	int err;
+
+	/* from here a killed detach is finished by the next command */
+	memcpy(dir, ifc->dir, sizeof(dir));
+	if (snprintf(ifc->dir, sizeof(ifc->dir), "%s:old", dir) >=
+	    (int)sizeof(ifc->dir) || rename(dir, ifc->dir)) {
+		xg_err("cannot rename %s: %s", dir, strerror(errno));
+		memcpy(ifc->dir, dir, sizeof(dir));
+		return XG_EXIT_FAIL;
+	}
+	if (xg_info_read(ifc, &info)) {
+		xg_err("%s: attach facts unreadable; removing the pins only",
+		       ifc->ifname);
+	} else if (!ifc->ifindex || (int)info.ifindex != ifc->ifindex) {
+		xg_err("%s: the interface this was attached to is gone; "
+		       "removing its stale pins", ifc->ifname);
+	} else {
+		/* the tc hand-off first, while the pins tell where it is;
+		 * a failure is reported and the rest removed anyway */
+		xg_cookie_detach(ifc);
+		err = detach_ours(info.ifindex, info.prog_id);
+		if (err) {
+			xg_err("cannot detach from %s: %s", ifc->ifname,
+			       strerror(-err));
+			rename(ifc->dir, dir);
+			memcpy(ifc->dir, dir, sizeof(dir));
+			return XG_EXIT_FAIL;
+		}
+	}
+	xg_pmtu_detach(ifc);
+	remove_pins(ifc->dir);
+	printf("xdpguard: detached from %s\n", ifc->ifname);
+	return XG_EXIT_OK;
+}
+
+static int detach_all(void)
+{
+	struct xg_iface list[16];
+	int n, i, lock, ret = XG_EXIT_OK, off;
+
+	if (xg_bpffs_ready(false))
+		return XG_EXIT_FAIL;
+	lock = xg_lock();
+	if (lock < 0)
+		return XG_EXIT_FAIL;
+	xg_quiet_libs();
+	n = xg_iface_list(list, 16);
+	for (i = 0; i < n; i++)
+		if (detach_one(&list[i]))
+			ret = XG_EXIT_FAIL;
+	xg_unlock(lock);
+	off = xg_host_off();
+	if (off < 0)
+		ret = XG_EXIT_FAIL;
+	else if (off)
+		printf("xdpguard: host socket telemetry off: programs "
+		       "detached, pins removed\n");
+	if (!n && !off)
+		printf("xdpguard: nothing was attached\n");
+	return ret;
+}
 
 int cmd_detach(int argc, char **argv)
 {
-	char dir[sizeof(((struct xg_iface *)0)->dir)];
-	struct xg_info info;
 	struct xg_iface ifc;
-	int ret, lock, err;
+	int ret, lock;
 
 	xg_cmd = "detach";
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(detach_usage, stdout);
 		return XG_EXIT_OK;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--all")) {
+		if (xg_need_root())
+			return XG_EXIT_USAGE;
+		return detach_all();
 	}
 	if (argc != 2 || argv[1][0] == '-') {
 		fputs(detach_usage, stderr);
@@ -619,37 +694,7 @@ int cmd_detach(int argc, char **argv)
 	if (ret)
 		return ret;
 	xg_quiet_libs();
-	/* from here a killed detach is finished by the next command */
-	memcpy(dir, ifc.dir, sizeof(dir));
-	if (snprintf(ifc.dir, sizeof(ifc.dir), "%s:old", dir) >=
-	    (int)sizeof(ifc.dir) || rename(dir, ifc.dir)) {
-		xg_err("cannot rename %s: %s", dir, strerror(errno));
-		ret = XG_EXIT_FAIL;
-		goto out;
-	}
-	if (xg_info_read(&ifc, &info)) {
-		xg_err("%s: attach facts unreadable; removing the pins only",
-		       ifc.ifname);
-	} else if (!ifc.ifindex || (int)info.ifindex != ifc.ifindex) {
-		xg_err("%s: the interface this was attached to is gone; "
-		       "removing its stale pins", ifc.ifname);
-	} else {
-		/* the tc hand-off first, while the pins tell where it is;
-		 * a failure is reported and the rest removed anyway */
-		xg_cookie_detach(&ifc);
-		err = detach_ours(info.ifindex, info.prog_id);
-		if (err) {
-			xg_err("cannot detach from %s: %s", ifc.ifname,
-			       strerror(-err));
-			rename(ifc.dir, dir);
-			ret = XG_EXIT_FAIL;
-			goto out;
-		}
-	}
-	xg_pmtu_detach(&ifc);
-	remove_pins(ifc.dir);
-	printf("xdpguard: detached from %s\n", ifc.ifname);
-out:
+	ret = detach_one(&ifc);
 	xg_unlock(lock);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,6 +109,102 @@ static int on_event(void *arg, void *data, size_t size)
 	return 0;
 }
 
+/* A host ring record: shown only in the namespace it belongs to. */
+static int on_sock_event(void *arg, void *data, size_t size)
+{
+	struct ev_ctx *ctx = ((void **)arg)[0];
+	__u64 netns = *(__u64 *)((void **)arg)[1];
+	const struct xg_sock_event *e = data;
+	char when[48], l[80], r[80];
+	double pct;
+
+	if (size < sizeof(*e) || e->netns_cookie != netns)
+		return 0;
+	xg_rfc3339(e->ts_ns + ctx->mono_to_real, when, sizeof(when));
+	xg_format_endpoint(e->family, e->laddr, e->lport, l, sizeof(l));
+	xg_format_endpoint(e->family, e->raddr, e->rport, r, sizeof(r));
+	pct = e->limit ? 100.0 * e->value / e->limit : 0;
+	switch (e->type) {
+	case XG_EV_TW_CHURN:
+		if (ctx->json)
+			printf("{\"time\":\"%s\",\"type\":\"tw_churn\","
+			       "\"netns\":%u,\"entries\":%llu,"
+			       "\"window_ms\":%llu,\"threshold_per_s\":%u,"
+			       "\"local\":\"%s\",\"remote\":\"%s\"}\n", when,
+			       e->netns_ino, e->value, e->limit, e->threshold,
+			       l, r);
+		else
+			printf("%s tw_churn netns %u: %llu connections "
+			       "entered TIME_WAIT within %llu ms (threshold "
+			       "%u/s), the last %s -> %s\n", when, e->netns_ino,
+			       e->value, e->limit, e->threshold, l, r);
+		break;
+	case XG_EV_EPHEMERAL:
+		if (ctx->json)
+			printf("{\"time\":\"%s\",\"type\":\"ephemeral\","
+			       "\"netns\":%u,\"destination\":\"%s\","
+			       "\"in_use\":%llu,\"ports\":%llu,\"pct\":%.1f,"
+			       "\"threshold_pct\":%u}\n", when, e->netns_ino, r,
+			       e->value, e->limit, pct, e->threshold);
+		else
+			printf("%s ephemeral netns %u: %llu of %llu local "
+			       "ports (%.1f%%) in use toward %s (threshold "
+			       "%u%%)\n", when, e->netns_ino, e->value,
+			       e->limit, pct, r, e->threshold);
+		break;
+	case XG_EV_NO_PORT:
+		if (ctx->json)
+			printf("{\"time\":\"%s\",\"type\":\"no_port\","
+			       "\"netns\":%u,\"destination\":\"%s\","
+			       "\"ports\":%llu}\n", when, e->netns_ino, r,
+			       e->limit);
+		else
+			printf("%s no_port netns %u: connect() to %s found no "
+			       "free local port (%llu in the range)\n", when,
+			       e->netns_ino, r, e->limit);
+		break;
+	case XG_EV_ACCEPT_FULL:
+		if (ctx->json)
+			printf("{\"time\":\"%s\",\"type\":\"accept_full\","
+			       "\"netns\":%u,\"listener\":\"%s\","
+			       "\"accept_queue\":%llu,\"accept_max\":%u,"
+			       "\"syn_recv\":%llu}\n", when, e->netns_ino, l,
+			       e->value, e->threshold, e->limit);
+		else
+			printf("%s accept_full netns %u: listener %s accept "
+			       "queue %llu/%u full, %llu SYN_RECV\n", when,
+			       e->netns_ino, l, e->value, e->threshold,
+			       e->limit);
+		break;
+	default:
+		return 0;
+	}
+	ctx->printed++;
+	fflush(stdout);
+	return 0;
+}
+
+static int host_lost_read(__u64 netns, __u64 *lost, __u64 *supp)
+{
+	struct xg_sk_stats st;
+
+	if (xg_sk_stats_read(netns, &st))
+		return -1;
+	*lost = st.events_lost;
+	*supp = st.events_suppressed;
+	return 0;
+}
+
+/* Drive the snapshot-time checks (ephemeral ports, accept queues). */
+static void host_snapshot(void)
+{
+	struct xg_sk_rec *rec;
+	size_t n;
+
+	if (!xg_sk_snapshot(&rec, &n))
+		free(rec);
+}
+
 static int lost_read(struct ev_src *s, __u64 *lost, __u64 *supp)
 {
 	struct xg_counter cnt[XG_C_SLOTS];
@@ -121,7 +218,10 @@ static int lost_read(struct ev_src *s, __u64 *lost, __u64 *supp)
 
 static const char events_usage[] =
 	"usage: xdpguard events [-i IFACE] [--json]\n"
-	"  follows every attached interface of this namespace unless -i\n";
+	"  follows every attached interface of this namespace unless -i, and\n"
+	"  (without -i) the host socket telemetry's events of this namespace\n"
+	"  when it is on; it then takes a socket snapshot every second, which\n"
+	"  is when ephemeral-port and accept-queue thresholds are checked\n";
 
 int cmd_events(int argc, char **argv)
 {
@@ -137,8 +237,11 @@ int cmd_events(int argc, char **argv)
 	void *args[16][2];
 	struct ring_buffer *rb = NULL;
 	const char *ifname = NULL;
-	__u64 lost = 0, supp = 0, l, s;
-	int c, i, n, ret, err;
+	__u64 lost = 0, supp = 0, l, s, netns = 0, hlost0 = 0, hsupp0 = 0;
+	__u64 last_snap = 0;
+	void *hargs[2] = { &ctx, &netns };
+	bool host = false;
+	int c, i, n, ret, err, hfd = -1;
 
 	xg_cmd = "events";
 	opterr = 0;
@@ -172,10 +275,13 @@ int cmd_events(int argc, char **argv)
 		if (xg_bpffs_ready(false))
 			return XG_EXIT_FAIL;
 		n = xg_iface_list(list, 16);
-		if (!n)
-			return xg_usage_err("no interface is attached in this "
-					    "network namespace (xdpguard "
-					    "attach IFACE)");
+		host = xg_host_is_on();
+		if (!n && !host)
+			return xg_usage_err("nothing to follow: no interface "
+					    "is attached in this network "
+					    "namespace (xdpguard attach IFACE) "
+					    "and host socket telemetry is off "
+					    "(xdpguard tw on)");
 	}
 	ret = XG_EXIT_FAIL;
 	memset(src, 0, sizeof(src));
@@ -200,10 +306,33 @@ int cmd_events(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (host) {
+		netns = xg_netns_cookie();
+		hfd = xg_host_ring();
+		if (!netns || hfd < 0 ||
+		    host_lost_read(netns, &hlost0, &hsupp0))
+			goto out;
+		if (!rb)
+			rb = ring_buffer__new(hfd, on_sock_event, hargs, NULL);
+		else if (ring_buffer__add(rb, hfd, on_sock_event, hargs))
+			rb = NULL;
+		if (!rb) {
+			xg_err("cannot follow the host socket events: %s",
+			       strerror(errno));
+			goto out;
+		}
+	}
 	ctx.mono_to_real = xg_real_ns() - xg_mono_ns();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	fprintf(stderr, "xdpguard events: following %d interface%s%s\n", n,
+		n == 1 ? "" : "s", host ? " and the host socket telemetry of "
+		"this network namespace" : "");
 	while (!stop) {
+		if (host && xg_mono_ns() - last_snap >= 1000000000ULL) {
+			last_snap = xg_mono_ns();
+			host_snapshot();
+		}
 		err = ring_buffer__poll(rb, 200);
 		if (err < 0 && err != -EINTR) {
 			xg_err("reading events failed: %s", strerror(-err));
@@ -211,6 +340,10 @@ int cmd_events(int argc, char **argv)
 		}
 	}
 	ring_buffer__consume(rb);
+	if (host && !host_lost_read(netns, &l, &s)) {
+		lost += l - hlost0;
+		supp += s - hsupp0;
+	}
 	for (i = 0; i < n; i++) {
 		if (lost_read(&src[i], &l, &s))
 			continue;
@@ -223,6 +356,8 @@ int cmd_events(int argc, char **argv)
 	ret = XG_EXIT_OK;
 out:
 	ring_buffer__free(rb);
+	if (hfd >= 0)
+		close(hfd);
 	for (i = 0; i < n; i++) {
 		if (src[i].ring_fd > 0)
 			close(src[i].ring_fd);

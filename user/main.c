@@ -9,7 +9,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "attach", cmd_attach, "IFACE [--mode native|skb] [--dry-run] ..." },
-	{ "detach", cmd_detach, "IFACE" },
+	{ "detach", cmd_detach, "IFACE | --all" },
 	{ "status", cmd_status, "[-i IFACE] [--json]" },
 	{ "rate", cmd_rate, "set|del|show [-i IFACE] [--port P] --pps N ..." },
 	{ "allow", cmd_allow, "add|del|list [-i IFACE] CIDR..." },
@@ -22,6 +22,8 @@ static const struct {
 	{ "cookies", cmd_cookies, "set|show [-i IFACE] on|off|auto [--port P] ..." },
 	{ "mss", cmd_mss, "set|show [-i IFACE] N|pmtu|off [--dir D]" },
 	{ "pmtu", cmd_pmtu, "[-i IFACE] [--json]" },
+	{ "tw", cmd_tw, "[show|on|off|set] [--json] [--top N] [--interval S]" },
+	{ "sockets", cmd_sockets, "[--json]" },
 };
 
 static void usage(FILE *f)

@@ -145,6 +145,20 @@ void xg_format_addr(int family, const __u32 *addr, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* "198.18.0.1:80", "[2001:db8::1]:80"; family 0: ":80" (a port only) */
+void xg_format_endpoint(int family, const __u32 *addr, __u16 port,
+			char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!family) {
+		snprintf(buf, len, "*:%u", port);
+		return;
+	}
+	xg_format_addr(family, addr, a, sizeof(a));
+	snprintf(buf, len, family == 6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
 void xg_format_cidr(const struct xg_cidr *c, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];

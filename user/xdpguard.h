@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <net/if.h>
 #include <xdpguard/abi.h>
+#include <xdpguard/sock.h>
 
 #define XG_EXIT_OK	0
 #define XG_EXIT_FAIL	1
@@ -29,6 +30,8 @@ void xg_format_addr(int family, const __u32 *addr, char *buf, size_t len);
 void xg_format_duration(__u64 ns, char *buf, size_t len);
 struct sockaddr_storage;
 int xg_parse_listen(const char *s, struct sockaddr_storage *ss);
+void xg_format_endpoint(int family, const __u32 *addr, __u16 port,
+			char *buf, size_t len);
 
 /* ---- util.c: errors, root, clocks ---- */
 extern const char *xg_cmd;	/* "rate set", for messages */
@@ -150,6 +153,24 @@ int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
 void xg_pmtu_detach(const struct xg_iface *ifc);
 int xg_pm_event_print(const void *data, size_t size, const char *ifname,
 		      __u64 mono_to_real, bool json);
+int cmd_tw(int argc, char **argv);
+int cmd_sockets(int argc, char **argv);
+
+/* ---- host.c: host-wide socket telemetry (pins under XG_PIN_HOST) ---- */
+bool xg_host_is_on(void);
+int xg_host_on(bool *was_on);
+int xg_host_off(void);
+int xg_host_ensure(void);
+int xg_host_ring(void);
+int xg_host_open(const char *name);
+__u64 xg_netns_cookie(void);
+int xg_sk_snapshot(struct xg_sk_rec **out, size_t *n);
+int xg_sk_stats_read(__u64 netns, struct xg_sk_stats *sum);
+int xg_sk_config_read(__u64 netns, struct xg_sk_config *cfg, bool *own);
+int xg_sk_config_write(__u64 netns, const struct xg_sk_config *cfg);
+long long xg_netstat(const char *name);
+int xg_port_range(__u32 *lo, __u32 *hi);
+const char *xg_tcp_state_name(int state);
 
 /* ---- shared readers (status.c) ---- */
 struct xg_stats {

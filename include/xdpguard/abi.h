@@ -214,6 +214,16 @@ enum xg_event_type {
 	XG_EV_DENY_HIT,		/* packets from a denied prefix */
 	XG_EV_COOKIES_ON,	/* auto: a port's SYN cookies switched on */
 	XG_EV_COOKIES_OFF,	/* auto: ... and off again */
+	/*
+	 * Host-wide socket telemetry (bpf/sock_tw.bpf.c), struct
+	 * xg_sock_event on the host ring XG_MAP_SK_EVENTS. Numbered from
+	 * 0x100 so that interface events added later keep 3, 4, ...
+	 */
+	XG_EV_TW_CHURN = 0x100,	/* TIME_WAIT entries/s crossed the threshold */
+	XG_EV_EPHEMERAL,	/* ports in use toward one destination passed
+				 * the threshold (percent of the range) */
+	XG_EV_ACCEPT_FULL,	/* a listener's accept queue is full */
+	XG_EV_NO_PORT,		/* connect() found no free local port */
 };
 
 struct xg_event {
@@ -317,6 +327,33 @@ struct xg_cookie_cfg {
 	__u32 tc_handle;
 	__u32 tc_priority;
 	__u32 tc_prog_id;
+};
+
+/*
+ * A host ring record (XG_EV_TW_CHURN .. XG_EV_NO_PORT). The type comes
+ * first, as in struct xg_event, so one reader can tell them apart. Each
+ * record names the network namespace it belongs to: readers show only
+ * their own namespace's records.
+ */
+struct xg_sock_event {
+	__u16 type;
+	__u8 family;		/* 4 or 6; 0 for TW_CHURN without a sample */
+	__u8 pad;
+	__u32 netns_ino;	/* what stat /proc/self/ns/net says */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__u64 netns_cookie;	/* SO_NETNS_COOKIE: never reused */
+	__u32 laddr[4];		/* network order; IPv4 in [0] */
+	__u32 raddr[4];
+	__u16 lport;		/* host order */
+	__u16 rport;
+	__u32 threshold;	/* TW_CHURN: entries/s; EPHEMERAL: percent;
+				 * ACCEPT_FULL: the listener's backlog */
+	__u64 value;		/* TW_CHURN: entries in the window;
+				 * EPHEMERAL, NO_PORT: ports in use;
+				 * ACCEPT_FULL: accept queue length */
+	__u64 limit;		/* TW_CHURN: window length, ms;
+				 * EPHEMERAL, NO_PORT: ports in the range;
+				 * ACCEPT_FULL: SYN_RECV requests */
 };
 
 #endif /* XDPGUARD_ABI_H */

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Socket addressing for the tracing programs: the 4-tuple of any socket
+ * kind (full, timewait, request: they share struct sock_common) and its
+ * namespace. A v4-mapped IPv6 socket is reported as IPv4, as the peer
+ * sees it. Reads only; no loops.
+ */
+#ifndef XG_LIB_SK_H
+#define XG_LIB_SK_H
+
+#ifndef AF_INET
+#define AF_INET		2
+#define AF_INET6	10
+#endif
+
+struct xg_tuple {
+	__u8 family;		/* 4 or 6, 0: not an inet socket */
+	__u16 lport;		/* host order */
+	__u16 rport;
+	__u32 laddr[4];		/* network order */
+	__u32 raddr[4];
+};
+
+static __always_inline bool xg_v4mapped(const __u32 *a)
+{
+	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
+}
+
+/*
+ * @skc is a BTF pointer (a tp_btf argument, an iterator's socket): plain
+ * loads, no probe-read helper calls.
+ */
+static __always_inline void xg_sk_tuple(const struct sock_common *skc,
+					struct xg_tuple *t)
+{
+	__u16 family = skc->skc_family;
+	int i;
+
+	__builtin_memset(t, 0, sizeof(*t));
+	t->lport = skc->skc_num;
+	t->rport = bpf_ntohs(skc->skc_dport);
+	if (family == AF_INET) {
+		t->family = 4;
+		t->laddr[0] = skc->skc_rcv_saddr;
+		t->raddr[0] = skc->skc_daddr;
+		return;
+	}
+	if (family != AF_INET6) {
+		t->family = 0;
+		return;
+	}
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		t->laddr[i] = skc->skc_v6_rcv_saddr.in6_u.u6_addr32[i];
+		t->raddr[i] = skc->skc_v6_daddr.in6_u.u6_addr32[i];
+	}
+	if (xg_v4mapped(t->raddr) || (xg_v4mapped(t->laddr) &&
+				      !t->raddr[0] && !t->raddr[1] &&
+				      !t->raddr[2] && !t->raddr[3])) {
+		t->family = 4;
+		t->laddr[0] = t->laddr[3];
+		t->raddr[0] = t->raddr[3];
+#pragma unroll
+		for (i = 1; i < 4; i++) {
+			t->laddr[i] = 0;
+			t->raddr[i] = 0;
+		}
+		return;
+	}
+	t->family = 6;
+}
+
+/*
+ * The local port of a full socket in any state: inet_put_port() clears
+ * skc_num before sock:inet_sock_set_state reports the CLOSE; inet_sport
+ * keeps it (network order).
+ */
+static __always_inline __u16 xg_sk_sport(const struct sock *sk)
+{
+	return bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+}
+
+static __always_inline struct net *xg_sk_net(const struct sock_common *skc)
+{
+	return skc->skc_net.net;
+}
+
+/* the namespace's cookie: what SO_NETNS_COOKIE tells user space */
+static __always_inline __u64 xg_net_cookie(const struct net *net)
+{
+	return net->net_cookie;
+}
+
+#endif /* XG_LIB_SK_H */

@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the socket telemetry's tracepoint programs
+ * (bpf/sock_tw.bpf.c). BPF_PROG_TEST_RUN cannot run tp_btf programs (the
+ * kernel test-runs only fentry/fexit tracing programs) and their
+ * arguments are kernel sockets, so each case drives real loopback sockets
+ * through one exact sequence of TCP states in a private network namespace
+ * and checks what the programs counted for that namespace: TIME_WAIT
+ * entries and their sub-state, the aborts that look like them and must not
+ * count (or must be taken back), resets, the missing-port connect and its
+ * ring-buffer event, the per-key churn counters.
+ *
+ * The programs are this test's own skeleton (not the pinned ones); they
+ * see the whole host, and the test reads only its namespace's numbers.
+ * Prints "ok - NAME" or "not ok - NAME: why" per case; exits 1 if any
+ * failed.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "xdpguard.h"
+#include "sock_tw.skel.h"
+
+static struct sock_tw_bpf *skel;
+static struct ring_buffer *rb;
+static __u64 netns;
+static int ncpus;
+static char why[512];
+static struct xg_sock_event evs[16];
+static int nev;
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why[0])
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	if (size == sizeof(struct xg_sock_event) && nev < 16)
+		memcpy(&evs[nev++], data, size);
+	return 0;
+}
+
+static int stats(struct xg_sk_stats *sum)
+{
+	struct xg_sk_stats v[ncpus];
+	size_t i, nf = sizeof(*sum) / sizeof(__u64);
+	int c;
+
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.xg_sk_stats), &netns,
+				v))
+		return 0;	/* nothing counted yet */
+	for (c = 0; c < ncpus; c++)
+		for (i = 0; i < nf; i++)
+			((__u64 *)sum)[i] += ((__u64 *)&v[c])[i];
+	return 0;
+}
+
+static __u64 churn(int kind, __u16 port)
+{
+	struct xg_sk_key k = {
+		.netns = netns,
+		.family = kind == XG_SK_BY_REMOTE ? 4 : 0,
+		.kind = kind,
+		.port = port,
+	};
+	__u64 v = 0;
+
+	if (kind == XG_SK_BY_REMOTE)
+		k.addr[0] = htonl(INADDR_LOOPBACK);
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.xg_sk_churn), &k, &v);
+	return v;
+}
+
+static void settle(void)
+{
+	usleep(100000);	/* delayed ACKs (40 ms) and softirqs */
+}
+
+static int listener(__u16 *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (void *)&a, sizeof(a)) || listen(fd, 16) ||
+	    getsockname(fd, (void *)&a, &len)) {
+		fail("listener: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int dial(__u16 port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (void *)&a, sizeof(a))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static __u16 local_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	getsockname(fd, (void *)&a, &len);
+	return ntohs(a.sin_port);
+}
+
+/* a connected pair: *c the client, *s the server's accepted socket */
+static int pair(int l, __u16 port, int *c, int *s)
+{
+	*c = dial(port);
+	*s = *c >= 0 ? accept(l, NULL, NULL) : -1;
+	if (*c < 0 || *s < 0)
+		return fail("connect/accept: %s", strerror(errno));
+	return 0;
+}
+
+static void linger0(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+static int eof(int fd)
+{
+	char b;
+
+	return read(fd, &b, 1) == 0 ? 0 : fail("expected EOF");
+}
+
+#define D(f)	(b.f - a.f)
+#define EXPECT(f, want)							\
+	do {								\
+		if (D(f) != (want))					\
+			return fail(#f " went up by %llu, want %d",	\
+				    (unsigned long long)D(f), (want));	\
+	} while (0)
+
+/* close() first, the peer closes on EOF: one entry, straight TIME_WAIT */
+static int t_client_closes_first(void)
+{
+	struct xg_sk_stats a, b;
+	int l, c, s;
+	__u16 port, cport;
+
+	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
+		return -1;
+	cport = local_port(c);
+	stats(&a);
+	close(c);
+	if (eof(s))
+		return -1;
+	close(s);
+	settle();
+	stats(&b);
+	close(l);
+	EXPECT(tw_entries, 1);
+	EXPECT(tw_fin_wait2, 0);
+	EXPECT(rst_sent, 0);
+	EXPECT(rst_received, 0);
+	if (churn(XG_SK_BY_REMOTE, port) != 1)
+		return fail("remote 127.0.0.1:%u counted %llu entries, want 1",
+			    port, churn(XG_SK_BY_REMOTE, port));
+	if (churn(XG_SK_BY_LPORT, cport) != 1)
+		return fail("local port %u counted %llu entries, want 1",
+			    cport, churn(XG_SK_BY_LPORT, cport));
+	return 0;
+}
+
+/* the peer never closes: the entry waits in sub-state FIN_WAIT2 */
+static int t_peer_never_closes(void)
+{
+	struct xg_sk_stats a, b;
+	int l, c, s;
+	__u16 port;
+
+	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
+		return -1;
+	stats(&a);
+	close(c);
+	settle();
+	stats(&b);
+	EXPECT(tw_entries, 1);
+	EXPECT(tw_fin_wait2, 1);
+	close(s);		/* its FIN turns it TIME_WAIT: no new entry */
+	settle();
+	stats(&b);
+	close(l);
+	EXPECT(tw_entries, 1);
+	EXPECT(tw_fin_wait2, 1);
+	return 0;
+}
+
+/* shutdown(), the peer's FIN in FIN_WAIT2: an entry, not FIN_WAIT2 */
+static int t_shutdown_then_fin(void)
+{
+	struct xg_sk_stats a, b;
+	int l, c, s;
+	__u16 port;
+
+	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
+		return -1;
+	stats(&a);
+	shutdown(c, SHUT_WR);
+	if (eof(s))
+		return -1;
+	close(s);
+	settle();
+	close(c);		/* already a timewait socket's shell */
+	settle();
+	stats(&b);
+	close(l);
+	EXPECT(tw_entries, 1);
+	EXPECT(tw_fin_wait2, 0);
+	return 0;
+}
+
+/* close() with unread data in FIN_WAIT2: CLOSE, then an RST: taken back */
+static int t_unread_data_abort(void)
+{
+	struct xg_sk_stats a, b;
+	int l, c, s;
+	__u16 port;
+
+	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
+		return -1;
+	shutdown(c, SHUT_WR);
+	if (eof(s) || write(s, "data", 4) != 4)
+		return fail("peer write: %s", strerror(errno));
+	settle();
+	stats(&a);
+	close(c);		/* "data" unread */
+	settle();
+	stats(&b);
+	close(s);
+	close(l);
+	EXPECT(tw_entries, 0);
+	EXPECT(tw_taken_back, 1);
+	EXPECT(rst_sent, 1);
+	EXPECT(rst_received, 1);
+	return 0;
+}
+
+/* SO_LINGER 0 in FIN_WAIT2: tcp_disconnect(), CLOSE then RST */
+static int t_linger0_in_fin_wait2(void)
+{
+	struct xg_sk_stats a, b;
+	int l, c, s;
+	__u16 port;
+
+	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
+		return -1;
+	shutdown(c, SHUT_WR);
+	if (eof(s))
+		return -1;
+	settle();
+	stats(&a);
+	linger0(c);
+	close(c);
+	settle();
+	stats(&b);
+	close(s);
+	close(l);
+	EXPECT(tw_entries, 0);
+	EXPECT(tw_taken_back, 1);
+	EXPECT(rst_sent, 1);
+	return 0;
+}
+
+/* an RST arrives in FIN_WAIT2: sk_err is set first, no entry */
+static int t_reset_in_fin_wait2(void)
+{
+	struct xg_sk_stats a, b;
+	int l, c, s;
+	__u16 port;
+
+	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
+		return -1;
+	shutdown(c, SHUT_WR);
+	if (eof(s))
+		return -1;
+	settle();
+	stats(&a);
+	linger0(s);
+	close(s);		/* the peer aborts */
+	settle();
+	stats(&b);
+	close(c);
+	close(l);
+	EXPECT(tw_entries, 0);
+	EXPECT(tw_taken_back, 0);
+	EXPECT(rst_sent, 1);
+	EXPECT(rst_received, 1);
+	return 0;
+}
+
+/* a refused connect is a reset, not a missing port */
+static int t_refused(void)
+{
+	struct xg_sk_stats a, b;
+	int l, fd;
+	__u16 port;
+
+	if ((l = listener(&port)) < 0)
+		return -1;
+	close(l);		/* nobody listens on port any more */
+	stats(&a);
+	fd = dial(port);
+	if (fd >= 0 || errno != ECONNREFUSED)
+		return fail("connect: %s, want ECONNREFUSED", strerror(errno));
+	stats(&b);
+	EXPECT(connects, 1);
+	EXPECT(rst_received, 1);
+	EXPECT(no_port, 0);
+	EXPECT(tw_entries, 0);
+	return 0;
+}
+
+/* one connection: active and passive open, two ESTABLISHED */
+static int t_opens(void)
+{
+	struct xg_sk_stats a, b;
+	int l, c, s;
+	__u16 port;
+
+	if ((l = listener(&port)) < 0)
+		return -1;
+	stats(&a);
+	if (pair(l, port, &c, &s))
+		return -1;
+	settle();
+	stats(&b);
+	linger0(c);
+	close(c);
+	close(s);
+	close(l);
+	EXPECT(connects, 1);
+	EXPECT(passive, 1);
+	EXPECT(established, 2);
+	return 0;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* four ports in the range: the fifth connect finds none, and says so */
+static int t_no_port(void)
+{
+	struct xg_sk_stats a, b;
+	int l, fd[5] = { -1, -1, -1, -1, -1 }, i, ret = 0;
+	__u16 port;
+
+	/* the listener first: bind(0) takes its port from the range too */
+	if ((l = listener(&port)) < 0)
+		return -1;
+	if (write_file("/proc/sys/net/ipv4/ip_local_port_range",
+		       "40000 40003")) {
+		close(l);
+		return fail("cannot narrow ip_local_port_range");
+	}
+	stats(&a);
+	nev = 0;
+	for (i = 0; i < 5; i++)
+		fd[i] = dial(port);
+	if (fd[0] < 0 || fd[1] < 0 || fd[2] < 0 || fd[3] < 0 || fd[4] >= 0 ||
+	    errno != EADDRNOTAVAIL)
+		ret = fail("connects: %d %d %d %d %d (%s), want 4 then "
+			   "EADDRNOTAVAIL", fd[0], fd[1], fd[2], fd[3], fd[4],
+			   strerror(errno));
+	stats(&b);
+	ring_buffer__consume(rb);
+	for (i = 0; i < 5; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	close(l);
+	write_file("/proc/sys/net/ipv4/ip_local_port_range", "32768 60999");
+	if (ret)
+		return ret;
+	EXPECT(no_port, 1);
+	EXPECT(connects, 5);
+	if (nev != 1 || evs[0].type != XG_EV_NO_PORT || evs[0].rport != port ||
+	    evs[0].limit != 4 || evs[0].netns_cookie != netns ||
+	    evs[0].raddr[0] != htonl(INADDR_LOOPBACK))
+		return fail("%d events; want one NO_PORT toward 127.0.0.1:%u "
+			    "with a range of 4 (got type %#x port %u range "
+			    "%llu)", nev, port, nev ? evs[0].type : 0,
+			    nev ? evs[0].rport : 0,
+			    nev ? (unsigned long long)evs[0].limit : 0);
+	return 0;
+}
+
+static int lo_up(void)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err;
+
+	strcpy(ifr.ifr_name, "lo");
+	err = fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	err = err || ioctl(fd, SIOCSIFFLAGS, &ifr);
+	if (fd >= 0)
+		close(fd);
+	return err ? -1 : 0;
+}
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt,
+		       va_list args)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, args) : 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	{ "client closes first: one TIME_WAIT entry, per remote and local "
+	  "port", t_client_closes_first },
+	{ "peer never closes: entry in sub-state FIN_WAIT2, none when its "
+	  "FIN comes", t_peer_never_closes },
+	{ "shutdown then the peer's FIN: an entry, not FIN_WAIT2",
+	  t_shutdown_then_fin },
+	{ "close() with unread data in FIN_WAIT2: abort, entry taken back",
+	  t_unread_data_abort },
+	{ "SO_LINGER 0 in FIN_WAIT2: abort, entry taken back",
+	  t_linger0_in_fin_wait2 },
+	{ "RST received in FIN_WAIT2: no entry", t_reset_in_fin_wait2 },
+	{ "refused connect: a reset, not a missing port", t_refused },
+	{ "active and passive opens counted", t_opens },
+	{ "no free local port: no_port and its ring event", t_no_port },
+};
+
+int main(void)
+{
+	unsigned int i, failed = 0;
+	int rfd = -1, err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	libbpf_set_print(quiet_print);
+	ncpus = libbpf_num_possible_cpus();
+	if (unshare(CLONE_NEWNET) || lo_up()) {
+		printf("not ok - setup: private network namespace: %s\n",
+		       strerror(errno));
+		return 1;
+	}
+	netns = xg_netns_cookie();
+	skel = sock_tw_bpf__open_and_load();
+	err = skel ? sock_tw_bpf__attach(skel) : -errno;
+	if (!err) {
+		rfd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "test_ring", 0, 0,
+				     XG_SK_EVENTS_BYTES, NULL);
+		err = rfd < 0 || bpf_map_update_elem(
+			bpf_map__fd(skel->maps.xg_sk_rings), &netns, &rfd,
+			BPF_ANY) ? -errno : 0;
+	}
+	if (!err) {
+		rb = ring_buffer__new(rfd, on_event, NULL, NULL);
+		err = rb ? 0 : -errno;
+	}
+	if (err || !netns || ncpus <= 0) {
+		printf("not ok - setup: load/attach the programs: %s\n",
+		       strerror(-err));
+		sock_tw_bpf__destroy(skel);
+		return 1;
+	}
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		why[0] = '\0';
+		if (tests[i].fn()) {
+			printf("not ok - %s: %s\n", tests[i].name, why);
+			failed++;
+		} else {
+			printf("ok - %s\n", tests[i].name);
+		}
+	}
+	ring_buffer__free(rb);
+	close(rfd);
+	sock_tw_bpf__destroy(skel);
+	printf("# %u of %zu failed\n", failed,
+	       sizeof(tests) / sizeof(tests[0]));
+	return failed ? 1 : 0;
+}
