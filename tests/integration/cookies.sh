@@ -54,7 +54,7 @@ done
 expect_eq "bad input changed nothing" \
 	"$(xg_srv cookies show -i eth0 --json | json_get 'd["ports"], d["tc"]["attached"]')" "$before"
 check "no tc filter before cookies are set" \
-	bash -c "! ip netns exec ${P}srv tc filter show dev eth0 ingress | grep -q ."
+	bash -c "! ip netns exec ${P}srv tc filter show dev eth0 ingress | grep -q xg_tc_cookie"
 out=$(xg_srv cookies set -i eth0 off --port $PORT 2>&1); rc=$?
 expect_eq "off for a port without cookies: success" "$rc" 0
 check "... says nothing changed" grep -q "nothing changed" <<<"$out"
