@@ -168,8 +168,14 @@ void xg_recover(void)
 		xg_quiet_libs();
 		if (xg_info_read_quiet(&ifc, &info) && !attaching)
 			continue;	/* not ours to guess at */
-		if (if_nametoindex(ifname))
-			detach_ours(if_nametoindex(ifname), info.prog_id);
+		snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", ifname);
+		ifc.ifindex = if_nametoindex(ifname);
+		if (ifc.ifindex) {
+			/* tc and tracepoint parts first, as detach does */
+			xg_cookie_detach(&ifc);
+			xg_pmtu_detach(&ifc);
+			detach_ours(ifc.ifindex, info.prog_id);
+		}
 		snprintf(path, sizeof(path), "%s", ifc.dir);
 		remove_pins(path);
 		fprintf(stderr, "xdpguard: %s of %s was interrupted; %s\n",
