@@ -44,7 +44,7 @@ int BPF_PROG(xg_retrans, const struct sock *sk, const struct sk_buff *skb)
 	struct xg_bh_val *bh, init = {};
 	struct xg_egress_val *eg;
 	struct xg_ptb_val *ptb;
-	struct xg_pm_event *e;
+	struct xg_event *e;
 	struct xg_pm_cfg *cfg;
 	struct xg_config *gcfg;
 	struct tcp_sock *tp;
@@ -131,17 +131,31 @@ int BPF_PROG(xg_retrans, const struct sock *sk, const struct sk_buff *skb)
 	gcfg = bpf_map_lookup_elem(&xg_config, &zero);
 	if (!gcfg)
 		return 0;
-	e = event_reserve_type(gcfg, now, struct xg_pm_event);
+	e = event_reserve(gcfg, now);
 	if (!e)
 		return 0;
 	e->type = XG_EV_BLACKHOLE;
 	e->family = key.family;
 	e->ifindex = ifindex;
-	__builtin_memcpy(e->addr, key.addr, 16);
-	e->seg = mss;
-	e->pkt = pkt;
-	e->count = bh->retrans;
-	e->since_ns = bh->first_ns;
+	/* the connection: local end, then its peer (the destination) */
+	if (key.family == 4) {
+		e->saddr[0] = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+	} else {
+		BPF_CORE_READ_INTO(&e->saddr, sk,
+			__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
+		if (family == XG_AF_INET6 && !e->saddr[0] && !e->saddr[1] &&
+		    e->saddr[2] == bpf_htonl(0xffff)) {
+			e->saddr[0] = e->saddr[3];
+			e->saddr[2] = e->saddr[3] = 0;
+		}
+	}
+	e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	__builtin_memcpy(e->daddr, key.addr, 16);
+	e->blackhole.seg = mss;
+	e->blackhole.pkt = pkt;
+	e->blackhole.retrans = bh->retrans;
+	e->blackhole.since_ns = bh->first_ns;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

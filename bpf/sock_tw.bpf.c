@@ -181,11 +181,11 @@ static __always_inline void churn_keys(__u64 netns, const struct xg_tuple *t,
  * Reserve a host event: at most one per key per event_every_ms (*last is
  * the key's last event) and at most event_budget per CPU per second.
  */
-static __always_inline struct xg_sock_event *
+static __always_inline struct xg_event *
 event_reserve(const struct xg_sk_config *cfg, struct xg_sk_stats *st,
 	      __u64 *last, __u64 now, struct net *net, __u64 netns)
 {
-	struct xg_sock_event *e;
+	struct xg_event *e;
 	struct evwin *w;
 	__u32 zero = 0;
 	void *ring;
@@ -225,14 +225,15 @@ event_reserve(const struct xg_sk_config *cfg, struct xg_sk_stats *st,
 	return e;
 }
 
-static __always_inline void event_tuple(struct xg_sock_event *e,
+static __always_inline void event_tuple(struct xg_event *e,
 					const struct xg_tuple *t)
 {
+	/* the local end is the source, the peer the destination */
 	e->family = t->family;
-	e->lport = t->lport;
-	e->rport = t->rport;
-	__builtin_memcpy(e->laddr, t->laddr, sizeof(e->laddr));
-	__builtin_memcpy(e->raddr, t->raddr, sizeof(e->raddr));
+	e->sport = t->lport;
+	e->dport = t->rport;
+	__builtin_memcpy(e->saddr, t->laddr, sizeof(e->saddr));
+	__builtin_memcpy(e->daddr, t->raddr, sizeof(e->daddr));
 }
 
 static __always_inline void local_range(struct net *net, __u32 *lo, __u32 *hi)
@@ -250,7 +251,7 @@ static __always_inline void tw_entry(const struct sock *sk, struct net *net,
 {
 	const struct xg_sk_config *cfg;
 	struct xg_sk_key rk, lk;
-	struct xg_sock_event *e;
+	struct xg_event *e;
 	struct xg_sk_win *w, nw = {};
 	__u64 n;
 
@@ -292,9 +293,9 @@ static __always_inline void tw_entry(const struct sock *sk, struct net *net,
 		return;
 	e->type = XG_EV_TW_CHURN;
 	event_tuple(e, &p->t);	/* the connection that crossed it */
-	e->threshold = w->churn;
-	e->value = n;
-	e->limit = (now - w->start_ns) / NSEC_PER_MSEC;
+	e->tw.threshold = w->churn;
+	e->tw.entries = n;
+	e->tw.window_ms = (now - w->start_ns) / NSEC_PER_MSEC;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -324,7 +325,7 @@ static __always_inline void no_port(const struct sock *sk, struct net *net,
 {
 	const struct xg_sk_config *cfg = sk_cfg(netns);
 	struct xg_sk_dest *d, nd = {};
-	struct xg_sock_event *e;
+	struct xg_event *e;
 	struct xg_sk_key k = {};
 	struct xg_tuple t = {};
 	__u64 now = bpf_ktime_get_ns();
@@ -352,9 +353,9 @@ static __always_inline void no_port(const struct sock *sk, struct net *net,
 	local_range(net, &lo, &hi);
 	e->type = XG_EV_NO_PORT;
 	event_tuple(e, &t);
-	e->threshold = cfg->ephemeral_pct;
-	e->limit = hi >= lo ? hi - lo + 1 : 0;
-	e->value = e->limit;
+	e->eph.threshold = cfg->ephemeral_pct;
+	e->eph.ports = hi >= lo ? hi - lo + 1 : 0;
+	e->eph.in_use = e->eph.ports;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -483,7 +484,7 @@ static __always_inline void accept_full(const struct sock *sk,
 					__u32 qlen)
 {
 	const struct xg_sk_config *cfg = sk_cfg(netns);
-	struct xg_sock_event *e;
+	struct xg_event *e;
 	struct xg_tuple t = {};
 
 	if (!cfg->accept_full)
@@ -494,9 +495,9 @@ static __always_inline void accept_full(const struct sock *sk,
 	xg_sk_tuple(&sk->__sk_common, &t);
 	e->type = XG_EV_ACCEPT_FULL;
 	event_tuple(e, &t);
-	e->threshold = sk->sk_max_ack_backlog;
-	e->value = sk->sk_ack_backlog;
-	e->limit = qlen;
+	e->accept.backlog = sk->sk_max_ack_backlog;
+	e->accept.queue = sk->sk_ack_backlog;
+	e->accept.syn_recv = qlen;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -548,7 +549,7 @@ static __always_inline void ephemeral(struct sock_common *skc,
 {
 	const struct xg_sk_config *cfg;
 	struct xg_sk_dest *d, nd = {};
-	struct xg_sock_event *e;
+	struct xg_event *e;
 	struct xg_sk_key k = {};
 	__u32 lo, hi, size;
 	__u64 want;
@@ -585,9 +586,9 @@ static __always_inline void ephemeral(struct sock_common *skc,
 		return;
 	e->type = XG_EV_EPHEMERAL;
 	event_tuple(e, t);
-	e->threshold = cfg->ephemeral_pct;
-	e->value = d->ports;
-	e->limit = size;
+	e->eph.threshold = cfg->ephemeral_pct;
+	e->eph.in_use = d->ports;
+	e->eph.ports = size;
 	bpf_ringbuf_submit(e, 0);
 }
 

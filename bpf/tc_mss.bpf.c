@@ -363,7 +363,7 @@ static __noinline void ptb_account(struct __sk_buff *skb, struct loc *l)
 	void *data = (void *)(long)skb->data;
 	struct xg_dst_key key = {};
 	struct xg_ptb_val *v, init = {};
-	struct xg_pm_event *e;
+	struct xg_event *e;
 	struct xg_config *cfg;
 	__u32 mtu, zero = 0, off = l->l4;
 	__u8 *icmp, *inner;
@@ -432,18 +432,18 @@ static __noinline void ptb_account(struct __sk_buff *skb, struct loc *l)
 	cfg = bpf_map_lookup_elem(&xg_config, &zero);
 	if (!cfg)
 		return;
-	e = event_reserve_type(cfg, now, struct xg_pm_event);
+	e = event_reserve(cfg, now);
 	if (!e)
 		return;
 	e->type = XG_EV_PTB;
 	e->family = key.family;
 	e->ifindex = skb->ingress_ifindex;
-	__builtin_memcpy(e->addr, key.addr, 16);
-	__builtin_memcpy(e->reporter, l->saddr, 16);
-	e->mtu = mtu;
-	e->min_mtu = v->min_mtu;
-	e->count = v->count;
-	e->since_ns = v->first_ns;
+	__builtin_memcpy(e->saddr, l->saddr, 16);	/* the reporter */
+	__builtin_memcpy(e->daddr, key.addr, 16);	/* its destination */
+	e->ptb.mtu = mtu;
+	e->ptb.min_mtu = v->min_mtu;
+	e->ptb.count = v->count;
+	e->ptb.since_ns = v->first_ns;
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -198,8 +198,8 @@ static __always_inline void deny_hit(struct xdp_md *ctx,
 		e->family = p->family;
 		e->prefixlen = d->prefixlen;
 		e->ifindex = ctx->ingress_ifindex;
-		__builtin_memcpy(e->addr, p->saddr, 16);
-		e->count = d->hits;
+		__builtin_memcpy(e->saddr, p->saddr, 16);
+		e->deny.hits = d->hits;
 		bpf_ringbuf_submit(e, 0);
 	}
 }
@@ -309,13 +309,13 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 			e->family = p->family;
 			e->prefixlen = p->family == 4 ? prefix4 : prefix6;
 			e->ifindex = ctx->ingress_ifindex;
-			__builtin_memcpy(e->addr, key.addr, 16);
+			__builtin_memcpy(e->saddr, key.addr, 16);
 			e->dport = dport;
-			e->rate = b->last_rate > b->win_syns ?
+			e->throttle.rate = b->last_rate > b->win_syns ?
 				b->last_rate : b->win_syns;
-			e->pps = rate.pps;
-			e->burst = rate.burst;
-			e->count = b->dropped;
+			e->throttle.pps = rate.pps;
+			e->throttle.burst = rate.burst;
+			e->throttle.dropped = b->dropped;
 			bpf_ringbuf_submit(e, 0);
 		}
 	}
@@ -349,9 +349,9 @@ static __always_inline void cookie_event(struct xdp_md *ctx,
 	e->type = type;
 	e->ifindex = ctx->ingress_ifindex;
 	e->dport = port;
-	e->rate = c->last_rate;
-	e->pps = c->threshold;
-	e->count = c->switches;
+	e->cookies.rate = c->last_rate;
+	e->cookies.threshold = c->threshold;
+	e->cookies.switches = c->switches;
 	bpf_ringbuf_submit(e, 0);
 }
 

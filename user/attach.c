@@ -28,10 +28,12 @@ static const char attach_usage[] =
 	"usage: xdpguard attach IFACE [--mode native|skb] [--dry-run]\n"
 	"                       [--sources N] [--prefix4 LEN] [--prefix6 LEN]\n"
 	"                       [--pps N] [--burst N] [--no-pmtu]\n"
-	"                       [--blackhole-after N]\n"
+	"                       [--blackhole-after N] [--event-budget N]\n"
 	"  --no-pmtu            no PTB accounting, no black-hole detection\n"
 	"  --blackhole-after N  full-size retransmissions (2..100, default 3)\n"
 	"                       before a destination is a suspected black hole\n"
+	"  --event-budget N     events per second per CPU (0..1000000, default\n"
+	"                       1000; 0 = no limit)\n"
 	"       xdpguard attach --replace IFACE   (new programs, same maps)\n";
 
 static int quiet_print(enum libxdp_print_level level, const char *fmt,
@@ -358,6 +360,7 @@ int cmd_attach(int argc, char **argv)
 		{ "replace", no_argument, NULL, 'r' },
 		{ "no-pmtu", no_argument, NULL, 'P' },
 		{ "blackhole-after", required_argument, NULL, 'B' },
+		{ "event-budget", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -442,6 +445,13 @@ int cmd_attach(int argc, char **argv)
 						    "(retransmissions, 2..100)",
 						    optarg);
 			bh_set = true;
+			break;
+		case 'E':
+			if (xg_parse_u32(optarg, 0, 1000000, &cfg.event_budget))
+				return xg_usage_err("bad --event-budget '%s' "
+						    "(events per second per CPU, "
+						    "0..1000000; 0 = no limit)",
+						    optarg);
 			break;
 		case 'h':
 			fputs(attach_usage, stdout);

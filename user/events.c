@@ -16,6 +16,13 @@
 #include <bpf/libbpf.h>
 #include "xdpguard.h"
 
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
 struct ev_src {
 	struct xg_iface ifc;
 	int ring_fd, cnt_fd;
@@ -24,164 +31,263 @@ struct ev_src {
 
 struct ev_ctx {
 	bool json;
+	__u32 types;		/* bit per enum xg_event_type */
 	__u64 mono_to_real;
-	__u64 printed;
+	__u64 netns_cookie;	/* host records: only this namespace's */
+	__u32 netns_ino;
+	__u64 printed, unknown;
 };
 
-static volatile sig_atomic_t stop;
+/*
+ * The schema (docs/events.md): which head fields a type fills. src/dst are
+ * addresses; the ports go with them; PREFIX prints the source rule.
+ */
+#define EV_SRC		(1U << 0)
+#define EV_SPORT	(1U << 1)
+#define EV_DST		(1U << 2)
+#define EV_DPORT	(1U << 3)
+#define EV_PREFIX	(1U << 4)
 
-static void on_signal(int sig)
+static const struct ev_type {
+	const char *name;
+	const char *group;
+	unsigned int head;
+} ev_types[XG_EV_MAX] = {
+	[XG_EV_THROTTLE] = { "throttle", "guard", EV_SRC | EV_PREFIX | EV_DPORT },
+	[XG_EV_DENY_HIT] = { "deny_hit", "guard", EV_SRC | EV_PREFIX },
+	[XG_EV_COOKIES_ON] = { "cookies_on", "cookies", EV_DPORT },
+	[XG_EV_COOKIES_OFF] = { "cookies_off", "cookies", EV_DPORT },
+	[XG_EV_PTB] = { "ptb", "pmtu", EV_SRC | EV_DST },
+	[XG_EV_BLACKHOLE] = { "pmtud_blackhole_suspected", "pmtu",
+			      EV_SRC | EV_SPORT | EV_DST | EV_DPORT },
+	[XG_EV_TW_CHURN] = { "tw_churn", "sockets",
+			     EV_SRC | EV_SPORT | EV_DST | EV_DPORT },
+	[XG_EV_EPHEMERAL] = { "ephemeral", "sockets", EV_SRC | EV_DST | EV_DPORT },
+	[XG_EV_ACCEPT_FULL] = { "accept_full", "sockets", EV_SRC | EV_SPORT },
+	[XG_EV_NO_PORT] = { "no_port", "sockets", EV_SRC | EV_DST | EV_DPORT },
+};
+
+/* One "key":value (JSON) or key=value (text) after the head. */
+struct ev_out {
+	bool json;
+};
+
+static void kv_u64(const struct ev_out *o, const char *k, __u64 v)
 {
-	stop = 1;
+	printf(o->json ? ",\"%s\":%llu" : " %s=%llu", k,
+	       (unsigned long long)v);
+}
+
+static void kv_str(const struct ev_out *o, const char *k, const char *v)
+{
+	if (!o->json) {
+		printf(" %s=%s", k, v ? v : "-");
+		return;
+	}
+	printf(",\"%s\":", k);
+	if (v)
+		xg_json_str(stdout, v);
+	else
+		fputs("null", stdout);
+}
+
+static void kv_time(const struct ev_out *o, const struct ev_ctx *ctx,
+		    const char *k, __u64 mono_ns)
+{
+	char t[48];
+
+	xg_rfc3339(mono_ns + ctx->mono_to_real, t, sizeof(t));
+	kv_str(o, k, t);
+}
+
+static void kv_port(const struct ev_out *o, const char *k, bool has,
+		    __u16 port)
+{
+	if (has && port)
+		kv_u64(o, k, port);
+	else if (o->json)
+		printf(",\"%s\":null", k);
+}
+
+static void ev_body(const struct ev_out *o, const struct ev_ctx *ctx,
+		    const struct xg_event *e)
+{
+	switch (e->type) {
+	case XG_EV_THROTTLE:
+		kv_u64(o, "rate_pps", e->throttle.rate);
+		kv_u64(o, "budget_pps", e->throttle.pps);
+		kv_u64(o, "burst", e->throttle.burst);
+		kv_u64(o, "dropped", e->throttle.dropped);
+		break;
+	case XG_EV_DENY_HIT:
+		kv_u64(o, "hits", e->deny.hits);
+		break;
+	case XG_EV_COOKIES_ON:
+	case XG_EV_COOKIES_OFF:
+		kv_u64(o, "rate_pps", e->cookies.rate);
+		kv_u64(o, "threshold_pps", e->cookies.threshold);
+		kv_u64(o, "switches", e->cookies.switches);
+		break;
+	case XG_EV_PTB:
+		kv_u64(o, "mtu", e->ptb.mtu);
+		kv_u64(o, "min_mtu", e->ptb.min_mtu);
+		kv_u64(o, "count", e->ptb.count);
+		kv_time(o, ctx, "since", e->ptb.since_ns);
+		break;
+	case XG_EV_BLACKHOLE:
+		kv_u64(o, "segment_size", e->blackhole.seg);
+		kv_u64(o, "packet_size", e->blackhole.pkt);
+		kv_u64(o, "retransmissions", e->blackhole.retrans);
+		kv_time(o, ctx, "since", e->blackhole.since_ns);
+		break;
+	case XG_EV_TW_CHURN:
+		kv_u64(o, "entries", e->tw.entries);
+		kv_u64(o, "window_ms", e->tw.window_ms);
+		kv_u64(o, "threshold_per_s", e->tw.threshold);
+		break;
+	case XG_EV_EPHEMERAL:
+		kv_u64(o, "in_use", e->eph.in_use);
+		kv_u64(o, "ports", e->eph.ports);
+		printf(o->json ? ",\"pct\":%.1f" : " pct=%.1f",
+		       e->eph.ports ? 100.0 * e->eph.in_use / e->eph.ports : 0);
+		kv_u64(o, "threshold_pct", e->eph.threshold);
+		break;
+	case XG_EV_NO_PORT:
+		kv_u64(o, "ports", e->eph.ports);
+		break;
+	case XG_EV_ACCEPT_FULL:
+		kv_u64(o, "accept_queue", e->accept.queue);
+		kv_u64(o, "accept_max", e->accept.backlog);
+		kv_u64(o, "syn_recv", e->accept.syn_recv);
+		break;
+	}
+}
+
+/*
+ * Print one record: the head (time, type, interface, namespace, addresses)
+ * the same way for every type, then the type's own fields.
+ */
+static void ev_print(struct ev_ctx *ctx, const struct xg_event *e,
+		     const char *ifname)
+{
+	const struct ev_type *t = &ev_types[e->type];
+	struct ev_out o = { .json = ctx->json };
+	struct xg_cidr c = { .family = e->family, .prefixlen = e->prefixlen };
+	bool fam = e->family == 4 || e->family == 6;
+	char when[48], a[64];
+
+	xg_rfc3339(e->ts_ns + ctx->mono_to_real, when, sizeof(when));
+	if (ctx->json) {
+		printf("{\"time\":\"%s\",\"type\":\"%s\"", when, t->name);
+		kv_str(&o, "interface", ifname);
+		kv_u64(&o, "netns", ctx->netns_ino);
+		if (fam)
+			kv_u64(&o, "family", e->family);
+		else
+			kv_str(&o, "family", NULL);
+	} else {
+		printf("%s %s %s", when, t->name, ifname ? ifname : "host");
+	}
+	xg_format_addr(e->family, e->saddr, a, sizeof(a));
+	kv_str(&o, "src", fam && (t->head & EV_SRC) ? a : NULL);
+	kv_port(&o, "sport", t->head & EV_SPORT, e->sport);
+	xg_format_addr(e->family, e->daddr, a, sizeof(a));
+	kv_str(&o, "dst", fam && (t->head & EV_DST) ? a : NULL);
+	kv_port(&o, "dport", t->head & EV_DPORT, e->dport);
+	if (t->head & EV_PREFIX) {
+		memcpy(c.addr, e->saddr, 16);
+		xg_format_cidr(&c, a, sizeof(a));
+		kv_str(&o, "prefix", fam ? a : NULL);
+	}
+	ev_body(&o, ctx, e);
+	fputs(ctx->json ? "}\n" : "\n", stdout);
+	ctx->printed++;
+	fflush(stdout);
+}
+
+/* 1: a record of a type we know and were asked for. */
+static int ev_wanted(struct ev_ctx *ctx, const struct xg_event *e,
+		     size_t size)
+{
+	if (size < sizeof(*e) || !e->type || e->type >= XG_EV_MAX ||
+	    !ev_types[e->type].name) {
+		ctx->unknown++;	/* a newer kernel side: count, skip */
+		return 0;
+	}
+	return !!(ctx->types & (1U << e->type));
 }
 
 static int on_event(void *arg, void *data, size_t size)
 {
 	struct ev_ctx *ctx = ((void **)arg)[0];
 	struct ev_src *src = ((void **)arg)[1];
-	const struct xg_event *e = data;
-	struct xg_cidr c = {};
-	char when[48], addr[64], rule[80];
 
-	if (xg_pm_event_print(data, size, src->ifc.ifname, ctx->mono_to_real,
-			      ctx->json)) {
-		ctx->printed++;
-		fflush(stdout);
-		return 0;
-	}
-	if (size < sizeof(*e))
-		return 0;
-	xg_rfc3339(e->ts_ns + ctx->mono_to_real, when, sizeof(when));
-	xg_format_addr(e->family, e->addr, addr, sizeof(addr));
-	c.family = e->family;
-	c.prefixlen = e->prefixlen;
-	memcpy(c.addr, e->addr, 16);
-	xg_format_cidr(&c, rule, sizeof(rule));
-	ctx->printed++;
-	if (e->type == XG_EV_THROTTLE) {
-		if (ctx->json)
-			printf("{\"time\":\"%s\",\"type\":\"throttle\","
-			       "\"interface\":\"%s\",\"source\":\"%s\","
-			       "\"dport\":%u,\"rate_pps\":%u,"
-			       "\"budget_pps\":%u,\"burst\":%u,"
-			       "\"dropped\":%llu}\n", when, src->ifc.ifname,
-			       rule, e->dport, e->rate, e->pps, e->burst,
-			       e->count);
-		else
-			printf("%s %s throttle %s dport %u: %u SYN/s over "
-			       "budget %u/s burst %u (%llu dropped so far)\n",
-			       when, src->ifc.ifname, rule, e->dport, e->rate,
-			       e->pps, e->burst, e->count);
-	} else if (e->type == XG_EV_DENY_HIT) {
-		if (ctx->json)
-			printf("{\"time\":\"%s\",\"type\":\"deny_hit\","
-			       "\"interface\":\"%s\",\"source\":\"%s\","
-			       "\"rule\":\"%s\",\"hits\":%llu}\n", when,
-			       src->ifc.ifname, addr, rule, e->count);
-		else
-			printf("%s %s deny %s (rule %s, %llu hits)\n", when,
-			       src->ifc.ifname, addr, rule, e->count);
-	} else if (e->type == XG_EV_COOKIES_ON ||
-		   e->type == XG_EV_COOKIES_OFF) {
-		bool on = e->type == XG_EV_COOKIES_ON;
-
-		snprintf(addr, sizeof(addr), "%u", e->dport);
-		if (ctx->json)
-			printf("{\"time\":\"%s\",\"type\":\"%s\","
-			       "\"interface\":\"%s\",\"port\":%s,"
-			       "\"rate_pps\":%u,\"threshold_pps\":%u,"
-			       "\"switches\":%llu}\n", when,
-			       on ? "cookies_on" : "cookies_off",
-			       src->ifc.ifname, e->dport ? addr : "null",
-			       e->rate, e->pps, e->count);
-		else
-			printf("%s %s cookies %s for %s%s: %u SYN/s %s "
-			       "threshold %u/s (switch %llu)\n", when,
-			       src->ifc.ifname, on ? "ON" : "OFF",
-			       e->dport ? "port " : "every port",
-			       e->dport ? addr : "", e->rate,
-			       on ? "at or above" : "below half of the",
-			       e->pps, e->count);
-	} else {
-		ctx->printed--;
-	}
-	fflush(stdout);
+	if (ev_wanted(ctx, data, size))
+		ev_print(ctx, data, src->ifc.ifname);
 	return 0;
 }
 
 /* A host ring record: shown only in the namespace it belongs to. */
 static int on_sock_event(void *arg, void *data, size_t size)
 {
-	struct ev_ctx *ctx = ((void **)arg)[0];
-	__u64 netns = *(__u64 *)((void **)arg)[1];
-	const struct xg_sock_event *e = data;
-	char when[48], l[80], r[80];
-	double pct;
+	struct ev_ctx *ctx = arg;
+	const struct xg_event *e = data;
 
-	if (size < sizeof(*e) || e->netns_cookie != netns)
-		return 0;
-	xg_rfc3339(e->ts_ns + ctx->mono_to_real, when, sizeof(when));
-	xg_format_endpoint(e->family, e->laddr, e->lport, l, sizeof(l));
-	xg_format_endpoint(e->family, e->raddr, e->rport, r, sizeof(r));
-	pct = e->limit ? 100.0 * e->value / e->limit : 0;
-	switch (e->type) {
-	case XG_EV_TW_CHURN:
-		if (ctx->json)
-			printf("{\"time\":\"%s\",\"type\":\"tw_churn\","
-			       "\"netns\":%u,\"entries\":%llu,"
-			       "\"window_ms\":%llu,\"threshold_per_s\":%u,"
-			       "\"local\":\"%s\",\"remote\":\"%s\"}\n", when,
-			       e->netns_ino, e->value, e->limit, e->threshold,
-			       l, r);
-		else
-			printf("%s tw_churn netns %u: %llu connections "
-			       "entered TIME_WAIT within %llu ms (threshold "
-			       "%u/s), the last %s -> %s\n", when, e->netns_ino,
-			       e->value, e->limit, e->threshold, l, r);
-		break;
-	case XG_EV_EPHEMERAL:
-		if (ctx->json)
-			printf("{\"time\":\"%s\",\"type\":\"ephemeral\","
-			       "\"netns\":%u,\"destination\":\"%s\","
-			       "\"in_use\":%llu,\"ports\":%llu,\"pct\":%.1f,"
-			       "\"threshold_pct\":%u}\n", when, e->netns_ino, r,
-			       e->value, e->limit, pct, e->threshold);
-		else
-			printf("%s ephemeral netns %u: %llu of %llu local "
-			       "ports (%.1f%%) in use toward %s (threshold "
-			       "%u%%)\n", when, e->netns_ino, e->value,
-			       e->limit, pct, r, e->threshold);
-		break;
-	case XG_EV_NO_PORT:
-		if (ctx->json)
-			printf("{\"time\":\"%s\",\"type\":\"no_port\","
-			       "\"netns\":%u,\"destination\":\"%s\","
-			       "\"ports\":%llu}\n", when, e->netns_ino, r,
-			       e->limit);
-		else
-			printf("%s no_port netns %u: connect() to %s found no "
-			       "free local port (%llu in the range)\n", when,
-			       e->netns_ino, r, e->limit);
-		break;
-	case XG_EV_ACCEPT_FULL:
-		if (ctx->json)
-			printf("{\"time\":\"%s\",\"type\":\"accept_full\","
-			       "\"netns\":%u,\"listener\":\"%s\","
-			       "\"accept_queue\":%llu,\"accept_max\":%u,"
-			       "\"syn_recv\":%llu}\n", when, e->netns_ino, l,
-			       e->value, e->threshold, e->limit);
-		else
-			printf("%s accept_full netns %u: listener %s accept "
-			       "queue %llu/%u full, %llu SYN_RECV\n", when,
-			       e->netns_ino, l, e->value, e->threshold,
-			       e->limit);
-		break;
-	default:
-		return 0;
-	}
-	ctx->printed++;
-	fflush(stdout);
+	if (ev_wanted(ctx, data, size) && e->netns_cookie == ctx->netns_cookie)
+		ev_print(ctx, e, NULL);
 	return 0;
+}
+
+/*
+ * --type: names and groups, comma-separated, into a bit per type. 0 on
+ * success; the message names the bad part and the accepted ones.
+ */
+static int ev_parse_types(const char *arg, __u32 *types)
+{
+	char buf[512], *tok, *save = NULL;
+	int i;
+	bool hit;
+
+	if (!arg || !*arg || strlen(arg) >= sizeof(buf))
+		return xg_usage_err("--type: '%s' is not a list of event types",
+				    arg ? arg : "");
+	snprintf(buf, sizeof(buf), "%s", arg);
+	*types = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		hit = false;
+		for (i = 1; i < XG_EV_MAX; i++) {
+			if (!strcmp(tok, ev_types[i].name) ||
+			    !strcmp(tok, ev_types[i].group) ||
+			    !strcmp(tok, "all")) {
+				*types |= 1U << i;
+				hit = true;
+			}
+		}
+		if (!hit)
+			return xg_usage_err("--type: unknown event type '%s' "
+					    "(accepted: throttle, deny_hit, "
+					    "cookies_on, cookies_off, ptb, "
+					    "pmtud_blackhole_suspected, "
+					    "tw_churn, ephemeral, accept_full, "
+					    "no_port, or the groups guard, "
+					    "cookies, pmtu, sockets, all; "
+					    "comma-separated)", tok);
+	}
+	if (!*types)
+		return xg_usage_err("--type: '%s' names no event type", arg);
+	return 0;
+}
+
+static __u32 ev_host_types(void)
+{
+	__u32 m = 0;
+	int i;
+
+	for (i = 1; i < XG_EV_MAX; i++)
+		if (XG_EV_IS_HOST(i))
+			m |= 1U << i;
+	return m;
 }
 
 static int host_lost_read(__u64 netns, __u64 *lost, __u64 *supp)
@@ -217,38 +323,46 @@ static int lost_read(struct ev_src *s, __u64 *lost, __u64 *supp)
 }
 
 static const char events_usage[] =
-	"usage: xdpguard events [-i IFACE] [--json]\n"
-	"  follows every attached interface of this namespace unless -i, and\n"
-	"  (without -i) the host socket telemetry's events of this namespace\n"
-	"  when it is on; it then takes a socket snapshot every second, which\n"
-	"  is when ephemeral-port and accept-queue thresholds are checked\n";
+	"usage: xdpguard events [-i IFACE] [--type T[,T...]] [--json]\n"
+	"  follows every attached interface of this namespace (only IFACE with\n"
+	"  -i) and the host socket telemetry's events of this namespace when\n"
+	"  it is on (not with -i); it then takes a socket snapshot every\n"
+	"  second, which is when ephemeral-port and accept-queue thresholds\n"
+	"  are checked. --type: throttle, deny_hit, cookies_on, cookies_off,\n"
+	"  ptb, pmtud_blackhole_suspected, tw_churn, ephemeral, accept_full,\n"
+	"  no_port, or the groups guard, cookies, pmtu, sockets, all\n"
+	"  (default all). The record schema is in docs/events.md.\n";
 
 int cmd_events(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
+		{ "type", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct xg_iface list[16];
 	struct ev_src src[16];
-	struct ev_ctx ctx = {};
+	struct ev_ctx ctx = { .types = ~0U };
 	void *args[16][2];
 	struct ring_buffer *rb = NULL;
 	const char *ifname = NULL;
-	__u64 lost = 0, supp = 0, l, s, netns = 0, hlost0 = 0, hsupp0 = 0;
+	__u64 lost = 0, supp = 0, l, s, hlost0 = 0, hsupp0 = 0;
 	__u64 last_snap = 0;
-	void *hargs[2] = { &ctx, &netns };
-	bool host = false;
-	int c, i, n, ret, err, hfd = -1;
+	bool host = false, want_host, want_if;
+	int c, i, n = 0, ret, err, hfd = -1;
 
 	xg_cmd = "events";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			ifname = optarg;
+			break;
+		case 't':
+			if (ev_parse_types(optarg, &ctx.types))
+				return XG_EXIT_USAGE;
 			break;
 		case 'j':
 			ctx.json = true;
@@ -264,6 +378,12 @@ int cmd_events(int argc, char **argv)
 	}
 	if (optind < argc)
 		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	want_host = ctx.types & ev_host_types();
+	want_if = ctx.types & ~ev_host_types();
+	if (ifname && !want_if)
+		return xg_usage_err("-i %s: --type names only host-wide "
+				    "events, which have no interface (drop "
+				    "-i)", ifname);
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
 	if (ifname) {
@@ -274,15 +394,23 @@ int cmd_events(int argc, char **argv)
 	} else {
 		if (xg_bpffs_ready(false))
 			return XG_EXIT_FAIL;
-		n = xg_iface_list(list, 16);
-		host = xg_host_is_on();
+		if (want_if)
+			n = xg_iface_list(list, 16);
+		host = want_host && xg_host_is_on();
 		if (!n && !host)
-			return xg_usage_err("nothing to follow: no interface "
-					    "is attached in this network "
-					    "namespace (xdpguard attach IFACE) "
-					    "and host socket telemetry is off "
+			return xg_usage_err("nothing to follow: %s",
+					    want_if && want_host ?
+					    "no interface is attached in this "
+					    "network namespace (xdpguard attach "
+					    "IFACE) and host socket telemetry "
+					    "is off (xdpguard tw on)" :
+					    want_if ? "no interface is attached "
+					    "in this network namespace "
+					    "(xdpguard attach IFACE)" :
+					    "host socket telemetry is off "
 					    "(xdpguard tw on)");
 	}
+	ctx.netns_ino = xg_netns_ino();
 	ret = XG_EXIT_FAIL;
 	memset(src, 0, sizeof(src));
 	for (i = 0; i < n; i++) {
@@ -307,14 +435,14 @@ int cmd_events(int argc, char **argv)
 		}
 	}
 	if (host) {
-		netns = xg_netns_cookie();
+		ctx.netns_cookie = xg_netns_cookie();
 		hfd = xg_host_ring();
-		if (!netns || hfd < 0 ||
-		    host_lost_read(netns, &hlost0, &hsupp0))
+		if (!ctx.netns_cookie || hfd < 0 ||
+		    host_lost_read(ctx.netns_cookie, &hlost0, &hsupp0))
 			goto out;
 		if (!rb)
-			rb = ring_buffer__new(hfd, on_sock_event, hargs, NULL);
-		else if (ring_buffer__add(rb, hfd, on_sock_event, hargs))
+			rb = ring_buffer__new(hfd, on_sock_event, &ctx, NULL);
+		else if (ring_buffer__add(rb, hfd, on_sock_event, &ctx))
 			rb = NULL;
 		if (!rb) {
 			xg_err("cannot follow the host socket events: %s",
@@ -340,7 +468,7 @@ int cmd_events(int argc, char **argv)
 		}
 	}
 	ring_buffer__consume(rb);
-	if (host && !host_lost_read(netns, &l, &s)) {
+	if (host && !host_lost_read(ctx.netns_cookie, &l, &s)) {
 		lost += l - hlost0;
 		supp += s - hsupp0;
 	}
@@ -351,8 +479,11 @@ int cmd_events(int argc, char **argv)
 		supp += s - src[i].supp0;
 	}
 	fprintf(stderr, "xdpguard events: %llu records, %llu lost (ring "
-		"buffer full), %llu held back by the kernel's event budget\n",
-		ctx.printed, lost, supp);
+		"buffer full), %llu held back by the kernel's event budget%s",
+		ctx.printed, lost, supp, ctx.unknown ? "" : "\n");
+	if (ctx.unknown)
+		fprintf(stderr, ", %llu of unknown types skipped\n",
+			ctx.unknown);
 	ret = XG_EXIT_OK;
 out:
 	ring_buffer__free(rb);

@@ -151,8 +151,6 @@ int cmd_pmtu(int argc, char **argv);
 int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
 		   __u32 flags, __u32 threshold);
 void xg_pmtu_detach(const struct xg_iface *ifc);
-int xg_pm_event_print(const void *data, size_t size, const char *ifname,
-		      __u64 mono_to_real, bool json);
 int cmd_tw(int argc, char **argv);
 int cmd_sockets(int argc, char **argv);
 

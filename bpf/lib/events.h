@@ -53,27 +53,25 @@ static __always_inline int event_budget(struct xg_config *cfg, __u64 now)
 }
 
 /*
- * Reserve a zeroed record of @type, NULL when over budget or the ring is
- * full (both counted). ts_ns is the fine clock: events are rare.
+ * Reserve a zeroed record (struct xg_event, abi.h), NULL when over budget
+ * or the ring is full (both counted). ts_ns is the fine clock: events are
+ * rare.
  */
-#define event_reserve_type(cfg, now, type) ({				\
-	type *__e = NULL;						\
-	if (event_budget(cfg, now)) {					\
-		__e = bpf_ringbuf_reserve(&xg_events, sizeof(type), 0);\
-		if (__e) {						\
-			__builtin_memset(__e, 0, sizeof(type));		\
-			__e->ts_ns = bpf_ktime_get_ns();		\
-		} else {						\
-			count(XG_C_EVENTS_LOST, 0);			\
-		}							\
-	}								\
-	__e;								\
-})
-
 static __always_inline struct xg_event *event_reserve(struct xg_config *cfg,
 						      __u64 now)
 {
-	return event_reserve_type(cfg, now, struct xg_event);
+	struct xg_event *e;
+
+	if (!event_budget(cfg, now))
+		return NULL;
+	e = bpf_ringbuf_reserve(&xg_events, sizeof(*e), 0);
+	if (!e) {
+		count(XG_C_EVENTS_LOST, 0);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	return e;
 }
 
 #endif /* XG_LIB_EVENTS_H */

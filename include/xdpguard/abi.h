@@ -208,39 +208,91 @@ struct xg_jrec {
 	__u8 val[36];
 };
 
-/* Ring-buffer records. */
+/*
+ * Ring-buffer records: one schema for every kernel program, documented
+ * field by field in docs/events.md. Interface programs (XDP guard, tc
+ * MSS/PTB, the black-hole tracepoint) write to their interface's ring
+ * (XG_MAP_EVENTS); the host socket telemetry writes to its namespace's
+ * host ring (sock.h). The head is the same for every type; the body is
+ * the type's own fields. Values are appended, never renumbered.
+ */
 enum xg_event_type {
 	XG_EV_THROTTLE = 1,	/* a source starts to be over budget */
 	XG_EV_DENY_HIT,		/* packets from a denied prefix */
 	XG_EV_COOKIES_ON,	/* auto: a port's SYN cookies switched on */
 	XG_EV_COOKIES_OFF,	/* auto: ... and off again */
-	/*
-	 * Host-wide socket telemetry (bpf/sock_tw.bpf.c), struct
-	 * xg_sock_event on the host ring XG_MAP_SK_EVENTS. Numbered from
-	 * 0x100 so that interface events added later keep 3, 4, ...
-	 */
-	XG_EV_TW_CHURN = 0x100,	/* TIME_WAIT entries/s crossed the threshold */
+	XG_EV_PTB,		/* a destination's Packet Too Big (1/s) */
+	XG_EV_BLACKHOLE,	/* pmtud_blackhole_suspected */
+	XG_EV_TW_CHURN,		/* TIME_WAIT entries/s crossed the threshold */
 	XG_EV_EPHEMERAL,	/* ports in use toward one destination passed
 				 * the threshold (percent of the range) */
 	XG_EV_ACCEPT_FULL,	/* a listener's accept queue is full */
 	XG_EV_NO_PORT,		/* connect() found no free local port */
+	XG_EV_MAX,
 };
 
+/* Host-wide records (no interface): the socket telemetry's. */
+#define XG_EV_IS_HOST(t)	((t) >= XG_EV_TW_CHURN && (t) < XG_EV_MAX)
+
 struct xg_event {
-	__u16 type;
-	__u8 family;
-	__u8 prefixlen;
-	__u32 ifindex;
+	/* head: every record */
+	__u16 type;		/* enum xg_event_type */
+	__u8 family;		/* 4 or 6; 0: no addresses */
+	__u8 prefixlen;		/* THROTTLE, DENY_HIT: of the source rule */
+	__u32 ifindex;		/* interface records; 0: host records */
 	__u64 ts_ns;		/* CLOCK_MONOTONIC */
-	__u32 addr[4];
+	__u64 netns_cookie;	/* host records: the namespace's cookie */
+	__u32 netns_ino;	/* host records: its inode */
+	__u16 sport;		/* host order; 0: none */
 	__u16 dport;
-	__u16 pad;
-	__u32 rate;		/* THROTTLE: SYNs/s seen; DENY: 0;
-				 * COOKIES: the port's SYN/s */
-	__u32 pps;		/* budget in force; COOKIES: threshold */
-	__u32 burst;
-	__u64 count;		/* THROTTLE: drops so far; DENY: hits;
-				 * COOKIES: switches so far */
+	__u32 saddr[4];		/* network order, IPv4 in [0] */
+	__u32 daddr[4];
+	/* body: the type's own fields */
+	union {
+		struct {
+			__u32 rate;	/* SYNs/s seen */
+			__u32 pps;	/* budget in force */
+			__u32 burst;
+			__u32 pad;
+			__u64 dropped;	/* over-budget SYNs so far */
+		} throttle;
+		struct {
+			__u64 hits;	/* packets the rule matched */
+		} deny;
+		struct {		/* COOKIES_ON, COOKIES_OFF */
+			__u32 rate;	/* the port's SYNs/s */
+			__u32 threshold;/* SYN/s that switch cookies on */
+			__u64 switches;
+		} cookies;
+		struct {
+			__u32 mtu;	/* reported MTU */
+			__u32 min_mtu;	/* smallest so far */
+			__u64 count;	/* PTBs so far */
+			__u64 since_ns;	/* first PTB, CLOCK_MONOTONIC */
+		} ptb;
+		struct {
+			__u32 seg;	/* TCP payload per segment */
+			__u32 pkt;	/* IP packet size */
+			__u64 retrans;	/* full-size retransmissions */
+			__u64 since_ns;	/* the first of them */
+		} blackhole;
+		struct {
+			__u64 entries;	/* entered TIME_WAIT in the window */
+			__u32 window_ms;
+			__u32 threshold;/* entries per second */
+		} tw;
+		struct {		/* EPHEMERAL, NO_PORT */
+			__u64 in_use;	/* local ports in use */
+			__u32 ports;	/* ports in the range */
+			__u32 threshold;/* EPHEMERAL: percent */
+		} eph;
+		struct {
+			__u64 queue;	/* accept queue length */
+			__u32 backlog;	/* its limit */
+			__u32 syn_recv;	/* requests in SYN_RECV */
+		} accept;
+		__u64 body[3];
+	};
 };
 
 /* ---------------- SYN cookies (issue 3) ----------------
@@ -327,33 +379,6 @@ struct xg_cookie_cfg {
 	__u32 tc_handle;
 	__u32 tc_priority;
 	__u32 tc_prog_id;
-};
-
-/*
- * A host ring record (XG_EV_TW_CHURN .. XG_EV_NO_PORT). The type comes
- * first, as in struct xg_event, so one reader can tell them apart. Each
- * record names the network namespace it belongs to: readers show only
- * their own namespace's records.
- */
-struct xg_sock_event {
-	__u16 type;
-	__u8 family;		/* 4 or 6; 0 for TW_CHURN without a sample */
-	__u8 pad;
-	__u32 netns_ino;	/* what stat /proc/self/ns/net says */
-	__u64 ts_ns;		/* CLOCK_MONOTONIC */
-	__u64 netns_cookie;	/* SO_NETNS_COOKIE: never reused */
-	__u32 laddr[4];		/* network order; IPv4 in [0] */
-	__u32 raddr[4];
-	__u16 lport;		/* host order */
-	__u16 rport;
-	__u32 threshold;	/* TW_CHURN: entries/s; EPHEMERAL: percent;
-				 * ACCEPT_FULL: the listener's backlog */
-	__u64 value;		/* TW_CHURN: entries in the window;
-				 * EPHEMERAL, NO_PORT: ports in use;
-				 * ACCEPT_FULL: accept queue length */
-	__u64 limit;		/* TW_CHURN: window length, ms;
-				 * EPHEMERAL, NO_PORT: ports in the range;
-				 * ACCEPT_FULL: SYN_RECV requests */
 };
 
 #endif /* XDPGUARD_ABI_H */

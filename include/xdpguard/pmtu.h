@@ -125,30 +125,4 @@ struct xg_pm_info {
 	__u32 tp_prog_id;	/* tcp_retransmit_skb, 0: not attached */
 };
 
-/*
- * Ring-buffer records in the interface's xg_events ring. They extend
- * enum xg_event_type; the head (type, family, ifindex, ts_ns) is laid out
- * as struct xg_event's, so one reader dispatches on type.
- */
-enum xg_pm_event_type {
-	XG_EV_PTB = 32,		/* a destination's PTBs (1/s at most) */
-	XG_EV_BLACKHOLE,	/* pmtud_blackhole_suspected */
-};
-
-struct xg_pm_event {
-	__u16 type;
-	__u8 family;
-	__u8 pad;
-	__u32 ifindex;
-	__u64 ts_ns;		/* CLOCK_MONOTONIC */
-	__u32 addr[4];		/* the destination */
-	__u32 reporter[4];	/* PTB: the ICMP source */
-	__u32 mtu;		/* PTB: reported MTU */
-	__u32 min_mtu;		/* PTB: smallest so far */
-	__u32 seg;		/* BLACKHOLE: TCP payload per segment */
-	__u32 pkt;		/* BLACKHOLE: IP packet size */
-	__u64 count;		/* PTB: PTBs so far; BLACKHOLE: retrans */
-	__u64 since_ns;		/* first PTB / first retransmission */
-};
-
 #endif /* XDPGUARD_PMTU_H */

@@ -5,7 +5,7 @@
  * `xdpguard sockets` and `xdpguard events`. One set of programs serves
  * every network namespace; its maps key everything by the namespace's
  * cookie (SO_NETNS_COOKIE), so each namespace reads only its own numbers.
- * The event record is in abi.h (struct xg_sock_event). Events go to a
+ * The event record is abi.h's struct xg_event. Events go to a
  * ring buffer of their own namespace (xg_sk_rings: namespace cookie ->
  * ring), so that readers in two namespaces never take each other's
  * records; xdpguard makes a namespace's ring the first time it runs there.

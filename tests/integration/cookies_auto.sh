@@ -95,7 +95,7 @@ expect_eq "events: one switch on, one switch off, in order" "$types" "cookies_on
 check "the on event names the port, its rate >= threshold" python3 -c "
 import json
 ev = [json.loads(l) for l in open('$TMP/events') if 'cookies_on' in l][0]
-assert ev['port'] == $PORT and ev['threshold_pps'] == $THR and ev['rate_pps'] >= $THR, ev"
+assert ev['dport'] == $PORT and ev['threshold_pps'] == $THR and ev['rate_pps'] >= $THR, ev"
 check "the off event: rate below half the threshold, second switch" python3 -c "
 import json
 ev = [json.loads(l) for l in open('$TMP/events') if 'cookies_off' in l][0]

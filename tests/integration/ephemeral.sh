@@ -66,15 +66,15 @@ ev() { grep "\"type\":\"$1\"" "$tmp/ev" | head -1; }
 check "ephemeral event: $LAB_SRV4_C:8080 crossed 80% (80 of 100)" bash -c "python3 -c '
 import json, sys
 e = json.loads(sys.argv[1])
-sys.exit(not (e[\"destination\"] == \"$LAB_SRV4_C:8080\" and e[\"in_use\"] == 80 and e[\"ports\"] == 100 and e[\"threshold_pct\"] == 80))' '$(ev ephemeral)'"
+sys.exit(not (e[\"dst\"] == \"$LAB_SRV4_C\" and e[\"dport\"] == 8080 and e[\"in_use\"] == 80 and e[\"ports\"] == 100 and e[\"threshold_pct\"] == 80))' '$(ev ephemeral)'"
 check "no_port event: connect() to $LAB_SRV4_C:8080 found no port" bash -c "python3 -c '
 import json, sys
 e = json.loads(sys.argv[1])
-sys.exit(not (e[\"destination\"] == \"$LAB_SRV4_C:8080\" and e[\"ports\"] == 100))' '$(ev no_port)'"
+sys.exit(not (e[\"dst\"] == \"$LAB_SRV4_C\" and e[\"dport\"] == 8080 and e[\"ports\"] == 100))' '$(ev no_port)'"
 check "ephemeral event: $LAB_SRV4_C:8081 crossed 30% (30 of 100)" bash -c "python3 -c '
 import json, sys
 e = json.loads(sys.argv[1])
-sys.exit(not (e[\"in_use\"] == 30 and e[\"ports\"] == 100 and e[\"threshold_pct\"] == 30))' '$(grep "$LAB_SRV4_C:8081" "$tmp/ev" | head -1)'"
+sys.exit(not (e[\"in_use\"] == 30 and e[\"ports\"] == 100 and e[\"threshold_pct\"] == 30))' '$(grep '"dport":8081' "$tmp/ev" | head -1)'"
 expect_eq "one of each per destination (one per destination per 10 s)" \
 	"$(grep -c '"ephemeral".*:8080' "$tmp/ev") $(grep -c no_port "$tmp/ev") $(grep -c '"ephemeral".*:8081' "$tmp/ev")" "1 1 1"
 expect_eq "nothing in the server's namespace" "$(grep -c . "$tmp/ev_srv")" 0

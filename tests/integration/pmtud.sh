@@ -191,7 +191,7 @@ import json, sys, datetime
 t0 = float('$t0')
 for l in open('/tmp/${P}events.json'):
     e = json.loads(l)
-    if e['type'] == '$1' and e['destination'] == '$2':
+    if e['type'] == '$1' and e['dst'] == '$2':
         t = datetime.datetime.strptime(e['time'][:26], '%Y-%m-%dT%H:%M:%S.%f').replace(tzinfo=datetime.timezone.utc).timestamp()
         print('%.1f %s' % (t - t0, e.get('retransmissions', e.get('mtu'))))"
 }

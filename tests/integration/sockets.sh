@@ -82,7 +82,7 @@ check "accept_full event in the server's namespace" \
 import json, sys
 e = json.loads(sys.stdin.readline())
 print(\"#\", e)
-sys.exit(not (e[\"listener\"] == \"[::]:$PORT\" and e[\"accept_queue\"] == 5 and e[\"accept_max\"] == 4 and e[\"netns\"] == $(stat -L -c %i /run/netns/${P}srv)))'"
+sys.exit(not (e[\"src\"] == \"::\" and e[\"sport\"] == $PORT and e[\"accept_queue\"] == 5 and e[\"accept_max\"] == 4 and e[\"netns\"] == $(stat -L -c %i /run/netns/${P}srv)))'"
 expect_eq "one accept_full event (one per listener per 10 s)" \
 	"$(grep -c '"type":"accept_full"' "$tmp/ev_srv")" 1
 expect_eq "none in the client's namespace" "$(grep -c accept_full "$tmp/ev_cli")" 0

@@ -79,12 +79,12 @@ for l in open(sys.argv[1]):
     json.loads(l)' "/tmp/${P}events.json"
 thr=$(python3 -c '
 import json, sys
-print(sorted({e["source"] for e in map(json.loads, open(sys.argv[1])) if e["type"] == "throttle" and e["budget_pps"] == '$PPS'}))' "/tmp/${P}events.json")
+print(sorted({e["prefix"] for e in map(json.loads, open(sys.argv[1])) if e["type"] == "throttle" and e["budget_pps"] == '$PPS'}))' "/tmp/${P}events.json")
 expect_eq "a throttle event for each budgeted source" "$thr" \
 	"['198.19.0.0/32', '198.19.0.1/32', '198.19.0.2/32']"
 dh=$(python3 -c '
 import json, sys
-print(sorted({(e["source"], e["rule"]) for e in map(json.loads, open(sys.argv[1])) if e["type"] == "deny_hit"}))' "/tmp/${P}events.json")
+print(sorted({(e["src"], e["prefix"]) for e in map(json.loads, open(sys.argv[1])) if e["type"] == "deny_hit"}))' "/tmp/${P}events.json")
 expect_eq "deny_hit events for the denied source" "$dh" "[('198.19.0.3', '198.19.0.3/32')]"
 nev=$(wc -l <"/tmp/${P}events.json")
 # at most one event per source (or deny entry) per second, ~5 s of flood

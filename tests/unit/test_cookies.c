@@ -872,10 +872,10 @@ static int t_auto(void)
 	       (unsigned long long)c.win_syns);
 	ring_buffer__consume(E.rb);
 	ASSERT(nev == 1 && evs[0].type == XG_EV_COOKIES_ON &&
-	       evs[0].dport == PORT && evs[0].rate == 10 && evs[0].pps == 5 &&
-	       evs[0].count == 1, "%d events, first type %u port %u rate %u "
-	       "threshold %u", nev, evs[0].type, evs[0].dport, evs[0].rate,
-	       evs[0].pps);
+	       evs[0].dport == PORT && evs[0].cookies.rate == 10 &&
+	       evs[0].cookies.threshold == 5 && evs[0].cookies.switches == 1, "%d events, first type %u port %u rate %u "
+	       "threshold %u", nev, evs[0].type, evs[0].dport, evs[0].cookies.rate,
+	       evs[0].cookies.threshold);
 	/* active: a forged ACK is dropped now */
 	TRY(xdp(&a, XDP_DROP, XG_V_DROP, XG_R_COOKIE_BAD, NULL));
 	/* 2 SYN/s (under half of 5) for 4 windows: still on */
@@ -900,9 +900,9 @@ static int t_auto(void)
 	       c.active, (unsigned long long)c.switches);
 	ring_buffer__consume(E.rb);
 	ASSERT(nev == 1 && evs[0].type == XG_EV_COOKIES_OFF &&
-	       evs[0].count == 2 && evs[0].rate == 0,
+	       evs[0].cookies.switches == 2 && evs[0].cookies.rate == 0,
 	       "%d events, first type %u count %llu", nev, evs[0].type,
-	       (unsigned long long)evs[0].count);
+	       (unsigned long long)evs[0].cookies.switches);
 	return 0;
 }
 

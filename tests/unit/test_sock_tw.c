@@ -40,7 +40,7 @@ static struct ring_buffer *rb;
 static __u64 netns;
 static int ncpus;
 static char why[512];
-static struct xg_sock_event evs[16];
+static struct xg_event evs[16];
 static int nev;
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -58,7 +58,7 @@ static int fail(const char *fmt, ...)
 
 static int on_event(void *ctx, void *data, size_t size)
 {
-	if (size == sizeof(struct xg_sock_event) && nev < 16)
+	if (size == sizeof(struct xg_event) && nev < 16)
 		memcpy(&evs[nev++], data, size);
 	return 0;
 }
@@ -428,14 +428,14 @@ static int t_no_port(void)
 		return ret;
 	EXPECT(no_port, 1);
 	EXPECT(connects, 5);
-	if (nev != 1 || evs[0].type != XG_EV_NO_PORT || evs[0].rport != port ||
-	    evs[0].limit != 4 || evs[0].netns_cookie != netns ||
-	    evs[0].raddr[0] != htonl(INADDR_LOOPBACK))
+	if (nev != 1 || evs[0].type != XG_EV_NO_PORT || evs[0].dport != port ||
+	    evs[0].eph.ports != 4 || evs[0].netns_cookie != netns ||
+	    evs[0].daddr[0] != htonl(INADDR_LOOPBACK))
 		return fail("%d events; want one NO_PORT toward 127.0.0.1:%u "
 			    "with a range of 4 (got type %#x port %u range "
 			    "%llu)", nev, port, nev ? evs[0].type : 0,
-			    nev ? evs[0].rport : 0,
-			    nev ? (unsigned long long)evs[0].limit : 0);
+			    nev ? evs[0].dport : 0,
+			    nev ? (unsigned long long)evs[0].eph.ports : 0);
 	return 0;
 }
 

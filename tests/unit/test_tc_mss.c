@@ -34,7 +34,7 @@ static struct tc_mss_bpf *skel;
 static struct ring_buffer *rb;
 static int fd_in, fd_out, fd_cfg, fd_stats, fd_ptb, fd_egress, ncpus;
 static char why[1024];
-static struct xg_pm_event evs[16];
+static struct xg_event evs[16];
 static int nev;
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -63,7 +63,7 @@ static int fail(const char *fmt, ...)
 
 static int on_event(void *ctx, void *data, size_t size)
 {
-	if (size == sizeof(struct xg_pm_event) &&
+	if (size == sizeof(struct xg_event) &&
 	    nev < (int)(sizeof(evs) / sizeof(evs[0])))
 		memcpy(&evs[nev++], data, size);
 	return 0;
@@ -640,11 +640,11 @@ static int expect_event(int type, const char *dst, __u32 mtu, __u64 count)
 
 	ASSERT(events() == 1, "%d ring-buffer records, want 1", nev);
 	ASSERT(evs[0].type == type && evs[0].family == fam &&
-	       !memcmp(evs[0].addr, addr, 16) && evs[0].mtu == mtu &&
-	       evs[0].count == count,
+	       !memcmp(evs[0].daddr, addr, 16) && evs[0].ptb.mtu == mtu &&
+	       evs[0].ptb.count == count,
 	       "record type %u family %u mtu %u count %llu, want %d/%d/%u/%llu",
-	       evs[0].type, evs[0].family, evs[0].mtu,
-	       (unsigned long long)evs[0].count, type, fam, mtu,
+	       evs[0].type, evs[0].family, evs[0].ptb.mtu,
+	       (unsigned long long)evs[0].ptb.count, type, fam, mtu,
 	       (unsigned long long)count);
 	return 0;
 }

@@ -1344,16 +1344,19 @@ static int check_throttle(const struct xg_event *e, __u8 family,
 	parse_addr(masked, addr);
 	ASSERT(e->type == XG_EV_THROTTLE, "event type %u, want THROTTLE",
 	       e->type);
-	ASSERT(e->family == family && !memcmp(e->addr, addr, 16),
+	ASSERT(e->family == family && !memcmp(e->saddr, addr, 16),
 	       "event source is not %s", masked);
 	ASSERT(e->prefixlen == (family == 4 ? 32 : 64),
 	       "event prefixlen %u", e->prefixlen);
 	ASSERT(e->dport == dport, "event dport %u, want %u", e->dport, dport);
-	ASSERT(e->pps == pps && e->burst == burst,
-	       "event budget %u/%u, want %u/%u", e->pps, e->burst, pps, burst);
-	ASSERT(e->rate == rate, "event rate %u, want %u", e->rate, rate);
-	ASSERT(e->count == count, "event count %llu, want %llu",
-	       (unsigned long long)e->count, (unsigned long long)count);
+	ASSERT(e->throttle.pps == pps && e->throttle.burst == burst,
+	       "event budget %u/%u, want %u/%u", e->throttle.pps,
+	       e->throttle.burst, pps, burst);
+	ASSERT(e->throttle.rate == rate, "event rate %u, want %u",
+	       e->throttle.rate, rate);
+	ASSERT(e->throttle.dropped == count, "event count %llu, want %llu",
+	       (unsigned long long)e->throttle.dropped,
+	       (unsigned long long)count);
 	ASSERT(e->ts_ns >= t0 && e->ts_ns <= t1,
 	       "event time %llu outside [%llu, %llu]",
 	       (unsigned long long)e->ts_ns, (unsigned long long)t0,
@@ -1446,20 +1449,20 @@ static int t_event_deny(void)
 	ASSERT(events() == 1, "%d events after a deny hit, want 1", nev);
 	parse_addr("10.0.0.7", addr);
 	ASSERT(evs[0].type == XG_EV_DENY_HIT && evs[0].family == 4 &&
-	       evs[0].prefixlen == 24 && !memcmp(evs[0].addr, addr, 16) &&
-	       evs[0].count == 1,
+	       evs[0].prefixlen == 24 && !memcmp(evs[0].saddr, addr, 16) &&
+	       evs[0].deny.hits == 1,
 	       "event type %u family %u /%u count %llu, want DENY_HIT 4 /24 1",
 	       evs[0].type, evs[0].family, evs[0].prefixlen,
-	       (unsigned long long)evs[0].count);
+	       (unsigned long long)evs[0].deny.hits);
 	for (i = 0; i < 3; i++)
 		TRY(expect(&s, DROP(XG_R_DENY)));
 	ASSERT(events() == 0, "%d events for later hits, want 0", nev);
 	/* 1 s after its last event (back-dated), the entry reports again */
 	TRY(backdate_deny("10.0.0.0/24"));
 	TRY(expect(&s, DROP(XG_R_DENY)));
-	ASSERT(events() == 1 && evs[0].count == 5,
+	ASSERT(events() == 1 && evs[0].deny.hits == 5,
 	       "%d events 1 s later (count %llu), want 1 (count 5)", nev,
-	       (unsigned long long)evs[0].count);
+	       (unsigned long long)evs[0].deny.hits);
 	TRY(expect(&s, DROP(XG_R_DENY)));
 	ASSERT(events() == 0, "%d events for later hits, want 0", nev);
 	/* once per second per entry: another entry reports on its own */
