@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
+#include <xdpguard/pmtu.h>
 #include "xdpguard.h"
 
 #define MAX_IFACES 16
@@ -65,6 +66,8 @@ static void verdict_family(FILE *f, const char *name, const char *help,
 static char *render(size_t *len)
 {
 	static struct xg_stats st[MAX_IFACES];
+	static struct xg_pm_sum pm[MAX_IFACES];
+	struct xg_host_sum h;
 	struct xg_iface ifc[MAX_IFACES];
 	char *buf = NULL;
 	__u64 t0 = xg_mono_ns();
@@ -73,7 +76,8 @@ static char *render(size_t *len)
 
 	n = xg_iface_list(ifc, MAX_IFACES);
 	for (i = k = 0; i < n; i++)
-		if (!xg_stats_read(&ifc[i], &st[k]))
+		if (!xg_stats_read(&ifc[i], &st[k]) &&
+		    !xg_pm_sum_read(&ifc[i], &pm[k]))
 			ifc[k++] = ifc[i];
 	n = k;
 	f = open_memstream(&buf, len);
@@ -126,8 +130,112 @@ static char *render(size_t *len)
 	COUNTER("xdpguard_events_suppressed_total", "Events held back by "
 		"the kernel's per-CPU event budget.",
 		st[i].cnt[XG_C_EVENTS_SUPPRESSED].packets);
+	COUNTER("xdpguard_cookie_handoffs_total", "Cookie ACKs turned into "
+		"request sockets by the tc hand-off.",
+		st[i].cnt[XG_C_HANDOFF].packets);
+	COUNTER("xdpguard_cookie_handoff_failures_total", "Cookie ACKs the "
+		"kernel refused to take (dropped).",
+		st[i].cnt[XG_C_HANDOFF_FAIL].packets);
+	/* MSS clamp, PTB accounting, black holes: interfaces that have them */
+#define PM_COUNTER(name, help, expr)					\
+	do {								\
+		family(f, name, "counter", help);			\
+		for (i = 0; i < n; i++)					\
+			if (pm[i].on)					\
+				fprintf(f, name "{interface=\"%s\"} %llu\n",\
+					ifc[i].ifname, expr);		\
+	} while (0)
+	family(f, "xdpguard_mss_clamped_total", "counter", "TCP SYNs and "
+	       "SYN-ACKs whose MSS option was lowered, by direction.");
+	for (i = 0; i < n; i++)
+		if (pm[i].on)
+			fprintf(f, "xdpguard_mss_clamped_total{interface=\"%s\","
+				"direction=\"ingress\"} %llu\n"
+				"xdpguard_mss_clamped_total{interface=\"%s\","
+				"direction=\"egress\"} %llu\n", ifc[i].ifname,
+				pm[i].c[XG_PMC_CLAMPED_IN], ifc[i].ifname,
+				pm[i].c[XG_PMC_CLAMPED_OUT]);
+	family(f, "xdpguard_ptb_received_total", "counter", "ICMP "
+	       "Fragmentation Needed / ICMPv6 Packet Too Big received, by "
+	       "family.");
+	for (i = 0; i < n; i++)
+		if (pm[i].on)
+			fprintf(f, "xdpguard_ptb_received_total{interface=\"%s\","
+				"family=\"4\"} %llu\n"
+				"xdpguard_ptb_received_total{interface=\"%s\","
+				"family=\"6\"} %llu\n", ifc[i].ifname,
+				pm[i].c[XG_PMC_PTB4], ifc[i].ifname,
+				pm[i].c[XG_PMC_PTB6]);
+	PM_COUNTER("xdpguard_pmtud_blackholes_total", "Destinations "
+		   "reported as suspected PMTUD black holes.",
+		   pm[i].c[XG_PMC_BLACKHOLES]);
+	PM_COUNTER("xdpguard_full_size_retransmissions_total", "Full-size "
+		   "TCP retransmissions toward destinations without a PTB.",
+		   pm[i].c[XG_PMC_RETRANS_FULL]);
+	family(f, "xdpguard_ptb_destinations", "gauge", "Destinations with "
+	       "a Packet Too Big on record.");
+	for (i = 0; i < n; i++)
+		if (pm[i].on)
+			fprintf(f, "xdpguard_ptb_destinations{interface=\"%s\"} "
+				"%u\n", ifc[i].ifname, pm[i].ptb_dests);
+	family(f, "xdpguard_pmtud_blackhole_destinations", "gauge",
+	       "Destinations suspected to be PMTUD black holes now.");
+	for (i = 0; i < n; i++)
+		if (pm[i].on)
+			fprintf(f, "xdpguard_pmtud_blackhole_destinations"
+				"{interface=\"%s\"} %u\n", ifc[i].ifname,
+				pm[i].bh_dests);
+#undef PM_COUNTER
 #undef GAUGE
 #undef COUNTER
+	/* this namespace's sockets: no interface label */
+	if (!xg_host_sum_read(&h)) {
+		if (h.tw >= 0) {
+			family(f, "xdpguard_tcp_time_wait_sockets", "gauge",
+			       "TCP sockets in TIME_WAIT in this namespace "
+			       "(/proc/net/sockstat).");
+			fprintf(f, "xdpguard_tcp_time_wait_sockets %ld\n", h.tw);
+		}
+		if (h.on) {
+			family(f, "xdpguard_tcp_time_wait_entries_total",
+			       "counter", "Connections handed to TIME_WAIT.");
+			fprintf(f, "xdpguard_tcp_time_wait_entries_total %llu\n",
+				h.st.tw_entries);
+			family(f, "xdpguard_tcp_listeners", "gauge",
+			       "Listening TCP sockets.");
+			fprintf(f, "xdpguard_tcp_listeners %u\n", h.listeners);
+			family(f, "xdpguard_accept_queue_full_listeners",
+			       "gauge", "Listeners whose accept queue is "
+			       "full.");
+			fprintf(f, "xdpguard_accept_queue_full_listeners %u\n",
+				h.full);
+			family(f, "xdpguard_accept_queue_fill_ratio_max",
+			       "gauge", "The fullest accept queue: length "
+			       "over backlog (0..1).");
+			fprintf(f, "xdpguard_accept_queue_fill_ratio_max "
+				"%.4f\n", h.fill_max);
+			family(f, "xdpguard_accept_queue_sockets", "gauge",
+			       "Connections waiting in accept queues, all "
+			       "listeners.");
+			fprintf(f, "xdpguard_accept_queue_sockets %llu\n",
+				h.accept_q);
+			family(f, "xdpguard_syn_recv_requests", "gauge",
+			       "Connection requests in SYN_RECV, all "
+			       "listeners.");
+			fprintf(f, "xdpguard_syn_recv_requests %llu\n",
+				h.syn_recv);
+			family(f, "xdpguard_socket_events_lost_total",
+			       "counter", "Socket-telemetry records lost "
+			       "(ring full).");
+			fprintf(f, "xdpguard_socket_events_lost_total %llu\n",
+				h.st.events_lost);
+			family(f, "xdpguard_socket_events_suppressed_total",
+			       "counter", "Socket-telemetry records held back "
+			       "by the per-CPU event budget.");
+			fprintf(f, "xdpguard_socket_events_suppressed_total "
+				"%llu\n", h.st.events_suppressed);
+		}
+	}
 	family(f, "xdpguard_attached_interfaces", "gauge",
 	       "Interfaces xdpguard is attached to in this namespace.");
 	fprintf(f, "xdpguard_attached_interfaces %d\n", n);

@@ -222,32 +222,6 @@ void xg_pmtu_detach(const struct xg_iface *ifc)
 
 /* ---------------- shared readers ---------------- */
 
-static int stats_read(const struct xg_iface *ifc, __u64 *sum)
-{
-	int ncpu = libbpf_num_possible_cpus(), fd, c;
-	__u64 *v;
-	__u32 i;
-
-	fd = xg_map_open(ifc, XG_MAP_PM_STATS);
-	if (fd < 0 || ncpu <= 0)
-		return -1;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v) {
-		close(fd);
-		return -1;
-	}
-	for (i = 0; i < XG_PMC_MAX; i++) {
-		sum[i] = 0;
-		if (bpf_map_lookup_elem(fd, &i, v))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			sum[i] += v[c];
-	}
-	free(v);
-	close(fd);
-	return 0;
-}
-
 static int cfg_rw(const struct xg_iface *ifc, struct xg_pm_cfg *cfg,
 		  bool write)
 {
@@ -296,7 +270,7 @@ static int mss_show(const struct xg_iface *ifc, bool json)
 	__u64 s[XG_PMC_MAX];
 	char what[64];
 
-	if (cfg_rw(ifc, &c, false) || stats_read(ifc, s))
+	if (cfg_rw(ifc, &c, false) || xg_pm_stats_read(ifc, s))
 		return XG_EXIT_FAIL;
 	if (json) {
 		printf("{\"interface\":");
@@ -550,7 +524,7 @@ static int pmtu_show(const struct xg_iface *ifc, bool json)
 	int n, i;
 	bool susp;
 
-	if (cfg_rw(ifc, &c, false) || stats_read(ifc, s))
+	if (cfg_rw(ifc, &c, false) || xg_pm_stats_read(ifc, s))
 		return XG_EXIT_FAIL;
 	n = dests_read(ifc, &d);
 	if (n < 0)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <xdpguard/pmtu.h>
 #include "xdpguard.h"
 
 struct src {
@@ -31,6 +32,8 @@ struct ranked {
 
 struct sample {
 	struct xg_stats st;
+	struct xg_pm_sum pm;
+	struct xg_host_sum host;
 	struct src *src;
 	size_t n;
 	__u64 t;
@@ -118,7 +121,8 @@ static int take(const struct xg_iface *ifc, int fd, struct sample *s)
 	size_t cap = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (xg_stats_read(ifc, &s->st))
+	if (xg_stats_read(ifc, &s->st) || xg_pm_sum_read(ifc, &s->pm) ||
+	    xg_host_sum_read(&s->host))
 		return -1;
 	s->t = xg_mono_ns();
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
@@ -152,12 +156,90 @@ static double rate(const struct sample *a, const struct sample *b,
 	return (b->st.cnt[i].packets - a->st.cnt[i].packets) / dt;
 }
 
+static double slot_rate(const struct sample *a, const struct sample *b,
+			int slot, double dt)
+{
+	return (b->st.cnt[slot].packets - a->st.cnt[slot].packets) / dt;
+}
+
+static double pm_rate(const struct sample *a, const struct sample *b,
+		      int i, double dt)
+{
+	return (b->pm.c[i] - a->pm.c[i]) / dt;
+}
+
+/* The other components: cookies, MSS/PTB, TIME_WAIT, accept queues. */
+static void render_more(const struct sample *a, const struct sample *b,
+			double dt, bool json)
+{
+	const struct xg_host_sum *h = &b->host;
+	double ck = rate(a, b, XG_V_TX, XG_R_COOKIE_SYN, dt) +
+		    rate(a, b, XG_V_PASS, XG_R_COOKIE_SYN, dt);
+	double ack = rate(a, b, XG_V_PASS, XG_R_COOKIE_ACK, dt);
+	double bad = rate(a, b, XG_V_DROP, XG_R_COOKIE_BAD, dt) +
+		     rate(a, b, XG_V_WOULD_DROP, XG_R_COOKIE_BAD, dt);
+	double ho = slot_rate(a, b, XG_C_HANDOFF, dt);
+	double ptb = pm_rate(a, b, XG_PMC_PTB4, dt) +
+		     pm_rate(a, b, XG_PMC_PTB6, dt);
+	double cin = pm_rate(a, b, XG_PMC_CLAMPED_IN, dt);
+	double cout = pm_rate(a, b, XG_PMC_CLAMPED_OUT, dt);
+	double twr = h->on && a->host.on ?
+		(h->st.tw_entries - a->host.st.tw_entries) / dt : 0;
+
+	if (json) {
+		printf(",\"cookies\":{\"answered_pps\":%.1f,"
+		       "\"ack_valid_pps\":%.1f,\"ack_bad_pps\":%.1f,"
+		       "\"handoff_pps\":%.1f}", ck, ack, bad, ho);
+		if (b->pm.on)
+			printf(",\"pmtu\":{\"ptb_pps\":%.1f,\"ptb_total\":%llu,"
+			       "\"ptb_destinations\":%u,"
+			       "\"blackholes_suspected\":%u,"
+			       "\"blackholes_total\":%llu,"
+			       "\"mss_clamped_pps\":{\"in\":%.1f,\"out\":%.1f}}",
+			       ptb, b->pm.c[XG_PMC_PTB4] + b->pm.c[XG_PMC_PTB6],
+			       b->pm.ptb_dests, b->pm.bh_dests,
+			       b->pm.c[XG_PMC_BLACKHOLES], cin, cout);
+		else
+			printf(",\"pmtu\":null");
+		printf(",\"sockets\":{\"time_wait\":%ld", h->tw);
+		if (h->on)
+			printf(",\"tw_entries_per_s\":%.1f,\"listeners\":%u,"
+			       "\"accept_queue_full\":%u,"
+			       "\"accept_queue_fill_max\":%.3f,"
+			       "\"accept_queue_fullest_port\":%u,"
+			       "\"syn_recv\":%llu}", twr, h->listeners, h->full,
+			       h->fill_max, h->worst_port, h->syn_recv);
+		else
+			printf(",\"telemetry\":false}");
+		return;
+	}
+	printf("cookie answered/s %-8.0f ACK ok/s %-8.0f bad/s %-8.0f "
+	       "hand-offs/s %.0f\033[K\n", ck, ack, bad, ho);
+	if (b->pm.on)
+		printf("pmtu   PTB/s %-6.0f (%llu, %u destinations)  black holes "
+		       "%u now, %llu total  MSS clamped/s in %.0f out %.0f"
+		       "\033[K\n", ptb,
+		       b->pm.c[XG_PMC_PTB4] + b->pm.c[XG_PMC_PTB6],
+		       b->pm.ptb_dests, b->pm.bh_dests,
+		       b->pm.c[XG_PMC_BLACKHOLES], cin, cout);
+	else
+		printf("pmtu   off (attached with --no-pmtu)\033[K\n");
+	if (h->on)
+		printf("tcp    TIME_WAIT %ld (+%.0f/s)  listeners %u  accept "
+		       "queues full %u, fullest :%u %u/%u  SYN_RECV %llu"
+		       "\033[K\n", h->tw, twr, h->listeners, h->full,
+		       h->worst_port, h->worst_q, h->worst_max, h->syn_recv);
+	else
+		printf("tcp    TIME_WAIT %ld  (xdpguard tw on: churn and "
+		       "accept queues)\033[K\n", h->tw);
+}
+
 static void render(const struct xg_iface *ifc, const struct sample *a,
 		   const struct sample *b, int limit, bool json)
 {
 	const struct xg_info *info = &b->st.info;
 	double dt = (b->t - a->t) / 1e9;
-	double pass, over, wover, deny, bad;
+	double pass, over, wover, deny, bad, cookies;
 	struct ranked *r = calloc(b->n ? b->n : 1, sizeof(*r));
 	char addr[64], cidr[80], port[8], when[32];
 	size_t i, nr = 0;
@@ -166,6 +248,8 @@ static void render(const struct xg_iface *ifc, const struct sample *a,
 	if (!r)
 		return;
 	pass = rate(a, b, XG_V_PASS, XG_R_SYN_BUDGET, dt);
+	cookies = rate(a, b, XG_V_TX, XG_R_COOKIE_SYN, dt) +
+		  rate(a, b, XG_V_PASS, XG_R_COOKIE_SYN, dt);
 	over = rate(a, b, XG_V_DROP, XG_R_SYN_OVER, dt);
 	wover = rate(a, b, XG_V_WOULD_DROP, XG_R_SYN_OVER, dt);
 	deny = rate(a, b, XG_V_DROP, XG_R_DENY, dt) +
@@ -191,21 +275,27 @@ static void render(const struct xg_iface *ifc, const struct sample *a,
 		printf("{\"interface\":");
 		xg_json_str(stdout, ifc->ifname);
 		printf(",\"interval_s\":%.3f,\"syn_pps\":{\"offered\":%.1f,"
-		       "\"passed\":%.1f,\"dropped\":%.1f,\"would_drop\":%.1f},"
+		       "\"passed\":%.1f,\"dropped\":%.1f,\"would_drop\":%.1f,"
+		       "\"cookies\":%.1f},"
 		       "\"drop_pps\":{\"deny\":%.1f,\"malformed\":%.1f},"
-		       "\"sources_tracked\":%zu,\"top\":[", dt,
-		       pass + over + wover, pass, over, wover, deny, bad, b->n);
+		       "\"sources_tracked\":%zu", dt,
+		       pass + over + wover + cookies, pass, over, wover,
+		       cookies, deny, bad, b->n);
+		render_more(a, b, dt, true);
+		printf(",\"top\":[");
 	} else {
 		strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
 		printf("xdpguard top  %s  %s  every %.1fs%s\033[K\n",
 		       ifc->ifname, when, dt, tty_raw ? "  (q quits)" : "");
 		printf("SYN/s  offered %-10.0f passed %-10.0f dropped %-10.0f"
-		       "%s\033[K\n", pass + over + wover, pass, over,
+		       "cookies %-10.0f%s\033[K\n", pass + over + wover + cookies,
+		       pass, over, cookies,
 		       wover ? " (dry run: would drop)" : "");
 		printf("pkt/s  denied  %-10.0f malformed %-7.0f sources "
 		       "%zu/%u  budget %u/s burst %u\033[K\n", deny, bad, b->n,
 		       info->sources, b->st.cfg.rate.pps,
 		       b->st.cfg.rate.burst);
+		render_more(a, b, dt, false);
 		printf("\033[K\n%-44s %6s %10s %10s %12s %12s\033[K\n",
 		       "source", "port", "syn/s", "drop/s", "passed",
 		       "dropped");

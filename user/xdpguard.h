@@ -171,6 +171,30 @@ int xg_port_range(__u32 *lo, __u32 *hi);
 const char *xg_tcp_state_name(int state);
 
 /* ---- shared readers (status.c) ---- */
+/* ---- metrics.c: the other components' numbers, for top and export ---- */
+struct xg_pm_sum {
+	bool on;			/* PTB accounting attached */
+	__u64 c[32];			/* enum xg_pmc (XG_PMC_MAX) */
+	__u32 ptb_dests;		/* destinations that got a PTB */
+	__u32 bh_dests;			/* ... suspected black holes now */
+};
+int xg_pm_stats_read(const struct xg_iface *ifc, __u64 *sum);
+int xg_pm_sum_read(const struct xg_iface *ifc, struct xg_pm_sum *s);
+
+struct xg_host_sum {
+	long tw;			/* TIME_WAIT now (/proc/net/sockstat);
+					 * -1: unreadable */
+	bool on;			/* socket telemetry on: the rest */
+	__u64 netns;
+	struct xg_sk_stats st;
+	__u32 listeners, full;		/* full: accept queue at its max */
+	__u64 accept_q, syn_recv;	/* summed over listeners */
+	double fill_max;		/* the fullest queue, 0..1 */
+	__u16 worst_port;
+	__u32 worst_q, worst_max;
+};
+int xg_host_sum_read(struct xg_host_sum *h);
+
 struct xg_stats {
 	struct xg_info info;
 	struct xg_config cfg;

@@ -10,6 +10,7 @@ t_start
 PYTHON=/usr/bin/python3	# Debian's, with python3-prometheus-client
 PORT=9400
 TXT=/tmp/${P}metrics.prom
+TC=$ROOT/build/tcpchurn
 
 check "attach eth0" xg_srv attach eth0 --pps 100 --burst 100
 nsenter --net=/run/netns/${P}srv "$XG" export --listen 127.0.0.1:$PORT \
@@ -54,6 +55,43 @@ check "no per-source labels" bash -c "! scrape | grep -q '198\.19\.'"
 check "HELP and TYPE for every family" bash -c \
 	"[ \$(scrape | grep -c '^# HELP') -eq \$(scrape | grep -c '^# TYPE') ]"
 check "sources gauge" grep -q "^xdpguard_sources_tracked{interface=eth0} 64$" <<<"$b"
+check "cookie hand-off counters" grep -q "^xdpguard_cookie_handoffs_total{interface=eth0} 0$" <<<"$b"
+check "PTB counters by family" grep -q "^xdpguard_ptb_received_total{family=6,interface=eth0} 0$" <<<"$b"
+check "black-hole gauge" grep -q "^xdpguard_pmtud_blackhole_destinations{interface=eth0} 0$" <<<"$b"
+
+# sockets of the namespace: 20 connections over loopback closed by the
+# client first leave 20 TIME_WAIT; a listener with backlog 2 that never
+# accepts fills its queue (the kernel admits backlog + 1)
+ip netns exec ${P}srv python3 -c '
+import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 7200)); l.listen(64)
+for i in range(20):
+    c = socket.create_connection(("127.0.0.1", 7200)); s, _ = l.accept()
+    c.close(); time.sleep(0.01); s.close()
+time.sleep(0.2)'
+lab_exec ${P}srv timeout 30 "$TC" serve --port 7100 --backlog 2 --no-accept --duration 30 &
+spid=$!
+check "listener with backlog 2" t_wait_listen ${P}srv 7100
+lab_exec ${P}cli timeout 30 "$TC" connect --dst $LAB_SRV4_C --port 7100 --count 3 \
+	--hold 15 --timeout 2 --json >/dev/null &
+cpid=$!
+sleep 1
+check "tw on" xg_srv tw on
+hids=$(t_host_ids)
+# (each scrape leaves a TIME_WAIT of its own, after the count is taken)
+tw=$(ip netns exec ${P}srv ss -tanH state time-wait | wc -l)
+c=$(scrape | parse); rc=$?
+expect_eq "scrape with socket telemetry parses" "$rc" 0
+expect_eq "TIME_WAIT gauge = ss just before" "$(awk '/^xdpguard_tcp_time_wait_sockets\{\}/ {print $2}' <<<"$c")" "$tw"
+check "... with the 20 closed connections ($tw)" test "$tw" -ge 20
+expect_eq "accept queue full on one listener" "$(awk '/^xdpguard_accept_queue_full_listeners\{\}/ {print $2}' <<<"$c")" 1
+expect_eq "... fill ratio 1" "$(awk '/^xdpguard_accept_queue_fill_ratio_max\{\}/ {print $2}' <<<"$c")" 1
+expect_eq "accept queue sockets = ss Recv-Q" "$(awk '/^xdpguard_accept_queue_sockets\{\}/ {print $2}' <<<"$c")" \
+	"$(ip netns exec ${P}srv ss -tlnH | awk '{s += $2} END {print s}')"
+check "tw off" xg_srv tw off
+t_host_nothing_left "$hids"
+kill $spid $cpid 2>/dev/null
+wait $spid $cpid 2>/dev/null
 code=$(lab_exec ${P}srv curl -s -o /dev/null -w '%{http_code}' 127.0.0.1:$PORT/nope)
 expect_eq "other paths are 404" "$code" 404
 sleep 1.5
