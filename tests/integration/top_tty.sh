@@ -23,6 +23,8 @@ echo "$screen" | sed 's/^/# | /' | head -12
 rate=$(awk '/^SYN\/s/ {print int($3)}' <<<"$screen")
 check "the screen shows the flood's SYN rate ($rate/s)" test "${rate:-0}" -ge 100000
 check "the screen shows the top source" grep -q "^198.19.7.0/32 " <<<"$screen"
+check "the screen shows cookies, PMTU and TCP lines" bash -c \
+	"grep -q '^cookie answered/s' <<<\"\$1\" && grep -q '^pmtu   PTB/s' <<<\"\$1\" && grep -q '^tcp    TIME_WAIT' <<<\"\$1\"" _ "$screen"
 check "full screen: the shell's line is hidden" bash -c "! grep -q BEFORE-TOP <<<\"\$1\"" _ "$screen"
 tmux send-keys -t "$SESS" q
 for i in $(seq 1 30); do
@@ -35,6 +37,32 @@ check "the main screen is back" grep -q BEFORE-TOP <<<"$after"
 check "no top output left on the screen" bash -c "! grep -q '^SYN/s' <<<\"\$1\"" _ "$after"
 check "echo and canonical mode restored" grep -qx "icanon echo *" <<<"$after"
 tmux kill-session -t "$SESS"
+
+# Ctrl-C quits the same way
+tmux new-session -d -s "$SESS" -x 132 -y 40 \
+	"echo BEFORE-TOP; nsenter --net=/run/netns/${P}srv $XG top -i eth0; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 60"
+sleep 1.5
+tmux send-keys -t "$SESS" C-c
+for i in $(seq 1 30); do
+	after=$(tmux capture-pane -p -t "$SESS")
+	grep -q "icanon" <<<"$after" && break
+	sleep 0.1
+done
+check "Ctrl-C quits with status 0, terminal restored" bash -c \
+	"grep -q EXIT=0 <<<\"\$1\" && grep -qx 'icanon echo *' <<<\"\$1\" && grep -q BEFORE-TOP <<<\"\$1\"" _ "$after"
+tmux kill-session -t "$SESS"
+
+# one snapshot for scripts: every component, numbers from the kernel
+tw=$(ip netns exec ${P}srv ss -tanH state time-wait | wc -l)
+j=$(xg_srv top -i eth0 --once --json)
+check "top --once --json parses, with every component" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["syn_pps"]["offered"] > 100000, d["syn_pps"]
+assert d["top"][0]["source"] == "198.19.7.0/32", d["top"][:1]
+assert set(d["cookies"]) == {"answered_pps", "ack_valid_pps", "ack_bad_pps", "handoff_pps"}
+assert d["pmtu"]["ptb_total"] == 0 and d["pmtu"]["blackholes_suspected"] == 0
+assert d["sockets"]["time_wait"] == int(sys.argv[2]), (d["sockets"], sys.argv[2])' "$j" "$tw"
 wait $fpid
 t_snapshot
 check "detach eth0" xg_srv detach eth0
