@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The event stream under a flood from a million sources: every source goes
+# over its budget, yet the kernel's per-CPU event budget keeps the records
+# per second bounded and counts what it held back; `events --json` lines
+# parse and carry the documented head (docs/events.md); --type filters;
+# with no budget and a stalled consumer the ring overflows and the lost
+# records are counted and reported, equal to the kernel's counter.
+P=xgev-
+. "$(dirname "$0")/../lib.sh"
+t_start
+tmp=$(mktemp -d /tmp/${P}XXXXXX)
+NSRC=1000000
+NCPU=$(nproc)
+BUDGET=1000
+mac=$(lab_mac ${P}srv eth0)
+
+evstart() {	# evstart NAME [ARGS]: a reader in the server's namespace;
+		# its pid in EVPID
+	local name=$1; shift
+	nsenter --net=/run/netns/${P}srv timeout 60 "$XG" events --json "$@" \
+		>"$tmp/$name" 2>"$tmp/$name.err" &
+	EVPID=$!
+}
+flood() {	# flood SECONDS [SOURCES]: sources counting up, each many times
+	lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV6 --dport 80 \
+		--src 2001:db8:dead::/48 --sources "${2:-$NSRC}" --count 0 --duration "$1" --json
+}
+status_ev() { xg_srv status -i eth0 --json | json_get "d['interfaces'][0]$1"; }
+
+# ---- bounded: budget 1000 per CPU per second ----
+check "attach eth0: /128 sources, a table for 2M, 1 SYN/s each" \
+	xg_srv attach eth0 --sources 2097152 --prefix6 128 --pps 1 --burst 1 \
+	--event-budget $BUDGET
+xg_srv deny add 2001:db8:dead::5/128 >/dev/null
+evstart all; all=$EVPID
+evstart deny --type deny_hit; deny=$EVPID
+check "readers ready" bash -c "$(declare -f t_wait_line); t_wait_line $tmp/all.err following && t_wait_line $tmp/deny.err following"
+s0=$(status_ev "['events_suppressed']")
+# the first pass through the fresh table is the slow part (an LRU insert
+# per SYN); then every source comes back over its budget
+flood 12 >"$tmp/flood"
+sleep 0.5
+kill -INT $all $deny
+wait $all; rc=$?
+wait $deny
+expect_eq "events exits 0 on SIGINT" "$rc" 0
+supp=$(( $(status_ev "['events_suppressed']") - s0 ))
+judged=$(status_ev "['counters']" | python3 -c '
+import ast, sys
+print(sum(c["packets"] for c in ast.literal_eval(sys.stdin.read()) if c["reason"] in ("syn_budget", "syn_over_budget")))')
+check "a million sources flooded: $judged SYNs judged" test "$judged" -ge $NSRC
+echo "# flood: $(cat "$tmp/flood"); exit line: $(tail -1 "$tmp/all.err")"
+check "every line parses and carries the head" python3 - "$tmp/all" <<'PY'
+import json, re, sys
+rfc = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
+n = 0
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    assert rfc.match(e["time"]), e["time"]
+    for k in ("type", "interface", "netns", "family", "src", "sport", "dst", "dport"):
+        assert k in e, (k, e)
+    n += 1
+assert n > 0
+PY
+per_s=$(python3 -c '
+import collections, json, sys
+c = collections.Counter(json.loads(l)["time"][:19] for l in open(sys.argv[1]))
+print(max(c.values()), len(c), sum(c.values()))' "$tmp/all")
+read -r max secs total <<<"$per_s"
+echo "# records: $total over $secs s, at most $max in one second"
+check "records per second stay within the budget ($max <= $BUDGET x $NCPU CPUs)" \
+	test "$max" -le $((BUDGET * NCPU))
+check "a source appears at most once a second" python3 -c '
+import collections, json, sys
+c = collections.Counter((e["prefix"], e["time"][:19]) for e in map(json.loads, open(sys.argv[1])) if e["type"] == "throttle")
+assert max(c.values()) == 1, c.most_common(3)' "$tmp/all"
+check "the kernel held back what was over the budget ($supp)" test "$supp" -gt 0
+expect_eq "the exit line reports what was held back" \
+	"$(sed -n 's/.* \([0-9]*\) held back.*/\1/p' "$tmp/all.err")" "$supp"
+check "--type deny_hit: only deny_hit records" python3 -c '
+import json, sys
+t = [json.loads(l)["type"] for l in open(sys.argv[1])]
+assert t and set(t) == {"deny_hit"}, t[:5]' "$tmp/deny"
+expect_eq "... for the denied source" \
+	"$(json_get 'd["src"] + " " + d["prefix"]' <<<"$(head -1 "$tmp/deny")")" \
+	"2001:db8:dead::5 2001:db8:dead::5/128"
+
+# ---- lost: no budget, a consumer stopped while the ring fills ----
+check "detach" xg_srv detach eth0
+check "attach with --event-budget 0 (no limit)" \
+	xg_srv attach eth0 --sources 1048576 --prefix6 128 --pps 1 --burst 1 \
+	--event-budget 0
+evstart lost; rd=$EVPID
+check "reader ready" t_wait_line "$tmp/lost.err" following
+l0=$(status_ev "['events_lost']")
+pkill -STOP -P $rd	# xdpguard itself, the child of timeout
+flood 3 100000 >"$tmp/flood2"	# a fresh table: fewer sources
+echo "# flood: $(cat "$tmp/flood2")"
+pkill -CONT -P $rd
+sleep 1
+kill -TERM $rd
+wait $rd
+lost=$(( $(status_ev "['events_lost']") - l0 ))
+echo "# $(tail -1 "$tmp/lost.err")"
+check "the ring overflowed: records lost ($lost)" test "$lost" -gt 0
+expect_eq "the exit line reports the lost records" \
+	"$(sed -n 's/.* records, \([0-9]*\) lost.*/\1/p' "$tmp/lost.err")" "$lost"
+check "what was read parses" python3 -c '
+import json, sys
+assert sum(1 for l in open(sys.argv[1]) if json.loads(l)) > 0' "$tmp/lost"
+
+# ---- bad --type ----
+out=$(xg_srv events --type throttle,nope 2>&1); rc=$?
+expect_eq "unknown --type: usage error" "$rc" 2
+check "... names it and the accepted ones" grep -q "unknown event type 'nope' (accepted: throttle" <<<"$out"
+out=$(xg_srv events -i eth0 --type sockets 2>&1); rc=$?
+expect_eq "-i with host-only types: usage error" "$rc" 2
+
+rm -rf "$tmp"
+t_snapshot
+check "detach eth0" xg_srv detach eth0
+t_nothing_left
+t_end
