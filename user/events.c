@@ -6,12 +6,15 @@
  * back (per-CPU event budget).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "xdpguard.h"
@@ -25,7 +28,7 @@ static void on_signal(int sig)
 
 struct ev_src {
 	struct xg_iface ifc;
-	int ring_fd, cnt_fd;
+	int ring_fd, cnt_fd, claim_fd;
 	__u64 lost0, supp0;
 };
 
@@ -290,6 +293,35 @@ static __u32 ev_host_types(void)
 	return m;
 }
 
+/*
+ * A BPF ring buffer has one consumer position: two readers of one ring
+ * would each get part of the records. So one `events` per ring: an flock
+ * on a file named after the ring, kept until exit. Returns the fd, -1
+ * (said) when another reader holds it.
+ */
+static int ring_claim(const char *what, const char *key)
+{
+	char path[PATH_MAX];
+	const char *slash = strrchr(key, '/');
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/lock/xdpguard-events-%s.lock",
+		 slash ? slash + 1 : key);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		xg_err("cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		xg_err("another xdpguard events already follows %s: a ring "
+		       "buffer has one reader (two would split its records); "
+		       "stop that one, or read its output", what);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int host_lost_read(__u64 netns, __u64 *lost, __u64 *supp)
 {
 	struct xg_sk_stats st;
@@ -351,7 +383,8 @@ int cmd_events(int argc, char **argv)
 	__u64 lost = 0, supp = 0, l, s, hlost0 = 0, hsupp0 = 0;
 	__u64 last_snap = 0;
 	bool host = false, want_host, want_if;
-	int c, i, n = 0, ret, err, hfd = -1;
+	int c, i, n = 0, ret, err, hfd = -1, hclaim = -1;
+	char hkey[64];
 
 	xg_cmd = "events";
 	opterr = 0;
@@ -415,6 +448,9 @@ int cmd_events(int argc, char **argv)
 	memset(src, 0, sizeof(src));
 	for (i = 0; i < n; i++) {
 		src[i].ifc = list[i];
+		src[i].claim_fd = ring_claim(list[i].ifname, list[i].dir);
+		if (src[i].claim_fd < 0)
+			goto out;
 		src[i].ring_fd = xg_map_open(&list[i], XG_MAP_EVENTS);
 		src[i].cnt_fd = xg_map_open(&list[i], XG_MAP_COUNTERS);
 		if (src[i].ring_fd < 0 || src[i].cnt_fd < 0 ||
@@ -436,6 +472,12 @@ int cmd_events(int argc, char **argv)
 	}
 	if (host) {
 		ctx.netns_cookie = xg_netns_cookie();
+		snprintf(hkey, sizeof(hkey), "host-%llu",
+			 (unsigned long long)ctx.netns_cookie);
+		hclaim = ring_claim("the host socket events of this network "
+				    "namespace", hkey);
+		if (hclaim < 0)
+			goto out;
 		hfd = xg_host_ring();
 		if (!ctx.netns_cookie || hfd < 0 ||
 		    host_lost_read(ctx.netns_cookie, &hlost0, &hsupp0))
@@ -489,11 +531,15 @@ out:
 	ring_buffer__free(rb);
 	if (hfd >= 0)
 		close(hfd);
+	if (hclaim >= 0)
+		close(hclaim);
 	for (i = 0; i < n; i++) {
 		if (src[i].ring_fd > 0)
 			close(src[i].ring_fd);
 		if (src[i].cnt_fd > 0)
 			close(src[i].cnt_fd);
+		if (src[i].claim_fd > 0)
+			close(src[i].claim_fd);
 	}
 	return ret;
 }

@@ -34,16 +34,17 @@ check "attach eth0: /128 sources, a table for 2M, 1 SYN/s each" \
 	--event-budget $BUDGET
 xg_srv deny add 2001:db8:dead::5/128 >/dev/null
 evstart all; all=$EVPID
-evstart deny --type deny_hit; deny=$EVPID
-check "readers ready" bash -c "$(declare -f t_wait_line); t_wait_line $tmp/all.err following && t_wait_line $tmp/deny.err following"
+check "reader ready" t_wait_line "$tmp/all.err" following
+out=$(xg_srv events --type deny_hit 2>&1); rc=$?
+expect_eq "a second reader of the same ring is refused" "$rc" 1
+check "... saying why" grep -q "another xdpguard events already follows eth0" <<<"$out"
 s0=$(status_ev "['events_suppressed']")
 # the first pass through the fresh table is the slow part (an LRU insert
 # per SYN); then every source comes back over its budget
 flood 12 >"$tmp/flood"
 sleep 0.5
-kill -INT $all $deny
+kill -INT $all
 wait $all; rc=$?
-wait $deny
 expect_eq "events exits 0 on SIGINT" "$rc" 0
 supp=$(( $(status_ev "['events_suppressed']") - s0 ))
 judged=$(status_ev "['counters']" | python3 -c '
@@ -78,14 +79,6 @@ assert max(c.values()) == 1, c.most_common(3)' "$tmp/all"
 check "the kernel held back what was over the budget ($supp)" test "$supp" -gt 0
 expect_eq "the exit line reports what was held back" \
 	"$(sed -n 's/.* \([0-9]*\) held back.*/\1/p' "$tmp/all.err")" "$supp"
-check "--type deny_hit: only deny_hit records" python3 -c '
-import json, sys
-t = [json.loads(l)["type"] for l in open(sys.argv[1])]
-assert t and set(t) == {"deny_hit"}, t[:5]' "$tmp/deny"
-expect_eq "... for the denied source" \
-	"$(json_get 'd["src"] + " " + d["prefix"]' <<<"$(head -1 "$tmp/deny")")" \
-	"2001:db8:dead::5 2001:db8:dead::5/128"
-
 # ---- lost: no budget, a consumer stopped while the ring fills ----
 check "detach" xg_srv detach eth0
 check "attach with --event-budget 0 (no limit)" \
@@ -109,6 +102,23 @@ expect_eq "the exit line reports the lost records" \
 check "what was read parses" python3 -c '
 import json, sys
 assert sum(1 for l in open(sys.argv[1]) if json.loads(l)) > 0' "$tmp/lost"
+
+# ---- --type: only the types asked for ----
+xg_srv deny add 2001:db8:dead::5/128 >/dev/null
+evstart deny --type deny_hit; deny=$EVPID
+check "reader ready" t_wait_line "$tmp/deny.err" following
+flood 2 100000 >/dev/null
+sleep 0.5
+kill -INT $deny
+wait $deny
+check "--type deny_hit: only deny_hit records" python3 -c '
+import json, sys
+t = [json.loads(l)["type"] for l in open(sys.argv[1])]
+assert t and set(t) == {"deny_hit"}, t[:5]' "$tmp/deny"
+expect_eq "... for the denied source" \
+	"$(json_get 'd["src"] + " " + d["prefix"]' <<<"$(head -1 "$tmp/deny")")" \
+	"2001:db8:dead::5 2001:db8:dead::5/128"
+
 
 # ---- bad --type ----
 out=$(xg_srv events --type throttle,nope 2>&1); rc=$?
