@@ -20,7 +20,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +38,8 @@
 #include "xdpguard.h"
 #include "xdp_guard.skel.h"
 #include "tc_cookie.skel.h"
-#include "../pkt.h"
+#include "../prog.h"
+#include "../harness.h"
 #include "lib/cookie.h"
 
 #define PORT		8080
@@ -60,33 +60,8 @@ static struct {
 	int xprog, tprog, config, ports, ccfg, counters;
 } E;
 
-static char why[1024];
 static struct xg_event evs[16];
 static int nev;
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-#define ASSERT(cond, ...)						\
-	do {								\
-		if (!(cond))						\
-			return fail(__VA_ARGS__);			\
-	} while (0)
-#define TRY(expr)							\
-	do {								\
-		if (expr)						\
-			return -1;					\
-	} while (0)
 
 static __u64 coarse_ns(void)
 {
@@ -246,38 +221,29 @@ static const char *vname(int v)
 static int xdp(const struct pkt *in, int want, int v, int r, struct pkt *out)
 {
 	struct xg_counter a[XG_C_SLOTS], b[XG_C_SLOTS];
-	static __u8 buf[PKT_MAX + 512];
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = in->buf,
-		.data_size_in = in->len,
-		.data_out = buf,
-		.data_size_out = sizeof(buf),
-		.repeat = 1,
-	);
-	int i, slot = -1, n = 0;
+	static struct pkt same;
+	struct pkt *got = out ? out : &same;
+	struct prog_res o;
+	int i, slot = -1, n = 0, err;
 
 	TRY(snap(a));
-	if (bpf_prog_test_run_opts(E.xprog, &o))
-		return fail("XDP test run failed: %s", strerror(errno));
+	err = prog_run(E.xprog, in, 1, got, &o);
+	if (err)
+		return fail("XDP test run failed: %s", strerror(-err));
 	TRY(snap(b));
 	for (i = 0; i < XG_COUNTERS_MAX; i++)
 		if (b[i].packets != a[i].packets) {
 			n += b[i].packets - a[i].packets;
 			slot = i;
 		}
-	if ((int)o.retval != want || n != 1 || slot != XG_COUNTER_IDX(v, r))
+	if (o.retval != want || n != 1 || slot != XG_COUNTER_IDX(v, r))
 		return fail("retval %u counted %d times (last %s/%s), want %d "
-			    "counted once as %s/%s", o.retval, n,
+			    "counted once as %s/%s", (unsigned int)o.retval, n,
 			    slot < 0 ? "-" : vname(slot / XG_R_MAX),
 			    slot < 0 ? "-" : xg_reason_name(slot % XG_R_MAX),
 			    want, vname(v), xg_reason_name(r));
-	if (out) {
-		memcpy(out->buf, buf, o.data_size_out);
-		out->len = o.data_size_out;
-	} else if (o.data_size_out != in->len ||
-		   memcmp(buf, in->buf, in->len)) {
+	if (!out && (same.len != in->len || memcmp(same.buf, in->buf, in->len)))
 		return fail("the frame was changed");
-	}
 	return 0;
 }
 
@@ -286,19 +252,13 @@ static int xdp(const struct pkt *in, int want, int v, int r, struct pkt *out)
 static int tc(const struct pkt *in)
 {
 	struct xg_counter a[XG_C_SLOTS], b[XG_C_SLOTS];
-	static __u8 buf[PKT_MAX + 512];
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = in->buf,
-		.data_size_in = in->len,
-		.data_out = buf,
-		.data_size_out = sizeof(buf),
-		.repeat = 1,
-	);
-	int moved = 0, i;
+	struct prog_res o;
+	int moved = 0, i, err;
 
 	TRY(snap(a));
-	if (bpf_prog_test_run_opts(E.tprog, &o))
-		return fail("tc test run failed: %s", strerror(errno));
+	err = prog_run(E.tprog, in, 1, NULL, &o);
+	if (err)
+		return fail("tc test run failed: %s", strerror(-err));
 	TRY(snap(b));
 	for (i = 0; i < XG_C_SLOTS; i++) {
 		if (b[i].packets == a[i].packets ||
@@ -918,11 +878,10 @@ static int t_without_cookie_paths(void)
 			       .flags = XG_F_ENABLED | XG_F_COOKIES };
 	struct xg_cookie_port on = { .mode = XG_CK_ON };
 	struct pkt s, out;
+	struct prog_res o;
 	__u16 port = PORT;
 	__u32 zero = 0;
 	int err, ret = -1;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out.buf,
-		    .data_size_out = sizeof(out.buf), .repeat = 1);
 
 	if (!g)
 		return fail("cannot open the skeleton");
@@ -940,10 +899,8 @@ static int t_without_cookie_paths(void)
 		goto out;
 	}
 	syn(&s, "198.18.0.16", 20, 0, 0, 0);
-	o.data_in = s.buf;
-	o.data_size_in = s.len;
-	if (bpf_prog_test_run_opts(bpf_program__fd(g->progs.xdpguard), &o) ||
-	    o.retval != XDP_PASS || o.data_size_out != s.len) {
+	if (prog_run(bpf_program__fd(g->progs.xdpguard), &s, 1, &out, &o) ||
+	    o.retval != XDP_PASS || out.len != s.len) {
 		fail("a SYN to a cookie port: retval %u, want XDP_PASS "
 		     "unchanged", o.retval);
 		goto out;
@@ -984,11 +941,6 @@ static int t_cookie_helpers(void)
 	return 0;
 }
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-};
-
 static const struct test tests[] = {
 	{ "cookie_helpers", t_cookie_helpers },
 	{ "synack_v4_bytes_and_handoff", t_synack_v4 },
@@ -1011,43 +963,19 @@ static const struct test tests[] = {
 	{ "loads_without_cookie_paths", t_without_cookie_paths },
 };
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int main(void)
 {
-	unsigned int i, failed = 0;
-	cpu_set_t cpus;
-	int cpu;
+	unsigned int failed;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(quiet_print);
-	cpu = sched_getcpu();
-	CPU_ZERO(&cpus);
-	CPU_SET(cpu < 0 ? 0 : cpu, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	harness_init();
+	prog_pin_cpu(-1);
 	if (setup()) {
 		printf("not ok - setup: %s\n", why);
 		return 1;
 	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		why[0] = '\0';
-		if (reset() || tests[i].fn()) {
-			printf("not ok - %s: %s\n", tests[i].name, why);
-			failed++;
-		} else {
-			printf("ok - %s\n", tests[i].name);
-		}
-	}
+	failed = harness_run(tests, ARRAY_SIZE(tests), reset);
 	ring_buffer__free(E.rb);
 	tc_cookie_bpf__destroy(E.t);
 	xdp_guard_bpf__destroy(E.x);
-	printf("# %u of %zu failed\n", failed,
-	       sizeof(tests) / sizeof(tests[0]));
 	return failed ? 1 : 0;
 }

@@ -26,40 +26,16 @@
 #include <xdpguard/abi.h>
 #include <xdpguard/pmtu.h>
 #include "tc_mss.skel.h"
-#include "../pkt.h"
+#include "../prog.h"
+#include "../harness.h"
 
 #define TC_ACT_UNSPEC	(-1)
 
 static struct tc_mss_bpf *skel;
 static struct ring_buffer *rb;
 static int fd_in, fd_out, fd_cfg, fd_stats, fd_ptb, fd_egress, ncpus;
-static char why[1024];
 static struct xg_pm_event evs[16];
 static int nev;
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-#define ASSERT(cond, ...)						\
-	do {								\
-		if (!(cond))						\
-			return fail(__VA_ARGS__);			\
-	} while (0)
-#define TRY(expr)							\
-	do {								\
-		if (expr)						\
-			return -1;					\
-	} while (0)
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -183,25 +159,20 @@ static void tcp_frame(struct pkt *p, const char *src, __u8 flags,
 static int run_ctx(int prog, const struct pkt *in, struct pkt *out,
 		   struct __sk_buff *ctx)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = in->buf,
-		.data_size_in = in->len,
-		.data_out = out->buf,
-		.data_size_out = sizeof(out->buf),
-		.ctx_in = ctx,
-		.ctx_size_in = ctx ? sizeof(*ctx) : 0,
-	);
+	struct prog_res o;
+	int err;
 
-	if (bpf_prog_test_run_opts(prog, &o))
-		return fail("test run failed: %s", strerror(errno));
-	ASSERT((int)o.retval == TC_ACT_UNSPEC, "retval %d, want %d (go on)",
-	       (int)o.retval, TC_ACT_UNSPEC);
+	err = prog_run_ctx(prog, in->buf, in->len, ctx, sizeof(*ctx), 1, out,
+			   &o);
+	if (err)
+		return fail("test run failed: %s", strerror(-err));
+	ASSERT(o.retval == TC_ACT_UNSPEC, "retval %d, want %d (go on)",
+	       o.retval, TC_ACT_UNSPEC);
 	/* the frame's bookkeeping (header offsets) stays the input's */
 	out->l3 = in->l3;
 	out->l4 = in->l4;
 	out->family = in->family;
 	out->proto = in->proto;
-	out->len = o.data_size_out;
 	return 0;
 }
 
@@ -884,11 +855,6 @@ static int t_pmtu_host(void)
 
 /* ---- the runner ---- */
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-};
-
 static const struct test tests[] = {
 	{ "clamp_v4_syn_ingress", t_clamp_v4 },
 	{ "clamp_synack_egress", t_clamp_synack_egress },
@@ -917,26 +883,12 @@ static const struct test tests[] = {
 	{ "pmtu_host_interface_mtu", t_pmtu_host },
 };
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int main(void)
 {
-	unsigned int i, failed = 0;
-	cpu_set_t cpus;
-	int cpu;
+	unsigned int failed;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(quiet_print);
-	cpu = sched_getcpu();
-	CPU_ZERO(&cpus);
-	CPU_SET(cpu < 0 ? 0 : cpu, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	harness_init();
+	prog_pin_cpu(-1);
 	ncpus = libbpf_num_possible_cpus();
 	skel = tc_mss_bpf__open_and_load();
 	if (!skel) {
@@ -956,18 +908,8 @@ int main(void)
 		printf("not ok - setup: no ring buffer\n");
 		return 1;
 	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		why[0] = '\0';
-		if (reset() || tests[i].fn()) {
-			printf("not ok - %s: %s\n", tests[i].name, why);
-			failed++;
-		} else {
-			printf("ok - %s\n", tests[i].name);
-		}
-	}
+	failed = harness_run(tests, ARRAY_SIZE(tests), reset);
 	ring_buffer__free(rb);
 	tc_mss_bpf__destroy(skel);
-	printf("# %u of %zu failed\n", failed,
-	       sizeof(tests) / sizeof(tests[0]));
 	return failed ? 1 : 0;
 }
