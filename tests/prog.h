@@ -10,6 +10,8 @@
  *     a yardstick program;
  *   - prog_bench_args(): the benchmarks' options (--repeat, --calls,
  *     --rounds, --json);
+ *   - prog_listen(): a listener for programs that look sockets up (they
+ *     see the calling process's network namespace);
  *   - prog_pin_cpu(): test runs execute on the calling CPU, so callers
  *     that read per-CPU state or want steady numbers pin themselves.
  * Define _GNU_SOURCE before any include (sched_getcpu, CPU_SET).
@@ -24,6 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include "pkt.h"
 
@@ -41,6 +46,33 @@ static inline void prog_pin_cpu(int cpu)
 	if (sched_setaffinity(0, sizeof(set), &set))
 		fprintf(stderr, "cannot pin to CPU %d: %s\n", cpu,
 			strerror(errno));
+}
+
+/* A TCP listener on the wildcard address, port @port (AF_INET6: IPv6
+ * only); its fd, or -1 (errno). */
+static inline int prog_listen(int family, __u16 port, int backlog)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	int fd, one = 1, e;
+
+	fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, family == AF_INET ? (struct sockaddr *)&a4 :
+		 (struct sockaddr *)&a6, family == AF_INET ? sizeof(a4) :
+		 sizeof(a6)) || listen(fd, backlog)) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 struct prog_res {

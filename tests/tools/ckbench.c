@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,26 +54,6 @@ static double single_ns(int fd, struct pkt *p, int want,
 			return -1;
 	}
 	return prog_median(v, opt.calls);
-}
-
-static int listen_on(int family)
-{
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
-				   .sin6_port = htons(PORT) };
-	struct sockaddr_in a4 = { .sin_family = AF_INET,
-				  .sin_port = htons(PORT) };
-	int fd = socket(family, SOCK_STREAM, 0), one = 1;
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, family == AF_INET ? (struct sockaddr *)&a4 :
-		 (struct sockaddr *)&a6, family == AF_INET ? sizeof(a4) :
-		 sizeof(a6)) || listen(fd, 64))
-		return -1;
-	return fd;
 }
 
 /* a new source address for every SYN (the budget makes a bucket) */
@@ -174,7 +155,8 @@ int main(int argc, char **argv)
 		return 2;
 	prog_pin_cpu(0);
 	if (unshare(CLONE_NEWNET) || system("ip link set lo up") ||
-	    listen_on(AF_INET) < 0 || listen_on(AF_INET6) < 0) {
+	    prog_listen(AF_INET, PORT, 64) < 0 ||
+	    prog_listen(AF_INET6, PORT, 64) < 0) {
 		fprintf(stderr, "ckbench: cannot set up a namespace with "
 			"listeners: %s\n", strerror(errno));
 		return 1;

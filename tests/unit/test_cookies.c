@@ -81,29 +81,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int listen_on(int family, __u16 port)
-{
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
-				   .sin6_port = htons(port) };
-	struct sockaddr_in a4 = { .sin_family = AF_INET,
-				  .sin_port = htons(port) };
-	int fd, one = 1;
-
-	fd = socket(family, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, family == AF_INET ? (struct sockaddr *)&a4 :
-		 (struct sockaddr *)&a6, family == AF_INET ? sizeof(a4) :
-		 sizeof(a6)) || listen(fd, 16)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static int setup(void)
 {
 	int err;
@@ -112,7 +89,8 @@ static int setup(void)
 		return fail("unshare(CLONE_NEWNET): %s", strerror(errno));
 	if (system("ip link set lo up"))
 		return fail("cannot bring lo up in the test's namespace");
-	if (listen_on(AF_INET, PORT) < 0 || listen_on(AF_INET6, PORT) < 0)
+	if (prog_listen(AF_INET, PORT, 16) < 0 ||
+	    prog_listen(AF_INET6, PORT, 16) < 0)
 		return fail("cannot listen on port %d: %s", PORT,
 			    strerror(errno));
 	E.x = xdp_guard_bpf__open_and_load();
