@@ -49,18 +49,8 @@ _Static_assert(sizeof(struct bpf_tcp_req_attrs) ==
 __noinline int xg_tc_tcpopt(struct __sk_buff *skb, __u32 off,
 			    struct xg_tcpopt *o)
 {
-	void *data = (void *)(long)skb->data;
-	void *end = (void *)(long)skb->data_end;
-	struct tcphdr *tcp;
-
-	if (!o || off > 256)
-		return -1;
-	xg_barrier_var(off);
-	tcp = data + (off & 0x1ff);
-	if ((void *)(tcp + 1) > end)
-		return -1;
-	xg_tcpopt_parse(tcp, end, o);
-	return 0;
+	return xg_tcpopt_at((void *)(long)skb->data,
+			    (void *)(long)skb->data_end, off, o);
 }
 
 /*

@@ -434,18 +434,8 @@ static __always_inline int verdict_tx(struct xdp_md *ctx)
 __noinline int xg_xdp_tcpopt(struct xdp_md *ctx, __u32 off,
 			     struct xg_tcpopt *o)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	struct tcphdr *tcp;
-
-	if (!o || off > 256)
-		return -1;
-	xg_barrier_var(off);
-	tcp = data + (off & 0x1ff);
-	if ((void *)(tcp + 1) > end)
-		return -1;
-	xg_tcpopt_parse(tcp, end, o);
-	return 0;
+	return xg_tcpopt_at((void *)(long)ctx->data,
+			    (void *)(long)ctx->data_end, off, o);
 }
 
 /*
