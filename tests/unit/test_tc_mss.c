@@ -594,6 +594,16 @@ static void ptb_frame(struct pkt *p, const char *reporter,
 	}
 }
 
+/* A PTB (ptb_frame()'s arguments) through ingress: left unchanged. */
+static int ptb_in(const char *reporter, const char *inner_dst, __u32 mtu,
+		  int quote, __u8 type, __u8 code)
+{
+	struct pkt in;
+
+	ptb_frame(&in, reporter, inner_dst, mtu, quote, type, code);
+	return expect_same(fd_in, &in);
+}
+
 static int ptb_entry(const char *dst, struct xg_ptb_val *v)
 {
 	struct xg_dst_key k = {};
@@ -640,32 +650,24 @@ static int expect_ptb(const char *dst, const char *reporter, __u64 count,
 
 static int t_ptb_v4(void)
 {
-	struct pkt in;
-
 	snap();
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 28, 3, 4);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 28, 3, 4));
 	TRY(expect_ptb("198.18.30.2", "198.18.20.1", 1, 1400, 1400));
 	TRY(expect_event(XG_EV_PTB, "198.18.30.2", 1400, 1));
 	/* a second one, lower: counted; its record waits out the second */
-	ptb_frame(&in, "198.18.20.9", "198.18.30.2", 1300, 28, 3, 4);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.9", "198.18.30.2", 1300, 28, 3, 4));
 	TRY(expect_ptb("198.18.30.2", "198.18.20.9", 2, 1300, 1300));
 	ASSERT(events() == 0, "%d records within a second, want 0", nev);
 	/* RFC 1191's MTU 0 (an old router): counted, min unchanged */
-	ptb_frame(&in, "198.18.20.9", "198.18.30.2", 0, 28, 3, 4);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.9", "198.18.30.2", 0, 28, 3, 4));
 	TRY(expect_ptb("198.18.30.2", "198.18.20.9", 3, 0, 1300));
 	return moved(XG_PMC_PTB4, 3, -1);
 }
 
 static int t_ptb_v6(void)
 {
-	struct pkt in;
-
 	snap();
-	ptb_frame(&in, "2001:db8:20::1", "2001:db8:30::2", 1280, 48, 2, 0);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("2001:db8:20::1", "2001:db8:30::2", 1280, 48, 2, 0));
 	TRY(expect_ptb("2001:db8:30::2", "2001:db8:20::1", 1, 1280, 1280));
 	TRY(expect_event(XG_EV_PTB, "2001:db8:30::2", 1280, 1));
 	return moved(XG_PMC_PTB6, 1, -1);
@@ -677,12 +679,9 @@ static int t_ptb_truncated(void)
 	struct pkt in;
 
 	snap();
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 19, 3, 4);
-	TRY(expect_same(fd_in, &in));
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 0, 3, 4);
-	TRY(expect_same(fd_in, &in));
-	ptb_frame(&in, "2001:db8:20::1", "2001:db8:30::2", 1280, 39, 2, 0);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 19, 3, 4));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 0, 3, 4));
+	TRY(ptb_in("2001:db8:20::1", "2001:db8:30::2", 1280, 39, 2, 0));
 	/* the ICMP header itself cut short */
 	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 0, 3, 4);
 	in.len -= 2;
@@ -692,10 +691,8 @@ static int t_ptb_truncated(void)
 	       "a truncated PTB made an entry");
 	TRY(moved(XG_PMC_PTB_TRUNC, 4, -1));
 	/* exactly long enough */
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 20, 3, 4);
-	TRY(expect_same(fd_in, &in));
-	ptb_frame(&in, "2001:db8:20::1", "2001:db8:30::2", 1280, 40, 2, 0);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 20, 3, 4));
+	TRY(ptb_in("2001:db8:20::1", "2001:db8:30::2", 1280, 40, 2, 0));
 	TRY(expect_ptb("198.18.30.2", "198.18.20.1", 1, 1400, 1400));
 	TRY(expect_ptb("2001:db8:30::2", "2001:db8:20::1", 1, 1280, 1280));
 	return moved(XG_PMC_PTB_TRUNC, 4, XG_PMC_PTB4, 1, XG_PMC_PTB6, 1, -1);
@@ -707,12 +704,9 @@ static int t_ptb_others(void)
 	struct pkt in;
 
 	snap();
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 28, 3, 1);
-	TRY(expect_same(fd_in, &in));
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 28, 11, 0);
-	TRY(expect_same(fd_in, &in));
-	ptb_frame(&in, "2001:db8:20::1", "2001:db8:30::2", 1280, 48, 1, 4);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 28, 3, 1));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 28, 11, 0));
+	TRY(ptb_in("2001:db8:20::1", "2001:db8:30::2", 1280, 48, 1, 4));
 	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 28, 3, 4);
 	TRY(expect_same(fd_out, &in));
 	TRY(set_cfg(XG_MSS_FIXED, 1360, XG_DIR_BOTH, 0));
