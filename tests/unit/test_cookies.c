@@ -323,6 +323,11 @@ struct want {
 	__u16 client_ws;
 };
 
+/* the answer to a plain SYN offering every option (syn(..., 20, ...)) */
+#define WANT_ALL(fam)	{ .family = (fam), .l2 = 14,			\
+			  .mss = (fam) == 4 ? MSS4 : MSS6, .ts = 1,	\
+			  .ws = 1, .sack = 1, .client_ws = 7 }
+
 /*
  * Check every byte of the SYN-ACK @o answering @in; return the cookie
  * and our TS value.
@@ -426,18 +431,27 @@ static int check_synack(const struct pkt *in, const struct pkt *o,
 	return 0;
 }
 
+/* SYN @s answered from XDP, its SYN-ACK checked: its cookie and TS value */
+static int answered(const struct pkt *s, const struct want *w,
+		    __u32 *cookie, __u32 *tsval)
+{
+	struct pkt o;
+
+	TRY(xdp(s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	return check_synack(s, &o, w, cookie, tsval);
+}
+
 /* SYN -> SYN-ACK, checked; then its ACK passes XDP and tc takes it. */
 static int handshake(const char *src, int family, __u16 tpid, int opt,
 		     __u16 mss, const struct want *w, struct pkt *ackp,
 		     __u32 *cookie_out)
 {
-	struct pkt s, o;
+	struct pkt s;
 	__u32 cookie, tsval;
 	int moved;
 
 	syn(&s, src, opt, mss, tpid, 0);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, w, &cookie, &tsval));
+	TRY(answered(&s, w, &cookie, &tsval));
 	ack(ackp, &s, src, cookie, w->ts, tsval, tpid);
 	TRY(xdp(ackp, XDP_PASS, XG_V_PASS, XG_R_COOKIE_ACK, NULL));
 	moved = tc(ackp);
@@ -453,8 +467,7 @@ static int handshake(const char *src, int family, __u16 tpid, int opt,
 
 static int t_synack_v4(void)
 {
-	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct want w = WANT_ALL(4);
 	struct xg_handoff *a = &E.t->bss->last_handoff;
 	struct pkt ap;
 	__u32 cookie;
@@ -498,14 +511,10 @@ static int t_mss_classes(void)
 		{ 1220, 1220 }, { 1420, 1420 }, { 1440, 1440 },
 		{ 8940, 8940 }, { 65000, 8940 },
 	};
-	struct want w4 = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			   .ws = 1, .sack = 1, .client_ws = 7 };
-	struct want w6 = w4;
+	struct want w4 = WANT_ALL(4), w6 = WANT_ALL(6);
 	struct pkt ap;
 	unsigned int i;
 
-	w6.family = 6;
-	w6.mss = MSS6;
 	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
 		TRY(handshake("198.18.0.3", 4, 0, 20, v4[i].syn, &w4, &ap,
 			      NULL));
@@ -526,8 +535,7 @@ static int t_mss_classes(void)
 
 static int t_synack_v6(void)
 {
-	struct want w = { .family = 6, .l2 = 14, .mss = MSS6, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct want w = WANT_ALL(6);
 	struct pkt ap;
 
 	TRY(handshake("2001:db8::1", 6, 0, 20, 1440, &w, &ap, NULL));
@@ -554,40 +562,35 @@ static int t_vlan(void)
 /* IPv4 options and IPv6 extension headers are not in the answer */
 static int t_headers_dropped(void)
 {
-	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct want w = WANT_ALL(4);
 	struct spec s4 = { .src = "198.18.0.5", .flags = T_SYN, .tcpopt = 20,
 			   .dport = PORT, .ipopt = 12 };
 	struct spec s6 = { .src = "2001:db8::5", .flags = T_SYN,
 			   .tcpopt = 20, .dport = PORT, .n_ext = 2,
 			   .ext = { EXT_HOP, EXT_DST } };
-	struct pkt s, o;
+	struct pkt s;
 	__u32 cookie, tsval;
 
 	build(&s4, &s);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	TRY(answered(&s, &w, &cookie, &tsval));
 	w.family = 6;
 	w.mss = MSS6;
 	build(&s6, &s);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	return check_synack(&s, &o, &w, &cookie, &tsval);
+	return answered(&s, &w, &cookie, &tsval);
 }
 
 /* a SYN with data (TCP Fast Open style): checksummed whole, answered
  * without the data */
 static int t_syn_with_data(void)
 {
-	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct want w = WANT_ALL(4);
 	struct spec sp = { .src = "198.18.0.6", .flags = T_SYN, .tcpopt = 20,
 			   .dport = PORT, .payload = 1001, .fill = 0xa5 };
-	struct pkt s, o;
+	struct pkt s;
 	__u32 cookie, tsval;
 
 	build(&sp, &s);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	TRY(answered(&s, &w, &cookie, &tsval));
 	build(&sp, &s);
 	s.buf[s.len - 1] ^= 1;		/* the last (odd) byte of the data */
 	return xdp(&s, XDP_DROP, XG_V_DROP, XG_R_BAD_CSUM, NULL);
@@ -630,15 +633,13 @@ static int t_no_listener(void)
 /* forged, replayed elsewhere, stale: dropped, and tc hands nothing off */
 static int t_bad_acks(void)
 {
-	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
-	struct pkt s, o, a;
+	struct want w = WANT_ALL(4);
+	struct pkt s, a;
 	__u32 cookie, tsval;
 	int i;
 
 	syn(&s, "198.18.0.9", 20, 0, 0, 0);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	TRY(answered(&s, &w, &cookie, &tsval));
 	/* forged: random acknowledgement numbers */
 	srandom(getpid());
 	for (i = 0; i < 50; i++) {
@@ -669,14 +670,12 @@ static int t_bad_acks(void)
 
 static int t_bad_acks_v6(void)
 {
-	struct want w = { .family = 6, .l2 = 14, .mss = MSS6, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
-	struct pkt s, o, a;
+	struct want w = WANT_ALL(6);
+	struct pkt s, a;
 	__u32 cookie, tsval;
 
 	syn(&s, "2001:db8::9", 20, 0, 0, 0);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	TRY(answered(&s, &w, &cookie, &tsval));
 	ack(&a, &s, "2001:db8::9", cookie ^ 0x100, 1, tsval, 0);
 	TRY(xdp(&a, XDP_DROP, XG_V_DROP, XG_R_COOKIE_BAD, NULL));
 	ASSERT(tc(&a) == 0, "tc handed off a forged IPv6 ACK");
@@ -688,14 +687,12 @@ static int t_bad_acks_v6(void)
 /* A valid cookie whose TS echo lacks our tag is the kernel's own. */
 static int t_kernel_cookie_left_alone(void)
 {
-	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
-	struct pkt s, o, a;
+	struct want w = WANT_ALL(4);
+	struct pkt s, a;
 	__u32 cookie, tsval;
 
 	syn(&s, "198.18.0.11", 20, 0, 0, 0);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	TRY(answered(&s, &w, &cookie, &tsval));
 	ack(&a, &s, "198.18.0.11", cookie, 1, tsval ^ (1U << XG_TS_TAG_SHIFT),
 	    0);
 	TRY(xdp(&a, XDP_PASS, XG_V_PASS, XG_R_COOKIE_ACK, NULL));
