@@ -26,6 +26,7 @@
 #include "lib/csum.h"
 #include "lib/tcpopt.h"
 #include "lib/cookie.h"
+#include "lib/sk.h"
 
 #define TC_ACT_OK	0
 #define TC_ACT_SHOT	2
@@ -48,18 +49,8 @@ _Static_assert(sizeof(struct bpf_tcp_req_attrs) ==
 __noinline int xg_tc_tcpopt(struct __sk_buff *skb, __u32 off,
 			    struct xg_tcpopt *o)
 {
-	void *data = (void *)(long)skb->data;
-	void *end = (void *)(long)skb->data_end;
-	struct tcphdr *tcp;
-
-	if (!o || off > 256)
-		return -1;
-	xg_barrier_var(off);
-	tcp = data + (off & 0x1ff);
-	if ((void *)(tcp + 1) > end)
-		return -1;
-	xg_tcpopt_parse(tcp, end, o);
-	return 0;
+	return xg_tcpopt_at((void *)(long)skb->data,
+			    (void *)(long)skb->data_end, off, o);
 }
 
 /*
@@ -129,28 +120,8 @@ static __always_inline struct bpf_sock *listener(struct __sk_buff *skb,
 						 struct xg_pkt *p,
 						 struct tcphdr *tcp)
 {
-	struct bpf_sock_tuple t = {};
-	struct bpf_sock *sk;
-	__u32 size;
+	struct bpf_sock *sk = xg_skc_lookup(skb, p->family, p->l3, tcp);
 
-	if (p->family == 4) {
-		struct iphdr *iph = p->l3;
-
-		t.ipv4.saddr = iph->saddr;
-		t.ipv4.daddr = iph->daddr;
-		t.ipv4.sport = tcp->source;
-		t.ipv4.dport = tcp->dest;
-		size = sizeof(t.ipv4);
-	} else {
-		struct ipv6hdr *ip6 = p->l3;
-
-		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
-		t.ipv6.sport = tcp->source;
-		t.ipv6.dport = tcp->dest;
-		size = sizeof(t.ipv6);
-	}
-	sk = bpf_skc_lookup_tcp(skb, &t, size, BPF_F_CURRENT_NETNS, 0);
 	if (sk && sk->state != BPF_TCP_LISTEN) {
 		bpf_sk_release(sk);
 		return NULL;

@@ -25,6 +25,7 @@
 #include "lib/csum.h"
 #include "lib/tcpopt.h"
 #include "lib/cookie.h"
+#include "lib/sk.h"
 #include "lib/events.h"
 
 /* fixed at attach time */
@@ -412,29 +413,9 @@ static __always_inline int cookie_syn_counts(struct xdp_md *ctx,
 static __always_inline int sk_state(struct xdp_md *ctx, struct xg_pkt *p,
 				    struct tcphdr *tcp)
 {
-	struct bpf_sock_tuple t = {};
-	struct bpf_sock *sk;
-	__u32 size;
+	struct bpf_sock *sk = xg_skc_lookup(ctx, p->family, p->l3, tcp);
 	int state;
 
-	if (p->family == 4) {
-		struct iphdr *iph = p->l3;
-
-		t.ipv4.saddr = iph->saddr;
-		t.ipv4.daddr = iph->daddr;
-		t.ipv4.sport = tcp->source;
-		t.ipv4.dport = tcp->dest;
-		size = sizeof(t.ipv4);
-	} else {
-		struct ipv6hdr *ip6 = p->l3;
-
-		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
-		t.ipv6.sport = tcp->source;
-		t.ipv6.dport = tcp->dest;
-		size = sizeof(t.ipv6);
-	}
-	sk = bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
 		return -1;
 	state = sk->state;
@@ -453,18 +434,8 @@ static __always_inline int verdict_tx(struct xdp_md *ctx)
 __noinline int xg_xdp_tcpopt(struct xdp_md *ctx, __u32 off,
 			     struct xg_tcpopt *o)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	struct tcphdr *tcp;
-
-	if (!o || off > 256)
-		return -1;
-	xg_barrier_var(off);
-	tcp = data + (off & 0x1ff);
-	if ((void *)(tcp + 1) > end)
-		return -1;
-	xg_tcpopt_parse(tcp, end, o);
-	return 0;
+	return xg_tcpopt_at((void *)(long)ctx->data,
+			    (void *)(long)ctx->data_end, off, o);
 }
 
 /*

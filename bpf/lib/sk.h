@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Socket addressing for the tracing programs: the 4-tuple of any socket
+ * Socket addressing. For the tracing programs: the 4-tuple of any socket
  * kind (full, timewait, request: they share struct sock_common) and its
- * namespace. A v4-mapped IPv6 socket is reported as IPv4, as the peer
- * sees it. Reads only; no loops.
+ * namespace; a v4-mapped IPv6 socket is reported as IPv4, as the peer
+ * sees it. For the packet programs (XDP, tc): the socket a TCP segment
+ * belongs to (xg_skc_lookup). Reads only; no loops.
  */
 #ifndef XG_LIB_SK_H
 #define XG_LIB_SK_H
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 
 #ifndef AF_INET
 #define AF_INET		2
@@ -89,6 +93,40 @@ static __always_inline struct net *xg_sk_net(const struct sock_common *skc)
 static __always_inline __u64 xg_net_cookie(const struct net *net)
 {
 	return net->net_cookie;
+}
+
+/*
+ * The socket of a TCP segment's connection in the current namespace, in
+ * any state (full, request or timewait socket; a listener when nothing
+ * more specific matches), or NULL. @l3 is its IPv4 (@family 4) or IPv6
+ * header and @tcp its TCP header, both already bounds-checked; @ctx the
+ * program's context (XDP or tc). The caller releases a socket it gets
+ * (bpf_sk_release).
+ */
+static __always_inline struct bpf_sock *
+xg_skc_lookup(void *ctx, int family, void *l3, struct tcphdr *tcp)
+{
+	struct bpf_sock_tuple t = {};
+	__u32 size;
+
+	if (family == 4) {
+		struct iphdr *iph = l3;
+
+		t.ipv4.saddr = iph->saddr;
+		t.ipv4.daddr = iph->daddr;
+		t.ipv4.sport = tcp->source;
+		t.ipv4.dport = tcp->dest;
+		size = sizeof(t.ipv4);
+	} else {
+		struct ipv6hdr *ip6 = l3;
+
+		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
+		t.ipv6.sport = tcp->source;
+		t.ipv6.dport = tcp->dest;
+		size = sizeof(t.ipv6);
+	}
+	return bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
 }
 
 #endif /* XG_LIB_SK_H */

@@ -10,10 +10,13 @@
  * Call it from a global (noinline) function of the program: verified
  * there once, its results are unknown values to the caller, so the
  * verifier does not walk the rest of the caller once per combination of
- * options found.
+ * options found. xg_tcpopt_at() is the body of such a function; the
+ * function itself stays in each program, typed with its own context.
  */
 #ifndef XG_LIB_TCPOPT_H
 #define XG_LIB_TCPOPT_H
+
+#include "lib/csum.h"	/* xg_barrier_var */
 
 #define XG_TCPOPT_EOL		0
 #define XG_TCPOPT_NOP		1
@@ -96,6 +99,26 @@ static __always_inline void xg_tcpopt_parse(struct tcphdr *tcp, void *end,
 		}
 		off += len;
 	}
+}
+
+/*
+ * The options of the TCP header @off bytes into the packet [@data, @end)
+ * (@off from the caller's parse: the verifier knows nothing of it here).
+ * 0, or -1 when it is out of range.
+ */
+static __always_inline int xg_tcpopt_at(void *data, void *end, __u32 off,
+					struct xg_tcpopt *o)
+{
+	struct tcphdr *tcp;
+
+	if (!o || off > 256)
+		return -1;
+	xg_barrier_var(off);
+	tcp = data + (off & 0x1ff);
+	if ((void *)(tcp + 1) > end)
+		return -1;
+	xg_tcpopt_parse(tcp, end, o);
+	return 0;
 }
 
 #endif /* XG_LIB_TCPOPT_H */

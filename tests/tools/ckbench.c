@@ -18,7 +18,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,36 +32,12 @@
 #include "tc_cookie.skel.h"
 #include "xdp_drop.skel.h"
 #include "ckbench.skel.h"
-#include "../pkt.h"
+#include "../prog.h"
 
 #define PORT 8080
 
-static __u32 repeat = 2000000, calls = 20000, rounds = 5;
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* ns per run of @fd on @p (repeat @rep); -1 on error */
-static double run_ns(int fd, const struct pkt *p, __u32 rep, int *ret)
-{
-	static __u8 out[PKT_MAX + 512];
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = p->buf,
-		.data_size_in = p->len,
-		.data_out = out,
-		.data_size_out = sizeof(out),
-		.repeat = rep,
-	);
-
-	if (bpf_prog_test_run_opts(fd, &o))
-		return -1;
-	*ret = o.retval;
-	return o.duration;
-}
+static struct prog_bench_opts opt = { .repeat = 2000000, .calls = 20000,
+				     .rounds = 5 };
 
 /* median over @calls single runs; @vary changes the frame before each */
 static double single_ns(int fd, struct pkt *p, int want,
@@ -71,49 +46,14 @@ static double single_ns(int fd, struct pkt *p, int want,
 	__u32 i;
 	int ret;
 
-	for (i = 0; i < calls; i++) {
+	for (i = 0; i < opt.calls; i++) {
 		if (vary)
 			vary(p, i);
-		v[i] = run_ns(fd, p, 1, &ret);
+		v[i] = prog_ns(fd, p, 1, &ret);
 		if (v[i] < 0 || (want >= 0 && ret != want))
 			return -1;
 	}
-	qsort(v, calls, sizeof(*v), cmp_double);
-	return v[calls / 2];
-}
-
-static double rep_ns(int fd, const struct pkt *p, int want, double *v)
-{
-	__u32 i;
-	int ret;
-
-	for (i = 0; i < rounds; i++) {
-		v[i] = run_ns(fd, p, repeat, &ret);
-		if (v[i] < 0 || (want >= 0 && ret != want))
-			return -1;
-	}
-	qsort(v, rounds, sizeof(*v), cmp_double);
-	return v[rounds / 2];
-}
-
-static int listen_on(int family)
-{
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
-				   .sin6_port = htons(PORT) };
-	struct sockaddr_in a4 = { .sin_family = AF_INET,
-				  .sin_port = htons(PORT) };
-	int fd = socket(family, SOCK_STREAM, 0), one = 1;
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, family == AF_INET ? (struct sockaddr *)&a4 :
-		 (struct sockaddr *)&a6, family == AF_INET ? sizeof(a4) :
-		 sizeof(a6)) || listen(fd, 64))
-		return -1;
-	return fd;
+	return prog_median(v, opt.calls);
 }
 
 /* a new source address for every SYN (the budget makes a bucket) */
@@ -156,22 +96,20 @@ static int restored_ns(struct ckbench_bpf *ck, int prog_fd, int bare_fd,
 	int rfd = bpf_program__fd(ck->progs.ck_restore), ret;
 	__u32 i;
 
-	for (i = 0; i < rounds; i++) {
+	for (i = 0; i < opt.rounds; i++) {
 		if (restore_to(ck, prog_fd, p))
 			return -1;
-		v[i] = run_ns(rfd, p, repeat, &ret);
+		v[i] = prog_ns(rfd, p, opt.repeat, &ret);
 		if (v[i] < 0 || ret != want)
 			return -1;
 		if (restore_to(ck, bare_fd, p))
 			return -1;
-		w[i] = run_ns(rfd, p, repeat, &ret);
+		w[i] = prog_ns(rfd, p, opt.repeat, &ret);
 		if (w[i] < 0 || ret != XDP_DROP)
 			return -1;
 	}
-	qsort(v, rounds, sizeof(*v), cmp_double);
-	qsort(w, rounds, sizeof(*w), cmp_double);
-	*ns = v[rounds / 2];
-	*bare = w[rounds / 2];
+	*ns = prog_median(v, opt.rounds);
+	*bare = prog_median(w, opt.rounds);
 	return 0;
 }
 
@@ -183,13 +121,6 @@ struct result {
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "calls", required_argument, NULL, 'c' },
-		{ "rounds", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{}
-	};
 	struct xg_cookie_cfg cc = {
 		.flags = XG_CKF_TS | XG_CKF_SACK | XG_CKF_WSCALE,
 		.mss4 = 1460, .mss6 = 1440, .wscale = 7, .ttl = 64,
@@ -208,48 +139,24 @@ int main(int argc, char **argv)
 	struct ckbench_bpf *ck = NULL;
 	double rns, rbare;
 	struct pkt syn4, syn6, out, ack_ok, ack_bad, ack_est;
+	struct prog_timing tm;
+	struct prog_res pr;
 	struct tcphdr *th;
 	double *v = NULL, *w = NULL, bare1, bareN;
 	__u32 zero = 0, cookie, tsval;
 	__u16 port = PORT;
-	bool json = false;
-	cpu_set_t cpus;
-	int c, i, n = 0, gfd, tfd, dfd, ret, err = 1, cfd;
+	int i, n = 0, gfd, tfd, dfd, err = 1, cfd;
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(PORT) };
 	struct sockaddr_in local;
 	socklen_t sl = sizeof(local);
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			repeat = strtoul(optarg, NULL, 10);
-			break;
-		case 'c':
-			calls = strtoul(optarg, NULL, 10);
-			break;
-		case 'n':
-			rounds = strtoul(optarg, NULL, 10);
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			fprintf(stderr, "usage: ckbench [--repeat N] "
-				"[--calls N] [--rounds N] [--json]\n");
-			return 2;
-		}
-	}
-	if (!repeat || !calls || !rounds || rounds > 100) {
-		fprintf(stderr, "ckbench: --repeat, --calls >= 1, --rounds "
-			"1..100\n");
+	if (prog_bench_args(argc, argv, "ckbench", "rcnj", &opt))
 		return 2;
-	}
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	prog_pin_cpu(0);
 	if (unshare(CLONE_NEWNET) || system("ip link set lo up") ||
-	    listen_on(AF_INET) < 0 || listen_on(AF_INET6) < 0) {
+	    prog_listen(AF_INET, PORT, 64) < 0 ||
+	    prog_listen(AF_INET6, PORT, 64) < 0) {
 		fprintf(stderr, "ckbench: cannot set up a namespace with "
 			"listeners: %s\n", strerror(errno));
 		return 1;
@@ -258,8 +165,8 @@ int main(int argc, char **argv)
 	d = xdp_drop_bpf__open_and_load();
 	ck = ckbench_bpf__open_and_load();
 	t = tc_cookie_bpf__open();
-	v = calloc(calls > rounds ? calls : rounds, sizeof(double));
-	w = calloc(calls > rounds ? calls : rounds, sizeof(double));
+	v = calloc(opt.calls > opt.rounds ? opt.calls : opt.rounds, sizeof(double));
+	w = calloc(opt.calls > opt.rounds ? opt.calls : opt.rounds, sizeof(double));
 	if (!g || !d || !t || !ck || !v || !w ||
 	    bpf_map__reuse_fd(t->maps.xg_config,
 			      bpf_map__fd(g->maps.xg_config)) ||
@@ -288,15 +195,8 @@ int main(int argc, char **argv)
 	/* the SYN-ACK of syn4 gives a valid cookie for the ACK cases */
 	build(&s4, &syn4);
 	build(&s6, &syn6);
-	{
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = syn4.buf,
-			    .data_size_in = syn4.len, .data_out = out.buf,
-			    .data_size_out = sizeof(out.buf), .repeat = 1);
-
-		if (bpf_prog_test_run_opts(gfd, &o) || o.retval != XDP_TX)
-			goto out;
-		out.len = o.data_size_out;
-	}
+	if (prog_run(gfd, &syn4, 1, &out, &pr) || pr.retval != XDP_TX)
+		goto out;
 	th = (struct tcphdr *)(out.buf + syn4.l4);
 	cookie = ntohl(th->seq);
 	memcpy(&tsval, out.buf + syn4.l4 + 28, 4);
@@ -359,32 +259,33 @@ int main(int argc, char **argv)
 			    BPF_ANY);
 
 	/* repeat N */
-	bareN = rep_ns(dfd, &ack_ok, XDP_DROP, v);
+	tm = (struct prog_timing){ .repeat = opt.repeat, .rounds = opt.rounds,
+				   .v = v, .w = w };
+	bareN = prog_median_ns(&tm, dfd, &ack_ok, XDP_DROP);
 	res[n++] = (struct result){ "ack_valid_cookie_pass",
-		rep_ns(gfd, &ack_ok, XDP_PASS, w), bareN, "N" };
+		prog_median_ns(&tm, gfd, &ack_ok, XDP_PASS), bareN, "N" };
 	res[n++] = (struct result){ "ack_bad_cookie_drop",
-		rep_ns(gfd, &ack_bad, XDP_DROP, w), bareN, "N" };
+		prog_median_ns(&tm, gfd, &ack_bad, XDP_DROP), bareN, "N" };
 	res[n++] = (struct result){ "ack_established_pass",
-		rep_ns(gfd, &ack_est, XDP_PASS, w), bareN, "N" };
+		prog_median_ns(&tm, gfd, &ack_est, XDP_PASS), bareN, "N" };
 	res[n++] = (struct result){ "tc_handoff_to_kfunc",
-		rep_ns(tfd, &ack_ok, -1, w), bareN, "N" };
+		prog_median_ns(&tm, tfd, &ack_ok, -1), bareN, "N" };
 	res[n++] = (struct result){ "tc_established_pass",
-		rep_ns(tfd, &ack_est, -1, w), bareN, "N" };
-	(void)ret;
+		prog_median_ns(&tm, tfd, &ack_est, -1), bareN, "N" };
 
-	if (json)
+	if (opt.json)
 		printf("[");
 	else
 		printf("%-26s %9s %9s %7s %9s  (BPF_PROG_TEST_RUN; 1: one run "
 		       "per call, median of %u calls; N: repeat %u, median "
 		       "of %u)\n", "path", "ns/pkt", "XDP_DROP", "ratio",
-		       "extra ns", calls, repeat, rounds);
+		       "extra ns", opt.calls, opt.repeat, opt.rounds);
 	for (i = 0; i < n; i++) {
 		if (res[i].ns < 0) {
 			fprintf(stderr, "ckbench: %s failed\n", res[i].path);
 			goto out;
 		}
-		if (json)
+		if (opt.json)
 			printf("%s{\"path\":\"%s\",\"ns\":%.1f,"
 			       "\"bare_ns\":%.1f,\"ratio\":%.2f,"
 			       "\"timing\":\"%s\"}", i ? "," : "", res[i].path,
@@ -396,7 +297,7 @@ int main(int argc, char **argv)
 			       res[i].ns / res[i].bare,
 			       res[i].ns - res[i].bare, res[i].how);
 	}
-	if (json)
+	if (opt.json)
 		printf("]\n");
 	err = 0;
 out:

@@ -15,8 +15,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +24,7 @@
 #include <xdpguard/pmtu.h>
 #include "tc_mss.skel.h"
 #include "tc_pass.skel.h"
-#include "../pkt.h"
+#include "../prog.h"
 
 struct bcase {
 	const char *name;
@@ -35,53 +33,6 @@ struct bcase {
 	struct spec spec;
 	int ptb;		/* build an ICMPv4 PTB instead */
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Mean kernel-measured ns of one run of @fd on @p, over @calls calls. */
-static double run_ns(int fd, const struct pkt *p, __u32 calls)
-{
-	__u8 out[PKT_MAX + 64];
-	__u64 sum = 0;
-	__u32 i;
-
-	for (i = 0; i < calls; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o,
-			.data_in = p->buf,
-			.data_size_in = p->len,
-			.data_out = out,
-			.data_size_out = sizeof(out),
-			.repeat = 1,
-		);
-
-		if (bpf_prog_test_run_opts(fd, &o))
-			return -1;
-		sum += o.duration;
-	}
-	return (double)sum / calls;
-}
-
-/* The kernel's mean over @repeat runs inside one call (frame unchanged). */
-static double rep_ns(int fd, const struct pkt *p, __u32 repeat)
-{
-	__u8 out[PKT_MAX + 64];
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = p->buf,
-		.data_size_in = p->len,
-		.data_out = out,
-		.data_size_out = sizeof(out),
-		.repeat = repeat,
-	);
-
-	if (bpf_prog_test_run_opts(fd, &o))
-		return -1;
-	return o.duration;
-}
 
 static void ptb_frame(struct pkt *p)
 {
@@ -101,11 +52,6 @@ static void ptb_frame(struct pkt *p)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "calls", required_argument, NULL, 'c' },
-		{ "rounds", required_argument, NULL, 'n' },
-		{}
-	};
 	struct bcase cases[] = {
 		{ "tcp_ack_clamp_on", 0, XG_MSS_FIXED, { .src = "198.18.7.3",
 			.flags = T_ACK, .payload = 64 }, 0 },
@@ -122,40 +68,28 @@ int main(int argc, char **argv)
 	int ncase = sizeof(cases) / sizeof(cases[0]);
 	struct tc_mss_bpf *skel = NULL;
 	struct tc_pass_bpf *bare = NULL;
-	__u32 calls = 200000, rounds = 5, zero = 0;
-	double *g, *b, *gr, *br, gm, bm;
+	struct prog_bench_opts opt = { .calls = 200000, .rounds = 5 };
+	__u32 zero = 0;
+	struct prog_timing per_call = {}, rep;
+	double gm, bm, grm, brm;
 	struct pkt pkt;
-	cpu_set_t cpus;
-	int c, i, r, fd, bfd, err = 1;
+	int i, fd, bfd, rewrites, err = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			calls = strtoul(optarg, NULL, 10);
-			break;
-		case 'n':
-			rounds = strtoul(optarg, NULL, 10);
-			break;
-		default:
-			fprintf(stderr, "usage: mssbench [--calls N] "
-				"[--rounds N]\n");
-			return 2;
-		}
-	}
-	if (!calls || !rounds || rounds > 100) {
-		fprintf(stderr, "mssbench: --calls >= 1, --rounds 1..100\n");
+	if (prog_bench_args(argc, argv, "mssbench", "cn", &opt))
 		return 2;
-	}
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	prog_pin_cpu(0);
 	skel = tc_mss_bpf__open_and_load();
 	bare = tc_pass_bpf__open_and_load();
-	g = calloc(rounds, sizeof(double));
-	b = calloc(rounds, sizeof(double));
-	gr = calloc(rounds, sizeof(double));
-	br = calloc(rounds, sizeof(double));
-	if (!skel || !bare || !g || !b || !gr || !br) {
+	/* per call: one run a call, @calls calls a sample; repeat: @calls
+	 * runs inside one call */
+	per_call = (struct prog_timing){ .repeat = 1, .calls = opt.calls,
+					 .rounds = opt.rounds,
+					 .v = calloc(opt.rounds, sizeof(double)),
+					 .w = calloc(opt.rounds, sizeof(double)) };
+	rep = per_call;
+	rep.repeat = opt.calls;
+	rep.calls = 1;
+	if (!skel || !bare || !per_call.v || !per_call.w) {
 		fprintf(stderr, "mssbench: cannot load the programs: %s\n",
 			strerror(errno));
 		goto out;
@@ -165,7 +99,7 @@ int main(int argc, char **argv)
 	       "per syscall, %u calls,\n# the kernel's timing of each run "
 	       "(timer overhead included, as for the empty\n# program). "
 	       "Repeat: %u runs inside one call, for frames a run leaves "
-	       "unchanged.\n", rounds, calls, calls);
+	       "unchanged.\n", opt.rounds, opt.calls, opt.calls);
 	printf("%-26s %9s %9s %6s | %9s %9s %6s\n", "tc path", "per call",
 	       "empty tc", "ratio", "repeat", "empty tc", "ratio");
 	for (i = 0; i < ncase; i++) {
@@ -182,41 +116,28 @@ int main(int argc, char **argv)
 			build(&cases[i].spec, &pkt);
 		fd = bpf_program__fd(cases[i].egress ? skel->progs.xg_tc_egress :
 				     skel->progs.xg_tc_ingress);
-		for (r = 0; r < (int)rounds; r++) {
-			g[r] = run_ns(fd, &pkt, calls);
-			b[r] = run_ns(bfd, &pkt, calls);
-			gr[r] = br[r] = 0;
-			if (cases[i].mode == XG_MSS_FIXED &&
-			    strstr(cases[i].name, "syn_clamped"))
-				continue;	/* it rewrites its frame */
-			gr[r] = rep_ns(fd, &pkt, calls);
-			br[r] = rep_ns(bfd, &pkt, calls);
-			if (g[r] < 0 || b[r] < 0 || gr[r] < 0 || br[r] < 0) {
-				fprintf(stderr, "mssbench: test run failed: "
-					"%s\n", strerror(errno));
-				goto out;
-			}
+		/* a clamped SYN rewrites its frame: not repeated */
+		rewrites = cases[i].mode == XG_MSS_FIXED &&
+			   strstr(cases[i].name, "syn_clamped");
+		grm = brm = 0;
+		if (prog_pair_ns(&per_call, fd, bfd, &pkt, -1, &gm, &bm) ||
+		    (!rewrites &&
+		     prog_pair_ns(&rep, fd, bfd, &pkt, -1, &grm, &brm))) {
+			fprintf(stderr, "mssbench: test run failed: %s\n",
+				strerror(errno));
+			goto out;
 		}
-		qsort(g, rounds, sizeof(double), cmp_double);
-		qsort(b, rounds, sizeof(double), cmp_double);
-		qsort(gr, rounds, sizeof(double), cmp_double);
-		qsort(br, rounds, sizeof(double), cmp_double);
-		gm = g[rounds / 2];
-		bm = b[rounds / 2];
 		printf("%-26s %9.1f %9.1f %5.2fx | ", cases[i].name, gm, bm,
 		       gm / bm);
-		if (br[rounds / 2] > 0)
-			printf("%9.1f %9.1f %5.2fx\n", gr[rounds / 2],
-			       br[rounds / 2], gr[rounds / 2] / br[rounds / 2]);
+		if (brm > 0)
+			printf("%9.1f %9.1f %5.2fx\n", grm, brm, grm / brm);
 		else
 			printf("%9s %9s %6s\n", "-", "-", "-");
 	}
 	err = 0;
 out:
-	free(g);
-	free(b);
-	free(gr);
-	free(br);
+	free(per_call.v);
+	free(per_call.w);
 	tc_pass_bpf__destroy(bare);
 	tc_mss_bpf__destroy(skel);
 	return err;

@@ -9,8 +9,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +17,7 @@
 #include <xdpguard/abi.h>
 #include "xdp_guard.skel.h"
 #include "xdp_drop.skel.h"
-#include "../pkt.h"
+#include "../prog.h"
 
 struct bcase {
 	const char *name;
@@ -27,31 +25,6 @@ struct bcase {
 	int want;		/* expected XDP verdict */
 	int policy;		/* populate allow/deny lists first */
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Average ns per run of @fd on @p over @repeat runs; -1 on error. */
-static double run_ns(int fd, const struct pkt *p, __u32 repeat, int *ret)
-{
-	__u8 out[PKT_MAX];
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = p->buf,
-		.data_size_in = p->len,
-		.data_out = out,
-		.data_size_out = sizeof(out),
-		.repeat = repeat,
-	);
-
-	if (bpf_prog_test_run_opts(fd, &o))
-		return -1;
-	*ret = o.retval;
-	return o.duration;
-}
 
 static int fill_policy(struct xdp_guard_bpf *skel)
 {
@@ -100,12 +73,6 @@ static int set_rate(struct xdp_guard_bpf *skel, __u32 pps, __u32 burst,
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "rounds", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{}
-	};
 	struct bcase cases[] = {
 		{ "syn_over_budget_drop", { .src = "198.18.7.1",
 			.flags = T_SYN, .tcpopt = 20 }, XDP_DROP, 0 },
@@ -129,56 +96,36 @@ int main(int argc, char **argv)
 	int ncase = sizeof(cases) / sizeof(cases[0]);
 	struct xdp_guard_bpf *skel = NULL;
 	struct xdp_drop_bpf *bare = NULL;
-	__u32 repeat = 2000000, rounds = 5;
-	double *g, *b, gm, bm;
-	bool json = false, lists = false;
+	struct prog_bench_opts opt = { .repeat = 2000000, .rounds = 5 };
+	struct prog_timing tm = {};
+	double gm, bm;
+	bool lists = false;
 	struct pkt pkt;
-	cpu_set_t cpus;
-	int c, i, r, ret, gfd, bfd, err = 1;
+	int i, ret, gfd, bfd, err = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			repeat = strtoul(optarg, NULL, 10);
-			break;
-		case 'n':
-			rounds = strtoul(optarg, NULL, 10);
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			fprintf(stderr, "usage: xgbench [--repeat N] "
-				"[--rounds N] [--json]\n");
-			return 2;
-		}
-	}
-	if (!repeat || !rounds || rounds > 100) {
-		fprintf(stderr, "xgbench: --repeat >= 1, --rounds 1..100\n");
+	if (prog_bench_args(argc, argv, "xgbench", "rnj", &opt))
 		return 2;
-	}
 	/* one CPU: the per-CPU maps and the cache stay put */
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	prog_pin_cpu(0);
 
 	skel = xdp_guard_bpf__open_and_load();
 	bare = xdp_drop_bpf__open_and_load();
-	g = calloc(rounds, sizeof(double));
-	b = calloc(rounds, sizeof(double));
-	if (!skel || !bare || !g || !b) {
+	tm = (struct prog_timing){ .repeat = opt.repeat, .rounds = opt.rounds,
+				   .v = calloc(opt.rounds, sizeof(double)),
+				   .w = calloc(opt.rounds, sizeof(double)) };
+	if (!skel || !bare || !tm.v || !tm.w) {
 		fprintf(stderr, "xgbench: cannot load the programs: %s\n",
 			strerror(errno));
 		goto out;
 	}
 	gfd = bpf_program__fd(skel->progs.xdpguard);
 	bfd = bpf_program__fd(bare->progs.xdp_drop);
-	if (json)
+	if (opt.json)
 		printf("[");
 	else
 		printf("%-28s %10s %10s %7s   (BPF_PROG_TEST_RUN, repeat %u, "
 		       "median of %u)\n", "path", "ns/pkt", "XDP_DROP", "ratio",
-		       repeat, rounds);
+		       opt.repeat, opt.rounds);
 	for (i = 0; i < ncase; i++) {
 		struct bcase *bc = &cases[i];
 
@@ -200,25 +147,18 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		build(&bc->spec, &pkt);
-		run_ns(gfd, &pkt, 1, &ret);	/* create the bucket */
-		for (r = 0; r < (int)rounds; r++) {
-			g[r] = run_ns(gfd, &pkt, repeat, &ret);
-			if (g[r] < 0 || ret != bc->want) {
-				fprintf(stderr, "xgbench: %s: verdict %d, "
-					"want %d\n", bc->name, ret, bc->want);
-				goto out;
-			}
-			b[r] = run_ns(bfd, &pkt, repeat, &ret);
-			if (b[r] < 0) {
-				fprintf(stderr, "xgbench: bare run failed\n");
-				goto out;
-			}
+		prog_ns(gfd, &pkt, 1, NULL);	/* create the bucket */
+		ret = prog_pair_ns(&tm, gfd, bfd, &pkt, bc->want, &gm, &bm);
+		if (ret == -1) {
+			fprintf(stderr, "xgbench: %s: verdict %d, want %d\n",
+				bc->name, tm.retval, bc->want);
+			goto out;
 		}
-		qsort(g, rounds, sizeof(double), cmp_double);
-		qsort(b, rounds, sizeof(double), cmp_double);
-		gm = g[rounds / 2];
-		bm = b[rounds / 2];
-		if (json)
+		if (ret) {
+			fprintf(stderr, "xgbench: bare run failed\n");
+			goto out;
+		}
+		if (opt.json)
 			printf("%s{\"path\":\"%s\",\"ns\":%.1f,\"bare_ns\":%.1f,"
 			       "\"ratio\":%.2f}", i ? "," : "", bc->name, gm,
 			       bm, gm / bm);
@@ -226,12 +166,12 @@ int main(int argc, char **argv)
 			printf("%-28s %10.1f %10.1f %6.2fx\n", bc->name, gm, bm,
 			       gm / bm);
 	}
-	if (json)
+	if (opt.json)
 		printf("]\n");
 	err = 0;
 out:
-	free(g);
-	free(b);
+	free(tm.v);
+	free(tm.w);
 	xdp_drop_bpf__destroy(bare);
 	xdp_guard_bpf__destroy(skel);
 	return err;

@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,8 @@
 #include <bpf/libbpf.h>
 #include <xdpguard/abi.h>
 #include "xdp_guard.skel.h"
-#include "../pkt.h"
+#include "../prog.h"
+#include "../harness.h"
 
 #define BATCH 1000
 
@@ -298,18 +298,10 @@ static int prog_fd, counters_fd, ncpu;
 
 static int run(const struct pkt *p)
 {
-	__u8 out[PKT_MAX];
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = p->buf,
-		.data_size_in = p->len,
-		.data_out = out,
-		.data_size_out = sizeof(out),
-		.repeat = 1,
-	);
+	struct prog_res r;
+	int err = prog_run(prog_fd, p, 1, NULL, &r);
 
-	if (bpf_prog_test_run_opts(prog_fd, &o))
-		return -errno;
-	return o.retval;
+	return err ? err : r.retval;
 }
 
 static int counters(__u64 *packets)
@@ -459,7 +451,6 @@ int main(void)
 {
 	long n = getenv("XG_FUZZ_N") ? atol(getenv("XG_FUZZ_N")) : 200000;
 	long dis = 0, dis_dry = 0, mut = 0, mut_dry = 0;
-	cpu_set_t cpus;
 	struct timespec t0, t1;
 
 	rng_state = getenv("XG_FUZZ_SEED") ? strtoull(getenv("XG_FUZZ_SEED"),
@@ -468,9 +459,8 @@ int main(void)
 		rng_state = 1;
 	printf("# seed %llu (XG_FUZZ_SEED), %ld frames per mode\n",
 	       (unsigned long long)rng_state, n);
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	harness_init();
+	prog_pin_cpu(0);
 	ncpu = libbpf_num_possible_cpus();
 	skel = xdp_guard_bpf__open_and_load();
 	if (!skel) {

@@ -20,7 +20,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +38,8 @@
 #include "xdpguard.h"
 #include "xdp_guard.skel.h"
 #include "tc_cookie.skel.h"
-#include "../pkt.h"
+#include "../prog.h"
+#include "../harness.h"
 #include "lib/cookie.h"
 
 #define PORT		8080
@@ -60,33 +60,8 @@ static struct {
 	int xprog, tprog, config, ports, ccfg, counters;
 } E;
 
-static char why[1024];
 static struct xg_event evs[16];
 static int nev;
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-#define ASSERT(cond, ...)						\
-	do {								\
-		if (!(cond))						\
-			return fail(__VA_ARGS__);			\
-	} while (0)
-#define TRY(expr)							\
-	do {								\
-		if (expr)						\
-			return -1;					\
-	} while (0)
 
 static __u64 coarse_ns(void)
 {
@@ -106,29 +81,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int listen_on(int family, __u16 port)
-{
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
-				   .sin6_port = htons(port) };
-	struct sockaddr_in a4 = { .sin_family = AF_INET,
-				  .sin_port = htons(port) };
-	int fd, one = 1;
-
-	fd = socket(family, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, family == AF_INET ? (struct sockaddr *)&a4 :
-		 (struct sockaddr *)&a6, family == AF_INET ? sizeof(a4) :
-		 sizeof(a6)) || listen(fd, 16)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static int setup(void)
 {
 	int err;
@@ -137,7 +89,8 @@ static int setup(void)
 		return fail("unshare(CLONE_NEWNET): %s", strerror(errno));
 	if (system("ip link set lo up"))
 		return fail("cannot bring lo up in the test's namespace");
-	if (listen_on(AF_INET, PORT) < 0 || listen_on(AF_INET6, PORT) < 0)
+	if (prog_listen(AF_INET, PORT, 16) < 0 ||
+	    prog_listen(AF_INET6, PORT, 16) < 0)
 		return fail("cannot listen on port %d: %s", PORT,
 			    strerror(errno));
 	E.x = xdp_guard_bpf__open_and_load();
@@ -246,38 +199,29 @@ static const char *vname(int v)
 static int xdp(const struct pkt *in, int want, int v, int r, struct pkt *out)
 {
 	struct xg_counter a[XG_C_SLOTS], b[XG_C_SLOTS];
-	static __u8 buf[PKT_MAX + 512];
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = in->buf,
-		.data_size_in = in->len,
-		.data_out = buf,
-		.data_size_out = sizeof(buf),
-		.repeat = 1,
-	);
-	int i, slot = -1, n = 0;
+	static struct pkt same;
+	struct pkt *got = out ? out : &same;
+	struct prog_res o;
+	int i, slot = -1, n = 0, err;
 
 	TRY(snap(a));
-	if (bpf_prog_test_run_opts(E.xprog, &o))
-		return fail("XDP test run failed: %s", strerror(errno));
+	err = prog_run(E.xprog, in, 1, got, &o);
+	if (err)
+		return fail("XDP test run failed: %s", strerror(-err));
 	TRY(snap(b));
 	for (i = 0; i < XG_COUNTERS_MAX; i++)
 		if (b[i].packets != a[i].packets) {
 			n += b[i].packets - a[i].packets;
 			slot = i;
 		}
-	if ((int)o.retval != want || n != 1 || slot != XG_COUNTER_IDX(v, r))
+	if (o.retval != want || n != 1 || slot != XG_COUNTER_IDX(v, r))
 		return fail("retval %u counted %d times (last %s/%s), want %d "
-			    "counted once as %s/%s", o.retval, n,
+			    "counted once as %s/%s", (unsigned int)o.retval, n,
 			    slot < 0 ? "-" : vname(slot / XG_R_MAX),
 			    slot < 0 ? "-" : xg_reason_name(slot % XG_R_MAX),
 			    want, vname(v), xg_reason_name(r));
-	if (out) {
-		memcpy(out->buf, buf, o.data_size_out);
-		out->len = o.data_size_out;
-	} else if (o.data_size_out != in->len ||
-		   memcmp(buf, in->buf, in->len)) {
+	if (!out && (same.len != in->len || memcmp(same.buf, in->buf, in->len)))
 		return fail("the frame was changed");
-	}
 	return 0;
 }
 
@@ -286,19 +230,13 @@ static int xdp(const struct pkt *in, int want, int v, int r, struct pkt *out)
 static int tc(const struct pkt *in)
 {
 	struct xg_counter a[XG_C_SLOTS], b[XG_C_SLOTS];
-	static __u8 buf[PKT_MAX + 512];
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = in->buf,
-		.data_size_in = in->len,
-		.data_out = buf,
-		.data_size_out = sizeof(buf),
-		.repeat = 1,
-	);
-	int moved = 0, i;
+	struct prog_res o;
+	int moved = 0, i, err;
 
 	TRY(snap(a));
-	if (bpf_prog_test_run_opts(E.tprog, &o))
-		return fail("tc test run failed: %s", strerror(errno));
+	err = prog_run(E.tprog, in, 1, NULL, &o);
+	if (err)
+		return fail("tc test run failed: %s", strerror(-err));
 	TRY(snap(b));
 	for (i = 0; i < XG_C_SLOTS; i++) {
 		if (b[i].packets == a[i].packets ||
@@ -384,6 +322,11 @@ struct want {
 	int ts, ws, sack;	/* options expected */
 	__u16 client_ws;
 };
+
+/* the answer to a plain SYN offering every option (syn(..., 20, ...)) */
+#define WANT_ALL(fam)	{ .family = (fam), .l2 = 14,			\
+			  .mss = (fam) == 4 ? MSS4 : MSS6, .ts = 1,	\
+			  .ws = 1, .sack = 1, .client_ws = 7 }
 
 /*
  * Check every byte of the SYN-ACK @o answering @in; return the cookie
@@ -488,18 +431,27 @@ static int check_synack(const struct pkt *in, const struct pkt *o,
 	return 0;
 }
 
+/* SYN @s answered from XDP, its SYN-ACK checked: its cookie and TS value */
+static int answered(const struct pkt *s, const struct want *w,
+		    __u32 *cookie, __u32 *tsval)
+{
+	struct pkt o;
+
+	TRY(xdp(s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
+	return check_synack(s, &o, w, cookie, tsval);
+}
+
 /* SYN -> SYN-ACK, checked; then its ACK passes XDP and tc takes it. */
 static int handshake(const char *src, int family, __u16 tpid, int opt,
 		     __u16 mss, const struct want *w, struct pkt *ackp,
 		     __u32 *cookie_out)
 {
-	struct pkt s, o;
+	struct pkt s;
 	__u32 cookie, tsval;
 	int moved;
 
 	syn(&s, src, opt, mss, tpid, 0);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, w, &cookie, &tsval));
+	TRY(answered(&s, w, &cookie, &tsval));
 	ack(ackp, &s, src, cookie, w->ts, tsval, tpid);
 	TRY(xdp(ackp, XDP_PASS, XG_V_PASS, XG_R_COOKIE_ACK, NULL));
 	moved = tc(ackp);
@@ -515,8 +467,7 @@ static int handshake(const char *src, int family, __u16 tpid, int opt,
 
 static int t_synack_v4(void)
 {
-	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct want w = WANT_ALL(4);
 	struct xg_handoff *a = &E.t->bss->last_handoff;
 	struct pkt ap;
 	__u32 cookie;
@@ -560,14 +511,10 @@ static int t_mss_classes(void)
 		{ 1220, 1220 }, { 1420, 1420 }, { 1440, 1440 },
 		{ 8940, 8940 }, { 65000, 8940 },
 	};
-	struct want w4 = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			   .ws = 1, .sack = 1, .client_ws = 7 };
-	struct want w6 = w4;
+	struct want w4 = WANT_ALL(4), w6 = WANT_ALL(6);
 	struct pkt ap;
 	unsigned int i;
 
-	w6.family = 6;
-	w6.mss = MSS6;
 	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
 		TRY(handshake("198.18.0.3", 4, 0, 20, v4[i].syn, &w4, &ap,
 			      NULL));
@@ -588,8 +535,7 @@ static int t_mss_classes(void)
 
 static int t_synack_v6(void)
 {
-	struct want w = { .family = 6, .l2 = 14, .mss = MSS6, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct want w = WANT_ALL(6);
 	struct pkt ap;
 
 	TRY(handshake("2001:db8::1", 6, 0, 20, 1440, &w, &ap, NULL));
@@ -616,40 +562,35 @@ static int t_vlan(void)
 /* IPv4 options and IPv6 extension headers are not in the answer */
 static int t_headers_dropped(void)
 {
-	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct want w = WANT_ALL(4);
 	struct spec s4 = { .src = "198.18.0.5", .flags = T_SYN, .tcpopt = 20,
 			   .dport = PORT, .ipopt = 12 };
 	struct spec s6 = { .src = "2001:db8::5", .flags = T_SYN,
 			   .tcpopt = 20, .dport = PORT, .n_ext = 2,
 			   .ext = { EXT_HOP, EXT_DST } };
-	struct pkt s, o;
+	struct pkt s;
 	__u32 cookie, tsval;
 
 	build(&s4, &s);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	TRY(answered(&s, &w, &cookie, &tsval));
 	w.family = 6;
 	w.mss = MSS6;
 	build(&s6, &s);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	return check_synack(&s, &o, &w, &cookie, &tsval);
+	return answered(&s, &w, &cookie, &tsval);
 }
 
 /* a SYN with data (TCP Fast Open style): checksummed whole, answered
  * without the data */
 static int t_syn_with_data(void)
 {
-	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
+	struct want w = WANT_ALL(4);
 	struct spec sp = { .src = "198.18.0.6", .flags = T_SYN, .tcpopt = 20,
 			   .dport = PORT, .payload = 1001, .fill = 0xa5 };
-	struct pkt s, o;
+	struct pkt s;
 	__u32 cookie, tsval;
 
 	build(&sp, &s);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	TRY(answered(&s, &w, &cookie, &tsval));
 	build(&sp, &s);
 	s.buf[s.len - 1] ^= 1;		/* the last (odd) byte of the data */
 	return xdp(&s, XDP_DROP, XG_V_DROP, XG_R_BAD_CSUM, NULL);
@@ -692,15 +633,13 @@ static int t_no_listener(void)
 /* forged, replayed elsewhere, stale: dropped, and tc hands nothing off */
 static int t_bad_acks(void)
 {
-	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
-	struct pkt s, o, a;
+	struct want w = WANT_ALL(4);
+	struct pkt s, a;
 	__u32 cookie, tsval;
 	int i;
 
 	syn(&s, "198.18.0.9", 20, 0, 0, 0);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	TRY(answered(&s, &w, &cookie, &tsval));
 	/* forged: random acknowledgement numbers */
 	srandom(getpid());
 	for (i = 0; i < 50; i++) {
@@ -731,14 +670,12 @@ static int t_bad_acks(void)
 
 static int t_bad_acks_v6(void)
 {
-	struct want w = { .family = 6, .l2 = 14, .mss = MSS6, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
-	struct pkt s, o, a;
+	struct want w = WANT_ALL(6);
+	struct pkt s, a;
 	__u32 cookie, tsval;
 
 	syn(&s, "2001:db8::9", 20, 0, 0, 0);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	TRY(answered(&s, &w, &cookie, &tsval));
 	ack(&a, &s, "2001:db8::9", cookie ^ 0x100, 1, tsval, 0);
 	TRY(xdp(&a, XDP_DROP, XG_V_DROP, XG_R_COOKIE_BAD, NULL));
 	ASSERT(tc(&a) == 0, "tc handed off a forged IPv6 ACK");
@@ -750,14 +687,12 @@ static int t_bad_acks_v6(void)
 /* A valid cookie whose TS echo lacks our tag is the kernel's own. */
 static int t_kernel_cookie_left_alone(void)
 {
-	struct want w = { .family = 4, .l2 = 14, .mss = MSS4, .ts = 1,
-			  .ws = 1, .sack = 1, .client_ws = 7 };
-	struct pkt s, o, a;
+	struct want w = WANT_ALL(4);
+	struct pkt s, a;
 	__u32 cookie, tsval;
 
 	syn(&s, "198.18.0.11", 20, 0, 0, 0);
-	TRY(xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o));
-	TRY(check_synack(&s, &o, &w, &cookie, &tsval));
+	TRY(answered(&s, &w, &cookie, &tsval));
 	ack(&a, &s, "198.18.0.11", cookie, 1, tsval ^ (1U << XG_TS_TAG_SHIFT),
 	    0);
 	TRY(xdp(&a, XDP_PASS, XG_V_PASS, XG_R_COOKIE_ACK, NULL));
@@ -918,11 +853,10 @@ static int t_without_cookie_paths(void)
 			       .flags = XG_F_ENABLED | XG_F_COOKIES };
 	struct xg_cookie_port on = { .mode = XG_CK_ON };
 	struct pkt s, out;
+	struct prog_res o;
 	__u16 port = PORT;
 	__u32 zero = 0;
 	int err, ret = -1;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out.buf,
-		    .data_size_out = sizeof(out.buf), .repeat = 1);
 
 	if (!g)
 		return fail("cannot open the skeleton");
@@ -940,10 +874,8 @@ static int t_without_cookie_paths(void)
 		goto out;
 	}
 	syn(&s, "198.18.0.16", 20, 0, 0, 0);
-	o.data_in = s.buf;
-	o.data_size_in = s.len;
-	if (bpf_prog_test_run_opts(bpf_program__fd(g->progs.xdpguard), &o) ||
-	    o.retval != XDP_PASS || o.data_size_out != s.len) {
+	if (prog_run(bpf_program__fd(g->progs.xdpguard), &s, 1, &out, &o) ||
+	    o.retval != XDP_PASS || out.len != s.len) {
 		fail("a SYN to a cookie port: retval %u, want XDP_PASS "
 		     "unchanged", o.retval);
 		goto out;
@@ -984,11 +916,6 @@ static int t_cookie_helpers(void)
 	return 0;
 }
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-};
-
 static const struct test tests[] = {
 	{ "cookie_helpers", t_cookie_helpers },
 	{ "synack_v4_bytes_and_handoff", t_synack_v4 },
@@ -1011,43 +938,19 @@ static const struct test tests[] = {
 	{ "loads_without_cookie_paths", t_without_cookie_paths },
 };
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int main(void)
 {
-	unsigned int i, failed = 0;
-	cpu_set_t cpus;
-	int cpu;
+	unsigned int failed;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(quiet_print);
-	cpu = sched_getcpu();
-	CPU_ZERO(&cpus);
-	CPU_SET(cpu < 0 ? 0 : cpu, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	harness_init();
+	prog_pin_cpu(-1);
 	if (setup()) {
 		printf("not ok - setup: %s\n", why);
 		return 1;
 	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		why[0] = '\0';
-		if (reset() || tests[i].fn()) {
-			printf("not ok - %s: %s\n", tests[i].name, why);
-			failed++;
-		} else {
-			printf("ok - %s\n", tests[i].name);
-		}
-	}
+	failed = harness_run(tests, ARRAY_SIZE(tests), reset);
 	ring_buffer__free(E.rb);
 	tc_cookie_bpf__destroy(E.t);
 	xdp_guard_bpf__destroy(E.x);
-	printf("# %u of %zu failed\n", failed,
-	       sizeof(tests) / sizeof(tests[0]));
 	return failed ? 1 : 0;
 }

@@ -22,7 +22,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,27 +33,14 @@
 #include <bpf/libbpf.h>
 #include "xdpguard.h"
 #include "sock_tw.skel.h"
+#include "../harness.h"
 
 static struct sock_tw_bpf *skel;
 static struct ring_buffer *rb;
 static __u64 netns;
 static int ncpus;
-static char why[512];
 static struct xg_event evs[16];
 static int nev;
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -170,217 +156,209 @@ static int eof(int fd)
 	return read(fd, &b, 1) == 0 ? 0 : fail("expected EOF");
 }
 
-#define D(f)	(b.f - a.f)
-#define EXPECT(f, want)							\
-	do {								\
-		if (D(f) != (want))					\
-			return fail(#f " went up by %llu, want %d",	\
-				    (unsigned long long)D(f), (want));	\
-	} while (0)
+/*
+ * The cases below but the last are scripts: steps on a listener l, a
+ * client c and the server's end s, and what the counters must show.
+ */
+enum step {
+	END,
+	LISTEN,		/* l, on a free loopback port */
+	CONNECT,	/* c connects to l, s accepted */
+	SNAP,		/* the counters before */
+	CHECK,		/* the counters after: each want went up by its n */
+	CHURN,		/* one entry for the remote port, one for c's port */
+	SETTLE,
+	SHUT_C,		/* shutdown(c, SHUT_WR) */
+	EOF_S,		/* s reads c's FIN */
+	WRITE_S,	/* s writes "data" */
+	LINGER0_C,	/* SO_LINGER 0: close() aborts */
+	LINGER0_S,
+	CLOSE_C,
+	CLOSE_S,
+	CLOSE_L,
+	REFUSED,	/* a connect to l's port, l closed: ECONNREFUSED */
+};
+
+struct want {
+	size_t off;		/* of the counter in struct xg_sk_stats */
+	const char *name;	/* NULL ends a list */
+	int n;
+};
+
+#define W(f, v)	{ offsetof(struct xg_sk_stats, f), #f, (v) }
+
+struct script {
+	enum step steps[16];
+	struct want want[5];
+};
+
+static int expect(const struct xg_sk_stats *a, const struct xg_sk_stats *b,
+		  const struct want *w)
+{
+	__u64 d;
+
+	for (; w->name; w++) {
+		d = *(const __u64 *)((const char *)b + w->off) -
+		    *(const __u64 *)((const char *)a + w->off);
+		if (d != (__u64)w->n)
+			return fail("%s went up by %llu, want %d", w->name,
+				    (unsigned long long)d, w->n);
+	}
+	return 0;
+}
+
+/* Runs @sc's steps until one fails; closes what is left open. */
+static int run_script(const struct script *sc)
+{
+	struct xg_sk_stats a = {}, b;
+	int l = -1, c = -1, s = -1, fd, err = 0;
+	__u16 port = 0, cport = 0;
+	const enum step *st;
+
+	for (st = sc->steps; *st != END && !err; st++) {
+		switch (*st) {
+		case END:
+			break;
+		case LISTEN:
+			l = listener(&port);
+			err = l < 0;
+			break;
+		case CONNECT:
+			err = pair(l, port, &c, &s);
+			if (!err)
+				cport = local_port(c);
+			break;
+		case SNAP:
+			stats(&a);
+			break;
+		case CHECK:
+			stats(&b);
+			err = expect(&a, &b, sc->want);
+			break;
+		case CHURN:
+			if (churn(XG_SK_BY_REMOTE, port) != 1)
+				err = fail("remote 127.0.0.1:%u counted %llu "
+					   "entries, want 1", port,
+					   churn(XG_SK_BY_REMOTE, port));
+			else if (churn(XG_SK_BY_LPORT, cport) != 1)
+				err = fail("local port %u counted %llu "
+					   "entries, want 1", cport,
+					   churn(XG_SK_BY_LPORT, cport));
+			break;
+		case SETTLE:
+			settle();
+			break;
+		case SHUT_C:
+			shutdown(c, SHUT_WR);
+			break;
+		case EOF_S:
+			err = eof(s);
+			break;
+		case WRITE_S:
+			if (write(s, "data", 4) != 4)
+				err = fail("peer write: %s", strerror(errno));
+			break;
+		case LINGER0_C:
+			linger0(c);
+			break;
+		case LINGER0_S:
+			linger0(s);
+			break;
+		case CLOSE_C:
+			close(c);
+			c = -1;
+			break;
+		case CLOSE_S:
+			close(s);
+			s = -1;
+			break;
+		case CLOSE_L:
+			close(l);
+			l = -1;
+			break;
+		case REFUSED:
+			fd = dial(port);
+			if (fd >= 0 || errno != ECONNREFUSED)
+				err = fail("connect: %s, want ECONNREFUSED",
+					   strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+	}
+	if (c >= 0)
+		close(c);
+	if (s >= 0)
+		close(s);
+	if (l >= 0)
+		close(l);
+	return err ? -1 : 0;
+}
+
+#define SCRIPT(fn, ...)							\
+	static int fn(void)						\
+	{								\
+		static const struct script sc = { __VA_ARGS__ };	\
+		return run_script(&sc);					\
+	}
 
 /* close() first, the peer closes on EOF: one entry, straight TIME_WAIT */
-static int t_client_closes_first(void)
-{
-	struct xg_sk_stats a, b;
-	int l, c, s;
-	__u16 port, cport;
+SCRIPT(t_client_closes_first,
+	.steps = { LISTEN, CONNECT, SNAP, CLOSE_C, EOF_S, CLOSE_S, SETTLE,
+		   CHECK, CLOSE_L, CHURN },
+	.want = { W(tw_entries, 1), W(tw_fin_wait2, 0), W(rst_sent, 0),
+		  W(rst_received, 0) })
 
-	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
-		return -1;
-	cport = local_port(c);
-	stats(&a);
-	close(c);
-	if (eof(s))
-		return -1;
-	close(s);
-	settle();
-	stats(&b);
-	close(l);
-	EXPECT(tw_entries, 1);
-	EXPECT(tw_fin_wait2, 0);
-	EXPECT(rst_sent, 0);
-	EXPECT(rst_received, 0);
-	if (churn(XG_SK_BY_REMOTE, port) != 1)
-		return fail("remote 127.0.0.1:%u counted %llu entries, want 1",
-			    port, churn(XG_SK_BY_REMOTE, port));
-	if (churn(XG_SK_BY_LPORT, cport) != 1)
-		return fail("local port %u counted %llu entries, want 1",
-			    cport, churn(XG_SK_BY_LPORT, cport));
-	return 0;
-}
+/*
+ * the peer never closes: the entry waits in sub-state FIN_WAIT2; its FIN
+ * later turns it TIME_WAIT: no new entry
+ */
+SCRIPT(t_peer_never_closes,
+	.steps = { LISTEN, CONNECT, SNAP, CLOSE_C, SETTLE, CHECK, CLOSE_S,
+		   SETTLE, CHECK, CLOSE_L },
+	.want = { W(tw_entries, 1), W(tw_fin_wait2, 1) })
 
-/* the peer never closes: the entry waits in sub-state FIN_WAIT2 */
-static int t_peer_never_closes(void)
-{
-	struct xg_sk_stats a, b;
-	int l, c, s;
-	__u16 port;
-
-	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
-		return -1;
-	stats(&a);
-	close(c);
-	settle();
-	stats(&b);
-	EXPECT(tw_entries, 1);
-	EXPECT(tw_fin_wait2, 1);
-	close(s);		/* its FIN turns it TIME_WAIT: no new entry */
-	settle();
-	stats(&b);
-	close(l);
-	EXPECT(tw_entries, 1);
-	EXPECT(tw_fin_wait2, 1);
-	return 0;
-}
-
-/* shutdown(), the peer's FIN in FIN_WAIT2: an entry, not FIN_WAIT2 */
-static int t_shutdown_then_fin(void)
-{
-	struct xg_sk_stats a, b;
-	int l, c, s;
-	__u16 port;
-
-	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
-		return -1;
-	stats(&a);
-	shutdown(c, SHUT_WR);
-	if (eof(s))
-		return -1;
-	close(s);
-	settle();
-	close(c);		/* already a timewait socket's shell */
-	settle();
-	stats(&b);
-	close(l);
-	EXPECT(tw_entries, 1);
-	EXPECT(tw_fin_wait2, 0);
-	return 0;
-}
+/*
+ * shutdown(), the peer's FIN in FIN_WAIT2: an entry, not FIN_WAIT2 (the
+ * close() comes when it is already a timewait socket's shell)
+ */
+SCRIPT(t_shutdown_then_fin,
+	.steps = { LISTEN, CONNECT, SNAP, SHUT_C, EOF_S, CLOSE_S, SETTLE,
+		   CLOSE_C, SETTLE, CHECK, CLOSE_L },
+	.want = { W(tw_entries, 1), W(tw_fin_wait2, 0) })
 
 /* close() with unread data in FIN_WAIT2: CLOSE, then an RST: taken back */
-static int t_unread_data_abort(void)
-{
-	struct xg_sk_stats a, b;
-	int l, c, s;
-	__u16 port;
-
-	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
-		return -1;
-	shutdown(c, SHUT_WR);
-	if (eof(s) || write(s, "data", 4) != 4)
-		return fail("peer write: %s", strerror(errno));
-	settle();
-	stats(&a);
-	close(c);		/* "data" unread */
-	settle();
-	stats(&b);
-	close(s);
-	close(l);
-	EXPECT(tw_entries, 0);
-	EXPECT(tw_taken_back, 1);
-	EXPECT(rst_sent, 1);
-	EXPECT(rst_received, 1);
-	return 0;
-}
+SCRIPT(t_unread_data_abort,
+	.steps = { LISTEN, CONNECT, SHUT_C, EOF_S, WRITE_S, SETTLE, SNAP,
+		   CLOSE_C, SETTLE, CHECK, CLOSE_S, CLOSE_L },
+	.want = { W(tw_entries, 0), W(tw_taken_back, 1), W(rst_sent, 1),
+		  W(rst_received, 1) })
 
 /* SO_LINGER 0 in FIN_WAIT2: tcp_disconnect(), CLOSE then RST */
-static int t_linger0_in_fin_wait2(void)
-{
-	struct xg_sk_stats a, b;
-	int l, c, s;
-	__u16 port;
+SCRIPT(t_linger0_in_fin_wait2,
+	.steps = { LISTEN, CONNECT, SHUT_C, EOF_S, SETTLE, SNAP, LINGER0_C,
+		   CLOSE_C, SETTLE, CHECK, CLOSE_S, CLOSE_L },
+	.want = { W(tw_entries, 0), W(tw_taken_back, 1), W(rst_sent, 1) })
 
-	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
-		return -1;
-	shutdown(c, SHUT_WR);
-	if (eof(s))
-		return -1;
-	settle();
-	stats(&a);
-	linger0(c);
-	close(c);
-	settle();
-	stats(&b);
-	close(s);
-	close(l);
-	EXPECT(tw_entries, 0);
-	EXPECT(tw_taken_back, 1);
-	EXPECT(rst_sent, 1);
-	return 0;
-}
-
-/* an RST arrives in FIN_WAIT2: sk_err is set first, no entry */
-static int t_reset_in_fin_wait2(void)
-{
-	struct xg_sk_stats a, b;
-	int l, c, s;
-	__u16 port;
-
-	if ((l = listener(&port)) < 0 || pair(l, port, &c, &s))
-		return -1;
-	shutdown(c, SHUT_WR);
-	if (eof(s))
-		return -1;
-	settle();
-	stats(&a);
-	linger0(s);
-	close(s);		/* the peer aborts */
-	settle();
-	stats(&b);
-	close(c);
-	close(l);
-	EXPECT(tw_entries, 0);
-	EXPECT(tw_taken_back, 0);
-	EXPECT(rst_sent, 1);
-	EXPECT(rst_received, 1);
-	return 0;
-}
+/* an RST arrives in FIN_WAIT2 (the peer aborts): sk_err is set first, no
+ * entry */
+SCRIPT(t_reset_in_fin_wait2,
+	.steps = { LISTEN, CONNECT, SHUT_C, EOF_S, SETTLE, SNAP, LINGER0_S,
+		   CLOSE_S, SETTLE, CHECK, CLOSE_C, CLOSE_L },
+	.want = { W(tw_entries, 0), W(tw_taken_back, 0), W(rst_sent, 1),
+		  W(rst_received, 1) })
 
 /* a refused connect is a reset, not a missing port */
-static int t_refused(void)
-{
-	struct xg_sk_stats a, b;
-	int l, fd;
-	__u16 port;
-
-	if ((l = listener(&port)) < 0)
-		return -1;
-	close(l);		/* nobody listens on port any more */
-	stats(&a);
-	fd = dial(port);
-	if (fd >= 0 || errno != ECONNREFUSED)
-		return fail("connect: %s, want ECONNREFUSED", strerror(errno));
-	stats(&b);
-	EXPECT(connects, 1);
-	EXPECT(rst_received, 1);
-	EXPECT(no_port, 0);
-	EXPECT(tw_entries, 0);
-	return 0;
-}
+SCRIPT(t_refused,
+	.steps = { LISTEN, CLOSE_L, SNAP, REFUSED, CHECK },
+	.want = { W(connects, 1), W(rst_received, 1), W(no_port, 0),
+		  W(tw_entries, 0) })
 
 /* one connection: active and passive open, two ESTABLISHED */
-static int t_opens(void)
-{
-	struct xg_sk_stats a, b;
-	int l, c, s;
-	__u16 port;
-
-	if ((l = listener(&port)) < 0)
-		return -1;
-	stats(&a);
-	if (pair(l, port, &c, &s))
-		return -1;
-	settle();
-	stats(&b);
-	linger0(c);
-	close(c);
-	close(s);
-	close(l);
-	EXPECT(connects, 1);
-	EXPECT(passive, 1);
-	EXPECT(established, 2);
-	return 0;
-}
+SCRIPT(t_opens,
+	.steps = { LISTEN, SNAP, CONNECT, SETTLE, CHECK, LINGER0_C, CLOSE_C,
+		   CLOSE_S, CLOSE_L },
+	.want = { W(connects, 1), W(passive, 1), W(established, 2) })
 
 static int write_file(const char *path, const char *s)
 {
@@ -426,8 +404,8 @@ static int t_no_port(void)
 	write_file("/proc/sys/net/ipv4/ip_local_port_range", "32768 60999");
 	if (ret)
 		return ret;
-	EXPECT(no_port, 1);
-	EXPECT(connects, 5);
+	TRY(expect(&a, &b, (const struct want[]){ W(no_port, 1),
+						   W(connects, 5), {} }));
 	if (nev != 1 || evs[0].type != XG_EV_NO_PORT || evs[0].dport != port ||
 	    evs[0].eph.ports != 4 || evs[0].netns_cookie != netns ||
 	    evs[0].daddr[0] != htonl(INADDR_LOOPBACK))
@@ -453,16 +431,7 @@ static int lo_up(void)
 	return err ? -1 : 0;
 }
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt,
-		       va_list args)
-{
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, args) : 0;
-}
-
-static const struct {
-	const char *name;
-	int (*fn)(void);
-} tests[] = {
+static const struct test tests[] = {
 	{ "client closes first: one TIME_WAIT entry, per remote and local "
 	  "port", t_client_closes_first },
 	{ "peer never closes: entry in sub-state FIN_WAIT2, none when its "
@@ -481,11 +450,10 @@ static const struct {
 
 int main(void)
 {
-	unsigned int i, failed = 0;
+	unsigned int failed;
 	int rfd = -1, err;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(quiet_print);
+	harness_init();
 	ncpus = libbpf_num_possible_cpus();
 	if (unshare(CLONE_NEWNET) || lo_up()) {
 		printf("not ok - setup: private network namespace: %s\n",
@@ -512,19 +480,9 @@ int main(void)
 		sock_tw_bpf__destroy(skel);
 		return 1;
 	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		why[0] = '\0';
-		if (tests[i].fn()) {
-			printf("not ok - %s: %s\n", tests[i].name, why);
-			failed++;
-		} else {
-			printf("ok - %s\n", tests[i].name);
-		}
-	}
+	failed = harness_run(tests, ARRAY_SIZE(tests), NULL);
 	ring_buffer__free(rb);
 	close(rfd);
 	sock_tw_bpf__destroy(skel);
-	printf("# %u of %zu failed\n", failed,
-	       sizeof(tests) / sizeof(tests[0]));
 	return failed ? 1 : 0;
 }

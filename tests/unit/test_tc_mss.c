@@ -26,40 +26,16 @@
 #include <xdpguard/abi.h>
 #include <xdpguard/pmtu.h>
 #include "tc_mss.skel.h"
-#include "../pkt.h"
+#include "../prog.h"
+#include "../harness.h"
 
 #define TC_ACT_UNSPEC	(-1)
 
 static struct tc_mss_bpf *skel;
 static struct ring_buffer *rb;
 static int fd_in, fd_out, fd_cfg, fd_stats, fd_ptb, fd_egress, ncpus;
-static char why[1024];
 static struct xg_event evs[16];
 static int nev;
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-#define ASSERT(cond, ...)						\
-	do {								\
-		if (!(cond))						\
-			return fail(__VA_ARGS__);			\
-	} while (0)
-#define TRY(expr)							\
-	do {								\
-		if (expr)						\
-			return -1;					\
-	} while (0)
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -183,25 +159,20 @@ static void tcp_frame(struct pkt *p, const char *src, __u8 flags,
 static int run_ctx(int prog, const struct pkt *in, struct pkt *out,
 		   struct __sk_buff *ctx)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = in->buf,
-		.data_size_in = in->len,
-		.data_out = out->buf,
-		.data_size_out = sizeof(out->buf),
-		.ctx_in = ctx,
-		.ctx_size_in = ctx ? sizeof(*ctx) : 0,
-	);
+	struct prog_res o;
+	int err;
 
-	if (bpf_prog_test_run_opts(prog, &o))
-		return fail("test run failed: %s", strerror(errno));
-	ASSERT((int)o.retval == TC_ACT_UNSPEC, "retval %d, want %d (go on)",
-	       (int)o.retval, TC_ACT_UNSPEC);
+	err = prog_run_ctx(prog, in->buf, in->len, ctx, sizeof(*ctx), 1, out,
+			   &o);
+	if (err)
+		return fail("test run failed: %s", strerror(-err));
+	ASSERT(o.retval == TC_ACT_UNSPEC, "retval %d, want %d (go on)",
+	       o.retval, TC_ACT_UNSPEC);
 	/* the frame's bookkeeping (header offsets) stays the input's */
 	out->l3 = in->l3;
 	out->l4 = in->l4;
 	out->family = in->family;
 	out->proto = in->proto;
-	out->len = o.data_size_out;
 	return 0;
 }
 
@@ -406,21 +377,29 @@ static int t_two_mss(void)
 	return expect_frame(fd_in, &in, &want);
 }
 
+/* The SYN @s (OPT_STD options, MSS at TCP offset 22) through ingress:
+ * its MSS clamped to @mss, nothing else changed. */
+static int expect_std_clamped(const struct spec *s, __u16 mss)
+{
+	struct pkt in, want;
+
+	build(s, &in);
+	want = in;
+	set16(want.buf + want.l4 + 22, mss);
+	finish(&want);
+	return expect_frame(fd_in, &in, &want);
+}
+
 static int t_ipv6(void)
 {
 	struct spec s = { .src = "2001:db8:7::1", .flags = T_SYN,
 			  .tcpopt = 20, .ext = { EXT_HOP, EXT_DST },
 			  .n_ext = 2 };
-	struct pkt in, want;
 
 	snap();
 	TRY(clamp_case("2001:db8:7::1", T_SYN, OPT_STD, 20, 0, 1360, fd_in));
 	/* behind hop-by-hop and destination options headers */
-	build(&s, &in);
-	want = in;
-	set16(want.buf + want.l4 + 22, 1360);
-	finish(&want);
-	TRY(expect_frame(fd_in, &in, &want));
+	TRY(expect_std_clamped(&s, 1360));
 	return moved(XG_PMC_SYN_IN, 2, XG_PMC_CLAMPED_IN, 2, -1);
 }
 
@@ -428,26 +407,16 @@ static int t_vlan(void)
 {
 	struct spec s = { .src = "198.18.7.1", .flags = T_SYN, .tcpopt = 20,
 			  .tpid = { ETH_P_8021Q } };
-	struct pkt in, want;
 
-	build(&s, &in);
-	want = in;
-	set16(want.buf + want.l4 + 22, 1360);
-	finish(&want);
-	return expect_frame(fd_in, &in, &want);
+	return expect_std_clamped(&s, 1360);
 }
 
 static int t_ipv4_options(void)
 {
 	struct spec s = { .src = "198.18.7.1", .flags = T_SYN, .tcpopt = 20,
 			  .ipopt = 12 };
-	struct pkt in, want;
 
-	build(&s, &in);
-	want = in;
-	set16(want.buf + want.l4 + 22, 1360);
-	finish(&want);
-	return expect_frame(fd_in, &in, &want);
+	return expect_std_clamped(&s, 1360);
 }
 
 /* Segments that are not a SYN without RST pass unchanged and uncounted. */
@@ -623,6 +592,16 @@ static void ptb_frame(struct pkt *p, const char *reporter,
 	}
 }
 
+/* A PTB (ptb_frame()'s arguments) through ingress: left unchanged. */
+static int ptb_in(const char *reporter, const char *inner_dst, __u32 mtu,
+		  int quote, __u8 type, __u8 code)
+{
+	struct pkt in;
+
+	ptb_frame(&in, reporter, inner_dst, mtu, quote, type, code);
+	return expect_same(fd_in, &in);
+}
+
 static int ptb_entry(const char *dst, struct xg_ptb_val *v)
 {
 	struct xg_dst_key k = {};
@@ -669,32 +648,24 @@ static int expect_ptb(const char *dst, const char *reporter, __u64 count,
 
 static int t_ptb_v4(void)
 {
-	struct pkt in;
-
 	snap();
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 28, 3, 4);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 28, 3, 4));
 	TRY(expect_ptb("198.18.30.2", "198.18.20.1", 1, 1400, 1400));
 	TRY(expect_event(XG_EV_PTB, "198.18.30.2", 1400, 1));
 	/* a second one, lower: counted; its record waits out the second */
-	ptb_frame(&in, "198.18.20.9", "198.18.30.2", 1300, 28, 3, 4);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.9", "198.18.30.2", 1300, 28, 3, 4));
 	TRY(expect_ptb("198.18.30.2", "198.18.20.9", 2, 1300, 1300));
 	ASSERT(events() == 0, "%d records within a second, want 0", nev);
 	/* RFC 1191's MTU 0 (an old router): counted, min unchanged */
-	ptb_frame(&in, "198.18.20.9", "198.18.30.2", 0, 28, 3, 4);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.9", "198.18.30.2", 0, 28, 3, 4));
 	TRY(expect_ptb("198.18.30.2", "198.18.20.9", 3, 0, 1300));
 	return moved(XG_PMC_PTB4, 3, -1);
 }
 
 static int t_ptb_v6(void)
 {
-	struct pkt in;
-
 	snap();
-	ptb_frame(&in, "2001:db8:20::1", "2001:db8:30::2", 1280, 48, 2, 0);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("2001:db8:20::1", "2001:db8:30::2", 1280, 48, 2, 0));
 	TRY(expect_ptb("2001:db8:30::2", "2001:db8:20::1", 1, 1280, 1280));
 	TRY(expect_event(XG_EV_PTB, "2001:db8:30::2", 1280, 1));
 	return moved(XG_PMC_PTB6, 1, -1);
@@ -706,12 +677,9 @@ static int t_ptb_truncated(void)
 	struct pkt in;
 
 	snap();
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 19, 3, 4);
-	TRY(expect_same(fd_in, &in));
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 0, 3, 4);
-	TRY(expect_same(fd_in, &in));
-	ptb_frame(&in, "2001:db8:20::1", "2001:db8:30::2", 1280, 39, 2, 0);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 19, 3, 4));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 0, 3, 4));
+	TRY(ptb_in("2001:db8:20::1", "2001:db8:30::2", 1280, 39, 2, 0));
 	/* the ICMP header itself cut short */
 	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 0, 3, 4);
 	in.len -= 2;
@@ -721,10 +689,8 @@ static int t_ptb_truncated(void)
 	       "a truncated PTB made an entry");
 	TRY(moved(XG_PMC_PTB_TRUNC, 4, -1));
 	/* exactly long enough */
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 20, 3, 4);
-	TRY(expect_same(fd_in, &in));
-	ptb_frame(&in, "2001:db8:20::1", "2001:db8:30::2", 1280, 40, 2, 0);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 20, 3, 4));
+	TRY(ptb_in("2001:db8:20::1", "2001:db8:30::2", 1280, 40, 2, 0));
 	TRY(expect_ptb("198.18.30.2", "198.18.20.1", 1, 1400, 1400));
 	TRY(expect_ptb("2001:db8:30::2", "2001:db8:20::1", 1, 1280, 1280));
 	return moved(XG_PMC_PTB_TRUNC, 4, XG_PMC_PTB4, 1, XG_PMC_PTB6, 1, -1);
@@ -736,12 +702,9 @@ static int t_ptb_others(void)
 	struct pkt in;
 
 	snap();
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 28, 3, 1);
-	TRY(expect_same(fd_in, &in));
-	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 28, 11, 0);
-	TRY(expect_same(fd_in, &in));
-	ptb_frame(&in, "2001:db8:20::1", "2001:db8:30::2", 1280, 48, 1, 4);
-	TRY(expect_same(fd_in, &in));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 28, 3, 1));
+	TRY(ptb_in("198.18.20.1", "198.18.30.2", 1400, 28, 11, 0));
+	TRY(ptb_in("2001:db8:20::1", "2001:db8:30::2", 1280, 48, 1, 4));
 	ptb_frame(&in, "198.18.20.1", "198.18.30.2", 1400, 28, 3, 4);
 	TRY(expect_same(fd_out, &in));
 	TRY(set_cfg(XG_MSS_FIXED, 1360, XG_DIR_BOTH, 0));
@@ -884,11 +847,6 @@ static int t_pmtu_host(void)
 
 /* ---- the runner ---- */
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-};
-
 static const struct test tests[] = {
 	{ "clamp_v4_syn_ingress", t_clamp_v4 },
 	{ "clamp_synack_egress", t_clamp_synack_egress },
@@ -917,26 +875,12 @@ static const struct test tests[] = {
 	{ "pmtu_host_interface_mtu", t_pmtu_host },
 };
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int main(void)
 {
-	unsigned int i, failed = 0;
-	cpu_set_t cpus;
-	int cpu;
+	unsigned int failed;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(quiet_print);
-	cpu = sched_getcpu();
-	CPU_ZERO(&cpus);
-	CPU_SET(cpu < 0 ? 0 : cpu, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
+	harness_init();
+	prog_pin_cpu(-1);
 	ncpus = libbpf_num_possible_cpus();
 	skel = tc_mss_bpf__open_and_load();
 	if (!skel) {
@@ -956,18 +900,8 @@ int main(void)
 		printf("not ok - setup: no ring buffer\n");
 		return 1;
 	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		why[0] = '\0';
-		if (reset() || tests[i].fn()) {
-			printf("not ok - %s: %s\n", tests[i].name, why);
-			failed++;
-		} else {
-			printf("ok - %s\n", tests[i].name);
-		}
-	}
+	failed = harness_run(tests, ARRAY_SIZE(tests), reset);
 	ring_buffer__free(rb);
 	tc_mss_bpf__destroy(skel);
-	printf("# %u of %zu failed\n", failed,
-	       sizeof(tests) / sizeof(tests[0]));
 	return failed ? 1 : 0;
 }

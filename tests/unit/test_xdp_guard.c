@@ -14,8 +14,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -32,7 +30,8 @@
 #include <bpf/libbpf.h>
 #include <xdpguard/abi.h>
 #include "xdp_guard.skel.h"
-#include "../pkt.h"
+#include "../prog.h"
+#include "../harness.h"
 
 #define NSEC		1000000000ULL
 /* bpf/lib/parse.h XG_MAX_EXTHDRS: BPF-only header, not includable here */
@@ -57,60 +56,10 @@ static struct env E;
 static int ncpus;
 static void *pcpu;		/* ncpus per-CPU values of up to 64 bytes */
 static int npkt;		/* frames run in the current case */
-static char why[1024];		/* the current case's first failure */
 
 static struct xg_event evs[64];
 static int nev;
 static int ev_bad;		/* records of the wrong size */
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Puts context in front of the failure already recorded. */
-static int context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int context(const char *fmt, ...)
-{
-	size_t n, len = strlen(why);
-	char head[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(head, sizeof(head), fmt, ap);
-	va_end(ap);
-	n = strlen(head);
-	if (n + len >= sizeof(why))
-		len = sizeof(why) - n - 1;
-	memmove(why + n, why, len);
-	memcpy(why, head, n);
-	why[n + len] = '\0';
-	return -1;
-}
-
-#define ASSERT(cond, ...)						\
-	do {								\
-		if (!(cond))						\
-			return fail(__VA_ARGS__);			\
-	} while (0)
-#define TRY(expr)							\
-	do {								\
-		if (expr)						\
-			return -1;					\
-	} while (0)
-#define TRYC(expr, ...)							\
-	do {								\
-		if (expr)						\
-			return context(__VA_ARGS__);			\
-	} while (0)
 
 /* The program reads bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC_COARSE. */
 static __u64 mono_ns(void)
@@ -430,23 +379,19 @@ static const char *xdp_name(int ret)
 /* The program's retval, or -errno when the kernel refuses the run. */
 static int run(const void *data, size_t len)
 {
-	static __u8 out[PKT_MAX + 512];
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = data,
-		.data_size_in = len,
-		.data_out = out,
-		.data_size_out = sizeof(out),
-		.repeat = 1,
-	);
+	static struct pkt out;
+	struct prog_res r;
+	int err;
 
 	npkt++;
-	if (bpf_prog_test_run_opts(E.prog, &opts))
-		return -errno;
-	if (opts.data_size_out != len || memcmp(out, data, len)) {
+	err = prog_run_ctx(E.prog, data, len, NULL, 0, 1, &out, &r);
+	if (err)
+		return err;
+	if (out.len != len || memcmp(out.buf, data, len)) {
 		fail("frame %d: the program changed the frame", npkt);
 		return -EBADMSG;
 	}
-	return opts.retval;
+	return r.retval;
 }
 
 /*
@@ -1496,11 +1441,6 @@ static int t_event_budget(void)
 	return 0;
 }
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-};
-
 static const struct test tests[] = {
 	{ "syn_budget_v4", t_syn_budget_v4 },
 	{ "syn_other_source_v4", t_syn_other_source_v4 },
@@ -1546,28 +1486,19 @@ static const struct test tests[] = {
 	{ "event_budget", t_event_budget },
 };
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
+/* every case starts with no frame run yet and empty maps */
+static int before_case(void)
 {
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
+	npkt = 0;
+	return reset();
 }
 
 int main(void)
 {
-	unsigned int i, failed = 0;
-	cpu_set_t cpus;
-	int cpu;
+	unsigned int failed;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(quiet_print);
-	cpu = sched_getcpu();
-	CPU_ZERO(&cpus);
-	CPU_SET(cpu < 0 ? 0 : cpu, &cpus);
-	if (sched_setaffinity(0, sizeof(cpus), &cpus))
-		fprintf(stderr, "cannot pin to CPU %d: %s\n", cpu,
-			strerror(errno));
+	harness_init();
+	prog_pin_cpu(-1);
 	ncpus = libbpf_num_possible_cpus();
 	pcpu = ncpus > 0 ? calloc(ncpus, 64) : NULL;
 	if (!pcpu) {
@@ -1580,19 +1511,8 @@ int main(void)
 		free(pcpu);
 		return 1;
 	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		why[0] = '\0';
-		npkt = 0;
-		if (reset() || tests[i].fn()) {
-			printf("not ok - %s: %s\n", tests[i].name, why);
-			failed++;
-		} else {
-			printf("ok - %s\n", tests[i].name);
-		}
-	}
+	failed = harness_run(tests, ARRAY_SIZE(tests), before_case);
 	env_close(&E);
 	free(pcpu);
-	printf("# %u of %zu failed\n", failed,
-	       sizeof(tests) / sizeof(tests[0]));
 	return failed ? 1 : 0;
 }
