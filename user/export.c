@@ -62,6 +62,35 @@ static void verdict_family(FILE *f, const char *name, const char *help,
 			}
 }
 
+/* A family of one sample without labels. */
+static void one(FILE *f, const char *name, const char *type,
+		const char *help, const char *fmt, double v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s ", name);
+	fprintf(f, fmt, v);
+	fputc('\n', f);
+}
+
+/* A per-interface counter family of two label values (PMTU side). */
+static void pm_pair(FILE *f, const char *name, const char *help,
+		    const char *la, int ia, const char *lb, int ib,
+		    const struct xg_iface *ifc, const struct xg_pm_sum *pm,
+		    int n)
+{
+	int i;
+
+	family(f, name, "counter", help);
+	for (i = 0; i < n; i++) {
+		if (!pm[i].on)
+			continue;
+		fprintf(f, "%s{interface=\"%s\",%s} %llu\n", name,
+			ifc[i].ifname, la, pm[i].c[ia]);
+		fprintf(f, "%s{interface=\"%s\",%s} %llu\n", name,
+			ifc[i].ifname, lb, pm[i].c[ib]);
+	}
+}
+
 /* Render the exposition into a malloc'ed buffer; NULL on failure. */
 static char *render(size_t *len)
 {
@@ -137,103 +166,67 @@ static char *render(size_t *len)
 		"kernel refused to take (dropped).",
 		st[i].cnt[XG_C_HANDOFF_FAIL].packets);
 	/* MSS clamp, PTB accounting, black holes: interfaces that have them */
-#define PM_COUNTER(name, help, expr)					\
+	pm_pair(f, "xdpguard_mss_clamped_total", "TCP SYNs and SYN-ACKs whose "
+		"MSS option was lowered, by direction.", "direction=\"ingress\"",
+		XG_PMC_CLAMPED_IN, "direction=\"egress\"", XG_PMC_CLAMPED_OUT,
+		ifc, pm, n);
+	pm_pair(f, "xdpguard_ptb_received_total", "ICMP Fragmentation Needed "
+		"/ ICMPv6 Packet Too Big received, by family.",
+		"family=\"4\"", XG_PMC_PTB4, "family=\"6\"", XG_PMC_PTB6,
+		ifc, pm, n);
+#define PM_METRIC(name, type, help, fmt, expr)				\
 	do {								\
-		family(f, name, "counter", help);			\
+		family(f, name, type, help);				\
 		for (i = 0; i < n; i++)					\
 			if (pm[i].on)					\
-				fprintf(f, name "{interface=\"%s\"} %llu\n",\
+				fprintf(f, name "{interface=\"%s\"} " fmt "\n",\
 					ifc[i].ifname, expr);		\
 	} while (0)
-	family(f, "xdpguard_mss_clamped_total", "counter", "TCP SYNs and "
-	       "SYN-ACKs whose MSS option was lowered, by direction.");
-	for (i = 0; i < n; i++)
-		if (pm[i].on)
-			fprintf(f, "xdpguard_mss_clamped_total{interface=\"%s\","
-				"direction=\"ingress\"} %llu\n"
-				"xdpguard_mss_clamped_total{interface=\"%s\","
-				"direction=\"egress\"} %llu\n", ifc[i].ifname,
-				pm[i].c[XG_PMC_CLAMPED_IN], ifc[i].ifname,
-				pm[i].c[XG_PMC_CLAMPED_OUT]);
-	family(f, "xdpguard_ptb_received_total", "counter", "ICMP "
-	       "Fragmentation Needed / ICMPv6 Packet Too Big received, by "
-	       "family.");
-	for (i = 0; i < n; i++)
-		if (pm[i].on)
-			fprintf(f, "xdpguard_ptb_received_total{interface=\"%s\","
-				"family=\"4\"} %llu\n"
-				"xdpguard_ptb_received_total{interface=\"%s\","
-				"family=\"6\"} %llu\n", ifc[i].ifname,
-				pm[i].c[XG_PMC_PTB4], ifc[i].ifname,
-				pm[i].c[XG_PMC_PTB6]);
-	PM_COUNTER("xdpguard_pmtud_blackholes_total", "Destinations "
-		   "reported as suspected PMTUD black holes.",
-		   pm[i].c[XG_PMC_BLACKHOLES]);
-	PM_COUNTER("xdpguard_full_size_retransmissions_total", "Full-size "
-		   "TCP retransmissions toward destinations without a PTB.",
-		   pm[i].c[XG_PMC_RETRANS_FULL]);
-	family(f, "xdpguard_ptb_destinations", "gauge", "Destinations with "
-	       "a Packet Too Big on record.");
-	for (i = 0; i < n; i++)
-		if (pm[i].on)
-			fprintf(f, "xdpguard_ptb_destinations{interface=\"%s\"} "
-				"%u\n", ifc[i].ifname, pm[i].ptb_dests);
-	family(f, "xdpguard_pmtud_blackhole_destinations", "gauge",
-	       "Destinations suspected to be PMTUD black holes now.");
-	for (i = 0; i < n; i++)
-		if (pm[i].on)
-			fprintf(f, "xdpguard_pmtud_blackhole_destinations"
-				"{interface=\"%s\"} %u\n", ifc[i].ifname,
-				pm[i].bh_dests);
-#undef PM_COUNTER
+	PM_METRIC("xdpguard_pmtud_blackholes_total", "counter", "Destinations "
+		  "reported as suspected PMTUD black holes.", "%llu",
+		  pm[i].c[XG_PMC_BLACKHOLES]);
+	PM_METRIC("xdpguard_full_size_retransmissions_total", "counter",
+		  "Full-size TCP retransmissions toward destinations without "
+		  "a PTB.", "%llu", pm[i].c[XG_PMC_RETRANS_FULL]);
+	PM_METRIC("xdpguard_ptb_destinations", "gauge", "Destinations with a "
+		  "Packet Too Big on record.", "%u", pm[i].ptb_dests);
+	PM_METRIC("xdpguard_pmtud_blackhole_destinations", "gauge",
+		  "Destinations suspected to be PMTUD black holes now.", "%u",
+		  pm[i].bh_dests);
+#undef PM_METRIC
 #undef GAUGE
 #undef COUNTER
 	/* this namespace's sockets: no interface label */
 	if (!xg_host_sum_read(&h)) {
-		if (h.tw >= 0) {
-			family(f, "xdpguard_tcp_time_wait_sockets", "gauge",
-			       "TCP sockets in TIME_WAIT in this namespace "
-			       "(/proc/net/sockstat).");
-			fprintf(f, "xdpguard_tcp_time_wait_sockets %ld\n", h.tw);
-		}
+		if (h.tw >= 0)
+			one(f, "xdpguard_tcp_time_wait_sockets", "gauge", "TCP "
+			    "sockets in TIME_WAIT in this namespace "
+			    "(/proc/net/sockstat).", "%.0f", h.tw);
 		if (h.on) {
-			family(f, "xdpguard_tcp_time_wait_entries_total",
-			       "counter", "Connections handed to TIME_WAIT.");
-			fprintf(f, "xdpguard_tcp_time_wait_entries_total %llu\n",
-				h.st.tw_entries);
-			family(f, "xdpguard_tcp_listeners", "gauge",
-			       "Listening TCP sockets.");
-			fprintf(f, "xdpguard_tcp_listeners %u\n", h.listeners);
-			family(f, "xdpguard_accept_queue_full_listeners",
-			       "gauge", "Listeners whose accept queue is "
-			       "full.");
-			fprintf(f, "xdpguard_accept_queue_full_listeners %u\n",
-				h.full);
-			family(f, "xdpguard_accept_queue_fill_ratio_max",
-			       "gauge", "The fullest accept queue: length "
-			       "over backlog (0..1).");
-			fprintf(f, "xdpguard_accept_queue_fill_ratio_max "
-				"%.4f\n", h.fill_max);
-			family(f, "xdpguard_accept_queue_sockets", "gauge",
-			       "Connections waiting in accept queues, all "
-			       "listeners.");
-			fprintf(f, "xdpguard_accept_queue_sockets %llu\n",
-				h.accept_q);
-			family(f, "xdpguard_syn_recv_requests", "gauge",
-			       "Connection requests in SYN_RECV, all "
-			       "listeners.");
-			fprintf(f, "xdpguard_syn_recv_requests %llu\n",
-				h.syn_recv);
-			family(f, "xdpguard_socket_events_lost_total",
-			       "counter", "Socket-telemetry records lost "
-			       "(ring full).");
-			fprintf(f, "xdpguard_socket_events_lost_total %llu\n",
-				h.st.events_lost);
-			family(f, "xdpguard_socket_events_suppressed_total",
-			       "counter", "Socket-telemetry records held back "
-			       "by the per-CPU event budget.");
-			fprintf(f, "xdpguard_socket_events_suppressed_total "
-				"%llu\n", h.st.events_suppressed);
+			one(f, "xdpguard_tcp_time_wait_entries_total", "counter",
+			    "Connections handed to TIME_WAIT.", "%.0f",
+			    h.st.tw_entries);
+			one(f, "xdpguard_tcp_listeners", "gauge", "Listening "
+			    "TCP sockets.", "%.0f", h.listeners);
+			one(f, "xdpguard_accept_queue_full_listeners", "gauge",
+			    "Listeners whose accept queue is full.", "%.0f",
+			    h.full);
+			one(f, "xdpguard_accept_queue_fill_ratio_max", "gauge",
+			    "The fullest accept queue: length over backlog "
+			    "(0..1).", "%.4f", h.fill_max);
+			one(f, "xdpguard_accept_queue_sockets", "gauge",
+			    "Connections waiting in accept queues, all "
+			    "listeners.", "%.0f", h.accept_q);
+			one(f, "xdpguard_syn_recv_requests", "gauge",
+			    "Connection requests in SYN_RECV, all listeners.",
+			    "%.0f", h.syn_recv);
+			one(f, "xdpguard_socket_events_lost_total", "counter",
+			    "Socket-telemetry records lost (ring full).",
+			    "%.0f", h.st.events_lost);
+			one(f, "xdpguard_socket_events_suppressed_total",
+			    "counter", "Socket-telemetry records held back by "
+			    "the per-CPU event budget.", "%.0f",
+			    h.st.events_suppressed);
 		}
 	}
 	family(f, "xdpguard_attached_interfaces", "gauge",
