@@ -487,8 +487,14 @@ static int swap_one(struct rec *r, struct part *p, int i)
 		r->cc.tc_prog_id = p[i].new_id;
 		if (rec_put(&r->ifc, XG_MAP_COOKIE_CFG, &r->cc))
 			return -EIO;
-		/* the pinned program is the one the filter runs */
-		return pin_over(r->ifc.dir, XG_PIN_TC_COOKIE, p[i].fd);
+		/* the pinned program is the one the filter runs; the pin only
+		 * names it, so a failure here is told and not fatal */
+		err = pin_over(r->ifc.dir, XG_PIN_TC_COOKIE, p[i].fd);
+		if (err)
+			fprintf(stderr, "xdpguard: %s: cannot pin the new "
+				"hand-off program: %s; the old one stays pinned "
+				"until detach\n", r->ifc.ifname, strerror(-err));
+		return 0;
 	case P_TP:
 		err = swap_tp(r, &p[i]);
 		test_pause();
