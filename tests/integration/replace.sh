@@ -170,7 +170,7 @@ sent=$(json_get 'd["sent"]' <"$TMP/flood.json")
 secs=$(json_get 'd["seconds"]' <"$TMP/flood.json")
 lost=$(( $(atk_xmit_errors) - err0 ))
 echo "# flood: $sent SYNs in $secs s, $lost lost in the veth; clients: $a + $b connections, $fa + $fb failed"
-expect_eq "three replacements during the flood succeed" "$fails" 0
+expect_eq "three replacements during a flood of $sent SYNs in ${secs%.*} s succeed" "$fails" 0
 ids1_eth0=$(kernel_ids eth0) ids1_eth1=$(kernel_ids eth1)
 echo "# ids after: eth0 $ids1_eth0; eth1 $ids1_eth1"
 for i in eth0 eth1; do

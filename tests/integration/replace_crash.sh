@@ -131,7 +131,7 @@ for i in $(seq 1 "$KILLS"); do
 done
 hist=$(printf '%s\n' "${new_parts[@]}" | sort | uniq -c | awk '{printf "%s%s parts new: %d", (NR > 1 ? ", " : ""), $2, $1}')
 echo "# $SECONDS s; $KILLS kills: $swaps in the swap phase, $early anywhere; $recovered found interrupted by the next command; $hist"
-expect_eq "every kill left all five programs running, recorded, pins whole, one tracepoint link" "$viol" 0
+expect_eq "$KILLS kills ($swaps in the swap phase, $recovered found interrupted; $hist): all five programs running and recorded, pins whole, one tracepoint link" "$viol" 0
 expect_eq "connections through cookies and the clamp after kills ($conns)" "$cfail" 0
 check "some kills interrupted the swaps" test "$recovered" -gt 0
 check "a replace then runs to its end" xg_srv attach --replace eth1
