@@ -242,38 +242,104 @@ static void explain_attach_error(const char *ifname, int ifindex, int err,
 }
 
 /*
- * attach --replace, the XDP part: this binary's guard loaded on the maps
- * the running one pinned, with the settings fixed at attach. Returns the
- * program's fd (not attached), or -1 with a message.
+ * attach --replace, the XDP part: this binary's guard on the maps the
+ * running one pinned, with the settings fixed at attach. A single program
+ * is loaded (verified) here and swapped in later with one netlink call
+ * naming the old one (XDP_FLAGS_REPLACE). libxdp's dispatcher loads its
+ * programs itself, as extensions of the dispatcher, when they join: the
+ * new program joins first, then the old one leaves.
  */
-int xg_guard_load(const struct xg_iface *ifc, const struct xg_info *info)
-{
+struct xg_guard_new {
 	struct xdp_guard_bpf *skel;
-	int err, fd = -1;
+	struct xdp_program *prog;	/* dispatcher: not loaded yet */
+};
 
-	skel = xdp_guard_bpf__open();
-	if (!skel) {
+void xg_guard_free(struct xg_guard_new *g)
+{
+	if (!g)
+		return;
+	xdp_program__close(g->prog);
+	xdp_guard_bpf__destroy(g->skel);
+	free(g);
+}
+
+struct xg_guard_new *xg_guard_load(const struct xg_iface *ifc,
+				   const struct xg_info *info)
+{
+	struct xg_guard_new *g = calloc(1, sizeof(*g));
+	int err;
+
+	if (!g)
+		return NULL;
+	g->skel = xdp_guard_bpf__open();
+	if (!g->skel) {
 		xg_err("cannot open the XDP program: %s", strerror(errno));
-		return -1;
+		goto fail;
 	}
-	skel->rodata->prefix4 = info->prefix4;
-	skel->rodata->prefix6 = info->prefix6;
-	skel->rodata->have_cookies = info->cookie_paths;
-	err = bpf_map__set_max_entries(skel->maps.xg_buckets, info->sources);
-	if (err || xg_reuse_pins(skel->obj, ifc))
-		goto out;
-	err = xdp_guard_bpf__load(skel);
+	g->skel->rodata->prefix4 = info->prefix4;
+	g->skel->rodata->prefix6 = info->prefix6;
+	g->skel->rodata->have_cookies = info->cookie_paths;
+	err = bpf_map__set_max_entries(g->skel->maps.xg_buckets,
+				       info->sources);
+	if (err || xg_reuse_pins(g->skel->obj, ifc))
+		goto fail;
+	if (strcmp(info->how, "single program")) {
+		g->prog = xdp_program__from_bpf_obj(g->skel->obj, "xdp");
+		err = libxdp_get_error(g->prog);
+		if (err) {
+			g->prog = NULL;
+			xg_err("cannot prepare the new XDP program: %s",
+			       strerror(-err));
+			goto fail;
+		}
+		return g;
+	}
+	err = xdp_guard_bpf__load(g->skel);
 	if (err) {
 		xg_err("cannot load the new XDP program: %s (its maps must "
 		       "match the running version's)", strerror(-err));
-		goto out;
+		goto fail;
 	}
-	fd = dup(bpf_program__fd(skel->progs.xdpguard));
-	if (fd < 0)
-		xg_err("cannot keep the new XDP program: %s", strerror(errno));
-out:
-	xdp_guard_bpf__destroy(skel);
-	return fd;
+	return g;
+fail:
+	xg_guard_free(g);
+	return NULL;
+}
+
+/* Swap @g in for the program @info records; 0 or a negative errno. */
+int xg_guard_swap(struct xg_guard_new *g, const struct xg_iface *ifc,
+		  const struct xg_info *info, __u32 *new_id)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi);
+	int fd, err;
+
+	if (!g->prog) {
+		xo.old_prog_fd = bpf_prog_get_fd_by_id(info->prog_id);
+		if (xo.old_prog_fd < 0)
+			return -errno;
+		fd = bpf_program__fd(g->skel->progs.xdpguard);
+		err = bpf_xdp_attach(ifc->ifindex, fd, XDP_FLAGS_REPLACE |
+				     (info->mode == XDP_MODE_SKB ?
+				      XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
+				     &xo);
+		close(xo.old_prog_fd);
+		if (err)
+			return err;
+		*new_id = bpf_obj_get_info_by_fd(fd, &pi, &len) ? 0 : pi.id;
+		return 0;
+	}
+	err = xdp_program__attach(g->prog, ifc->ifindex, info->mode, 0);
+	if (err)
+		return err;
+	*new_id = xdp_program__id(g->prog);
+	err = xg_xdp_detach(ifc->ifindex, info->prog_id);
+	if (err)
+		xg_err("%s: the old XDP program (id %u) runs on beside the "
+		       "new one (id %u): cannot detach it: %s", ifc->ifname,
+		       info->prog_id, *new_id, strerror(-err));
+	return 0;
 }
 
 int cmd_attach(int argc, char **argv)

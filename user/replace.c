@@ -6,7 +6,8 @@
  * carry over. No swap leaves a moment without a program:
  *
  *  - XDP: one netlink call naming the old program (XDP_FLAGS_REPLACE); in
- *    libxdp's dispatcher the new program joins before the old one leaves;
+ *    libxdp's dispatcher the new program joins before the old one leaves
+ *    (xg_guard_swap in attach.c);
  *  - tc (MSS/PTB ingress and egress, the cookie hand-off): cls_bpf swaps
  *    the program of the same filter (same handle and priority,
  *    BPF_TC_F_REPLACE) with one RCU pointer update;
@@ -17,7 +18,8 @@
  *    programs run, and a retransmission may be counted twice.
  *
  * Everything is loaded (and verified) first: a load failure changes
- * nothing. The swaps then go one by one, each recorded at once where
+ * nothing. (Under libxdp's dispatcher, libxdp loads the XDP program when
+ * it joins, the first swap: a failure there changes nothing either.) The swaps then go one by one, each recorded at once where
  * detach and status read it (xg_info, xg_pm_info, xg_cookie_cfg). The
  * first failure stops the rest: the parts already swapped stay (they run
  * on the same maps as the others), the command says which part failed
@@ -33,7 +35,6 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/if_link.h>
 #include <xdp/libxdp.h>
 #include <xdpguard/pmtu.h>
 #include "xdpguard.h"
@@ -69,6 +70,7 @@ struct rec {
 	struct xg_pm_info pm;
 	struct xg_cookie_cfg cc;
 	bool has_pm, has_cc;
+	struct xg_guard_new *xdp;	/* the new XDP program */
 };
 
 static int rec_get(const struct xg_iface *ifc, const char *name, void *val)
@@ -238,47 +240,6 @@ static int pin_over(const char *dir, const char *name, int fd)
 
 /* ---------------- the swaps ---------------- */
 
-static int swap_xdp(struct rec *r, struct part *p)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
-	struct xdp_program *prog;
-	int old_fd, err;
-
-	if (!strcmp(r->info.how, "single program")) {
-		old_fd = bpf_prog_get_fd_by_id(p->old_id);
-		if (old_fd < 0)
-			return -errno;
-		xo.old_prog_fd = old_fd;
-		err = bpf_xdp_attach(r->ifc.ifindex, p->fd, XDP_FLAGS_REPLACE |
-				     (r->info.mode == XDP_MODE_SKB ?
-				      XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
-				     &xo);
-		close(old_fd);
-		if (err)
-			return err;
-		p->new_id = fd_prog_id(p->fd);
-		return 0;
-	}
-	/* the dispatcher: the new program joins, then the old one leaves */
-	prog = xdp_program__from_fd(p->fd);
-	err = libxdp_get_error(prog);
-	if (err)
-		return err;
-	err = xdp_program__attach(prog, r->ifc.ifindex, r->info.mode, 0);
-	if (!err)
-		p->new_id = xdp_program__id(prog);
-	xdp_program__close(prog);
-	if (err)
-		return err;
-	test_pause();
-	err = xg_xdp_detach(r->ifc.ifindex, p->old_id);
-	if (err)
-		xg_err("%s: the old XDP program (id %u) runs on beside the "
-		       "new one (id %u): cannot detach it: %s", r->ifc.ifname,
-		       p->old_id, p->new_id, strerror(-err));
-	return 0;
-}
-
 static int swap_tc(int ifindex, bool egress, __u32 handle, __u32 prio,
 		   struct part *p)
 {
@@ -430,8 +391,8 @@ static int load_all(struct rec *r, struct part *p)
 	struct xg_pm_info pi;
 	int fd_in, fd_eg, fd_tp;
 
-	p[P_XDP].fd = xg_guard_load(&r->ifc, &r->info);
-	if (p[P_XDP].fd < 0)
+	r->xdp = xg_guard_load(&r->ifc, &r->info);
+	if (!r->xdp)
 		return -1;
 	if (p[P_TC_IN].state == S_TODO || p[P_TC_EG].state == S_TODO ||
 	    p[P_TP].state == S_TODO) {
@@ -459,11 +420,12 @@ static int swap_one(struct rec *r, struct part *p, int i)
 
 	switch (i) {
 	case P_XDP:
-		err = swap_xdp(r, &p[i]);
+		err = xg_guard_swap(r->xdp, &r->ifc, &r->info, &p[i].new_id);
 		test_pause();
 		if (!err) {
 			r->info.prog_id = p[i].new_id;
-			err = rec_put(&r->ifc, XG_MAP_INFO, &r->info) ? -EIO : 0;
+			err = rec_put(&r->ifc, XG_MAP_INFO, &r->info) ?
+			      -EIO : 0;
 		}
 		return err;
 	case P_TC_IN:
@@ -492,8 +454,9 @@ static int swap_one(struct rec *r, struct part *p, int i)
 		err = pin_over(r->ifc.dir, XG_PIN_TC_COOKIE, p[i].fd);
 		if (err)
 			fprintf(stderr, "xdpguard: %s: cannot pin the new "
-				"hand-off program: %s; the old one stays pinned "
-				"until detach\n", r->ifc.ifname, strerror(-err));
+				"hand-off program: %s; the old one stays "
+				"pinned until detach\n", r->ifc.ifname,
+				strerror(-err));
 		return 0;
 	case P_TP:
 		err = swap_tp(r, &p[i]);
@@ -580,6 +543,7 @@ out:
 	for (i = 0; i < P_MAX; i++)
 		if (p[i].fd >= 0)
 			close(p[i].fd);
+	xg_guard_free(r.xdp);
 	return ret;
 }
 

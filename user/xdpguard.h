@@ -73,8 +73,13 @@ int xg_reuse_pins(struct bpf_object *obj, const struct xg_iface *ifc);
 int xg_replace(const char *ifname, int ifindex, const char *dir);
 void xg_replace_recover(const struct xg_iface *ifc);
 int xg_xdp_detach(int ifindex, __u32 prog_id);
-/* this binary's programs loaded on the pinned maps, not attached: fds */
-int xg_guard_load(const struct xg_iface *ifc, const struct xg_info *info);
+/* this binary's programs on the pinned maps, loaded, not attached */
+struct xg_guard_new;
+struct xg_guard_new *xg_guard_load(const struct xg_iface *ifc,
+				   const struct xg_info *info);
+int xg_guard_swap(struct xg_guard_new *g, const struct xg_iface *ifc,
+		  const struct xg_info *info, __u32 *new_id);
+void xg_guard_free(struct xg_guard_new *g);
 int xg_cookie_load(const struct xg_iface *ifc);
 int xg_pmtu_load(const struct xg_iface *ifc, const struct xg_pm_info *pi,
 		 int *fd_in, int *fd_eg, int *fd_tp);

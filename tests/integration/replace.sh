@@ -26,6 +26,7 @@
 #    the replace: exit 1, the part named, the earlier parts replaced and
 #    recorded, the failed one still running and recorded;
 #  - a part removed by hand (the cookie filter) is reported, not replaced;
+#  - a program that cannot be loaded (a pinned map missing) changes nothing;
 #  - detach leaves nothing.
 P=xgrp-
 . "$(dirname "$0")/../lib.sh"
@@ -257,6 +258,17 @@ sed 's/^/# /' "$TMP/miss.out"
 expect_eq "a part removed by hand: the others are replaced (exit 0)" "$rc" 0
 check "... it is named, not replaced" grep -q "tc cookie hand-off program (id ${after[3]}) is no longer there" "$TMP/miss.out"
 check "... cookies set attaches it again" xg_srv cookies set -i eth1 on --port 8080
+
+# ---- a program that cannot load changes nothing ----
+ids=$(kernel_ids eth1)
+mv "$(dir eth1)/xg_pm_stats" "$(dir eth1)/xg_pm_stats.away"
+xg_srv attach --replace eth1 >"$TMP/load.out" 2>&1
+rc=$?
+mv "$(dir eth1)/xg_pm_stats.away" "$(dir eth1)/xg_pm_stats"
+sed 's/^/# /' "$TMP/load.out"
+expect_eq "a map the new tc programs cannot find: exit 1" "$rc" 1
+check "... it says nothing changed" grep -q "eth1: nothing changed" "$TMP/load.out"
+expect_eq "... and nothing did" "$(kernel_ids eth1)" "$ids"
 
 # ---- detach leaves nothing ----
 lab_unwire $P
