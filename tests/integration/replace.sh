@@ -128,7 +128,7 @@ check "eth1 carries all five programs" bash -c "! grep -qw 0 <<<'$ids0_eth1'"
 ho0=$(handoffs) ci0=$(mssc clamped_ingress) ce0=$(mssc clamped_egress)
 rt0=$(retrans)
 echo "# counters before: $ho0 hand-offs, $ci0 / $ce0 SYNs clamped in / out, $rt0 retransmissions"
-nsenter --net=/run/netns/${P}cli tcpdump -nn -B 8192 -i c0 -w "$TMP/synack.pcap" \
+nsenter --net=/run/netns/${P}cli tcpdump -nn -B 8192 --immediate-mode -U -i c0 -w "$TMP/synack.pcap" \
 	'tcp src port 8081 and tcp[tcpflags] & tcp-syn != 0' 2>"$TMP/td.err" &
 tdpid=$!
 t_wait_line "$TMP/td.err" listening
@@ -261,10 +261,10 @@ check "... cookies set attaches it again" xg_srv cookies set -i eth1 on --port 8
 
 # ---- a program that cannot load changes nothing ----
 ids=$(kernel_ids eth1)
-mv "$(dir eth1)/xg_pm_stats" "$(dir eth1)/xg_pm_stats.away"
+mv "$(dir eth1)/xg_pm_stats" "$(dir eth1)/xg_pm_stats_away"	# bpffs: no dots
 xg_srv attach --replace eth1 >"$TMP/load.out" 2>&1
 rc=$?
-mv "$(dir eth1)/xg_pm_stats.away" "$(dir eth1)/xg_pm_stats"
+mv "$(dir eth1)/xg_pm_stats_away" "$(dir eth1)/xg_pm_stats"
 sed 's/^/# /' "$TMP/load.out"
 expect_eq "a map the new tc programs cannot find: exit 1" "$rc" 1
 check "... it says nothing changed" grep -q "eth1: nothing changed" "$TMP/load.out"
