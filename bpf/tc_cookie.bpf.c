@@ -16,6 +16,10 @@
  * ones while cookies answer; otherwise the kernel answers RST as usual).
  * A cookie with timestamps whose TS echo lacks our tag (lib/cookie.h) is
  * one of the kernel's own cookies: the kernel completes it itself.
+ *
+ * Every packet not handed off goes on to the next tc filter
+ * (TC_ACT_UNSPEC): this filter sits before the MSS clamp / PTB accounting
+ * of tc_mss.bpf.c on the same ingress hook, which TC_ACT_OK would skip.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -28,6 +32,7 @@
 #include "lib/cookie.h"
 #include "lib/sk.h"
 
+#define TC_ACT_UNSPEC	(-1)	/* not ours: the next filter runs */
 #define TC_ACT_OK	0
 #define TC_ACT_SHOT	2
 #define PULL_LEN	128
@@ -148,50 +153,50 @@ int xg_tc_cookie(struct __sk_buff *skb)
 	cfg = bpf_map_lookup_elem(&xg_config, &zero);
 	if (!cfg || (cfg->flags & (XG_F_ENABLED | XG_F_COOKIES)) !=
 	    (XG_F_ENABLED | XG_F_COOKIES))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 	if (xg_parse(data, end, &p) != XG_P_OK ||
 	    p.l4proto != XG_IPPROTO_TCP || p.fragment)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	if (!p.tcp) {
 		/* the TCP header may lie past the linear part */
 		if (bpf_skb_pull_data(skb, skb->len < PULL_LEN ? skb->len :
 				      PULL_LEN))
-			return TC_ACT_OK;
+			return TC_ACT_UNSPEC;
 		__builtin_memset(&p, 0, sizeof(p));
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
 		if (xg_parse(data, end, &p) != XG_P_OK || !p.tcp)
-			return TC_ACT_OK;
+			return TC_ACT_UNSPEC;
 	}
 	tcp = p.tcp;
 	if ((void *)(tcp + 1) > end)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	if (!tcp->ack || tcp->syn || tcp->rst)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	if (!cookie_port(bpf_ntohs(tcp->dest)))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	/* cheap first: most ACKs belong to connections and fail here */
 	if (cookie_check(&p, tcp, end))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	cookie = bpf_ntohl(tcp->ack_seq) - 1;
 	if (xg_tc_tcpopt(skb, (long)tcp - (long)data, &o))
 		o.has = 0;
 	cc = bpf_map_lookup_elem(&xg_cookie_cfg, &zero);
 	if (!cc)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	if ((o.has & XG_OPT_TS) && !xg_ts_ours(o.tsecr, cookie))
-		return TC_ACT_OK;	/* the kernel's own cookie */
+		return TC_ACT_UNSPEC;	/* the kernel's own cookie */
 
 	/* a retransmitted ACK of a connection made already: not ours */
 	sk = listener(skb, &p, tcp);
 	if (!sk)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp) {
 		bpf_sk_release(sk);
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	}
 	attrs.mss = cookie_mss(&p, tcp);
 	if ((o.has & XG_OPT_TS) && (cc->flags & XG_CKF_TS)) {

@@ -85,10 +85,11 @@ static void remove_pins(const char *dir)
 }
 
 /*
- * Detach the XDP program named xdpguard from @ifindex, whichever way libxdp
- * attached it (dispatcher or single program). 0 if none was there.
+ * Detach the XDP program named xdpguard (with id @prog_id unless 0) from
+ * @ifindex, whichever way libxdp attached it (dispatcher or single
+ * program). 0 if none was there.
  */
-static int detach_ours(int ifindex, __u32 prog_id)
+int xg_xdp_detach(int ifindex, __u32 prog_id)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	enum xdp_attach_mode mode;
@@ -138,12 +139,17 @@ void xg_recover(void)
 	struct xg_iface list[16];
 	int i, nl;
 
-	/* policy changes killed half way: undo them */
+	/* policy changes killed half way: undo them; replacements killed
+	 * half way: record the programs the interface really runs */
 	nl = xg_iface_list(list, 16);
-	for (i = 0; i < nl; i++)
+	for (i = 0; i < nl; i++) {
 		if (xg_journal_recover(&list[i]))
 			fprintf(stderr, "xdpguard: a policy change of %s was "
 				"interrupted; undone\n", list[i].ifname);
+		memset(&info, 0, sizeof(info));
+		if (!xg_info_read_quiet(&list[i], &info) && info.replacing)
+			xg_replace_recover(&list[i]);
+	}
 
 	snprintf(prefix, sizeof(prefix), "%llu-", xg_netns_ino());
 	plen = strlen(prefix);
@@ -176,7 +182,7 @@ void xg_recover(void)
 			/* tc and tracepoint parts first, as detach does */
 			xg_cookie_detach(&ifc);
 			xg_pmtu_detach(&ifc);
-			detach_ours(ifc.ifindex, info.prog_id);
+			xg_xdp_detach(ifc.ifindex, info.prog_id);
 		}
 		snprintf(path, sizeof(path), "%s", ifc.dir);
 		remove_pins(path);
@@ -206,17 +212,6 @@ static int pin_maps(struct xdp_guard_bpf *skel, const char *dir)
 		chmod(path, 0600);
 	}
 	return 0;
-}
-
-static __u32 skel_prog_id(struct xdp_guard_bpf *skel)
-{
-	struct bpf_prog_info pi = {};
-	__u32 len = sizeof(pi);
-
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.xdpguard), &pi,
-				   &len))
-		return 0;
-	return pi.id;
 }
 
 static void explain_attach_error(const char *ifname, int ifindex, int err,
@@ -249,102 +244,104 @@ static void explain_attach_error(const char *ifname, int ifindex, int err,
 }
 
 /*
- * attach --replace: load this binary's programs on the maps the running
- * guard pinned (policy, buckets and counters carry over) and swap them in
- * atomically: a single program is replaced in one netlink call
- * (XDP_FLAGS_REPLACE names the old one), so no packet meets no program. In
- * the dispatcher the new program joins before the old one leaves.
+ * attach --replace, the XDP part: this binary's guard on the maps the
+ * running one pinned, with the settings fixed at attach. A single program
+ * is loaded (verified) here and swapped in later with one netlink call
+ * naming the old one (XDP_FLAGS_REPLACE). libxdp's dispatcher loads its
+ * programs itself, as extensions of the dispatcher, when they join: the
+ * new program joins first, then the old one leaves.
  */
-static int replace_prog(const char *ifname, int ifindex, const char *dir)
+struct xg_guard_new {
+	struct xdp_guard_bpf *skel;
+	struct xdp_program *prog;	/* dispatcher: not loaded yet */
+};
+
+void xg_guard_free(struct xg_guard_new *g)
+{
+	if (!g)
+		return;
+	xdp_program__close(g->prog);
+	xdp_guard_bpf__destroy(g->skel);
+	free(g);
+}
+
+struct xg_guard_new *xg_guard_load(const struct xg_iface *ifc,
+				   const struct xg_info *info)
+{
+	struct xg_guard_new *g = calloc(1, sizeof(*g));
+	int err;
+
+	if (!g)
+		return NULL;
+	g->skel = xdp_guard_bpf__open();
+	if (!g->skel) {
+		xg_err("cannot open the XDP program: %s", strerror(errno));
+		goto fail;
+	}
+	g->skel->rodata->prefix4 = info->prefix4;
+	g->skel->rodata->prefix6 = info->prefix6;
+	g->skel->rodata->have_cookies = info->cookie_paths;
+	err = bpf_map__set_max_entries(g->skel->maps.xg_buckets,
+				       info->sources);
+	if (err || xg_reuse_pins(g->skel->obj, ifc))
+		goto fail;
+	if (strcmp(info->how, "single program")) {
+		g->prog = xdp_program__from_bpf_obj(g->skel->obj, "xdp");
+		err = libxdp_get_error(g->prog);
+		if (err) {
+			g->prog = NULL;
+			xg_err("cannot prepare the new XDP program: %s",
+			       strerror(-err));
+			goto fail;
+		}
+		return g;
+	}
+	err = xdp_guard_bpf__load(g->skel);
+	if (err) {
+		xg_err("cannot load the new XDP program: %s (its maps must "
+		       "match the running version's)", strerror(-err));
+		goto fail;
+	}
+	return g;
+fail:
+	xg_guard_free(g);
+	return NULL;
+}
+
+/* Swap @g in for the program @info records; 0 or a negative errno. */
+int xg_guard_swap(struct xg_guard_new *g, const struct xg_iface *ifc,
+		  const struct xg_info *info, __u32 *new_id)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
-	struct xdp_guard_bpf *skel = NULL;
-	struct xdp_program *prog = NULL;
-	struct xg_iface ifc = {};
-	struct bpf_map *map;
-	struct xg_info info;
-	__u32 zero = 0, old_id;
-	int fd, old_fd = -1, err, ret = XG_EXIT_FAIL;
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi);
+	int fd, err;
 
-	snprintf(ifc.dir, sizeof(ifc.dir), "%s", dir);
-	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", ifname);
-	if (xg_info_read_quiet(&ifc, &info)) {
-		xg_err("%s is not attached: nothing to replace (xdpguard "
-		       "attach %s)", ifname, ifname);
-		return XG_EXIT_USAGE;
-	}
-	old_id = info.prog_id;
-	xg_quiet_libs();
-	skel = xdp_guard_bpf__open();
-	if (!skel)
-		goto out;
-	skel->rodata->prefix4 = info.prefix4;
-	skel->rodata->prefix6 = info.prefix6;
-	bpf_map__set_max_entries(skel->maps.xg_buckets, info.sources);
-	bpf_object__for_each_map(map, skel->obj) {
-		if (strncmp(bpf_map__name(map), "xg_", 3))
-			continue;
-		fd = xg_map_open(&ifc, bpf_map__name(map));
-		if (fd < 0)
-			goto out;
-		err = bpf_map__reuse_fd(map, fd);
-		close(fd);
-		if (err) {
-			xg_err("cannot reuse map %s: %s", bpf_map__name(map),
-			       strerror(-err));
-			goto out;
-		}
-	}
-	if (!strcmp(info.how, "single program")) {
-		err = xdp_guard_bpf__load(skel);
-		if (err) {
-			xg_err("cannot load the new program: %s (its maps "
-			       "must match the running version's)",
-			       strerror(-err));
-			goto out;
-		}
-		old_fd = bpf_prog_get_fd_by_id(old_id);
-		xo.old_prog_fd = old_fd;
-		err = old_fd < 0 ? -errno :
-		      bpf_xdp_attach(ifindex,
-				     bpf_program__fd(skel->progs.xdpguard),
-				     XDP_FLAGS_REPLACE | (info.mode == XDP_MODE_SKB ?
-				     XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
+	if (!g->prog) {
+		xo.old_prog_fd = bpf_prog_get_fd_by_id(info->prog_id);
+		if (xo.old_prog_fd < 0)
+			return -errno;
+		fd = bpf_program__fd(g->skel->progs.xdpguard);
+		err = bpf_xdp_attach(ifc->ifindex, fd, XDP_FLAGS_REPLACE |
+				     (info->mode == XDP_MODE_SKB ?
+				      XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
 				     &xo);
-		if (err) {
-			xg_err("cannot replace the program on %s: %s", ifname,
-			       strerror(-err));
-			goto out;
-		}
-		info.prog_id = skel_prog_id(skel);
-	} else {
-		prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
-		err = libxdp_get_error(prog);
-		if (!err)
-			err = xdp_program__attach(prog, ifindex, info.mode, 0);
-		if (err) {
-			prog = NULL;
-			xg_err("cannot add the new program on %s: %s", ifname,
-			       strerror(-err));
-			goto out;
-		}
-		info.prog_id = xdp_program__id(prog);
-		detach_ours(ifindex, old_id);
+		close(xo.old_prog_fd);
+		if (err)
+			return err;
+		*new_id = bpf_obj_get_info_by_fd(fd, &pi, &len) ? 0 : pi.id;
+		return 0;
 	}
-	fd = xg_map_open(&ifc, XG_MAP_INFO);
-	if (fd < 0 || bpf_map_update_elem(fd, &zero, &info, BPF_ANY))
-		xg_err("cannot record the new program id %u", info.prog_id);
-	if (fd >= 0)
-		close(fd);
-	printf("xdpguard: replaced the program on %s (id %u -> %u); policy, "
-	       "buckets and counters kept\n", ifname, old_id, info.prog_id);
-	ret = XG_EXIT_OK;
-out:
-	if (old_fd >= 0)
-		close(old_fd);
-	xdp_program__close(prog);
-	xdp_guard_bpf__destroy(skel);
-	return ret;
+	err = xdp_program__attach(g->prog, ifc->ifindex, info->mode, 0);
+	if (err)
+		return err;
+	*new_id = xdp_program__id(g->prog);
+	err = xg_xdp_detach(ifc->ifindex, info->prog_id);
+	if (err)
+		xg_err("%s: the old XDP program (id %u) runs on beside the "
+		       "new one (id %u): cannot detach it: %s", ifc->ifname,
+		       info->prog_id, *new_id, strerror(-err));
+	return 0;
 }
 
 int cmd_attach(int argc, char **argv)
@@ -490,7 +487,7 @@ int cmd_attach(int argc, char **argv)
 		return XG_EXIT_FAIL;
 	xg_iface_dir(ifname, dir, sizeof(dir));
 	if (replace) {
-		ret = replace_prog(ifname, ifindex, dir);
+		ret = xg_replace(ifname, ifindex, dir);
 		goto out;
 	}
 	if (!stat(dir, &st)) {
@@ -642,7 +639,7 @@ static int detach_one(struct xg_iface *ifc)
 		/* the tc hand-off first, while the pins tell where it is;
 		 * a failure is reported and the rest removed anyway */
 		xg_cookie_detach(ifc);
-		err = detach_ours(info.ifindex, info.prog_id);
+		err = xg_xdp_detach(info.ifindex, info.prog_id);
 		if (err) {
 			xg_err("cannot detach from %s: %s", ifc->ifname,
 			       strerror(-err));

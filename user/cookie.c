@@ -190,7 +190,7 @@ static int tc_print(enum libbpf_print_level level, const char *fmt,
 	return saved_print ? saved_print(level, fmt, args) : 0;
 }
 
-static void tc_quiet(bool on)
+void xg_tc_quiet(bool on)
 {
 	if (on)
 		saved_print = libbpf_set_print(tc_print);
@@ -252,54 +252,69 @@ fail:
 	return -1;
 }
 
-static int tc_attach(const struct xg_iface *ifc, struct xg_cookie_cfg *cc)
+/* The hand-off program on @ifc's pinned maps, loaded, or NULL. */
+static struct tc_cookie_bpf *tc_load(const struct xg_iface *ifc)
 {
-	static const char *const shared[] = {
-		XG_MAP_CONFIG, XG_MAP_COUNTERS, XG_MAP_COOKIE_PORTS,
-		XG_MAP_COOKIE_CFG,
-	};
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
-		    .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts);
-	struct bpf_prog_info info = {};
-	__u32 ilen = sizeof(info);
 	struct tc_cookie_bpf *skel;
-	struct bpf_map *map;
-	bool created = false, attached = false;
-	char path[512];
-	size_t i;
-	int err, fd, ret = -1;
+	int err;
 
 	skel = tc_cookie_bpf__open();
 	if (!skel) {
 		xg_err("cannot open the tc hand-off program: %s",
 		       strerror(errno));
-		return -1;
+		return NULL;
 	}
-	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
-		map = bpf_object__find_map_by_name(skel->obj, shared[i]);
-		fd = xg_map_open(ifc, shared[i]);
-		if (!map || fd < 0)
-			goto out;
-		err = bpf_map__reuse_fd(map, fd);
-		close(fd);
-		if (err) {
-			xg_err("cannot share %s with the tc program: %s",
-			       shared[i], strerror(-err));
-			goto out;
-		}
-	}
+	/* xg_config, xg_counters, xg_cookie_ports, xg_cookie_cfg */
+	if (xg_reuse_pins(skel->obj, ifc))
+		goto fail;
 	err = tc_cookie_bpf__load(skel);
 	if (err) {
 		xg_err("cannot load the tc hand-off program: %s (the kernel "
 		       "may lack the kfunc " XG_KFUNC ", Linux 6.9+; "
 		       "XDPGUARD_DEBUG=1 shows the verifier's log)",
 		       strerror(-err));
-		goto out;
+		goto fail;
 	}
-	tc_quiet(true);
+	return skel;
+fail:
+	tc_cookie_bpf__destroy(skel);
+	return NULL;
+}
+
+/* attach --replace: a new hand-off program's fd (not attached), or -1. */
+int xg_cookie_load(const struct xg_iface *ifc)
+{
+	struct tc_cookie_bpf *skel = tc_load(ifc);
+	int fd;
+
+	if (!skel)
+		return -1;
+	fd = dup(bpf_program__fd(skel->progs.xg_tc_cookie));
+	if (fd < 0)
+		xg_err("cannot keep the new tc hand-off program: %s",
+		       strerror(errno));
+	tc_cookie_bpf__destroy(skel);
+	return fd;
+}
+
+static int tc_attach(const struct xg_iface *ifc, struct xg_cookie_cfg *cc)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts);
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
+	struct tc_cookie_bpf *skel;
+	bool created = false, attached = false;
+	char path[512];
+	int err, ret = -1;
+
+	skel = tc_load(ifc);
+	if (!skel)
+		return -1;
+	xg_tc_quiet(true);
 	err = bpf_tc_hook_create(&hook);
-	tc_quiet(false);
+	xg_tc_quiet(false);
 	if (err && err != -EEXIST) {
 		xg_err("cannot create the clsact qdisc on %s: %s",
 		       ifc->ifname, strerror(-err));
@@ -354,9 +369,9 @@ static int tc_present(const struct xg_cookie_cfg *cc)
 
 	if (!(cc->flags & XG_CKF_TC))
 		return 0;
-	tc_quiet(true);
+	xg_tc_quiet(true);
 	ret = !bpf_tc_query(&hook, &opts) && opts.prog_id == cc->tc_prog_id;
-	tc_quiet(false);
+	xg_tc_quiet(false);
 	return ret;
 }
 
@@ -371,9 +386,9 @@ static int tc_detach(const struct xg_iface *ifc, struct xg_cookie_cfg *cc)
 
 	if (!(cc->flags & XG_CKF_TC))
 		return 0;
-	tc_quiet(true);
+	xg_tc_quiet(true);
 	err = bpf_tc_detach(&hook, &opts);
-	tc_quiet(false);
+	xg_tc_quiet(false);
 	if (err && err != -ENOENT) {
 		xg_err("cannot remove the tc hand-off from %s: %s",
 		       ifc->ifname, strerror(-err));

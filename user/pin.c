@@ -15,6 +15,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/magic.h>
 #include "xdpguard.h"
 
@@ -239,4 +240,31 @@ int xg_lock_iface(const char *ifname, struct xg_iface *ifc, int *lock)
 		*lock = -1;
 	}
 	return ret;
+}
+
+/*
+ * Point every xg_ map of @obj (opened, not loaded) at the map of the same
+ * name pinned in @ifc's folder: what attach --replace loads new programs
+ * on. Each must be there and match (type, sizes), or -1 with a message.
+ */
+int xg_reuse_pins(struct bpf_object *obj, const struct xg_iface *ifc)
+{
+	struct bpf_map *map;
+	int fd, err;
+
+	bpf_object__for_each_map(map, obj) {
+		if (strncmp(bpf_map__name(map), "xg_", 3))
+			continue;
+		fd = xg_map_open(ifc, bpf_map__name(map));
+		if (fd < 0)
+			return -1;
+		err = bpf_map__reuse_fd(map, fd);
+		close(fd);
+		if (err) {
+			xg_err("cannot reuse map %s: %s", bpf_map__name(map),
+			       strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
 }

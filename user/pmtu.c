@@ -220,6 +220,74 @@ void xg_pmtu_detach(const struct xg_iface *ifc)
 	tc_remove(ifc->ifindex, &info);
 }
 
+/*
+ * attach --replace: this binary's tc programs (and the tracepoint program
+ * when @pi says one is attached) loaded on the maps pinned in @ifc's
+ * folder. Their fds in *fd_in, *fd_eg, *fd_tp (-1: none); 0 or -1 with a
+ * message and nothing kept.
+ */
+int xg_pmtu_load(const struct xg_iface *ifc, const struct xg_pm_info *pi,
+		 int *fd_in, int *fd_eg, int *fd_tp)
+{
+	struct sock_retrans_bpf *sr = NULL;
+	struct tc_mss_bpf *tc;
+	int err, ret = -1;
+
+	*fd_in = *fd_eg = *fd_tp = -1;
+	tc = tc_mss_bpf__open();
+	if (!tc) {
+		xg_err("cannot open the tc programs: %s", strerror(errno));
+		return -1;
+	}
+	if (xg_reuse_pins(tc->obj, ifc))
+		goto out;
+	err = tc_mss_bpf__load(tc);
+	if (err) {
+		xg_err("cannot load the new tc programs: %s (their maps must "
+		       "match the running version's)", strerror(-err));
+		goto out;
+	}
+	if (pi->tp_prog_id) {
+		sr = sock_retrans_bpf__open();
+		if (!sr) {
+			xg_err("cannot open the retransmission tracepoint: %s",
+			       strerror(errno));
+			goto out;
+		}
+		sr->rodata->netns_ino = xg_netns_ino();
+		sr->rodata->ifindex = pi->ifindex;
+		if (xg_reuse_pins(sr->obj, ifc))
+			goto out;
+		err = sock_retrans_bpf__load(sr);
+		if (err) {
+			xg_err("cannot load the new retransmission tracepoint: "
+			       "%s", strerror(-err));
+			goto out;
+		}
+		*fd_tp = dup(bpf_program__fd(sr->progs.xg_retrans));
+	}
+	*fd_in = dup(bpf_program__fd(tc->progs.xg_tc_ingress));
+	*fd_eg = dup(bpf_program__fd(tc->progs.xg_tc_egress));
+	if (*fd_in < 0 || *fd_eg < 0 || (pi->tp_prog_id && *fd_tp < 0)) {
+		xg_err("cannot keep the new tc programs: %s", strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret) {
+		if (*fd_in >= 0)
+			close(*fd_in);
+		if (*fd_eg >= 0)
+			close(*fd_eg);
+		if (*fd_tp >= 0)
+			close(*fd_tp);
+		*fd_in = *fd_eg = *fd_tp = -1;
+	}
+	sock_retrans_bpf__destroy(sr);
+	tc_mss_bpf__destroy(tc);
+	return ret;
+}
+
 /* ---------------- shared readers ---------------- */
 
 static int cfg_rw(const struct xg_iface *ifc, struct xg_pm_cfg *cfg,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <xdpguard/pmtu.h>
 #include "xdpguard.h"
 
 static const char *const verdict_names[XG_V_MAX] = {
@@ -148,8 +149,42 @@ int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st)
 	return 0;
 }
 
+/*
+ * Ids of the interface's programs as recorded (what detach removes): XDP,
+ * tc ingress and egress, the cookie hand-off, the tracepoint; 0: none.
+ */
+static void prog_ids(const struct xg_iface *ifc, const struct xg_info *in,
+		     __u32 *id)
+{
+	struct xg_cookie_cfg cc;
+	struct xg_pm_info pm;
+	char path[400];
+	__u32 zero = 0;
+	int fd;
+
+	memset(id, 0, 5 * sizeof(*id));
+	id[0] = in->prog_id;
+	snprintf(path, sizeof(path), "%s/%s", ifc->dir, XG_MAP_PM_INFO);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 && !bpf_map_lookup_elem(fd, &zero, &pm)) {
+		id[1] = pm.prog_id[0];
+		id[2] = pm.prog_id[1];
+		id[4] = pm.tp_prog_id;
+	}
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "%s/%s", ifc->dir, XG_MAP_COOKIE_CFG);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 && !bpf_map_lookup_elem(fd, &zero, &cc) &&
+	    (cc.flags & XG_CKF_TC))
+		id[3] = cc.tc_prog_id;
+	if (fd >= 0)
+		close(fd);
+}
+
 static int status_one(const struct xg_iface *ifc, bool json, bool first)
 {
+	__u32 id[5];
 	const struct xg_info *in;
 	const struct xg_config *cf;
 	struct xg_stats st;
@@ -161,6 +196,7 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 		return XG_EXIT_FAIL;
 	in = &st.info;
 	cf = &st.cfg;
+	prog_ids(ifc, in, id);
 	t = in->attached_at;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 
@@ -202,7 +238,9 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 		       st.cnt[XG_C_HANDOFF].packets,
 		       st.cnt[XG_C_HANDOFF_FAIL].packets);
 		xg_cookie_status(ifc, true);
-		printf("}");
+		printf(",\"programs\":{\"xdp\":%u,\"tc_ingress\":%u,"
+		       "\"tc_egress\":%u,\"tc_cookie\":%u,\"tracepoint\":%u}}",
+		       id[0], id[1], id[2], id[3], id[4]);
 		return XG_EXIT_OK;
 	}
 	printf("%s: %s mode (%s), attached %s%s\n", ifc->ifname,
@@ -216,6 +254,14 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 	       cf->flags & XG_F_DRY_RUN ? "; DRY RUN (nothing dropped)" : "");
 	printf("  sources tracked: %u of %u (%.1f%%)\n", st.tracked, in->sources,
 	       100.0 * st.tracked / in->sources);
+	printf("  programs: xdp id %u", id[0]);
+	if (id[1] || id[2])
+		printf("; tc ingress id %u, egress id %u", id[1], id[2]);
+	if (id[3])
+		printf("; cookie hand-off id %u", id[3]);
+	if (id[4])
+		printf("; tcp_retransmit_skb id %u", id[4]);
+	printf("\n");
 	xg_cookie_status(ifc, false);
 	printf("  packets: %llu passed, %llu dropped, %llu would drop, %llu "
 	       "answered\n", st.tot[XG_V_PASS], st.tot[XG_V_DROP],

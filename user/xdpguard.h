@@ -66,6 +66,24 @@ int xg_info_read_quiet(const struct xg_iface *ifc, struct xg_info *info);
 void xg_recover(void);
 void xg_quiet_libs(void);
 
+/* ---- replace.c: attach --replace, and the end of one that was killed ---- */
+struct bpf_object;
+struct xg_pm_info;
+int xg_reuse_pins(struct bpf_object *obj, const struct xg_iface *ifc);
+int xg_replace(const char *ifname, int ifindex, const char *dir);
+void xg_replace_recover(const struct xg_iface *ifc);
+int xg_xdp_detach(int ifindex, __u32 prog_id);
+/* this binary's programs on the pinned maps, loaded, not attached */
+struct xg_guard_new;
+struct xg_guard_new *xg_guard_load(const struct xg_iface *ifc,
+				   const struct xg_info *info);
+int xg_guard_swap(struct xg_guard_new *g, const struct xg_iface *ifc,
+		  const struct xg_info *info, __u32 *new_id);
+void xg_guard_free(struct xg_guard_new *g);
+int xg_cookie_load(const struct xg_iface *ifc);
+int xg_pmtu_load(const struct xg_iface *ifc, const struct xg_pm_info *pi,
+		 int *fd_in, int *fd_eg, int *fd_tp);
+
 /* ---- journal.c: undo records of multi-entry policy changes ---- */
 struct xg_journal {
 	int fd[XG_J_MAX], jfd;
@@ -142,6 +160,7 @@ struct xg_cookie_support {
 };
 
 void xg_cookie_probe(struct xg_cookie_support *s);
+void xg_tc_quiet(bool on);
 int xg_cookie_detach(const struct xg_iface *ifc);
 void xg_cookie_status(const struct xg_iface *ifc, bool json);
 int cmd_mss(int argc, char **argv);

@@ -178,7 +178,9 @@ struct xg_info {
 	char how[32];		/* "libxdp dispatcher" or "single program" */
 	__u32 cookie_paths;	/* the XDP program was loaded with its SYN
 				 * cookie paths (the kernel had the helpers) */
-	__u32 pad;
+	__u32 replacing;	/* attach --replace is swapping programs: if
+				 * set when a command starts, that one was
+				 * killed and the ids recorded may be stale */
 };
 
 /*

@@ -248,6 +248,13 @@ static int tc(const struct pkt *in)
 	}
 	if (moved && moved != XG_C_HANDOFF && moved != XG_C_HANDOFF_FAIL)
 		return fail("tc moved counter slot %d", moved);
+	/* what is not handed off goes on to the next filter (the MSS clamp
+	 * runs after this one on the same hook) */
+	if ((int)o.retval != (moved == XG_C_HANDOFF ? 0 :
+			      moved == XG_C_HANDOFF_FAIL ? 2 : -1))
+		return fail("tc retval %d after moving slot %d (want 0 for a "
+			    "hand-off, 2 for a refusal, -1 to go on)",
+			    (int)o.retval, moved);
 	return moved;
 }
 
