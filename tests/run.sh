@@ -14,9 +14,11 @@ log=$(mktemp -d /tmp/xg-tests.XXXXXX)
 run_one() {
 	local name=$1; shift
 	local out="$log/$name.log" rc p f s
+	local t0=$SECONDS
 	echo "== $name"
 	timeout --kill-after=10 "${XG_TEST_TIMEOUT:-300}" "$@" >"$out" 2>&1
 	rc=$?
+	echo "   ($name: $((SECONDS - t0)) s)"
 	grep -E '^(not )?ok - ' "$out" | sed 's/^/   /'
 	s=$(grep -cE '^ok - .*# SKIP' "$out")
 	p=$(( $(grep -cE '^ok - ' "$out") - s ))

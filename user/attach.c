@@ -450,13 +450,8 @@ int cmd_attach(int argc, char **argv)
 						    "0..1000000; 0 = no limit)",
 						    optarg);
 			break;
-		case 'h':
-			fputs(attach_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(attach_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, attach_usage, argv);
 		}
 		if (c != 'r' && c != 'h')
 			tuned = true;

@@ -889,13 +889,8 @@ int cmd_cookies(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			fputs(cookies_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(cookies_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, cookies_usage, argv);
 		}
 	}
 	if (!strcmp(sub, "set")) {

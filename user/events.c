@@ -400,13 +400,8 @@ int cmd_events(int argc, char **argv)
 		case 'j':
 			ctx.json = true;
 			break;
-		case 'h':
-			fputs(events_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(events_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, events_usage, argv);
 		}
 	}
 	if (optind < argc)

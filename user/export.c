@@ -354,13 +354,8 @@ int cmd_export(int argc, char **argv)
 		case 'o':
 			once = true;
 			break;
-		case 'h':
-			fputs(export_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(export_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, export_usage, argv);
 		}
 	}
 	if (optind < argc)

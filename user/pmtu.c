@@ -434,13 +434,8 @@ int cmd_mss(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			fputs(mss_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(mss_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(ch, mss_usage, argv);
 		}
 	}
 	if (!strcmp(sub, "set")) {
@@ -719,13 +714,8 @@ int cmd_pmtu(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			fputs(pmtu_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(pmtu_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, pmtu_usage, argv);
 		}
 	}
 	if (optind < argc)

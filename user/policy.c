@@ -210,13 +210,8 @@ int cmd_rate(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			fputs(rate_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(rate_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, rate_usage, argv);
 		}
 	}
 	if (optind < argc)
@@ -570,13 +565,8 @@ static int cmd_lpm(int argc, char **argv, bool deny)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, usage, argv);
 		}
 	}
 	(void)has_ttl;

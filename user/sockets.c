@@ -701,13 +701,8 @@ int cmd_tw(int argc, char **argv)
 						    "(seconds, 1..3600)",
 						    optarg);
 			break;
-		case 'h':
-			fputs(tw_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(tw_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, tw_usage, argv);
 		}
 	}
 	if (optind < argc)
@@ -778,13 +773,8 @@ int cmd_sockets(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			fputs(sockets_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(sockets_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, sockets_usage, argv);
 		}
 	}
 	if (optind < argc)

@@ -313,13 +313,8 @@ int cmd_status(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			fputs(status_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(status_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, status_usage, argv);
 		}
 	}
 	if (optind < argc)

@@ -377,13 +377,8 @@ int cmd_top(int argc, char **argv)
 				return xg_usage_err("bad --interval '%s' "
 						    "(seconds, 1..60)", optarg);
 			break;
-		case 'h':
-			fputs(top_usage, stdout);
-			return XG_EXIT_OK;
-		default:
-			fputs(top_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
+		default:	/* -h, --help or an unknown option */
+			return xg_opt_other(c, top_usage, argv);
 		}
 	}
 	if (optind < argc)

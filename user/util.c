@@ -118,3 +118,18 @@ void xg_rfc3339(__u64 real_ns, char *buf, size_t len)
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, len - n, ".%09lluZ", real_ns % 1000000000ULL);
 }
+
+/*
+ * The last case of every command's getopt_long switch: -h/--help prints
+ * the usage on stdout and is success; anything else is a usage error
+ * naming the option, after the usage on stderr.
+ */
+int xg_opt_other(int c, const char *usage, char **argv)
+{
+	if (c == 'h') {
+		fputs(usage, stdout);
+		return XG_EXIT_OK;
+	}
+	fputs(usage, stderr);
+	return xg_usage_err("unknown option '%s'", argv[optind - 1]);
+}
