@@ -7,7 +7,7 @@
 P=xgkl-
 . "$(dirname "$0")/../lib.sh"
 t_start
-ITER=${XG_CRASH_ITER:-200}
+ITER=${XG_CRASH_ITER:-120}
 xg_srv attach eth0 >/dev/null
 NPINS=$(ls "$(t_pin_dirs)" | wc -l)	# what a complete attach pins
 xg_srv detach eth0 >/dev/null

@@ -41,7 +41,7 @@ check "... saying why" grep -q "another xdpguard events already follows eth0" <<
 s0=$(status_ev "['events_suppressed']")
 # the first pass through the fresh table is the slow part (an LRU insert
 # per SYN); then every source comes back over its budget
-flood 12 >"$tmp/flood"
+flood 9 >"$tmp/flood"
 sleep 0.5
 kill -INT $all
 wait $all; rc=$?
@@ -64,18 +64,30 @@ for l in open(sys.argv[1]):
     n += 1
 assert n > 0
 PY
-per_s=$(python3 -c '
-import collections, json, sys
-c = collections.Counter(json.loads(l)["time"][:19] for l in open(sys.argv[1]))
-print(max(c.values()), len(c), sum(c.values()))' "$tmp/all")
-read -r max secs total <<<"$per_s"
-echo "# records: $total over $secs s, at most $max in one second"
-check "records per second stay within the budget ($max <= $BUDGET x $NCPU CPUs)" \
-	test "$max" -le $((BUDGET * NCPU))
+# The budget is per CPU per one-second window, and each CPU's window
+# starts at its own time: a calendar second may hold the end of one
+# window and the start of the next (up to twice the budget per CPU);
+# over the whole run the records are at most the budget per window.
+read -r max span total <<<"$(python3 -c '
+import collections, datetime, json, sys
+t = [json.loads(l)["time"] for l in open(sys.argv[1])]
+c = collections.Counter(x[:19] for x in t)
+ts = sorted(datetime.datetime.strptime(x[:26], "%Y-%m-%dT%H:%M:%S.%f").timestamp() for x in t)
+print(max(c.values()), int(ts[-1] - ts[0]) + 1, len(t))' "$tmp/all")"
+echo "# records: $total over $span s, at most $max in one calendar second"
+check "records per second bounded ($max in a calendar second <= 2 x $BUDGET x $NCPU CPUs)" \
+	test "$max" -le $((2 * BUDGET * NCPU))
+check "records in all ($total) <= $BUDGET x $NCPU CPUs x ($span + 1) windows" \
+	test "$total" -le $((BUDGET * NCPU * (span + 1)))
+# (the bucket's clock is the coarse one: a tick, 4 ms here, of slack)
 check "a source appears at most once a second" python3 -c '
-import collections, json, sys
-c = collections.Counter((e["prefix"], e["time"][:19]) for e in map(json.loads, open(sys.argv[1])) if e["type"] == "throttle")
-assert max(c.values()) == 1, c.most_common(3)' "$tmp/all"
+import collections, datetime, json, sys
+by = collections.defaultdict(list)
+for e in map(json.loads, open(sys.argv[1])):
+    if e["type"] == "throttle":
+        by[e["prefix"]].append(datetime.datetime.strptime(e["time"][:26], "%Y-%m-%dT%H:%M:%S.%f").timestamp())
+gaps = [b - a for t in by.values() for a, b in zip(sorted(t), sorted(t)[1:])]
+assert by and (not gaps or min(gaps) >= 0.99), min(gaps)' "$tmp/all"
 check "the kernel held back what was over the budget ($supp)" test "$supp" -gt 0
 expect_eq "the exit line reports what was held back" \
 	"$(sed -n 's/.* \([0-9]*\) held back.*/\1/p' "$tmp/all.err")" "$supp"

@@ -19,7 +19,7 @@ P=xg7-rk-
 . "$(dirname "$0")/../lib.sh"
 t_start
 check "lab_wire (XDP pass on c0, no tx offloads)" lab_wire $P
-KILLS=${XG_REPLACE_KILLS:-10}
+KILLS=${XG_REPLACE_KILLS:-8}
 PAUSE=25	# ms between two steps of the swap phase (about 14 steps)
 MSS=1000
 TMP=$(mktemp -d /tmp/${P}XXXXXX)
