@@ -43,15 +43,6 @@ int xg_pm_stats_read(const struct xg_iface *ifc, __u64 *sum)
 	return 0;
 }
 
-/* Quietly: an interface attached with --no-pmtu has none of these maps. */
-static int pm_open(const struct xg_iface *ifc, const char *name)
-{
-	char path[400];
-
-	snprintf(path, sizeof(path), "%s/%s", ifc->dir, name);
-	return bpf_obj_get(path);
-}
-
 int xg_pm_sum_read(const struct xg_iface *ifc, struct xg_pm_sum *s)
 {
 	struct xg_dst_key k, next, *prev = NULL;
@@ -59,14 +50,15 @@ int xg_pm_sum_read(const struct xg_iface *ifc, struct xg_pm_sum *s)
 	int fd;
 
 	memset(s, 0, sizeof(*s));
-	fd = pm_open(ifc, XG_MAP_PM_STATS);
+	/* quietly: an interface attached with --no-pmtu has none of these */
+	fd = xg_map_open_quiet(ifc, XG_MAP_PM_STATS);
 	if (fd < 0)
-		return 0;	/* not attached: s->on stays false */
+		return 0;	/* s->on stays false */
 	close(fd);
 	if (xg_pm_stats_read(ifc, s->c))
 		return -1;
 	s->on = true;
-	fd = pm_open(ifc, XG_MAP_PTB);
+	fd = xg_map_open_quiet(ifc, XG_MAP_PTB);
 	if (fd >= 0) {
 		while (!bpf_map_get_next_key(fd, prev, &next)) {
 			k = next;
@@ -76,7 +68,7 @@ int xg_pm_sum_read(const struct xg_iface *ifc, struct xg_pm_sum *s)
 		close(fd);
 	}
 	prev = NULL;
-	fd = pm_open(ifc, XG_MAP_BH);
+	fd = xg_map_open_quiet(ifc, XG_MAP_BH);
 	if (fd >= 0) {
 		while (!bpf_map_get_next_key(fd, prev, &next)) {
 			k = next;

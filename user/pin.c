@@ -195,18 +195,31 @@ int xg_map_open(const struct xg_iface *ifc, const char *name)
 	return map_open(ifc, name, false);
 }
 
-static int info_read(const struct xg_iface *ifc, struct xg_info *info,
-		     bool quiet)
+/* Without a message when the pin is missing (a part not attached). */
+int xg_map_open_quiet(const struct xg_iface *ifc, const char *name)
+{
+	return map_open(ifc, name, true);
+}
+
+/* Entry 0 of a pinned array (the info and config records): 0 or -1. */
+int xg_map_get0(const struct xg_iface *ifc, const char *name, void *val,
+		bool quiet)
 {
 	__u32 zero = 0;
 	int fd, err;
 
-	fd = map_open(ifc, XG_MAP_INFO, quiet);
+	fd = map_open(ifc, name, quiet);
 	if (fd < 0)
 		return -1;
-	err = bpf_map_lookup_elem(fd, &zero, info);
+	err = bpf_map_lookup_elem(fd, &zero, val);
 	close(fd);
 	return err;
+}
+
+static int info_read(const struct xg_iface *ifc, struct xg_info *info,
+		     bool quiet)
+{
+	return xg_map_get0(ifc, XG_MAP_INFO, info, quiet);
 }
 
 int xg_info_read(const struct xg_iface *ifc, struct xg_info *info)

@@ -202,18 +202,9 @@ out:
 void xg_pmtu_detach(const struct xg_iface *ifc)
 {
 	struct xg_pm_info info;
-	char path[400];
-	__u32 zero = 0;
-	int fd, err;
 
 	/* quietly: an interface may have been attached without tc */
-	snprintf(path, sizeof(path), "%s/%s", ifc->dir, XG_MAP_PM_INFO);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return;
-	err = bpf_map_lookup_elem(fd, &zero, &info);
-	close(fd);
-	if (err)
+	if (xg_map_get0(ifc, XG_MAP_PM_INFO, &info, true))
 		return;
 	if (!ifc->ifindex || (int)info.ifindex != ifc->ifindex)
 		return;		/* the interface, and its qdisc, are gone */

@@ -73,21 +73,6 @@ struct rec {
 	struct xg_guard_new *xdp;	/* the new XDP program */
 };
 
-static int rec_get(const struct xg_iface *ifc, const char *name, void *val)
-{
-	char path[400];
-	__u32 zero = 0;
-	int fd, err;
-
-	snprintf(path, sizeof(path), "%s/%s", ifc->dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -1;
-	err = bpf_map_lookup_elem(fd, &zero, val);
-	close(fd);
-	return err;
-}
-
 static int rec_put(const struct xg_iface *ifc, const char *name,
 		   const void *val)
 {
@@ -112,8 +97,8 @@ static int rec_read(const struct xg_iface *ifc, struct rec *r)
 	r->ifc = *ifc;
 	if (xg_info_read_quiet(ifc, &r->info))
 		return -1;
-	r->has_pm = !rec_get(ifc, XG_MAP_PM_INFO, &r->pm);
-	r->has_cc = !rec_get(ifc, XG_MAP_COOKIE_CFG, &r->cc);
+	r->has_pm = !xg_map_get0(ifc, XG_MAP_PM_INFO, &r->pm, true);
+	r->has_cc = !xg_map_get0(ifc, XG_MAP_COOKIE_CFG, &r->cc, true);
 	return 0;
 }
 

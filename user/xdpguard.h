@@ -62,6 +62,9 @@ int xg_lock_iface(const char *ifname, struct xg_iface *ifc, int *lock);
 int xg_iface_resolve(const char *ifname, struct xg_iface *ifc);
 int xg_iface_list(struct xg_iface *list, int max);
 int xg_map_open(const struct xg_iface *ifc, const char *name);
+int xg_map_open_quiet(const struct xg_iface *ifc, const char *name);
+int xg_map_get0(const struct xg_iface *ifc, const char *name, void *val,
+		bool quiet);
 int xg_info_read(const struct xg_iface *ifc, struct xg_info *info);
 int xg_info_read_quiet(const struct xg_iface *ifc, struct xg_info *info);
 void xg_recover(void);
