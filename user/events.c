@@ -81,10 +81,12 @@ static void kv_u64(const struct ev_out *o, const char *k, __u64 v)
 	       (unsigned long long)v);
 }
 
+/* NULL: null in JSON, left out of text */
 static void kv_str(const struct ev_out *o, const char *k, const char *v)
 {
 	if (!o->json) {
-		printf(" %s=%s", k, v ? v : "-");
+		if (v)
+			printf(" %s=%s", k, v);
 		return;
 	}
 	printf(",\"%s\":", k);
@@ -205,7 +207,6 @@ static void ev_print(struct ev_ctx *ctx, const struct xg_event *e,
 	ev_body(&o, ctx, e);
 	fputs(ctx->json ? "}\n" : "\n", stdout);
 	ctx->printed++;
-	fflush(stdout);
 }
 
 /* 1: a record of a type we know and were asked for. */
@@ -499,12 +500,14 @@ int cmd_events(int argc, char **argv)
 			host_snapshot();
 		}
 		err = ring_buffer__poll(rb, 200);
+		fflush(stdout);	/* once per batch, not per record */
 		if (err < 0 && err != -EINTR) {
 			xg_err("reading events failed: %s", strerror(-err));
 			goto out;
 		}
 	}
 	ring_buffer__consume(rb);
+	fflush(stdout);
 	if (host && !host_lost_read(ctx.netns_cookie, &l, &s)) {
 		lost += l - hlost0;
 		supp += s - hsupp0;
