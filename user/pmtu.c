@@ -684,35 +684,15 @@ static int pmtu_show(const struct xg_iface *ifc, bool json)
 
 int cmd_pmtu(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	const char *ifname = NULL;
 	struct xg_iface ifc;
 	bool json = false;
-	int c, ret;
+	int ret;
 
 	xg_cmd = "pmtu";
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			ifname = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(c, pmtu_usage, argv);
-		}
-	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
+	ret = xg_opts_iface_json(argc, argv, pmtu_usage, &ifname, &json);
+	if (ret >= 0)
+		return ret;
 	ret = xg_iface_resolve(ifname, &ifc);
 	if (ret)
 		return ret;

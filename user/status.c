@@ -292,35 +292,16 @@ static const char status_usage[] =
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct xg_iface list[16];
 	const char *ifname = NULL;
 	bool json = false;
-	int c, n, i, lock, ret = XG_EXIT_OK;
+	int n, i, lock, ret = XG_EXIT_OK;
 
 	xg_cmd = "status";
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			ifname = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(c, status_usage, argv);
-		}
-	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
+	ret = xg_opts_iface_json(argc, argv, status_usage, &ifname, &json);
+	if (ret >= 0)
+		return ret;
+	ret = XG_EXIT_OK;
 	/* the lock also finishes what a killed command left half done */
 	if (ifname) {
 		ret = xg_lock_iface(ifname, &list[0], &lock);

@@ -39,6 +39,8 @@ void xg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int xg_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int xg_need_root(void);
 int xg_opt_other(int c, const char *usage, char **argv);
+int xg_opts_iface_json(int argc, char **argv, const char *usage,
+		       const char **ifname, bool *json);
 __u64 xg_mono_ns(void);
 __u64 xg_real_ns(void);
 void xg_json_str(FILE *f, const char *s);
