@@ -19,8 +19,9 @@
  *
  * Everything is loaded (and verified) first: a load failure changes
  * nothing. (Under libxdp's dispatcher, libxdp loads the XDP program when
- * it joins, the first swap: a failure there changes nothing either.) The swaps then go one by one, each recorded at once where
- * detach and status read it (xg_info, xg_pm_info, xg_cookie_cfg). The
+ * it joins, the first swap: a failure there changes nothing either.) The
+ * swaps then go one by one, each recorded at once where detach and
+ * status read it (xg_info, xg_pm_info, xg_cookie_cfg). The
  * first failure stops the rest: the parts already swapped stay (they run
  * on the same maps as the others), the command says which part failed
  * and which were not tried, and exits 1; running it again finishes.
