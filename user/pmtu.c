@@ -88,6 +88,64 @@ static void tc_remove(int ifindex, const struct xg_pm_info *info)
 	}
 }
 
+/*
+ * The tc programs, and the retransmission tracepoint program when @tp,
+ * opened and loaded on the xg_ maps of @ifc's folder. At attach (@reuse
+ * false) maps not pinned yet are made and pinned; at --replace (@reuse)
+ * every one must be pinned already and match. 0, or -1 with a message
+ * and nothing kept.
+ */
+static int pm_load(const struct xg_iface *ifc, int ifindex, bool tp,
+		   bool reuse, struct tc_mss_bpf **tcp,
+		   struct sock_retrans_bpf **srp)
+{
+	struct sock_retrans_bpf *sr = NULL;
+	struct tc_mss_bpf *tc;
+	const char *why = reuse ? " (their maps must match the running "
+				  "version's)" : "";
+	int err;
+
+	tc = tc_mss_bpf__open();
+	if (!tc) {
+		xg_err("cannot open the tc programs: %s", strerror(errno));
+		return -1;
+	}
+	if (reuse ? xg_reuse_pins(tc->obj, ifc) : set_pins(tc->obj, ifc->dir))
+		goto fail;
+	err = tc_mss_bpf__load(tc);
+	if (err) {
+		xg_err("cannot load the tc programs: %s%s", strerror(-err),
+		       why);
+		goto fail;
+	}
+	if (tp) {
+		sr = sock_retrans_bpf__open();
+		if (!sr) {
+			xg_err("cannot open the retransmission tracepoint: %s",
+			       strerror(errno));
+			goto fail;
+		}
+		sr->rodata->netns_ino = xg_netns_ino();
+		sr->rodata->ifindex = ifindex;
+		if (reuse ? xg_reuse_pins(sr->obj, ifc) :
+			    set_pins(sr->obj, ifc->dir))
+			goto fail;
+		err = sock_retrans_bpf__load(sr);
+		if (err) {
+			xg_err("cannot load the retransmission tracepoint: "
+			       "%s%s", strerror(-err), why);
+			goto fail;
+		}
+	}
+	*tcp = tc;
+	*srp = sr;
+	return 0;
+fail:
+	sock_retrans_bpf__destroy(sr);
+	tc_mss_bpf__destroy(tc);
+	return -1;
+}
+
 int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
 		   __u32 flags, __u32 threshold)
 {
@@ -99,21 +157,16 @@ int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
 	struct tc_mss_bpf *tc = NULL;
 	struct bpf_link *link = NULL;
 	struct xg_pm_info info = { .ifindex = ifindex, .flags = flags };
+	struct xg_iface ifc = {};
 	struct bpf_prog_info pi;
 	__u32 zero = 0, len;
 	char path[512];
 	int err, i, fd, ret = -1;
 
-	tc = tc_mss_bpf__open();
-	if (!tc || set_pins(tc->obj, dir)) {
-		xg_err("cannot open the tc programs: %s", strerror(errno));
+	snprintf(ifc.dir, sizeof(ifc.dir), "%s", dir);
+	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", ifname);
+	if (pm_load(&ifc, ifindex, flags & XG_PM_F_BH, false, &tc, &sr))
 		goto out;
-	}
-	err = tc_mss_bpf__load(tc);
-	if (err) {
-		xg_err("cannot load the tc programs: %s", strerror(-err));
-		goto out;
-	}
 	if (bpf_map_update_elem(bpf_map__fd(tc->maps.xg_pm_cfg), &zero, &cfg,
 				BPF_ANY)) {
 		xg_err("cannot write the MSS/PMTU settings: %s",
@@ -144,21 +197,7 @@ int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
 		info.priority[i] = o.priority;
 		info.prog_id[i] = o.prog_id;
 	}
-	if (flags & XG_PM_F_BH) {
-		sr = sock_retrans_bpf__open();
-		if (!sr || set_pins(sr->obj, dir)) {
-			xg_err("cannot open the retransmission tracepoint: %s",
-			       strerror(errno));
-			goto out;
-		}
-		sr->rodata->netns_ino = xg_netns_ino();
-		sr->rodata->ifindex = ifindex;
-		err = sock_retrans_bpf__load(sr);
-		if (err) {
-			xg_err("cannot load the retransmission tracepoint: %s",
-			       strerror(-err));
-			goto out;
-		}
+	if (sr) {
 		link = bpf_program__attach(sr->progs.xg_retrans);
 		err = libbpf_get_error(link);
 		if (err) {
@@ -221,42 +260,14 @@ int xg_pmtu_load(const struct xg_iface *ifc, const struct xg_pm_info *pi,
 		 int *fd_in, int *fd_eg, int *fd_tp)
 {
 	struct sock_retrans_bpf *sr = NULL;
-	struct tc_mss_bpf *tc;
-	int err, ret = -1;
+	struct tc_mss_bpf *tc = NULL;
+	int ret = -1;
 
 	*fd_in = *fd_eg = *fd_tp = -1;
-	tc = tc_mss_bpf__open();
-	if (!tc) {
-		xg_err("cannot open the tc programs: %s", strerror(errno));
+	if (pm_load(ifc, pi->ifindex, pi->tp_prog_id, true, &tc, &sr))
 		return -1;
-	}
-	if (xg_reuse_pins(tc->obj, ifc))
-		goto out;
-	err = tc_mss_bpf__load(tc);
-	if (err) {
-		xg_err("cannot load the new tc programs: %s (their maps must "
-		       "match the running version's)", strerror(-err));
-		goto out;
-	}
-	if (pi->tp_prog_id) {
-		sr = sock_retrans_bpf__open();
-		if (!sr) {
-			xg_err("cannot open the retransmission tracepoint: %s",
-			       strerror(errno));
-			goto out;
-		}
-		sr->rodata->netns_ino = xg_netns_ino();
-		sr->rodata->ifindex = pi->ifindex;
-		if (xg_reuse_pins(sr->obj, ifc))
-			goto out;
-		err = sock_retrans_bpf__load(sr);
-		if (err) {
-			xg_err("cannot load the new retransmission tracepoint: "
-			       "%s", strerror(-err));
-			goto out;
-		}
+	if (sr)
 		*fd_tp = dup(bpf_program__fd(sr->progs.xg_retrans));
-	}
 	*fd_in = dup(bpf_program__fd(tc->progs.xg_tc_ingress));
 	*fd_eg = dup(bpf_program__fd(tc->progs.xg_tc_egress));
 	if (*fd_in < 0 || *fd_eg < 0 || (pi->tp_prog_id && *fd_tp < 0)) {
