@@ -176,10 +176,11 @@ echo "# $arrived frames reached eth0's XDP, $((syn1 - syn0)) SYN-ACKs sent"
 jd=$(( $(judged eth0) - j0 ))
 check "every frame that reached eth0's XDP was judged ($jd, the veth's count $arrived)" \
 	test $(( jd > arrived ? jd - arrived : arrived - jd )) -le 2
-# the generator counts what it handed to a0; under load on shared CPUs a
-# few may not make it into eth0's ring
-check "the flood's SYNs answered: $((syn1 - syn0)) of $sent sent (>= 95%)" \
-	test $(( (syn1 - syn0) * 100 )) -ge $((sent * 95))
+# the generator counts what it handed to a0; under load on shared CPUs
+# some never make it into eth0's ring (a0 counts them as lost): what
+# reached eth0's XDP is the kernel's own count of the flood
+check "the flood's SYNs answered: $((syn1 - syn0)) of $arrived that reached XDP ($sent sent) (>= 95%)" \
+	test $(( (syn1 - syn0) * 100 )) -ge $((arrived * 95))
 check "... and no more than were sent" test $((syn1 - syn0)) -le "$sent"
 expect_eq "... = the veth's XDP_TX count" $(( $(ethstat eth0 xdp_tx xdp_tx_errors) - tx0 )) $((syn1 - syn0))
 expect_eq "... = SYN-ACKs received on the attacker's side" \
