@@ -4,6 +4,9 @@
 # every path. Source it after setting P (a namespace prefix unique to the
 # test).
 set -u
+# XG_NS_PREFIX: prepended to every namespace name, so that two checkouts
+# can run their tests side by side without sharing a namespace
+P=${XG_NS_PREFIX:-}${P:-}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 XG=$ROOT/build/xdpguard
 FLOOD=$ROOT/build/synflood
