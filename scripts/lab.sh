@@ -75,12 +75,22 @@ lab_unwire() {	# before checking that a test left nothing behind
 	return 0
 }
 
+# the pin root xdpguard uses (XDPGUARD_PIN_ROOT, as xdpguard reads it)
+XG_PINS=${XDPGUARD_PIN_ROOT:-/sys/fs/bpf/xdpguard}
+
+# lab_netns_cookie NS: the namespace's cookie, which names its pin folders
+lab_netns_cookie() {
+	nsenter --net=/run/netns/"$1" python3 -c 'import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+print(struct.unpack("Q", s.getsockopt(socket.SOL_SOCKET, 71, 8))[0])' 2>/dev/null
+}
+
 lab_down() {
 	local p=$1 ns
 	for ns in "${p}srv" "${p}atk" "${p}cli" "${p}rtr"; do
 		if ip netns list | grep -qw "$ns"; then
 			# detach first: its pins outlive the namespace
-			for dir in /sys/fs/bpf/xdpguard/"$(stat -L -c %i /run/netns/"$ns" 2>/dev/null)"-*; do
+			for dir in "$XG_PINS/$(lab_netns_cookie "$ns")"-*; do
 				[ -d "$dir" ] && rm -rf "$dir"
 			done
 			ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null

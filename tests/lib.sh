@@ -7,6 +7,8 @@ set -u
 # XG_NS_PREFIX: prepended to every namespace name, so that two checkouts
 # can run their tests side by side without sharing a namespace
 P=${XG_NS_PREFIX:-}${P:-}
+# the suite's own pin root: it never meets an operator's pins on this host
+export XDPGUARD_PIN_ROOT=${XDPGUARD_PIN_ROOT:-/sys/fs/bpf/xdpguard-test}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 XG=$ROOT/build/xdpguard
 FLOOD=$ROOT/build/synflood
@@ -56,7 +58,7 @@ t_pin_dirs() {
 	local ns
 	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
 		[ -e /run/netns/"$ns" ] || continue
-		ls -d /sys/fs/bpf/xdpguard/"$(stat -L -c %i /run/netns/"$ns")"-* 2>/dev/null
+		ls -d "$XG_PINS/$(lab_netns_cookie "$ns")"-* 2>/dev/null
 	done
 }
 t_kernel_ids() {	# prints "map:ID" and "prog:ID" lines
@@ -135,13 +137,13 @@ t_no_tc() {
 	return 0
 }
 
-# Host-wide socket telemetry (pins under /sys/fs/bpf/xdpguard/host): the
+# Host-wide socket telemetry (pins under $XG_PINS/host): the
 # ids of its maps, links and programs, to check that switching it off
 # frees them. A test that turns it on sets T_HOST=1 so that cleanup turns
 # it off on every path.
 t_host_ids() {
 	local f
-	for f in /sys/fs/bpf/xdpguard/host/xg_sk_*; do
+	for f in $XG_PINS/host/xg_sk_*; do
 		[ -e "$f" ] || continue
 		bpftool -j map show pinned "$f" 2>/dev/null |
 			python3 -c 'import json,sys; print("map:%d" % json.load(sys.stdin)["id"])' 2>/dev/null && continue
@@ -151,7 +153,7 @@ t_host_ids() {
 }
 t_host_nothing_left() {	# IDS from t_host_ids before switching off
 	check "nothing left: no host socket telemetry pins" \
-		bash -c "! ls /sys/fs/bpf/xdpguard/host/xg_sk_* >/dev/null 2>&1"
+		bash -c "! ls $XG_PINS/host/xg_sk_* >/dev/null 2>&1"
 	check "nothing left: its links, programs and maps are gone (bpftool)" \
 		t_ids_gone "$1"
 }

@@ -117,81 +117,209 @@ int xg_xdp_detach(int ifindex, __u32 prog_id)
 	return err;
 }
 
+/* Whether XDP program @prog_id runs on @ifindex (alone or in libxdp's
+ * dispatcher). */
+bool xg_xdp_runs(int ifindex, __u32 prog_id)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	bool found = false;
+
+	if (libxdp_get_error(mp) || !mp)
+		return false;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		found = p && xdp_program__id(p) == prog_id;
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p && !found;
+		     p = xdp_multiprog__next_prog(p, mp))
+			found = xdp_program__id(p) == prog_id;
+	}
+	xdp_multiprog__close(mp);
+	return found;
+}
+
+bool xg_prog_alive(__u32 id)
+{
+	int fd;
+
+	if (!id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return errno != ENOENT;	/* not provably gone: keep it */
+}
+
+/*
+ * A folder of this namespace whose interface was renamed: the ifindex it
+ * was attached to runs its program under another name. The folder takes
+ * the new name, so the guard is found as before.
+ */
+static void follow_rename(struct xg_iface *ifc, struct xg_info *info)
+{
+	char now[IF_NAMESIZE], dir[sizeof(ifc->dir)], old[IF_NAMESIZE];
+	__u32 zero = 0;
+	int fd;
+
+	if (!if_indextoname(info->ifindex, now) || !strcmp(now, ifc->ifname) ||
+	    !xg_xdp_runs(info->ifindex, info->prog_id))
+		return;
+	xg_iface_dir(now, dir, sizeof(dir));
+	if (rename(ifc->dir, dir)) {
+		xg_err("%s is now named %s, but its pins cannot follow it (%s "
+		       "-> %s: %s)", ifc->ifname, now, ifc->dir, dir,
+		       strerror(errno));
+		return;
+	}
+	snprintf(old, sizeof(old), "%s", ifc->ifname);
+	snprintf(ifc->dir, sizeof(ifc->dir), "%s", dir);
+	snprintf(ifc->ifname, sizeof(ifc->ifname), "%s", now);
+	snprintf(info->ifname, sizeof(info->ifname), "%s", now);
+	fd = xg_map_open(ifc, XG_MAP_INFO);
+	if (fd >= 0) {
+		bpf_map_update_elem(fd, &zero, info, BPF_EXIST);
+		close(fd);
+	}
+	fprintf(stderr, "xdpguard: %s was renamed %s (ifindex %u): its guard "
+		"and pins follow it\n", old, now, info->ifindex);
+}
+
+/* An attach (@sfx 'n') or detach ('o') killed half way, in this namespace. */
+static void finish_half_done(struct xg_iface *ifc, const struct xg_info *info,
+			     bool readable, char sfx)
+{
+	bool attaching = sfx == 'n';
+
+	if (!readable && !attaching)
+		return;		/* not ours to guess at */
+	ifc->ifindex = if_nametoindex(ifc->ifname);
+	if (ifc->ifindex) {
+		/* tc and tracepoint parts first, as detach does */
+		xg_cookie_detach(ifc);
+		xg_pmtu_detach(ifc);
+		xg_xdp_detach(ifc->ifindex, info->prog_id);
+	}
+	remove_pins(ifc->dir);
+	fprintf(stderr, "xdpguard: %s of %s was interrupted; %s\n",
+		attaching ? "an attach" : "a detach", ifc->ifname,
+		attaching ? "undone, the interface is untouched" : "finished");
+}
+
+static void recover_one(const char *name, __u64 self)
+{
+	char sfx, where[64];
+	struct xg_iface ifc = { .lock_fd = -1 };
+	struct xg_info info;
+	__u64 cookie;
+	__u32 layout;
+	int rd, back = -1, in;
+
+	if (xg_dir_parse(name, &cookie, ifc.ifname, &sfx))
+		return;
+	snprintf(ifc.dir, sizeof(ifc.dir), "%s/%s", xg_pin_root(), name);
+	ifc.netns = cookie;
+	ifc.here = cookie == self;
+	rd = xg_info_read_any(&ifc, &info, &layout);
+	if (rd == -2)
+		return;		/* another layout: never touched here */
+	if (!sfx && !rd && layout == XG_ABI_VERSION &&
+	    xg_journal_recover(&ifc))
+		fprintf(stderr, "xdpguard: a policy change of %s was "
+			"interrupted; undone\n", ifc.ifname);
+	if (!sfx && !rd && xg_prog_alive(info.prog_id)) {
+		if (!ifc.here || layout != XG_ABI_VERSION)
+			return;
+		ifc.ifindex = if_nametoindex(ifc.ifname);
+		if (info.replacing) {
+			xg_replace_recover(&ifc);
+			return;
+		}
+		follow_rename(&ifc, &info);
+		return;
+	}
+	if (!sfx && rd)
+		return;		/* no attach facts: status reports it */
+	/*
+	 * Half done, or the recorded XDP program is gone: act in the
+	 * folder's own namespace, if it is still there.
+	 */
+	in = ifc.here ? 0 : xg_netns_enter(cookie, info.netns_ino, &back);
+	if (in < 0)
+		return;
+	if (sfx && !in) {
+		finish_half_done(&ifc, &info, !rd, sfx);
+		goto out;
+	}
+	if (!in && info.replacing)
+		goto out;	/* the recorded ids may be stale */
+	if (!in && if_indextoname(info.ifindex, where)) {
+		/* the interface is there and its guard is not: reported
+		 * by status, never reclaimed behind the operator's back */
+		goto out;
+	}
+	remove_pins(ifc.dir);
+	if (in)
+		snprintf(where, sizeof(where), "gone");
+	else
+		snprintf(where, sizeof(where), "still there");
+	fprintf(stderr, "xdpguard: reclaimed %s: %s (network namespace "
+		"cookie %llu, %s) is gone%s; its maps and links are freed\n",
+		ifc.dir, ifc.ifname, (unsigned long long)cookie, where,
+		sfx ? " with a half-done command" :
+		", and its XDP program with it");
+out:
+	xg_netns_leave(back);
+}
+
 /*
  * Called with the lock held, before any command acts: finish or undo what a
- * command killed half way left behind in this namespace. An attach works in
- * "<dir>:new" and renames it when complete, so a ":new" folder is an attach
- * that never finished: its program comes off and the folder goes, leaving
- * the interface untouched. A detach first renames the folder to
- * "<dir>:old", so an ":old" folder is a detach to finish. (':' cannot be in
- * an interface name.)
+ * command killed half way left behind, and reclaim what lost its interface
+ * or namespace, in every folder of the tree, whatever its namespace. An
+ * attach works in "<dir>:new" and renames it when complete, so a ":new"
+ * folder is an attach that never finished: its program comes off and the
+ * folder goes, leaving the interface untouched. A detach first renames the
+ * folder to "<dir>:old", so an ":old" folder is a detach to finish. (':'
+ * cannot be in an interface name.) A complete folder whose XDP program is
+ * gone with its interface or namespace is removed, with a message; a
+ * renamed interface's folder takes its new name. Pins of another layout
+ * are left alone (status names them).
  */
 void xg_recover(void)
 {
-	char prefix[32], path[512], ifname[IF_NAMESIZE];
-	struct xg_iface ifc;
-	struct xg_info info;
+	__u64 self = xg_netns_cookie();
+	char **names = NULL, **nn;
 	struct dirent *de;
-	size_t plen, n;
-	bool attaching;
+	size_t n = 0, cap = 0, i;
 	DIR *d;
 
-	struct xg_iface list[16];
-	int i, nl;
-
-	/* policy changes killed half way: undo them; replacements killed
-	 * half way: record the programs the interface really runs */
-	nl = xg_iface_list(list, 16);
-	for (i = 0; i < nl; i++) {
-		if (xg_journal_recover(&list[i]))
-			fprintf(stderr, "xdpguard: a policy change of %s was "
-				"interrupted; undone\n", list[i].ifname);
-		memset(&info, 0, sizeof(info));
-		if (!xg_info_read_quiet(&list[i], &info) && info.replacing)
-			xg_replace_recover(&list[i]);
-	}
-
-	snprintf(prefix, sizeof(prefix), "%llu-", xg_netns_ino());
-	plen = strlen(prefix);
-	d = opendir(XG_PIN_ROOT);
+	d = opendir(xg_pin_root());
 	if (!d)
 		return;
+	xg_quiet_libs();
+	/* names first: recovery renames and removes folders */
 	while ((de = readdir(d))) {
-		n = strlen(de->d_name);
-		if (strncmp(de->d_name, prefix, plen) || n < plen + 5 ||
-		    n - plen - 4 >= IF_NAMESIZE)
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		if (!strcmp(de->d_name + n - 4, ":new"))
-			attaching = true;
-		else if (!strcmp(de->d_name + n - 4, ":old"))
-			attaching = false;
-		else
-			continue;
-		memcpy(ifname, de->d_name + plen, n - plen - 4);
-		ifname[n - plen - 4] = '\0';
-		memset(&ifc, 0, sizeof(ifc));
-		snprintf(ifc.dir, sizeof(ifc.dir), XG_PIN_ROOT "/%s",
-			 de->d_name);
-		memset(&info, 0, sizeof(info));
-		xg_quiet_libs();
-		if (xg_info_read_quiet(&ifc, &info) && !attaching)
-			continue;	/* not ours to guess at */
-		snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", ifname);
-		ifc.ifindex = if_nametoindex(ifname);
-		if (ifc.ifindex) {
-			/* tc and tracepoint parts first, as detach does */
-			xg_cookie_detach(&ifc);
-			xg_pmtu_detach(&ifc);
-			xg_xdp_detach(ifc.ifindex, info.prog_id);
+		if (n == cap) {
+			nn = realloc(names, (cap ? cap * 2 : 32) * sizeof(*nn));
+			if (!nn)
+				break;
+			names = nn;
+			cap = cap ? cap * 2 : 32;
 		}
-		snprintf(path, sizeof(path), "%s", ifc.dir);
-		remove_pins(path);
-		fprintf(stderr, "xdpguard: %s of %s was interrupted; %s\n",
-			attaching ? "an attach" : "a detach", ifname,
-			attaching ? "undone, the interface is untouched" :
-			"finished");
+		names[n] = strdup(de->d_name);
+		if (names[n])
+			n++;
 	}
 	closedir(d);
+	for (i = 0; i < n; i++) {
+		recover_one(names[i], self);
+		free(names[i]);
+	}
+	free(names);
 }
 
 static int pin_maps(struct xdp_guard_bpf *skel, const char *dir)
@@ -472,7 +600,10 @@ int cmd_attach(int argc, char **argv)
 	ifname = argv[optind];
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
-	if (strlen(ifname) >= IF_NAMESIZE || !(ifindex = if_nametoindex(ifname)))
+	if (xg_ifname_check(ifname))
+		return XG_EXIT_USAGE;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
 		return xg_usage_err("unknown interface '%s' (see ip link)",
 				    ifname);
 	if (xg_bpffs_ready(true))
@@ -539,6 +670,8 @@ int cmd_attach(int argc, char **argv)
 	info.prefix6 = p6;
 	info.attached_at = xg_real_ns() / 1000000000ULL;
 	info.netns_ino = xg_netns_ino();
+	info.netns_cookie = xg_netns_cookie();
+	info.abi = XG_ABI_VERSION;
 	strcpy(info.ifname, ifname);
 	info.cookie_paths = ck.helpers;
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
@@ -605,7 +738,8 @@ out:
 static const char detach_usage[] =
 	"usage: xdpguard detach IFACE\n"
 	"       xdpguard detach --all   (every interface attached in this\n"
-	"                               network namespace, and the host-wide\n"
+	"                               network namespace, in every one when\n"
+	"                               run in the host's, and the host-wide\n"
 	"                               socket telemetry)\n";
 
 /* Detach one resolved interface; the lock is held. */
@@ -649,9 +783,29 @@ static int detach_one(struct xg_iface *ifc)
 	return XG_EXIT_OK;
 }
 
+/* Detach one interface of another namespace, from inside it. */
+static int detach_there(struct xg_iface *ifc)
+{
+	struct xg_info info;
+	char name[64];
+	int back, ret;
+
+	if (xg_info_read(ifc, &info) || xg_iface_enter(ifc, &back))
+		return XG_EXIT_FAIL;
+	xg_netns_name(info.netns_ino, name, sizeof(name));
+	printf("xdpguard: in network namespace %s:\n", name);
+	ret = detach_one(ifc);
+	xg_netns_leave(back);
+	return ret;
+}
+
+/*
+ * Every interface of this namespace; run in the host's namespace, every
+ * interface of every namespace (their folders are all in the one bpffs).
+ */
 static int detach_all(void)
 {
-	struct xg_iface list[16];
+	struct xg_iface *list;
 	int n, i, lock, ret = XG_EXIT_OK, off;
 
 	if (xg_bpffs_ready(false))
@@ -660,10 +814,14 @@ static int detach_all(void)
 	if (lock < 0)
 		return XG_EXIT_FAIL;
 	xg_quiet_libs();
-	n = xg_iface_list(list, 16);
+	n = xg_iface_list(&list, xg_netns_is_host());
+	if (n < 0)
+		ret = XG_EXIT_FAIL;
 	for (i = 0; i < n; i++)
-		if (detach_one(&list[i]))
+		if (list[i].here ? detach_one(&list[i]) :
+				   detach_there(&list[i]))
 			ret = XG_EXIT_FAIL;
+	free(list);
 	xg_unlock(lock);
 	off = xg_host_off();
 	if (off < 0)
@@ -671,7 +829,7 @@ static int detach_all(void)
 	else if (off)
 		printf("xdpguard: host socket telemetry off: programs "
 		       "detached, pins removed\n");
-	if (!n && !off)
+	if (n <= 0 && !off)
 		printf("xdpguard: nothing was attached\n");
 	return ret;
 }

@@ -375,10 +375,10 @@ int cmd_events(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct xg_iface list[16];
-	struct ev_src src[16];
+	struct xg_iface one, *list = NULL;
+	struct ev_src *src = NULL;
 	struct ev_ctx ctx = { .types = ~0U };
-	void *args[16][2];
+	void *(*args)[2] = NULL;
 	struct ring_buffer *rb = NULL;
 	const char *ifname = NULL;
 	__u64 lost = 0, supp = 0, l, s, hlost0 = 0, hsupp0 = 0;
@@ -416,15 +416,18 @@ int cmd_events(int argc, char **argv)
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
 	if (ifname) {
-		ret = xg_iface_resolve(ifname, &list[0]);
+		ret = xg_iface_resolve(ifname, &one);
 		if (ret)
 			return ret;
+		list = &one;
 		n = 1;
 	} else {
 		if (xg_bpffs_ready(false))
 			return XG_EXIT_FAIL;
 		if (want_if)
-			n = xg_iface_list(list, 16);
+			n = xg_iface_list(&list, false);
+		if (n < 0)
+			return XG_EXIT_FAIL;
 		host = want_host && xg_host_is_on();
 		if (!n && !host)
 			return xg_usage_err("nothing to follow: %s",
@@ -441,7 +444,13 @@ int cmd_events(int argc, char **argv)
 	}
 	ctx.netns_ino = xg_netns_ino();
 	ret = XG_EXIT_FAIL;
-	memset(src, 0, sizeof(src));
+	src = calloc(n + 1, sizeof(*src));
+	args = calloc(n + 1, sizeof(*args));
+	if (!src || !args) {
+		xg_err("out of memory");
+		n = 0;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		src[i].ifc = list[i];
 		src[i].claim_fd = ring_claim(list[i].ifname, list[i].dir);
@@ -539,5 +548,9 @@ out:
 		if (src[i].claim_fd > 0)
 			close(src[i].claim_fd);
 	}
+	free(args);
+	free(src);
+	if (list != &one)
+		free(list);
 	return ret;
 }

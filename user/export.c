@@ -16,7 +16,6 @@
 #include <xdpguard/pmtu.h>
 #include "xdpguard.h"
 
-#define MAX_IFACES 16
 
 static volatile sig_atomic_t stop;
 
@@ -92,18 +91,15 @@ static void pm_pair(FILE *f, const char *name, const char *help,
 }
 
 /* Render the exposition into a malloc'ed buffer; NULL on failure. */
-static char *render(size_t *len)
+static char *render_ifaces(struct xg_iface *ifc, struct xg_stats *st,
+			   struct xg_pm_sum *pm, int n, size_t *len)
 {
-	static struct xg_stats st[MAX_IFACES];
-	static struct xg_pm_sum pm[MAX_IFACES];
 	struct xg_host_sum h;
-	struct xg_iface ifc[MAX_IFACES];
 	char *buf = NULL;
 	__u64 t0 = xg_mono_ns();
-	int n, i, k;
+	int i, k;
 	FILE *f;
 
-	n = xg_iface_list(ifc, MAX_IFACES);
 	for (i = k = 0; i < n; i++)
 		if (!xg_stats_read(&ifc[i], &st[k]) &&
 		    !xg_pm_sum_read(&ifc[i], &pm[k]))
@@ -240,6 +236,28 @@ static char *render(size_t *len)
 		free(buf);
 		return NULL;
 	}
+	return buf;
+}
+
+/* Every attached interface of this namespace, however many. */
+static char *render(size_t *len)
+{
+	struct xg_iface *ifc;
+	struct xg_stats *st;
+	struct xg_pm_sum *pm;
+	char *buf = NULL;
+	int n;
+
+	n = xg_iface_list(&ifc, false);
+	if (n < 0)
+		return NULL;
+	st = calloc(n + 1, sizeof(*st));
+	pm = calloc(n + 1, sizeof(*pm));
+	if (st && pm)
+		buf = render_ifaces(ifc, st, pm, n, len);
+	free(pm);
+	free(st);
+	free(ifc);
 	return buf;
 }
 

@@ -30,7 +30,7 @@
 
 static void host_path(char *buf, size_t len, const char *name)
 {
-	snprintf(buf, len, XG_PIN_HOST "/%s", name);
+	snprintf(buf, len, "%s/%s", xg_pin_host(), name);
 }
 
 bool xg_host_is_on(void)
@@ -60,7 +60,7 @@ static int unpin_all(void)
 {
 	char path[512];
 	struct dirent *de;
-	DIR *d = opendir(XG_PIN_HOST);
+	DIR *d = opendir(xg_pin_host());
 	int n = 0;
 
 	if (!d)
@@ -68,12 +68,12 @@ static int unpin_all(void)
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, "xg_sk_", 6))
 			continue;
-		snprintf(path, sizeof(path), XG_PIN_HOST "/%s", de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", xg_pin_host(), de->d_name);
 		if (!unlink(path))
 			n++;
 	}
 	closedir(d);
-	rmdir(XG_PIN_HOST);	/* fails while others' pins are in it */
+	rmdir(xg_pin_host());	/* fails while others' pins are in it */
 	return n ? 0 : -1;
 }
 
@@ -130,8 +130,8 @@ static int host_on_locked(bool *was_on)
 	if (*was_on)
 		return 0;
 	unpin_all();		/* leftovers of an interrupted `on` */
-	if (mkdir(XG_PIN_HOST, 0700) && errno != EEXIST) {
-		xg_err("cannot create %s: %s", XG_PIN_HOST, strerror(errno));
+	if (mkdir(xg_pin_host(), 0700) && errno != EEXIST) {
+		xg_err("cannot create %s: %s", xg_pin_host(), strerror(errno));
 		return -1;
 	}
 	xg_quiet_libs();
@@ -205,7 +205,7 @@ int xg_host_off(void)
 		return -1;
 	ret = unpin_all() ? 0 : 1;
 	if (ret && xg_host_is_on()) {
-		xg_err("cannot remove the pins in %s", XG_PIN_HOST);
+		xg_err("cannot remove the pins in %s", xg_pin_host());
 		ret = -1;
 	}
 	xg_unlock(lock);
@@ -222,7 +222,7 @@ int xg_host_ensure(void)
 	if (!was_on)
 		fprintf(stderr, "xdpguard: host socket telemetry was off: "
 			"switched it on (pins in %s; `xdpguard tw off` "
-			"removes it)\n", XG_PIN_HOST);
+			"removes it)\n", xg_pin_host());
 	return 0;
 }
 
@@ -270,22 +270,6 @@ out:
 	return fd;
 }
 
-__u64 xg_netns_cookie(void)
-{
-	socklen_t len = sizeof(__u64);
-	__u64 cookie = 0;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
-		cookie = 0;
-	close(fd);
-	return cookie;
-}
-
 /*
  * Every TCP socket of this namespace, one struct xg_sk_rec each. Snapshots
  * are serialized (an flock on the host folder): the ephemeral-port count
@@ -303,7 +287,7 @@ int xg_sk_snapshot(struct xg_sk_rec **out, size_t *n)
 	link = xg_host_open(XG_LINK_SK_ITER);
 	if (link < 0)
 		return -1;
-	lock = open(XG_PIN_HOST, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	lock = open(xg_pin_host(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lock >= 0)
 		flock(lock, LOCK_EX);
 	iter = bpf_iter_create(link);

@@ -227,3 +227,20 @@ int xg_parse_listen(const char *s, struct sockaddr_storage *ss)
 	s4->sin_port = htons(port);
 	return 0;
 }
+
+/*
+ * An interface name as the kernel accepts one (dev_valid_name): 1..15
+ * bytes, not "." or "..", no '/', ':' or whitespace. Names come from the
+ * command line and from pin folder names, and become paths.
+ */
+bool xg_ifname_ok(const char *s)
+{
+	size_t n = strnlen(s, IF_NAMESIZE);
+
+	if (!n || n >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+			return false;
+	return true;
+}

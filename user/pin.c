@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Pins: bpffs checks, one folder per attached interface named
- * "<netns inode>-<ifname>" (bpffs is shared by all network namespaces, so
- * two namespaces' eth0 never collide), an flock on the root folder so two
- * commands never race, and opening pinned maps by name.
+ * "<netns cookie>-<ifname>" (bpffs is shared by all network namespaces, so
+ * two namespaces' eth0 never collide, and the kernel never reuses a
+ * cookie), a root folder that only root can write and that is checked
+ * before it is trusted, an flock on it so two commands never race (with a
+ * bounded wait), and opening pinned maps by name.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <time.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/file.h>
+#include <sys/sysmacros.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -18,18 +24,6 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 #include "xdpguard.h"
-
-static __u64 ns_ino(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? 0 : st.st_ino;
-}
-
-__u64 xg_netns_ino(void)
-{
-	return ns_ino("/proc/self/ns/net");
-}
 
 /*
  * 0 when /sys/fs/bpf is a bpffs. Mounts it when asked and when this is the
@@ -42,7 +36,7 @@ int xg_bpffs_ready(bool mount_if_missing)
 
 	if (!statfs("/sys/fs/bpf", &sf) && sf.f_type == BPF_FS_MAGIC)
 		return 0;
-	if (ns_ino("/proc/self/ns/mnt") != ns_ino("/proc/1/ns/mnt")) {
+	if (!xg_same_ns("/proc/self/ns/mnt", "/proc/1/ns/mnt")) {
 		xg_err("/sys/fs/bpf is not a bpffs in this mount namespace "
 		       "(`ip netns exec` mounts a fresh /sys without one): "
 		       "pins made here would vanish with this command; enter "
@@ -64,29 +58,208 @@ int xg_bpffs_ready(bool mount_if_missing)
 	return 0;
 }
 
-void xg_iface_dir(const char *ifname, char *buf, size_t len)
+/*
+ * The pin root: XG_PIN_ROOT, or $XDPGUARD_PIN_ROOT (another folder right
+ * under /sys/fs/bpf), so that a test suite or a second installation
+ * never meets the production pins.
+ */
+const char *xg_pin_root(void)
 {
-	snprintf(buf, len, XG_PIN_ROOT "/%llu-%s", xg_netns_ino(), ifname);
+	static char root[64];
+	const char *e;
+
+	if (*root)
+		return root;
+	e = getenv("XDPGUARD_PIN_ROOT");
+	if (e && !strncmp(e, "/sys/fs/bpf/", 12) && e[12] &&
+	    strlen(e) < sizeof(root) && !strchr(e + 12, '/') &&
+	    strcmp(e + 12, ".") && strcmp(e + 12, ".."))
+		snprintf(root, sizeof(root), "%s", e);
+	else
+		snprintf(root, sizeof(root), "%s", XG_PIN_ROOT);
+	return root;
 }
 
-/* Exclusive lock on the pin root, held until xg_unlock() or exit. */
-int xg_lock(void)
+const char *xg_pin_host(void)
 {
+	static char host[80];
+
+	if (!*host)
+		snprintf(host, sizeof(host), "%s/host", xg_pin_root());
+	return host;
+}
+
+void xg_iface_dir(const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%llu-%s", xg_pin_root(),
+		 (unsigned long long)xg_netns_cookie(), ifname);
+}
+
+/* exit 2 with the accepted form unless @name is an interface name */
+int xg_ifname_check(const char *name)
+{
+	if (xg_ifname_ok(name))
+		return 0;
+	return xg_usage_err("'%s' is not an interface name (1..%d bytes, not "
+			    "'.' or '..', no '/', ':' or white space)", name,
+			    IF_NAMESIZE - 1);
+}
+
+/*
+ * The root folder is trusted only if it is root's own directory (not a
+ * symlink, owner root, no access for group or others), checked with lstat
+ * and again on the open descriptor. bpffs is mounted 1777 by default, so
+ * anyone can make the folder first: then nothing in it can be trusted and
+ * the command refuses, saying what to do. A mode that is too open on
+ * root's own folder is repaired, with a message. Returns an open
+ * descriptor, or -1 with a message.
+ */
+static int root_open(void)
+{
+	const char *root = xg_pin_root();
+	struct stat st, fst;
 	int fd;
 
-	if (mkdir(XG_PIN_ROOT, 0700) && errno != EEXIST) {
-		xg_err("cannot create %s: %s", XG_PIN_ROOT, strerror(errno));
+	if (mkdir(root, 0700) && errno != EEXIST) {
+		xg_err("cannot create %s: %s", root, strerror(errno));
 		return -1;
 	}
-	fd = open(XG_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lstat(root, &st)) {
+		xg_err("cannot stat %s: %s", root, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		xg_err("%s is %s, not xdpguard's folder: nothing in it is "
+		       "trusted; look at what it is, remove it (rm %s) and "
+		       "run the command again", root,
+		       S_ISLNK(st.st_mode) ? "a symbolic link" : "not a folder",
+		       root);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		xg_err("%s belongs to uid %u, not root: someone else made it, "
+		       "so nothing in it is trusted (its pins could be theirs); "
+		       "look at it, remove it (rm -r %s) and attach again",
+		       root, (unsigned int)st.st_uid, root);
+		return -1;
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		xg_err("cannot open %s: %s", XG_PIN_ROOT, strerror(errno));
+		xg_err("cannot open %s: %s", root, strerror(errno));
 		return -1;
 	}
-	if (flock(fd, LOCK_EX)) {
-		xg_err("cannot lock %s: %s", XG_PIN_ROOT, strerror(errno));
+	if (fstat(fd, &fst) || fst.st_dev != st.st_dev ||
+	    fst.st_ino != st.st_ino) {
+		xg_err("%s changed while it was checked: run the command again",
+		       root);
 		close(fd);
 		return -1;
+	}
+	if (st.st_mode & 077) {
+		if (fchmod(fd, 0700)) {
+			xg_err("%s is mode %04o and cannot be made 0700: %s",
+			       root, st.st_mode & 07777, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		fprintf(stderr, "xdpguard: %s was mode %04o (others could "
+			"enter it); made it 0700\n", root, st.st_mode & 07777);
+	}
+	return fd;
+}
+
+/* "pid 123 (xdpguard deny add ...)" of the flock holder of @fd, if found */
+static void lock_holder(int fd, char *buf, size_t len)
+{
+	char line[256], path[64], cmd[160];
+	unsigned int maj, min;
+	unsigned long ino;
+	struct stat st;
+	FILE *f;
+	int pid;
+	size_t n, i;
+
+	snprintf(buf, len, "another process");
+	if (fstat(fd, &st))
+		return;
+	f = fopen("/proc/locks", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		/* "1: FLOCK  ADVISORY  WRITE 123 00:2a:4567 0 EOF"; waiters
+		 * have "->" after the number */
+		if (strstr(line, "->") || !strstr(line, "FLOCK") ||
+		    sscanf(strstr(line, "FLOCK"), "FLOCK %*s %*s %d %x:%x:%lu",
+			   &pid, &maj, &min, &ino) != 4)
+			continue;
+		if (ino != st.st_ino || makedev(maj, min) != st.st_dev ||
+		    pid == getpid())
+			continue;
+		snprintf(buf, len, "pid %d", pid);
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+		FILE *c = fopen(path, "re");
+
+		if (!c)
+			break;
+		n = fread(cmd, 1, sizeof(cmd) - 1, c);
+		fclose(c);
+		for (i = 0; i + 1 < n; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		cmd[n] = '\0';
+		if (n)
+			snprintf(buf, len, "pid %d (%s)", pid, cmd);
+		break;
+	}
+	fclose(f);
+}
+
+/* XDPGUARD_LOCK_WAIT: seconds to wait for the lock (default 10) */
+static __u64 lock_wait_ns(void)
+{
+	const char *e = getenv("XDPGUARD_LOCK_WAIT");
+	__u32 s;
+
+	if (e && !xg_parse_u32(e, 0, 3600, &s))
+		return s * 1000000000ULL;
+	return 10 * 1000000000ULL;
+}
+
+/*
+ * Exclusive lock on the pin root, held until xg_unlock() or exit. An
+ * emergency command never hangs behind a stuck one: after the wait it
+ * fails naming the holder.
+ */
+int xg_lock(void)
+{
+	struct timespec nap = { 0, 20 * 1000000 };
+	char who[256];
+	__u64 until;
+	int fd;
+
+	fd = root_open();
+	if (fd < 0)
+		return -1;
+	until = xg_mono_ns() + lock_wait_ns();
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			xg_err("cannot lock %s: %s", xg_pin_root(),
+			       strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (xg_mono_ns() >= until) {
+			lock_holder(fd, who, sizeof(who));
+			xg_err("%s is locked by %s for longer than %llu s: "
+			       "nothing was changed; wait for it, or stop it "
+			       "if it hangs (XDPGUARD_LOCK_WAIT=S waits "
+			       "longer)", xg_pin_root(), who,
+			       (unsigned long long)(lock_wait_ns() /
+						    1000000000ULL));
+			close(fd);
+			return -1;
+		}
+		nanosleep(&nap, NULL);
 	}
 	xg_recover();
 	return fd;
@@ -98,35 +271,107 @@ void xg_unlock(int fd)
 		close(fd);
 }
 
-/* Attached interfaces of this network namespace. */
-int xg_iface_list(struct xg_iface *list, int max)
+/*
+ * "<cookie>-<ifname>", with ":new" or ":old" after it when @suffix is not
+ * NULL (then *suffix is 'n', 'o' or 0). 0 if @name is a folder name.
+ */
+int xg_dir_parse(const char *name, __u64 *cookie, char *ifname,
+		 char *suffix)
 {
-	char prefix[32];
-	struct dirent *de;
-	size_t plen;
-	DIR *d;
-	int n = 0;
+	char buf[IF_NAMESIZE + 8], *end;
+	const char *dash;
+	size_t n;
 
-	snprintf(prefix, sizeof(prefix), "%llu-", xg_netns_ino());
-	plen = strlen(prefix);
-	d = opendir(XG_PIN_ROOT);
+	if (suffix)
+		*suffix = 0;
+	if (*name < '1' || *name > '9')
+		return -1;
+	*cookie = strtoull(name, &end, 10);
+	if (*end != '-')
+		return -1;
+	dash = end;
+	n = strlen(dash + 1);
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, dash + 1, n + 1);
+	if (suffix && n > 4 && (!strcmp(buf + n - 4, ":new") ||
+				!strcmp(buf + n - 4, ":old"))) {
+		*suffix = buf[n - 3];
+		buf[n - 4] = '\0';
+	}
+	if (!xg_ifname_ok(buf))
+		return -1;
+	strcpy(ifname, buf);
+	return 0;
+}
+
+static int list_add(struct xg_iface **v, int *n, int *cap,
+		    const struct xg_iface *it)
+{
+	struct xg_iface *nv;
+
+	if (*n == *cap) {
+		nv = realloc(*v, (*cap ? *cap * 2 : 16) * sizeof(**v));
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = *cap ? *cap * 2 : 16;
+	}
+	(*v)[(*n)++] = *it;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	const struct xg_iface *x = a, *y = b;
+
+	if (x->here != y->here)
+		return x->here ? -1 : 1;
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
+	return strcmp(x->ifname, y->ifname);
+}
+
+/*
+ * Attached interfaces of this network namespace (or of every namespace
+ * with @all), sorted by name, in *list (malloc'd, free() it; NULL when
+ * none). Returns how many, or -1 when out of memory.
+ */
+int xg_iface_list(struct xg_iface **list, bool all)
+{
+	__u64 self = xg_netns_cookie(), cookie;
+	struct xg_iface it;
+	struct dirent *de;
+	int n = 0, cap = 0;
+	DIR *d;
+
+	*list = NULL;
+	d = opendir(xg_pin_root());
 	if (!d)
 		return 0;
-	while ((de = readdir(d)) && n < max) {
+	while ((de = readdir(d))) {
+		memset(&it, 0, sizeof(it));
 		/* "name:new" and "name:old" are half-done, see xg_recover */
-		if (strncmp(de->d_name, prefix, plen) ||
-		    strlen(de->d_name + plen) >= IF_NAMESIZE ||
-		    strchr(de->d_name, ':'))
+		if (xg_dir_parse(de->d_name, &cookie, it.ifname, NULL) ||
+		    (!all && cookie != self))
 			continue;
-		memset(&list[n], 0, sizeof(list[n]));
-		strcpy(list[n].ifname, de->d_name + plen);
-		snprintf(list[n].dir, sizeof(list[n].dir), XG_PIN_ROOT "/%s",
-			 de->d_name);
-		list[n].ifindex = if_nametoindex(list[n].ifname);
-		list[n].lock_fd = -1;
-		n++;
+		it.netns = cookie;
+		it.here = cookie == self;
+		snprintf(it.dir, sizeof(it.dir), "%s/%.*s", xg_pin_root(),
+			 IF_NAMESIZE + 24, de->d_name);
+		it.ifindex = it.here ? (int)if_nametoindex(it.ifname) : 0;
+		it.lock_fd = -1;
+		if (list_add(list, &n, &cap, &it)) {
+			closedir(d);
+			free(*list);
+			*list = NULL;
+			xg_err("out of memory");
+			return -1;
+		}
 	}
 	closedir(d);
+	if (n > 1)
+		qsort(*list, n, sizeof(**list), name_cmp);
 	return n;
 }
 
@@ -136,7 +381,7 @@ int xg_iface_list(struct xg_iface *list, int max)
  */
 int xg_iface_resolve(const char *ifname, struct xg_iface *ifc)
 {
-	struct xg_iface list[16];
+	struct xg_iface *list;
 	struct stat st;
 	int n, i;
 
@@ -145,9 +390,12 @@ int xg_iface_resolve(const char *ifname, struct xg_iface *ifc)
 	memset(ifc, 0, sizeof(*ifc));
 	ifc->lock_fd = -1;
 	if (!ifname) {
-		n = xg_iface_list(list, 16);
+		n = xg_iface_list(&list, false);
+		if (n < 0)
+			return XG_EXIT_FAIL;
 		if (n == 1) {
 			*ifc = list[0];
+			free(list);
 			return 0;
 		}
 		if (!n)
@@ -159,16 +407,17 @@ int xg_iface_resolve(const char *ifname, struct xg_iface *ifc)
 		for (i = 0; i < n; i++)
 			fprintf(stderr, "%s%s", i ? ", " : "", list[i].ifname);
 		fprintf(stderr, "): name one with -i IFACE\n");
+		free(list);
 		return XG_EXIT_USAGE;
 	}
-	if (strlen(ifname) >= IF_NAMESIZE || !*ifname)
-		return xg_usage_err("'%s' is not an interface name (at most "
-				    "%d characters)", ifname,
-				    IF_NAMESIZE - 1);
+	if (xg_ifname_check(ifname))
+		return XG_EXIT_USAGE;
 	strcpy(ifc->ifname, ifname);
 	xg_iface_dir(ifname, ifc->dir, sizeof(ifc->dir));
+	ifc->netns = xg_netns_cookie();
+	ifc->here = true;
 	ifc->ifindex = if_nametoindex(ifname);
-	if (stat(ifc->dir, &st)) {
+	if (lstat(ifc->dir, &st) || !S_ISDIR(st.st_mode)) {
 		if (!ifc->ifindex)
 			return xg_usage_err("unknown interface '%s' (see ip "
 					    "link)", ifname);
@@ -177,7 +426,6 @@ int xg_iface_resolve(const char *ifname, struct xg_iface *ifc)
 	}
 	return 0;
 }
-
 static int map_open(const struct xg_iface *ifc, const char *name, bool quiet)
 {
 	char path[320];
@@ -201,17 +449,72 @@ int xg_map_open_quiet(const struct xg_iface *ifc, const char *name)
 	return map_open(ifc, name, true);
 }
 
-/* Entry 0 of a pinned array (the info and config records): 0 or -1. */
+/*
+ * Entry 0 of a pinned array (the info and config records) into @val of
+ * @size bytes: 0, or -1 when missing or not of that size (pins of another
+ * layout are never read into a smaller buffer).
+ */
 int xg_map_get0(const struct xg_iface *ifc, const char *name, void *val,
-		bool quiet)
+		size_t size, bool quiet)
 {
-	__u32 zero = 0;
+	struct bpf_map_info mi = {};
+	__u32 zero = 0, len = sizeof(mi);
 	int fd, err;
 
 	fd = map_open(ifc, name, quiet);
 	if (fd < 0)
 		return -1;
-	err = bpf_map_lookup_elem(fd, &zero, val);
+	err = bpf_obj_get_info_by_fd(fd, &mi, &len);
+	if (!err && (mi.key_size != 4 || mi.value_size != size)) {
+		if (!quiet)
+			xg_err("%s/%s holds %u-byte values, this xdpguard "
+			       "expects %zu: pins of another version", ifc->dir,
+			       name, mi.value_size, size);
+		err = -1;
+	}
+	if (!err)
+		err = bpf_map_lookup_elem(fd, &zero, val);
+	close(fd);
+	return err ? -1 : 0;
+}
+
+/* the size of xg_info in layout 1, before XG_ABI_VERSION was recorded */
+#define XG_INFO_V1_SIZE	offsetof(struct xg_info, abi)
+
+/*
+ * The attach facts of @ifc in any layout this binary knows: 0 with
+ * *layout set (XG_ABI_VERSION, or 1 for the first layout, whose fields
+ * are a prefix of this one), -1 if missing, -2 if of a layout unknown
+ * here (a hand-made or future xg_info is never read).
+ */
+int xg_info_read_any(const struct xg_iface *ifc, struct xg_info *info,
+		     __u32 *layout)
+{
+	struct bpf_map_info mi = {};
+	__u32 zero = 0, len = sizeof(mi);
+	int fd, err = -2;
+
+	memset(info, 0, sizeof(*info));
+	*layout = 0;
+	fd = map_open(ifc, XG_MAP_INFO, true);
+	if (fd < 0)
+		return -1;
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len) || mi.key_size != 4 ||
+	    mi.type != BPF_MAP_TYPE_ARRAY)
+		goto out;
+	if (mi.value_size == sizeof(*info)) {
+		if (bpf_map_lookup_elem(fd, &zero, info))
+			goto out;
+		*layout = info->abi;
+		err = info->abi == XG_ABI_VERSION ? 0 : -2;
+	} else if (mi.value_size == XG_INFO_V1_SIZE) {
+		if (bpf_map_lookup_elem(fd, &zero, info))
+			goto out;
+		memset(&info->abi, 0, sizeof(*info) - XG_INFO_V1_SIZE);
+		*layout = 1;
+		err = 0;
+	}
+out:
 	close(fd);
 	return err;
 }
@@ -219,7 +522,24 @@ int xg_map_get0(const struct xg_iface *ifc, const char *name, void *val,
 static int info_read(const struct xg_iface *ifc, struct xg_info *info,
 		     bool quiet)
 {
-	return xg_map_get0(ifc, XG_MAP_INFO, info, quiet);
+	__u32 layout;
+	int err = xg_info_read_any(ifc, info, &layout);
+
+	if (!err && layout == XG_ABI_VERSION)
+		return 0;
+	if (err == -1) {
+		if (!quiet)
+			xg_err("cannot read %s/%s: %s", ifc->dir, XG_MAP_INFO,
+			       strerror(errno));
+		return -1;
+	}
+	if (!quiet)
+		xg_err("%s: the pins in %s are of another version of xdpguard "
+		       "(layout %u, this binary knows %u): nothing was read or "
+		       "changed; use the xdpguard that attached it (detach, then "
+		       "attach with this one)", ifc->ifname, ifc->dir,
+		       err ? 0 : layout, XG_ABI_VERSION);
+	return -1;
 }
 
 int xg_info_read(const struct xg_iface *ifc, struct xg_info *info)
@@ -230,6 +550,27 @@ int xg_info_read(const struct xg_iface *ifc, struct xg_info *info)
 int xg_info_read_quiet(const struct xg_iface *ifc, struct xg_info *info)
 {
 	return info_read(ifc, info, true);
+}
+
+int xg_iface_enter(struct xg_iface *ifc, int *back)
+{
+	struct xg_info info;
+	int in;
+
+	*back = -1;
+	if (ifc->here)
+		return 0;
+	if (xg_info_read(ifc, &info))
+		return -1;
+	in = xg_netns_enter(ifc->netns, info.netns_ino, back);
+	if (in) {
+		xg_err("%s: cannot enter its network namespace (cookie %llu): "
+		       "%s", ifc->ifname, (unsigned long long)ifc->netns,
+		       in > 0 ? "not found" : strerror(errno));
+		return -1;
+	}
+	ifc->ifindex = if_nametoindex(ifc->ifname);
+	return 0;
 }
 
 /*

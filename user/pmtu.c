@@ -243,7 +243,7 @@ void xg_pmtu_detach(const struct xg_iface *ifc)
 	struct xg_pm_info info;
 
 	/* quietly: an interface may have been attached without tc */
-	if (xg_map_get0(ifc, XG_MAP_PM_INFO, &info, true))
+	if (xg_map_get0(ifc, XG_MAP_PM_INFO, &info, sizeof(info), true))
 		return;
 	if (!ifc->ifindex || (int)info.ifindex != ifc->ifindex)
 		return;		/* the interface, and its qdisc, are gone */

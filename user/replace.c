@@ -98,8 +98,8 @@ static int rec_read(const struct xg_iface *ifc, struct rec *r)
 	r->ifc = *ifc;
 	if (xg_info_read_quiet(ifc, &r->info))
 		return -1;
-	r->has_pm = !xg_map_get0(ifc, XG_MAP_PM_INFO, &r->pm, true);
-	r->has_cc = !xg_map_get0(ifc, XG_MAP_COOKIE_CFG, &r->cc, true);
+	r->has_pm = !xg_map_get0(ifc, XG_MAP_PM_INFO, &r->pm, sizeof(r->pm), true);
+	r->has_cc = !xg_map_get0(ifc, XG_MAP_COOKIE_CFG, &r->cc, sizeof(r->cc), true);
 	return 0;
 }
 

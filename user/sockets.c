@@ -604,7 +604,7 @@ static int tw_on_set(int argc, char **argv, bool on)
 		       "sock:inet_sock_set_state, tcp:tcp_receive_reset, "
 		       "tcp:tcp_send_reset, tcp:tcp_retransmit_synack; "
 		       "iter/tcp; pins in %s)\n",
-		       was_on ? "was already on" : "on", XG_PIN_HOST);
+		       was_on ? "was already on" : "on", xg_pin_host());
 	else if (!was_on)
 		fprintf(stderr, "xdpguard: host socket telemetry was off: "
 			"switched it on\n");

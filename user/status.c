@@ -51,6 +51,43 @@ const char *xg_reason_name(int r)
 	return r >= 0 && r < XG_R_MAX ? reason_names[r] : "?";
 }
 
+const char *xg_state_name(int state)
+{
+	static const char *const names[] = { "ok", "xdp_gone", "moved",
+					     "gone" };
+
+	return state >= 0 && state <= XG_ST_GONE ? names[state] : "?";
+}
+
+/* What is wrong and what to do, in one line, for a state other than ok. */
+const char *xg_state_advice(int state, const struct xg_iface *ifc,
+			    const struct xg_info *in, char *buf, size_t len)
+{
+	switch (state) {
+	case XG_ST_XDP_GONE:
+		snprintf(buf, len, "PROTECTION OFF: the XDP program (id %u) is "
+			 "no longer attached to %s (removed by another "
+			 "tool?): run xdpguard detach %s, then attach it "
+			 "again", in->prog_id, ifc->ifname, ifc->ifname);
+		break;
+	case XG_ST_MOVED:
+		snprintf(buf, len, "MOVED: %s (ifindex %u) left this network "
+			 "namespace; its XDP program (id %u) runs on there, "
+			 "its tc programs went with the move: run xdpguard "
+			 "detach %s here (it reaches the interface where it "
+			 "is), then attach it where it is now", ifc->ifname,
+			 in->ifindex, in->prog_id, ifc->ifname);
+		break;
+	case XG_ST_GONE:
+		snprintf(buf, len, "INTERFACE GONE, and its XDP program with "
+			 "it: the next command reclaims the pins");
+		break;
+	default:
+		snprintf(buf, len, "ok");
+	}
+	return buf;
+}
+
 /* Sum the per-CPU counters into @sum[slots]. */
 int xg_counters_read(int fd, struct xg_counter *sum, int slots)
 {
@@ -114,10 +151,16 @@ int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st)
 	__u32 zero = 0;
 	int fd, v, r;
 
+	__u32 layout;
+
 	memset(st, 0, sizeof(*st));
-	if (xg_info_read(ifc, &st->info)) {
-		xg_err("%s: pins in %s are incomplete; run xdpguard detach %s "
-		       "to clean them up", ifc->ifname, ifc->dir, ifc->ifname);
+	if (xg_info_read_quiet(ifc, &st->info)) {
+		if (xg_info_read_any(ifc, &st->info, &layout) == -1)
+			xg_err("%s: pins in %s are incomplete; run xdpguard "
+			       "detach %s to clean them up", ifc->ifname,
+			       ifc->dir, ifc->ifname);
+		else
+			xg_info_read(ifc, &st->info);	/* says why */
 		return -1;
 	}
 	fd = xg_map_open(ifc, XG_MAP_CONFIG);
@@ -135,6 +178,12 @@ int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st)
 	}
 	close(fd);
 	st->gone = !ifc->ifindex || (__u32)ifc->ifindex != st->info.ifindex;
+	if (!st->gone)
+		st->state = xg_xdp_runs(ifc->ifindex, st->info.prog_id) ?
+			    XG_ST_OK : XG_ST_XDP_GONE;
+	else
+		st->state = xg_prog_alive(st->info.prog_id) ? XG_ST_MOVED :
+			    XG_ST_GONE;
 	st->tracked = map_count_named(ifc, XG_MAP_BUCKETS,
 				      sizeof(struct xg_bucket_key));
 	st->ports = map_count_named(ifc, XG_MAP_PORTS, sizeof(__u16));
@@ -184,6 +233,7 @@ static void prog_ids(const struct xg_iface *ifc, const struct xg_info *in,
 
 static int status_one(const struct xg_iface *ifc, bool json, bool first)
 {
+	char nsname[64], why[400];
 	__u32 id[5];
 	const struct xg_info *in;
 	const struct xg_config *cf;
@@ -196,6 +246,7 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 		return XG_EXIT_FAIL;
 	in = &st.info;
 	cf = &st.cfg;
+	xg_netns_name(in->netns_ino, nsname, sizeof(nsname));
 	prog_ids(ifc, in, id);
 	t = in->attached_at;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
@@ -203,6 +254,9 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 	if (json) {
 		printf("%s{\"interface\":", first ? "" : ",");
 		xg_json_str(stdout, ifc->ifname);
+		printf(",\"state\":\"%s\",\"netns_cookie\":%llu",
+		       xg_state_name(st.state),
+		       (unsigned long long)ifc->netns);
 		printf(",\"ifindex\":%u,\"present\":%s,\"netns\":%llu,"
 		       "\"mode\":\"%s\",\"attach\":\"%s\",\"prog_id\":%u,"
 		       "\"attached_at\":\"%s\",\"dry_run\":%s,\"enabled\":%s,"
@@ -243,10 +297,12 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 		       id[0], id[1], id[2], id[3], id[4]);
 		return XG_EXIT_OK;
 	}
-	printf("%s: %s mode (%s), attached %s%s\n", ifc->ifname,
-	       in->mode == 2 ? "skb" : "native", in->how, when,
-	       st.gone ? " -- INTERFACE GONE: run xdpguard detach to clean up" :
-	       "");
+	printf("%s%s%s: %s mode (%s), attached %s\n", ifc->ifname,
+	       ifc->here ? "" : " in network namespace ", ifc->here ? "" :
+	       nsname, in->mode == 2 ? "skb" : "native", in->how, when);
+	if (st.state != XG_ST_OK)
+		printf("  %s\n", xg_state_advice(st.state, ifc, in, why,
+						 sizeof(why)));
 	printf("  policy: default %u SYN/s burst %u per /%u (IPv4) /%u (IPv6) "
 	       "source; %u port rule%s; allow %u, deny %u%s\n", cf->rate.pps,
 	       cf->rate.burst, in->prefix4, in->prefix6, st.ports,
@@ -292,10 +348,10 @@ static const char status_usage[] =
 
 int cmd_status(int argc, char **argv)
 {
-	struct xg_iface list[16];
+	struct xg_iface one, *list = NULL;
 	const char *ifname = NULL;
 	bool json = false;
-	int n, i, lock, ret = XG_EXIT_OK;
+	int n, i, lock, back, ret = XG_EXIT_OK;
 
 	xg_cmd = "status";
 	ret = xg_opts_iface_json(argc, argv, status_usage, &ifname, &json);
@@ -304,9 +360,10 @@ int cmd_status(int argc, char **argv)
 	ret = XG_EXIT_OK;
 	/* the lock also finishes what a killed command left half done */
 	if (ifname) {
-		ret = xg_lock_iface(ifname, &list[0], &lock);
+		ret = xg_lock_iface(ifname, &one, &lock);
 		if (ret)
 			return ret;
+		list = &one;
 		n = 1;
 	} else {
 		if (xg_bpffs_ready(false))
@@ -314,19 +371,31 @@ int cmd_status(int argc, char **argv)
 		lock = xg_lock();
 		if (lock < 0)
 			return XG_EXIT_FAIL;
-		n = xg_iface_list(list, 16);
+		/* the host's status covers every namespace's folders */
+		n = xg_iface_list(&list, xg_netns_is_host());
+		if (n < 0) {
+			xg_unlock(lock);
+			return XG_EXIT_FAIL;
+		}
 	}
 	if (json)
 		printf("{\"interfaces\":[");
 	else if (!n)
 		printf("xdpguard: no interface is attached in this network "
 		       "namespace\n");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (xg_iface_enter(&list[i], &back)) {
+			ret = XG_EXIT_FAIL;
+			continue;
+		}
 		if (status_one(&list[i], json, i == 0))
 			ret = XG_EXIT_FAIL;
+		xg_netns_leave(back);
+	}
 	if (json)
 		printf("]}\n");
+	if (list != &one)
+		free(list);
 	xg_unlock(lock);
 	return ret;
 }
-

@@ -32,6 +32,7 @@ struct sockaddr_storage;
 int xg_parse_listen(const char *s, struct sockaddr_storage *ss);
 void xg_format_endpoint(int family, const __u32 *addr, __u16 port,
 			char *buf, size_t len);
+bool xg_ifname_ok(const char *s);
 
 /* ---- util.c: errors, root, clocks ---- */
 extern const char *xg_cmd;	/* "rate set", for messages */
@@ -47,28 +48,51 @@ void xg_json_str(FILE *f, const char *s);
 int xg_sysctl(const char *name, long *vals, int n);
 void xg_rfc3339(__u64 real_ns, char *buf, size_t len);
 
+/* ---- netns.c: network namespace identity ---- */
+__u64 xg_netns_cookie(void);
+__u64 xg_netns_ino(void);
+bool xg_netns_is_host(void);
+bool xg_same_ns(const char *a, const char *b);
+/* 0: entered (xg_netns_leave(*back) returns), 1: not found, -1: error */
+int xg_netns_enter(__u64 cookie, __u64 ino, int *back);
+void xg_netns_leave(int back);
+/* @fn in every namespace found (bind mounts, processes) until it returns
+ * non-zero, which is returned */
+int xg_netns_each(int (*fn)(__u64 cookie, void *arg), void *arg);
+void xg_netns_name(__u64 ino, char *buf, size_t len);
+
 /* ---- pin.c: bpffs, pin folders, lock, pinned maps ---- */
 struct xg_iface {
 	char ifname[IF_NAMESIZE];
 	char dir[300];
 	int ifindex;		/* 0: interface gone */
 	int lock_fd;
+	__u64 netns;		/* the folder's namespace cookie */
+	bool here;		/* ... which is this one */
 };
 
+const char *xg_pin_root(void);
+const char *xg_pin_host(void);
 int xg_bpffs_ready(bool mount_if_missing);
-__u64 xg_netns_ino(void);
+int xg_ifname_check(const char *name);
 void xg_iface_dir(const char *ifname, char *buf, size_t len);
+int xg_dir_parse(const char *name, __u64 *cookie, char *ifname,
+		 char *suffix);
 int xg_lock(void);
 void xg_unlock(int fd);
 int xg_lock_iface(const char *ifname, struct xg_iface *ifc, int *lock);
 int xg_iface_resolve(const char *ifname, struct xg_iface *ifc);
-int xg_iface_list(struct xg_iface *list, int max);
+int xg_iface_list(struct xg_iface **list, bool all);
 int xg_map_open(const struct xg_iface *ifc, const char *name);
 int xg_map_open_quiet(const struct xg_iface *ifc, const char *name);
 int xg_map_get0(const struct xg_iface *ifc, const char *name, void *val,
-		bool quiet);
+		size_t size, bool quiet);
 int xg_info_read(const struct xg_iface *ifc, struct xg_info *info);
 int xg_info_read_quiet(const struct xg_iface *ifc, struct xg_info *info);
+int xg_info_read_any(const struct xg_iface *ifc, struct xg_info *info,
+		     __u32 *layout);
+/* into @ifc's namespace when it is another (then *back to leave it) */
+int xg_iface_enter(struct xg_iface *ifc, int *back);
 void xg_recover(void);
 void xg_quiet_libs(void);
 
@@ -79,6 +103,8 @@ int xg_reuse_pins(struct bpf_object *obj, const struct xg_iface *ifc);
 int xg_replace(const char *ifname, int ifindex, const char *dir);
 void xg_replace_recover(const struct xg_iface *ifc);
 int xg_xdp_detach(int ifindex, __u32 prog_id);
+bool xg_xdp_runs(int ifindex, __u32 prog_id);
+bool xg_prog_alive(__u32 id);
 /* this binary's programs on the pinned maps, loaded, not attached */
 struct xg_guard_new;
 struct xg_guard_new *xg_guard_load(const struct xg_iface *ifc,
@@ -186,7 +212,6 @@ int xg_host_off(void);
 int xg_host_ensure(void);
 int xg_host_ring(void);
 int xg_host_open(const char *name);
-__u64 xg_netns_cookie(void);
 int xg_sk_snapshot(struct xg_sk_rec **out, size_t *n);
 int xg_sk_stats_read(__u64 netns, struct xg_sk_stats *sum);
 int xg_sk_config_read(__u64 netns, struct xg_sk_config *cfg, bool *own);
@@ -227,7 +252,19 @@ struct xg_stats {
 	__u64 tot[XG_V_MAX];		/* packets per verdict */
 	__u32 tracked, ports, allow, deny;
 	bool gone;			/* the interface is no more */
+	int state;			/* enum xg_state */
 };
+
+/* What is really attached, beside what the pins say. */
+enum xg_state {
+	XG_ST_OK,		/* the interface runs the recorded program */
+	XG_ST_XDP_GONE,		/* the interface is there, its program not */
+	XG_ST_MOVED,		/* the program runs, the interface is not here */
+	XG_ST_GONE,		/* both gone (reclaimed by the next command) */
+};
+const char *xg_state_name(int state);
+const char *xg_state_advice(int state, const struct xg_iface *ifc,
+			    const struct xg_info *in, char *buf, size_t len);
 
 int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st);
 int xg_counters_read(int fd, struct xg_counter *sum, int slots);

@@ -13,7 +13,13 @@
 
 #define XG_PIN_ROOT	"/sys/fs/bpf/xdpguard"
 #define XG_PIN_HOST	XG_PIN_ROOT "/host"
-/* one folder per attached interface: XG_PIN_ROOT/<netns inode>-<ifname> */
+/*
+ * one folder per attached interface: XG_PIN_ROOT/<netns cookie>-<ifname>
+ * (the cookie, not the inode: the kernel reuses inode numbers). The layout
+ * of the pins is XG_ABI_VERSION, recorded in xg_info; a binary that meets
+ * another layout says so and leaves the pins alone.
+ */
+#define XG_ABI_VERSION	2
 
 /* pinned map names (the skeleton's map names) */
 #define XG_MAP_CONFIG	"xg_config"
@@ -181,6 +187,10 @@ struct xg_info {
 	__u32 replacing;	/* attach --replace is swapping programs: if
 				 * set when a command starts, that one was
 				 * killed and the ids recorded may be stale */
+	/* layout 2 on; layout 1 (96 bytes) ended here */
+	__u32 abi;		/* XG_ABI_VERSION of the binary that attached */
+	__u32 pad;
+	__u64 netns_cookie;	/* the folder's namespace */
 };
 
 /*

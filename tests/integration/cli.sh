@@ -31,7 +31,7 @@ expect_eq "attach twice fails" "$rc" 1
 check "attach twice says why" grep -q "already attached" <<<"$out"
 expect_eq "attach twice changes nothing" "$(t_pin_dirs | grep -- -eth0)" "$dir0"
 check "pins are root-only (0600)" bash -c \
-	"[ -z \"\$(find /sys/fs/bpf/xdpguard -type f ! -perm 600)\" ]"
+	"[ -z \"\$(find $XG_PINS -type f ! -perm 600)\" ]"
 check "xdp on eth0 (native)" bash -c "ip -n ${P}srv link show eth0 | grep -q 'prog/xdp '"
 check "xdp on eth1 (generic)" bash -c "ip -n ${P}srv link show eth1 | grep -q 'xdpgeneric'"
 

@@ -52,7 +52,7 @@ xg_srv deny add -i eth0 198.19.200.0/24 >/dev/null
 check "cookies on for 8080 on eth1" xg_srv cookies set -i eth1 on --port 8080
 check "MSS clamp $MSS on eth1" xg_srv mss set -i eth1 $MSS
 
-dir() { echo "/sys/fs/bpf/xdpguard/$(stat -L -c %i /run/netns/${P}srv)-$1"; }
+dir() { echo "$XG_PINS/$(lab_netns_cookie ${P}srv)-$1"; }
 # the ids the kernel shows: xdp, tc ingress, tc egress, tc cookie, tracepoint
 tcid() {	# IFACE HOOK NAME
 	ip netns exec ${P}srv tc -j filter show dev "$1" "$2" | python3 -c '

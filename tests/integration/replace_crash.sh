@@ -33,7 +33,7 @@ t_wait_listen ${P}srv 8080 && t_wait_listen ${P}srv 8081 || not_ok "servers"
 check "attach eth1" xg_srv attach eth1
 check "cookies on for 8080" xg_srv cookies set -i eth1 on --port 8080
 check "MSS clamp $MSS" xg_srv mss set -i eth1 $MSS
-DIR=/sys/fs/bpf/xdpguard/$(stat -L -c %i /run/netns/${P}srv)-eth1
+DIR=$XG_PINS/$(lab_netns_cookie ${P}srv)-eth1
 NPINS=$(ls "$DIR" | wc -l)
 
 tcid() {	# HOOK NAME: the id of our filter's program, 0 if none

@@ -66,7 +66,7 @@ check "tw on" xg_cli tw on
 out=$(xg_cli tw on)
 check "tw on twice: says it was already on" grep -q "already on" <<<"$out"
 check "host pins are root-only (0600)" bash -c \
-	'[ -z "$(find /sys/fs/bpf/xdpguard/host -type f ! -perm 600)" ]'
+	'[ -z "$(find $XG_PINS/host -type f ! -perm 600)" ]'
 
 # the operator contract of the new commands
 bad=(
