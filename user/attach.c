@@ -139,6 +139,89 @@ bool xg_xdp_runs(int ifindex, __u32 prog_id)
 	return found;
 }
 
+/* The id of the XDP program named xdpguard on @ifindex, or 0. */
+__u32 xg_xdp_guard_id(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	__u32 id = 0;
+
+	if (libxdp_get_error(mp) || !mp)
+		return 0;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && !strcmp(xdp_program__name(p), "xdpguard"))
+			id = xdp_program__id(p);
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p && !id;
+		     p = xdp_multiprog__next_prog(p, mp))
+			if (!strcmp(xdp_program__name(p), "xdpguard"))
+				id = xdp_program__id(p);
+	}
+	xdp_multiprog__close(mp);
+	return id;
+}
+
+/*
+ * xdpguard programs on @ifindex that no pins account for (bpffs was
+ * unmounted, or the folder removed by hand): nothing can retune them, so
+ * they come off, with a message naming each. How many parts, or -1.
+ */
+static int clean_unpinned(const char *ifname, int ifindex)
+{
+	__u32 id = xg_xdp_guard_id(ifindex);
+	int err, tc, n = 0;
+
+	if (id) {
+		err = xg_xdp_detach(ifindex, id);
+		if (err) {
+			xg_err("%s runs an xdpguard XDP program (id %u) that no "
+			       "pins account for, and it cannot be removed: %s",
+			       ifname, id, strerror(-err));
+			return -1;
+		}
+		n++;
+	}
+	tc = xg_tc_remove_ours(ifindex);
+	if (tc > 0)
+		n += tc;
+	if (n)
+		fprintf(stderr, "xdpguard: %s ran xdpguard programs that no pins "
+			"account for (bpffs remounted, or the pins removed): "
+			"removed %s%s%d tc filter%s\n", ifname,
+			id ? "the XDP program" : "", id ? " and " : "",
+			tc > 0 ? tc : 0, tc == 1 ? "" : "s");
+	return n;
+}
+
+struct moved {
+	__u32 prog_id;
+	char ifname[IF_NAMESIZE];
+	__u64 cookie;
+	int err;
+};
+
+static int detach_moved_here(__u64 cookie, void *arg)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	struct moved *m = arg;
+	int found = 0;
+
+	if (!ifs)
+		return 0;
+	for (i = ifs; i->if_index && !found; i++) {
+		if (!xg_xdp_runs(i->if_index, m->prog_id))
+			continue;
+		m->err = xg_xdp_detach(i->if_index, m->prog_id);
+		xg_tc_remove_ours(i->if_index);
+		snprintf(m->ifname, sizeof(m->ifname), "%s", i->if_name);
+		m->cookie = cookie;
+		found = 1;
+	}
+	if_freenameindex(ifs);
+	return found;
+}
+
 bool xg_prog_alive(__u32 id)
 {
 	int fd;
@@ -621,6 +704,8 @@ int cmd_attach(int argc, char **argv)
 		       "or retune it with rate/allow/deny", ifname, dir);
 		goto out;
 	}
+	if (clean_unpinned(ifname, ifindex) < 0)
+		goto out;
 	if (snprintf(newdir, sizeof(newdir), "%s:new", dir) >=
 	    (int)sizeof(newdir) || mkdir(newdir, 0700)) {
 		xg_err("cannot create %s: %s", newdir, strerror(errno));
@@ -761,6 +846,22 @@ static int detach_one(struct xg_iface *ifc)
 	if (xg_info_read(ifc, &info)) {
 		xg_err("%s: attach facts unreadable; removing the pins only",
 		       ifc->ifname);
+	} else if ((!ifc->ifindex || (int)info.ifindex != ifc->ifindex) &&
+		   xg_prog_alive(info.prog_id)) {
+		/* moved to another namespace: its guard runs on there */
+		struct moved m = { .prog_id = info.prog_id };
+
+		if (xg_netns_each(detach_moved_here, &m) > 0 && !m.err)
+			printf("xdpguard: %s had moved to another network "
+			       "namespace (cookie %llu, as %s): its XDP program "
+			       "(id %u) is detached there\n", ifc->ifname,
+			       (unsigned long long)m.cookie, m.ifname,
+			       info.prog_id);
+		else
+			xg_err("%s: its XDP program (id %u) still runs, on an "
+			       "interface in no namespace found here%s%s; "
+			       "removing the pins", ifc->ifname, info.prog_id,
+			       m.err ? ": " : "", m.err ? strerror(-m.err) : "");
 	} else if (!ifc->ifindex || (int)info.ifindex != ifc->ifindex) {
 		xg_err("%s: the interface this was attached to is gone; "
 		       "removing its stale pins", ifc->ifname);
@@ -837,7 +938,9 @@ static int detach_all(void)
 int cmd_detach(int argc, char **argv)
 {
 	struct xg_iface ifc;
-	int ret, lock;
+	char dir[sizeof(ifc.dir)];
+	int ret, lock, n, idx;
+	struct stat st;
 
 	xg_cmd = "detach";
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -856,11 +959,29 @@ int cmd_detach(int argc, char **argv)
 	}
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
-	ret = xg_lock_iface(argv[1], &ifc, &lock);
-	if (ret)
-		return ret;
+	if (xg_ifname_check(argv[1]))
+		return XG_EXIT_USAGE;
+	if (xg_bpffs_ready(false))
+		return XG_EXIT_FAIL;
+	lock = xg_lock();
+	if (lock < 0)
+		return XG_EXIT_FAIL;
 	xg_quiet_libs();
-	ret = detach_one(&ifc);
+	xg_iface_dir(argv[1], dir, sizeof(dir));
+	n = 0;
+	if (lstat(dir, &st) && (idx = if_nametoindex(argv[1])))
+		/* no pins: what runs there is cleaned up all the same */
+		n = clean_unpinned(argv[1], idx);
+	if (n > 0) {
+		printf("xdpguard: detached from %s\n", argv[1]);
+		ret = XG_EXIT_OK;
+	} else if (n < 0) {
+		ret = XG_EXIT_FAIL;
+	} else {
+		ret = xg_iface_resolve(argv[1], &ifc);
+		if (!ret)
+			ret = detach_one(&ifc);
+	}
 	xg_unlock(lock);
 	return ret;
 }

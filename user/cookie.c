@@ -198,60 +198,6 @@ void xg_tc_quiet(bool on)
 		libbpf_set_print(saved_print);
 }
 
-/* Filters left on the clsact qdisc of @ifindex (ingress and egress). */
-static int tc_filters_left(int ifindex)
-{
-	static const __u32 parents[] = {
-		TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
-		TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS),
-	};
-	struct {
-		struct nlmsghdr nh;
-		struct tcmsg tc;
-	} req;
-	char buf[16384];
-	struct nlmsghdr *nh;
-	int fd, n = 0, len, i;
-	bool done;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -1;
-	for (i = 0; i < 2; i++) {
-		memset(&req, 0, sizeof(req));
-		req.nh.nlmsg_len = sizeof(req);
-		req.nh.nlmsg_type = RTM_GETTFILTER;
-		req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		req.nh.nlmsg_seq = i + 1;
-		req.tc.tcm_family = AF_UNSPEC;
-		req.tc.tcm_ifindex = ifindex;
-		req.tc.tcm_parent = parents[i];
-		if (send(fd, &req, sizeof(req), 0) < 0)
-			goto fail;
-		for (done = false; !done;) {
-			len = recv(fd, buf, sizeof(buf), 0);
-			if (len <= 0)
-				goto fail;
-			for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, len);
-			     nh = NLMSG_NEXT(nh, len)) {
-				if (nh->nlmsg_type == NLMSG_DONE) {
-					done = true;
-					break;
-				}
-				if (nh->nlmsg_type == NLMSG_ERROR)
-					goto fail;
-				if (nh->nlmsg_type == RTM_NEWTFILTER)
-					n++;
-			}
-		}
-	}
-	close(fd);
-	return n;
-fail:
-	close(fd);
-	return -1;
-}
-
 /* The hand-off program on @ifc's pinned maps, loaded, or NULL. */
 static struct tc_cookie_bpf *tc_load(const struct xg_iface *ifc)
 {
@@ -395,7 +341,7 @@ static int tc_detach(const struct xg_iface *ifc, struct xg_cookie_cfg *cc)
 		return -1;
 	}
 	if (cc->flags & XG_CKF_QDISC) {
-		left = tc_filters_left(cc->tc_ifindex);
+		left = xg_tc_filters(cc->tc_ifindex, NULL, NULL);
 		if (!left) {
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);

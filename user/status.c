@@ -346,6 +346,43 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 static const char status_usage[] =
 	"usage: xdpguard status [-i IFACE] [--json]\n";
 
+/*
+ * Interfaces of this namespace that run xdpguard's XDP program with no
+ * pins accounting for it (bpffs unmounted and mounted again, or the
+ * folder removed): protection nobody can retune. How many.
+ */
+static int unpinned(const struct xg_iface *list, int n, bool json)
+{
+	struct if_nameindex *ifs = if_nameindex(), *it;
+	int k = 0, i;
+	__u32 id;
+
+	if (!ifs)
+		return 0;
+	for (it = ifs; it->if_index; it++) {
+		for (i = 0; i < n; i++)
+			if (list[i].here && list[i].ifindex == (int)it->if_index)
+				break;
+		if (i < n || !(id = xg_xdp_guard_id(it->if_index)))
+			continue;
+		if (json) {
+			printf("%s{\"interface\":", k ? "," : "");
+			xg_json_str(stdout, it->if_name);
+			printf(",\"xdp_prog_id\":%u}", id);
+		} else {
+			printf("%s: UNPINNED: runs xdpguard's XDP program (id %u) "
+			       "but no pins account for it (bpffs remounted, or "
+			       "the pins removed): its policy cannot be changed; "
+			       "xdpguard attach %s replaces it, xdpguard detach "
+			       "%s removes it\n", it->if_name, id, it->if_name,
+			       it->if_name);
+		}
+		k++;
+	}
+	if_freenameindex(ifs);
+	return k;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct xg_iface one, *list = NULL;
@@ -380,7 +417,7 @@ int cmd_status(int argc, char **argv)
 	}
 	if (json)
 		printf("{\"interfaces\":[");
-	else if (!n)
+	else if (!(ifname ? 0 : unpinned(list, n, false)) && !n)
 		printf("xdpguard: no interface is attached in this network "
 		       "namespace\n");
 	for (i = 0; i < n; i++) {
@@ -392,8 +429,12 @@ int cmd_status(int argc, char **argv)
 			ret = XG_EXIT_FAIL;
 		xg_netns_leave(back);
 	}
-	if (json)
+	if (json) {
+		printf("],\"unpinned\":[");
+		if (!ifname)
+			unpinned(list, n, true);
 		printf("]}\n");
+	}
 	if (list != &one)
 		free(list);
 	xg_unlock(lock);

@@ -104,6 +104,7 @@ int xg_replace(const char *ifname, int ifindex, const char *dir);
 void xg_replace_recover(const struct xg_iface *ifc);
 int xg_xdp_detach(int ifindex, __u32 prog_id);
 bool xg_xdp_runs(int ifindex, __u32 prog_id);
+__u32 xg_xdp_guard_id(int ifindex);
 bool xg_prog_alive(__u32 id);
 /* this binary's programs on the pinned maps, loaded, not attached */
 struct xg_guard_new;
@@ -115,6 +116,17 @@ void xg_guard_free(struct xg_guard_new *g);
 int xg_cookie_load(const struct xg_iface *ifc);
 int xg_pmtu_load(const struct xg_iface *ifc, const struct xg_pm_info *pi,
 		 int *fd_in, int *fd_eg, int *fd_tp);
+
+/* ---- tc.c: the tc filters the kernel really holds ---- */
+struct xg_tc_filter {
+	bool egress;
+	__u32 handle, priority, prog_id;
+};
+/* every clsact filter of @ifindex to @fn (may be NULL); how many, or -1 */
+int xg_tc_filters(int ifindex, int (*fn)(const struct xg_tc_filter *f,
+					 void *arg), void *arg);
+bool xg_prog_name(__u32 id, char *name, size_t len);
+int xg_tc_remove_ours(int ifindex);
 
 /* ---- journal.c: undo records of multi-entry policy changes ---- */
 struct xg_journal {
