@@ -51,11 +51,19 @@ __u64 xg_netns_ino(void)
 	return ns_ino("/proc/self/ns/net");
 }
 
+/*
+ * The host's namespace is the initial one, whose inode number is fixed
+ * (PROC_NET_INIT_INO); PID 1's may not be readable (a supervisor with
+ * other credentials), so it is only a second opinion.
+ */
+#define XG_NET_INIT_INO	0xEFFFFFF9U
+
 bool xg_netns_is_host(void)
 {
 	__u64 self = xg_netns_ino();
 
-	return self && self == ns_ino("/proc/1/ns/net");
+	return self == XG_NET_INIT_INO ||
+	       (self && self == ns_ino("/proc/1/ns/net"));
 }
 
 /* The candidates, one path per distinct namespace, in *paths (malloc'd). */

@@ -98,8 +98,10 @@ static int rec_read(const struct xg_iface *ifc, struct rec *r)
 	r->ifc = *ifc;
 	if (xg_info_read_quiet(ifc, &r->info))
 		return -1;
-	r->has_pm = !xg_map_get0(ifc, XG_MAP_PM_INFO, &r->pm, sizeof(r->pm), true);
-	r->has_cc = !xg_map_get0(ifc, XG_MAP_COOKIE_CFG, &r->cc, sizeof(r->cc), true);
+	r->has_pm = !xg_map_get0(ifc, XG_MAP_PM_INFO, &r->pm, sizeof(r->pm),
+				 true);
+	r->has_cc = !xg_map_get0(ifc, XG_MAP_COOKIE_CFG, &r->cc,
+				 sizeof(r->cc), true);
 	return 0;
 }
 
@@ -470,9 +472,13 @@ int xg_replace(const char *ifname, int ifindex, const char *dir)
 	ifc.ifindex = ifindex;
 	ifc.lock_fd = -1;
 	if (rec_read(&ifc, &r)) {
-		xg_err("%s is not attached: nothing to replace (xdpguard "
-		       "attach %s)", ifname, ifname);
-		return XG_EXIT_USAGE;
+		if (access(dir, F_OK)) {
+			xg_err("%s is not attached: nothing to replace "
+			       "(xdpguard attach %s)", ifname, ifname);
+			return XG_EXIT_USAGE;
+		}
+		xg_info_read(&ifc, &r.info);	/* says why */
+		return XG_EXIT_FAIL;
 	}
 	xg_quiet_libs();
 	plan(&r, p);
