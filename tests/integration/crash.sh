@@ -27,7 +27,7 @@ print(x.get("prog", {}).get("id", ""))'
 state() {
 	local js id dirs
 	js=$(xg_srv status --json) || { echo "status-failed"; return; }
-	dirs=$(t_pin_dirs; ls -d $XG_PINS/*:new $XG_PINS/*:old 2>/dev/null)
+	dirs=$(t_pin_dirs)	# this namespace's folders, ":new" and ":old" too
 	id=$(kernel_prog)
 	if [ "$(json_get 'len(d["interfaces"])' <<<"$js")" = 0 ]; then
 		[ -z "$dirs" ] && [ -z "$id" ] && echo untouched && return
