@@ -69,7 +69,7 @@ static void chmod_pins(const char *dir)
 static void tc_remove(int ifindex, const struct xg_pm_info *info)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
-	int i;
+	int i, err;
 
 	for (i = 0; i < 2; i++) {
 		LIBBPF_OPTS(bpf_tc_opts, q, .handle = info->handle[i],
@@ -80,14 +80,20 @@ static void tc_remove(int ifindex, const struct xg_pm_info *info)
 		if (!info->prog_id[i])
 			continue;
 		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-		/* only our own filter: its program id must match */
-		if (bpf_tc_query(&hook, &q) || q.prog_id != info->prog_id[i])
+		/* only our own filter: its program id must match (a filter
+		 * removed by hand is not news: quietly) */
+		xg_tc_quiet(true);
+		err = bpf_tc_query(&hook, &q);
+		xg_tc_quiet(false);
+		if (err || q.prog_id != info->prog_id[i])
 			continue;
 		bpf_tc_detach(&hook, &d);
 	}
 	if (info->qdisc_created) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		xg_tc_quiet(true);
 		bpf_tc_hook_destroy(&hook);
+		xg_tc_quiet(false);
 	}
 }
 

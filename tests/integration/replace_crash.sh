@@ -11,7 +11,8 @@
 #  - the interface runs all five programs, each recorded as status shows
 #    it (the ids the kernel shows: ip link, tc filter, bpftool link);
 #  - the pin folder holds what an attach pins, nothing half-made;
-#  - exactly one tracepoint link runs on the interface's maps;
+#  - exactly one black-hole program runs on the interface's maps (in its
+#    slot of the host's retransmission program, no link of its own);
 #  - real connections complete through the cookies and get the MSS clamp.
 # Then a replace runs to its end, detach leaves nothing, and no program
 # seen on the interface at any point is left in the kernel.
@@ -123,7 +124,7 @@ for i in $(seq 1 "$KILLS"); do
 	[ "$pins" == "$NPINS" ] && ! ls "$DIR" | grep -q : ||
 		{ viol=$((viol + 1)); echo "# kill $i: pins: $(ls "$DIR" | tr '\n' ' ')"; }
 	t=$(tp_links)
-	[ "$t" == 1 ] || { viol=$((viol + 1)); echo "# kill $i: $t tracepoint links"; }
+	[ "$t" == 1 ] || { viol=$((viol + 1)); echo "# kill $i: $t black-hole programs"; }
 	if [ $((i % 4)) -eq 0 ]; then
 		conns=$((conns + 2))
 		conn 8080 "k$i" || cfail=$((cfail + 1))
@@ -133,7 +134,7 @@ for i in $(seq 1 "$KILLS"); do
 done
 hist=$(printf '%s\n' "${new_parts[@]}" | sort | uniq -c | awk '{printf "%s%s parts new: %d", (NR > 1 ? ", " : ""), $2, $1}')
 echo "# $SECONDS s; $KILLS kills: $swaps in the swap phase, $early anywhere; $recovered found interrupted by the next command; $hist"
-expect_eq "$KILLS kills ($swaps in the swap phase, $recovered found interrupted; $hist): all five programs running and recorded, pins whole, one tracepoint link" "$viol" 0
+expect_eq "$KILLS kills ($swaps in the swap phase, $recovered found interrupted; $hist): all five programs running and recorded, pins whole, one black-hole program" "$viol" 0
 expect_eq "connections through cookies and the clamp after kills ($conns)" "$cfail" 0
 check "some kills interrupted the swaps" test "$recovered" -gt 0
 check "a replace then runs to its end" xg_srv attach --replace eth1
