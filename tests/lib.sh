@@ -4,6 +4,10 @@
 # every path. Source it after setting P (a namespace prefix unique to the
 # test).
 set -u
+# Debian's tools first: the suite depends on Debian packages only, and a
+# python3 shim of a version manager (pyenv) earlier in PATH costs more
+# than a second per call
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 # XG_NS_PREFIX: prepended to every namespace name, so that two checkouts
 # can run their tests side by side without sharing a namespace
 P=${XG_NS_PREFIX:-}${P:-}
@@ -182,8 +186,12 @@ t_cleanup() {
 }
 
 t_start() {	# t_start [chain [MTU_R0] [MTU_R1]]: the star lab or a chain
+	local stale
 	trap t_cleanup EXIT
 	trap 'exit 1' INT TERM
+	# an earlier run killed before its cleanup: say so, then start over
+	stale=$(ip netns list | awk -v p="$P" 'index($1, p) == 1 {printf " %s", $1}')
+	[ -n "$stale" ] && echo "# note: namespaces left by an earlier run:$stale (removed)"
 	if [ "${1:-}" == chain ]; then
 		shift
 		lab_chain_up "$P" "$@" || { not_ok "lab up"; exit 1; }
