@@ -27,15 +27,15 @@
 # interfaces hold. A test that needs the whole machine (a timing it
 # cannot measure itself) goes there, with its reason here.
 # Only one run per pin root at a time: a run takes a lock that its tests
-# inherit; one that finds the lock held by an earlier run's tests (its
-# run.sh killed) stops them (SIGTERM: they clean up) and says so.
+# inherit. The next run waits for a run in progress; one that finds the
+# lock held by an earlier run's tests whose run.sh was killed stops them
+# (SIGTERM: they clean up) and says so.
 set -u
 cd "$(dirname "$0")/.."
 # Debian's tools first (see tests/lib.sh)
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 pat=${1:-}
 pass=0 fail=0 skip=0
-log=$(mktemp -d /tmp/xg-tests.XXXXXX)
 ALONE=" "
 BASE=${XDPGUARD_PIN_ROOT:-/sys/fs/bpf/xdpguard-test}
 JOBS=${XG_JOBS:-$(( $(nproc) + 1 ))}
@@ -44,12 +44,20 @@ TMO=${XG_TEST_TIMEOUT:-300}
 lock=/run/lock/xg-tests-${BASE##*/}.lock
 exec 9>>"$lock"
 if ! flock -n 9; then
-	holders=$(fuser "$lock" 2>/dev/null | tr -s ' ' | sed "s/\b$$\b//")
-	echo "# note: an earlier run's tests still hold $lock (pids$holders): stopping them"
-	# shellcheck disable=SC2086
-	[ -n "${holders// /}" ] && kill -TERM $holders 2>/dev/null
-	flock -w $((TMO + 30)) 9 || { echo "cannot take $lock"; exit 1; }
+	owner=$(cat "$lock" 2>/dev/null)
+	if [ -n "$owner" ] && tr '\0' ' ' <"/proc/$owner/cmdline" 2>/dev/null |
+			grep -q 'tests/run.sh'; then
+		echo "# note: another run of the suite (pid $owner) uses $BASE: waiting for it"
+	else
+		holders=$(fuser "$lock" 2>/dev/null | tr -s ' ' | sed "s/\b$$\b//")
+		echo "# note: an earlier run's tests still hold $lock (pids$holders), their run.sh gone: stopping them"
+		# shellcheck disable=SC2086
+		[ -n "${holders// /}" ] && kill -TERM $holders 2>/dev/null
+	fi
+	flock -w $((TMO * 4)) 9 || { echo "cannot take $lock"; exit 1; }
 fi
+echo $$ >"$lock"
+log=$(mktemp -d /tmp/xg-tests.XXXXXX)
 
 # report one finished test: its time, its result lines, its log on failure
 report() {

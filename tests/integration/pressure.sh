@@ -30,7 +30,11 @@ entries() {
 	echo "$(xg_srv allow list -i eth0 --json | json_get 'len(d["allow"])')" \
 	     "$(xg_srv deny list -i eth0 --json | json_get 'len(d["deny"])')"
 }
-memlock() { bpftool map show name xg_buckets | grep -o 'memlock [0-9]*' | sort -u | head -1; }
+# the source table of this test's eth0 (other tests have their own)
+memlock() {
+	bpftool map show pinned "$(t_pin_dirs | grep -- '-eth0$')/xg_buckets" |
+		grep -o 'memlock [0-9]*'
+}
 e0=$(entries)
 m0=$(memlock)
 

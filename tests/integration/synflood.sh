@@ -103,9 +103,9 @@ passed_of() {
 	xg_srv top -i eth0 --once --json --count 50 --interval 1 | json_get \
 	'[int(s["pass_pps"]) for s in d["top"] if s["source"] == "198.19.1.0/32"][0]' 2>/dev/null || echo 0
 }
-lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
+nsenter --net=/run/netns/${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
 	--src 198.19.1.0/24 --sources 1 --count 0 --duration 30 --json >/dev/null &
-fpid=$!	# stopped once the four samples are taken
+fpid=$!	# the generator itself (nsenter execs it): stopped after the samples
 sleep 2
 a=$(passed_of)
 b=$(passed_of)
