@@ -65,15 +65,23 @@ t_pin_dirs() {
 		ls -d "$XG_PINS/$(lab_netns_cookie "$ns")"-* 2>/dev/null
 	done
 }
+# t_pinned_ids FILE...: "map:ID", or "link:ID" and "prog:ID", of each
+# pinned object (bpftool's first line is "ID: type ...", a link's names
+# its "prog ID")
+t_pinned_ids() {
+	local f out
+	for f; do
+		if out=$(bpftool map show pinned "$f" 2>/dev/null); then
+			echo "map:${out%%:*}"
+		elif out=$(bpftool link show pinned "$f" 2>/dev/null); then
+			sed -n '1s/^\([0-9]*\):.* prog \([0-9]*\).*/link:\1\nprog:\2/p' <<<"$out"
+		fi
+	done
+}
 t_kernel_ids() {	# prints "map:ID" and "prog:ID" lines
 	local d f ns
 	for d in $(t_pin_dirs); do
-		for f in "$d"/*; do
-			bpftool -j link show pinned "$f" 2>/dev/null |
-				python3 -c 'import json,sys; l=json.load(sys.stdin); print("link:%d\nprog:%d" % (l["id"], l["prog_id"]))' 2>/dev/null
-			bpftool -j map show pinned "$f" 2>/dev/null |
-				python3 -c 'import json,sys; print("map:%d" % json.load(sys.stdin)["id"])' 2>/dev/null
-		done
+		t_pinned_ids "$d"/*
 	done
 	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
 		[ -e /run/netns/"$ns" ] || continue
@@ -148,11 +156,7 @@ t_no_tc() {
 t_host_ids() {
 	local f
 	for f in $XG_PINS/host/xg_sk_*; do
-		[ -e "$f" ] || continue
-		bpftool -j map show pinned "$f" 2>/dev/null |
-			python3 -c 'import json,sys; print("map:%d" % json.load(sys.stdin)["id"])' 2>/dev/null && continue
-		bpftool -j link show pinned "$f" 2>/dev/null |
-			python3 -c 'import json,sys; d=json.load(sys.stdin); print("link:%d\nprog:%d" % (d["id"], d["prog_id"]))' 2>/dev/null
+		[ -e "$f" ] && t_pinned_ids "$f"
 	done
 }
 t_host_nothing_left() {	# IDS from t_host_ids before switching off
