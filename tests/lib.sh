@@ -58,11 +58,31 @@ json_get() {
 # The kernel objects this test's namespaces hold: ids of the pinned maps
 # and of the XDP programs on their interfaces. Other tests (or sessions)
 # may run xdpguard at the same time, so only these ids are checked.
+# The cookies of the lab's namespaces, read once by t_start (a python
+# start per read, and tests call t_pin_dirs in loops): "inode cookie" per
+# namespace, the inode checked on every use, else read again
+declare -A T_COOKIE=()
+t_cookies_cache() {
+	local ns
+	T_COOKIE=()
+	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
+		[ -e /run/netns/"$ns" ] &&
+			T_COOKIE[$ns]="$(stat -L -c %i /run/netns/"$ns") $(lab_netns_cookie "$ns")"
+	done
+}
+t_cookie() {	# NS: its cookie
+	local c=${T_COOKIE[$1]:-}
+	if [ -n "$c" ] && [ "${c% *}" == "$(stat -L -c %i /run/netns/"$1" 2>/dev/null)" ]; then
+		echo "${c#* }"
+	else
+		lab_netns_cookie "$1"
+	fi
+}
 t_pin_dirs() {
 	local ns
 	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
 		[ -e /run/netns/"$ns" ] || continue
-		ls -d "$XG_PINS/$(lab_netns_cookie "$ns")"-* 2>/dev/null
+		ls -d "$XG_PINS/$(t_cookie "$ns")"-* 2>/dev/null
 	done
 }
 # t_pinned_ids FILE...: "map:ID", or "link:ID" and "prog:ID", of each
@@ -202,6 +222,7 @@ t_start() {	# t_start [chain [MTU_R0] [MTU_R1]]: the star lab or a chain
 	else
 		lab_up "$P" || { not_ok "lab up"; exit 1; }
 	fi
+	t_cookies_cache
 }
 
 t_end() {

@@ -60,9 +60,9 @@ expect_eq "off for a port without cookies: success" "$rc" 0
 check "... says nothing changed" grep -q "nothing changed" <<<"$out"
 
 # ---- servers and cookies ----
-lab_exec ${P}srv timeout 120 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
+lab_exec ${P}srv timeout 300 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
-lab_exec ${P}srv timeout 120 socat TCP6-LISTEN:$PORT,fork,reuseaddr,ipv6only=1,backlog=4096 \
+lab_exec ${P}srv timeout 300 socat TCP6-LISTEN:$PORT,fork,reuseaddr,ipv6only=1,backlog=4096 \
 	SYSTEM:'read l; echo "pong6 $l"' 2>/dev/null &
 check "cookies set -i eth0 on --port $PORT" xg_srv cookies set -i eth0 on --port $PORT
 check "cookies set -i eth1 on --port $PORT" xg_srv cookies set -i eth1 on --port $PORT
@@ -161,11 +161,14 @@ nstat_mark
 nsenter --net=/run/netns/${P}atk "$ROOT/build/xgsink" --dev a0 --json >"$TMP/sink.json" 2>/dev/null &
 spid=$!
 sleep 0.5
-lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
-	--src 198.19.0.0/16 --sources 0 --count 0 --duration 8 --json >"$TMP/flood.json" &
+# the flood lasts as long as the clients take (SIGINT ends it, its count
+# still exact); nsenter execs it: $! is the generator
+nsenter --net=/run/netns/${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
+	--src 198.19.0.0/16 --sources 0 --count 0 --duration 120 --json >"$TMP/flood.json" &
 fpid=$!
 sleep 0.5
 fails=$(client_loop 100 $LAB_SRV4_C)
+kill -INT $fpid
 wait $fpid
 sleep 0.3
 kill -INT $spid
@@ -210,11 +213,12 @@ expect_eq "... = SYN-ACKs received on the attacker's side" \
 # ---- IPv6 ----
 v0=$(verdicts eth0); x0=$(ethstat eth0 xdp_packets)
 nstat_mark
-lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV6 --dport $PORT \
-	--src 2001:db8:dead::/48 --sources 0 --count 0 --duration 4 --json >"$TMP/flood6.json" &
+nsenter --net=/run/netns/${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV6 --dport $PORT \
+	--src 2001:db8:dead::/48 --sources 0 --count 0 --duration 120 --json >"$TMP/flood6.json" &
 fpid=$!
 sleep 0.5
 fails=$(client_loop 20 $LAB_SRV6_C 6)
+kill -INT $fpid
 wait $fpid
 sent=$(json_get 'd["sent"]' <"$TMP/flood6.json")
 expect_eq "IPv6: 20 real connections during an IPv6 flood all succeed" "$fails" 0
@@ -230,7 +234,7 @@ bad0=$(counter eth0 drop cookie_bad); xd0=$(ethstat eth0 xdp_drops)
 v0=$(verdicts eth0); x0=$(ethstat eth0 xdp_packets)
 nstat_mark
 lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
-	--src 198.19.0.0/16 --sources 0 --count 0 --duration 3 --flags ack --json >"$TMP/ack.json"
+	--src 198.19.0.0/16 --sources 0 --count 500000 --duration 30 --flags ack --json >"$TMP/ack.json"
 sent=$(json_get 'd["sent"]' <"$TMP/ack.json")
 bad=$(( $(counter eth0 drop cookie_bad) - bad0 ))
 echo "# ACK flood: $sent sent, $bad dropped by xdpguard"

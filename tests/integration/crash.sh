@@ -16,9 +16,11 @@ xg_srv detach eth0 >/dev/null
 # root) or attached (to this test's interfaces): the kernel objects those
 # hold, and the pins. Other tests and sessions attach at the same time,
 # so the kernel-wide count is not this test's to judge.
-count_objs() {
-	echo "$(t_kernel_ids | sort -u | wc -l)" \
-	     "$(find "$XG_PINS" -type f 2>/dev/null | wc -l)"
+count_objs() {	# pins, then programs on eth0 (XDP, tc ingress and egress)
+	echo "$(find "$XG_PINS" -type f 2>/dev/null | wc -l)" \
+	     "$( { ip -n ${P}srv link show dev eth0 | grep -o 'prog/xdp'
+		   tc -n ${P}srv filter show dev eth0 ingress
+		   tc -n ${P}srv filter show dev eth0 egress; } | grep -c 'prog/xdp\| bpf ')"
 }
 for i in $(seq 1 50); do base=$(count_objs); sleep 0.1; [ "$base" = "$(count_objs)" ] && break; done
 kernel_prog() {	# the XDP program id on eth0, or empty
