@@ -9,7 +9,9 @@
 # The unit binaries run one after the other (a few seconds). The
 # integration tests run side by side, XG_JOBS at a time (default: CPUs
 # + 1, since most of them wait on timers, retransmissions and processes
-# more than they compute). Each is isolated from the others:
+# more than they compute), each bounded by XG_TEST_TIMEOUT seconds
+# (default 600: a bound for a hung test, which a busy machine must not
+# reach; the servers a test starts live as long). Each is isolated:
 #  - its own pin root, $XDPGUARD_PIN_ROOT-NAME (base default
 #    /sys/fs/bpf/xdpguard-test): its host-wide telemetry, locks and
 #    folders are its own, and a root left by an interrupted run is removed
@@ -39,7 +41,7 @@ pass=0 fail=0 skip=0
 ALONE=" "
 BASE=${XDPGUARD_PIN_ROOT:-/sys/fs/bpf/xdpguard-test}
 JOBS=${XG_JOBS:-$(( $(nproc) + 1 ))}
-TMO=${XG_TEST_TIMEOUT:-300}
+TMO=${XG_TEST_TIMEOUT:-600}
 
 lock=/run/lock/xg-tests-${BASE##*/}.lock
 exec 9>>"$lock"

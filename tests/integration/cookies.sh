@@ -60,9 +60,9 @@ expect_eq "off for a port without cookies: success" "$rc" 0
 check "... says nothing changed" grep -q "nothing changed" <<<"$out"
 
 # ---- servers and cookies ----
-lab_exec ${P}srv timeout 300 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
+lab_exec ${P}srv timeout 600 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
-lab_exec ${P}srv timeout 300 socat TCP6-LISTEN:$PORT,fork,reuseaddr,ipv6only=1,backlog=4096 \
+lab_exec ${P}srv timeout 600 socat TCP6-LISTEN:$PORT,fork,reuseaddr,ipv6only=1,backlog=4096 \
 	SYSTEM:'read l; echo "pong6 $l"' 2>/dev/null &
 check "cookies set -i eth0 on --port $PORT" xg_srv cookies set -i eth0 on --port $PORT
 check "cookies set -i eth1 on --port $PORT" xg_srv cookies set -i eth1 on --port $PORT

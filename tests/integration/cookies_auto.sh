@@ -16,7 +16,7 @@ TMP=$(mktemp -d /tmp/${P}XXXXXX)
 trap 't_cleanup; rm -rf "$TMP"' EXIT
 
 check "attach eth0" xg_srv attach eth0 --pps 0
-lab_exec ${P}srv timeout 300 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
+lab_exec ${P}srv timeout 600 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
 check "cookies set auto --threshold $THR" xg_srv cookies set -i eth0 auto --port $PORT --threshold $THR
 # directly, not through a function: $! must be xdpguard itself

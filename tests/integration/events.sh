@@ -18,7 +18,7 @@ mac=$(lab_mac ${P}srv eth0)
 evstart() {	# evstart NAME [ARGS]: a reader in the server's namespace;
 		# its pid in EVPID
 	local name=$1; shift
-	nsenter --net=/run/netns/${P}srv timeout 300 "$XG" events --json "$@" \
+	nsenter --net=/run/netns/${P}srv timeout 600 "$XG" events --json "$@" \
 		>"$tmp/$name" 2>"$tmp/$name.err" &
 	EVPID=$!
 }

@@ -77,7 +77,7 @@ except (socket.timeout, OSError, Stop):
     pass
 print(got)
 EOF
-ip netns exec ${P}srv timeout 300 python3 /tmp/${P}srv.py $PORT &
+ip netns exec ${P}srv timeout 600 python3 /tmp/${P}srv.py $PORT &
 get() {	# get SRC DST N TIMEOUT
 	ip netns exec ${P}cli python3 /tmp/${P}get.py "$1" "$2" $PORT "$3" "$4"
 }

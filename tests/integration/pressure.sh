@@ -14,7 +14,7 @@ N6=${XG_PRESSURE_N:-2000000} N4=$((N6 / 10))	# 122 x the table, 12 x for IPv4
 check "attach eth0 with --sources $SOURCES" \
 	xg_srv attach eth0 --sources $SOURCES --pps 5 --burst 5
 check "attach eth1" xg_srv attach eth1 --pps 5 --burst 5
-lab_exec ${P}srv timeout 300 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
+lab_exec ${P}srv timeout 600 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
 
 # 200 allow and 200 deny entries that the flood never matches, plus one

@@ -22,11 +22,11 @@ xg_in() { local ns=$1; shift; lab_exec "$ns" "$XG" "$@"; }
 nst() { ip netns exec ${P}srv nstat -az "TcpExt$1" | awk -v n="TcpExt$1" '$1 == n {print $2}'; }
 
 check "tw on" xg_in ${P}srv tw on
-lab_exec ${P}srv timeout 300 "$TC" serve --port $PORT --backlog 4 --no-accept --duration 300 &
+lab_exec ${P}srv timeout 600 "$TC" serve --port $PORT --backlog 4 --no-accept --duration 600 &
 check "listener with backlog 4" t_wait_listen ${P}srv $PORT
-nsenter --net=/run/netns/${P}srv timeout 300 "$XG" events --json >"$tmp/ev_srv" 2>"$tmp/ev_srv.err" &
+nsenter --net=/run/netns/${P}srv timeout 600 "$XG" events --json >"$tmp/ev_srv" 2>"$tmp/ev_srv.err" &
 evs=$!
-nsenter --net=/run/netns/${P}cli timeout 300 "$XG" events --json >"$tmp/ev_cli" 2>"$tmp/ev_cli.err" &
+nsenter --net=/run/netns/${P}cli timeout 600 "$XG" events --json >"$tmp/ev_cli" 2>"$tmp/ev_cli.err" &
 evc=$!
 check "event readers ready" bash -c "$(declare -f t_wait_line); t_wait_line $tmp/ev_srv.err host && t_wait_line $tmp/ev_cli.err host"
 rtx0=$(nst TCPSynRetrans)

@@ -16,7 +16,7 @@ check "attach eth0 (attacker side)" xg_srv attach eth0 --pps $PPS --burst $BURST
 check "attach eth1 (client side)" xg_srv attach eth1 --pps $PPS --burst $BURST
 
 # a real server: one line in, one line out
-lab_exec ${P}srv timeout 300 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
+lab_exec ${P}srv timeout 600 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
 sleep 0.5
 

@@ -98,15 +98,15 @@ expect_eq "the threshold is in force here" \
 expect_eq "other namespaces keep the default" \
 	"$(xg_in ${P}srv tw --json | json_get 'd["thresholds"]["churn_per_s"], d["thresholds"]["own"]')" "1000 False"
 
-lab_exec ${P}srv timeout 300 "$TC" serve --port 8080 --port 8081 --duration 300 &
+lab_exec ${P}srv timeout 600 "$TC" serve --port 8080 --port 8081 --duration 600 &
 # started by nsenter itself, not a subshell: $! is the process to signal
-nsenter --net=/run/netns/${P}srv timeout 300 "$TC" serve --port 8082 --no-close --duration 300 &
+nsenter --net=/run/netns/${P}srv timeout 600 "$TC" serve --port 8082 --no-close --duration 600 &
 srv_noclose=$!
-lab_exec ${P}cli timeout 300 "$TC" serve --port 7000 --server-close --duration 300 &
+lab_exec ${P}cli timeout 600 "$TC" serve --port 7000 --server-close --duration 600 &
 listening() { t_wait_listen ${P}srv 8080 && t_wait_listen ${P}srv 8082 &&
 	t_wait_listen ${P}cli 7000; }
 check "servers listen" listening
-nsenter --net=/run/netns/${P}cli timeout 300 "$XG" events --json >"$tmp/events" 2>"$tmp/events.err" &
+nsenter --net=/run/netns/${P}cli timeout 600 "$XG" events --json >"$tmp/events" 2>"$tmp/events.err" &
 evpid=$!
 check "events reader ready" t_wait_line "$tmp/events.err" "host socket telemetry"
 
