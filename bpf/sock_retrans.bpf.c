@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * PMTUD black-hole detection: tcp:tcp_retransmit_skb (tp_btf), one
- * instance per attached interface, sharing that interface's maps.
+ * instance per attached interface, sharing that interface's maps. It is
+ * not attached itself: the host's one retransmission program
+ * (bpf/retrans_host.bpf.c) tail-calls it from its slot.
  *
- * The tracepoint is host-wide. An instance counts a retransmission only
- * when its socket lives in the interface's network namespace and the
- * interface's tc egress program has recently sent large TCP packets to
- * the socket's peer (xg_egress): the peer is reached through this
- * interface.
+ * An instance counts a retransmission only when its socket lives in the
+ * interface's network namespace and the interface's tc egress program has
+ * recently sent large TCP packets to the socket's peer (xg_egress): the
+ * peer is reached through this interface.
  *
  * A destination is suspected when, with no Packet Too Big for it in the
  * last XG_BH_PTB_GRACE_NS nor since its streak began:
@@ -29,12 +30,10 @@
 #include <xdpguard/abi.h>
 #include "lib/events.h"
 #include "lib/pmtu_maps.h"
-
-#define XG_AF_INET	2
-#define XG_AF_INET6	10
+#include "lib/retrans.h"
 
 /* set at attach */
-const volatile __u32 netns_ino = 0;
+const volatile __u64 netns_cookie = 0;
 const volatile __u32 ifindex = 0;
 
 SEC("tp_btf/tcp_retransmit_skb")
@@ -55,27 +54,11 @@ int BPF_PROG(xg_retrans, const struct sock *sk, const struct sk_buff *skb)
 	cfg = bpf_map_lookup_elem(&xg_pm_cfg, &zero);
 	if (!cfg || !(cfg->flags & XG_PM_F_BH))
 		return 0;
-	if (BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != netns_ino)
+	if (rt_netns_cookie(sk) != netns_cookie)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family == XG_AF_INET) {
-		key.family = 4;
-		key.addr[0] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-	} else if (family == XG_AF_INET6) {
-		BPF_CORE_READ_INTO(&key.addr, sk,
-				   __sk_common.skc_v6_daddr.in6_u.u6_addr32);
-		/* a v4-mapped peer is an IPv4 destination */
-		if (!key.addr[0] && !key.addr[1] &&
-		    key.addr[2] == bpf_htonl(0xffff)) {
-			key.family = 4;
-			key.addr[0] = key.addr[3];
-			key.addr[2] = key.addr[3] = 0;
-		} else {
-			key.family = 6;
-		}
-	} else {
+	if (!rt_peer(sk, family, &key))
 		return 0;
-	}
 	tp = bpf_skc_to_tcp_sock((void *)sk);
 	if (!tp)
 		return 0;

@@ -25,6 +25,7 @@
 #include "lib/parse.h"
 #include "lib/events.h"
 #include "lib/pmtu_maps.h"
+#include "lib/rt_via.h"
 
 #define TC_ACT_UNSPEC		(-1)
 #define XG_AF_INET		2
@@ -35,6 +36,11 @@
 #define XG_TCPOPT_MAX		40
 #define XG_MIN_MTU4		576	/* no IPv4 path is smaller */
 #define XG_MIN_MTU6		1280
+
+/* set at attach: this interface's namespace and its slot in the host's
+ * retransmission program (xgh_rt_progs) */
+const volatile __u64 netns_cookie = 0;
+const volatile __u32 rt_slot = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -447,10 +453,23 @@ static __noinline void ptb_account(struct __sk_buff *skb, struct loc *l)
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* the host's retransmission program: this interface reaches @dst */
+static __always_inline void via_seen(const struct xg_dst_key *dst, __u64 now,
+				     __u32 ifindex)
+{
+	struct xg_rt_via via = { .slot = rt_slot, .ifindex = ifindex,
+				 .last_ns = now };
+	struct xg_rt_key key = { .netns_cookie = netns_cookie, .dst = *dst };
+
+	bpf_map_update_elem(&xgh_rt_via, &key, &via, BPF_ANY);
+}
+
 /*
  * Egress: remember, per destination, the largest TCP packets that could
  * be too big for some path (longer than the smallest MTU of the family).
- * A GSO packet leaves as gso_size segments.
+ * A GSO packet leaves as gso_size segments. The host's retransmission
+ * program learns, at most once a second per destination, that this
+ * interface reaches it.
  */
 static __always_inline void egress_seen(struct __sk_buff *skb, struct loc *l)
 {
@@ -469,8 +488,10 @@ static __always_inline void egress_seen(struct __sk_buff *skb, struct loc *l)
 	v = bpf_map_lookup_elem(&xg_egress, &key);
 	if (v) {
 		/* one write a second per destination at most */
-		if (now - v->last_ns >= XG_NSEC_PER_SEC)
+		if (now - v->last_ns >= XG_NSEC_PER_SEC) {
 			v->last_ns = now;
+			via_seen(&key, now, skb->ifindex);
+		}
 		if (pkt > v->max_pkt)
 			v->max_pkt = pkt;
 		return;
@@ -478,6 +499,7 @@ static __always_inline void egress_seen(struct __sk_buff *skb, struct loc *l)
 	init.last_ns = now;
 	init.max_pkt = pkt;
 	bpf_map_update_elem(&xg_egress, &key, &init, BPF_NOEXIST);
+	via_seen(&key, now, skb->ifindex);
 }
 
 static __always_inline int tc_main(struct __sk_buff *skb, __u32 dir)

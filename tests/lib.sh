@@ -102,6 +102,10 @@ t_kernel_ids() {	# prints "map:ID" and "prog:ID" lines
 	local d f ns
 	for d in $(t_pin_dirs); do
 		t_pinned_ids "$d"/*
+		# the black-hole program: held by the host's retransmission
+		# program's slot, not by a pin
+		bpftool -j map dump pinned "$d/xg_pm_info" 2>/dev/null |
+			python3 -c 'import json,sys; i=json.load(sys.stdin)[0]["value"]["tp_prog_id"]; i and print("prog:%d" % i)' 2>/dev/null
 	done
 	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
 		[ -e /run/netns/"$ns" ] || continue
@@ -184,6 +188,28 @@ t_host_nothing_left() {	# IDS from t_host_ids before switching off
 		bash -c "! ls $XG_PINS/host/xg_sk_* >/dev/null 2>&1"
 	check "nothing left: its links, programs and maps are gone (bpftool)" \
 		t_ids_gone "$1"
+}
+# t_rt_progs DIR: the programs in the slots of the host's retransmission
+# program ($XG_PINS/retrans) that run on DIR's maps (use its xg_pm_cfg),
+# one id per line: the kernel's view of an interface's black-hole program
+t_rt_progs() {
+	local m id
+	m=$(bpftool -j map show pinned "$1/xg_pm_cfg" 2>/dev/null | json_get 'd["id"]' 2>/dev/null) || return 0
+	for id in $(bpftool -j map dump pinned "$XG_PINS/retrans/xgh_rt_progs" 2>/dev/null |
+		    json_get '" ".join(str(e["formatted"]["value"]) for e in d)' 2>/dev/null); do
+		bpftool -j prog show id "$id" 2>/dev/null |
+			json_get "$id if $m in d.get('map_ids', []) else ''" 2>/dev/null | grep .
+	done
+}
+# t_rt_prog DIR: that program's id, 0 if none, "many" if more than one
+t_rt_prog() {
+	local l
+	l=$(t_rt_progs "$1")
+	case $(grep -c . <<<"$l") in
+	0) echo 0 ;;
+	1) echo "$l" ;;
+	*) echo many ;;
+	esac
 }
 # Wait (up to 5 s) until NS has a TCP listener on PORT.
 t_wait_listen() {

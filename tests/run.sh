@@ -95,7 +95,7 @@ start() {
 		rm -rf "$root"
 		export XDPGUARD_PIN_ROOT=$root
 		t0=$(date +%s%N)
-		timeout --kill-after=10 "$TMO" "$@"
+		timeout --kill-after=60 "$TMO" "$@"
 		echo $? >"$log/$name.rc.tmp"
 		echo $(( ($(date +%s%N) - t0) / 1000000000 )) >"$log/$name.sec"
 		if [ -n "$(ls -A "$root" 2>/dev/null)" ]; then

@@ -70,8 +70,11 @@ static void remove_pins(const char *dir)
 {
 	char path[512];
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	DIR *d;
 
+	/* held by the host's retransmission program, not by a pin */
+	xg_pmtu_release_dir(dir);
+	d = opendir(dir);
 	if (d) {
 		while ((de = readdir(d))) {
 			if (de->d_name[0] == '.')
@@ -403,6 +406,8 @@ void xg_recover(void)
 		free(names[i]);
 	}
 	free(names);
+	/* after the folders: a replace they finish records its new ids */
+	xg_pmtu_rt_reclaim();
 }
 
 static int pin_maps(struct xdp_guard_bpf *skel, const char *dir)
@@ -421,6 +426,213 @@ static int pin_maps(struct xdp_guard_bpf *skel, const char *dir)
 			return -1;
 		}
 		chmod(path, 0600);
+	}
+	return 0;
+}
+
+/* what the kernel accounts for map @fd (fdinfo "memlock"), 0 if unknown */
+static __u64 fd_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* MemAvailable of /proc/meminfo in bytes, 0 if unknown */
+static __u64 mem_available(void)
+{
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+static bool read_u64(const char *path, __u64 *v)
+{
+	unsigned long long x;
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%llu", &x) == 1;	/* "max": no limit */
+	fclose(f);
+	if (ok)
+		*v = x;
+	return ok;
+}
+
+/*
+ * Room left in the memory cgroup this process runs in (systemd's
+ * MemoryMax=, a container's limit), which BPF maps are charged to:
+ * memory.max - memory.current (cgroup v2) or limit - usage (v1);
+ * UINT64_MAX when there is no limit.
+ */
+static __u64 cgroup_room(void)
+{
+	char line[512], path[700], *p;
+	__u64 lim, use, room = UINT64_MAX;
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	if (!f)
+		return room;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "0::", 3)) {
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max",
+				 line + 3);
+			if (!read_u64(path, &lim))
+				continue;
+			snprintf(path, sizeof(path),
+				 "/sys/fs/cgroup%s/memory.current", line + 3);
+		} else if ((p = strstr(line, ":memory:"))) {
+			p += strlen(":memory:");
+			snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/"
+				 "memory.limit_in_bytes", p);
+			if (!read_u64(path, &lim))
+				continue;
+			snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/"
+				 "memory.usage_in_bytes", p);
+		} else {
+			continue;
+		}
+		if (!read_u64(path, &use))
+			use = 0;
+		if (lim < room)
+			room = lim > use ? lim - use : 0;
+	}
+	fclose(f);
+	return room;
+}
+
+/*
+ * Whether @dir's guard runs on @ifindex: checked before the lock, so that
+ * attaching an attached interface does not first allocate its table (the
+ * check under the lock decides).
+ */
+static bool guarded(const char *ifname, int ifindex, const char *dir)
+{
+	struct xg_iface ifc = { .lock_fd = -1, .ifindex = ifindex };
+	struct xg_info info;
+
+	snprintf(ifc.dir, sizeof(ifc.dir), "%s", dir);
+	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", ifname);
+	return !xg_map_get0(&ifc, XG_MAP_INFO, &info, sizeof(info), true) &&
+	       (int)info.ifindex == ifindex &&
+	       xg_xdp_runs(ifindex, info.prog_id);
+}
+
+/* a map of @m's kind with @n entries: its fd, or -errno */
+static int table_create(const struct bpf_map *m, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o,
+		    .map_flags = bpf_map__map_flags(m));
+	int fd = bpf_map_create(bpf_map__type(m), bpf_map__name(m),
+				bpf_map__key_size(m), bpf_map__value_size(m),
+				n, &o);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The largest table that takes at most @room bytes, at @c1 bytes for 4096
+ * entries and @per for each more, with a tenth to spare (what is
+ * available moves), in whole KiB entries; at least 1024.
+ */
+static __u64 sources_fit(__u64 room, __u64 c1, __u64 per)
+{
+	__u64 n;
+
+	room -= room / 10;
+	if (room <= c1)
+		return 1024;
+	n = (room - c1) / per + 4096;
+	n &= ~1023ULL;
+	return n > (1U << 26) ? 1U << 26 : n;
+}
+
+/*
+ * The source table, made before the global lock is taken: a table of
+ * millions of sources takes seconds to allocate, and an emergency command
+ * must not wait behind it. Its cost is the kernel's own account of two
+ * small tables of the same kind, extrapolated; a table that would take
+ * more than half of the memory available (MemAvailable, or the room left
+ * in this process's memory cgroup if that is less) is refused (exit 2)
+ * with the largest --sources that fits, and one of 64 MiB or more is
+ * announced. The map
+ * goes into @skel (reused at load); 0, or an exit status.
+ */
+static int sources_table(struct xdp_guard_bpf *skel, __u32 sources)
+{
+	struct bpf_map *m = skel->maps.xg_buckets;
+	__u64 c1 = 0, c2 = 0, per, cost, avail, room;
+	int fd1, fd2, fd, err;
+
+	fd1 = table_create(m, 4096);
+	fd2 = table_create(m, 8192);
+	if (fd1 >= 0 && fd2 >= 0) {
+		c1 = fd_memlock(fd1);
+		c2 = fd_memlock(fd2);
+	}
+	if (fd1 >= 0)
+		close(fd1);
+	if (fd2 >= 0)
+		close(fd2);
+	if (c2 > c1) {
+		per = (c2 - c1) / 4096;
+		cost = c1 + per * ((__u64)sources - 4096);
+		if (sources < 4096)
+			cost = c1;
+		avail = mem_available();
+		room = cgroup_room();
+		if (room < avail || !avail)
+			avail = room == UINT64_MAX ? 0 : room;
+		if (avail && cost > avail / 2)
+			return xg_usage_err("--sources %u needs about %llu MiB "
+					    "of kernel memory; %llu MiB are "
+					    "available%s and a source table may "
+					    "take half: --sources 1024..%llu "
+					    "here", sources,
+					    (unsigned long long)(cost >> 20),
+					    (unsigned long long)(avail >> 20),
+					    avail == room ? " (memory cgroup)" :
+					    "",
+					    (unsigned long long)
+					    sources_fit(avail / 2, c1, per));
+		if (cost >= 64ULL << 20)
+			fprintf(stderr, "xdpguard: a source table of %u sources "
+				"takes about %llu MiB of kernel memory\n",
+				sources, (unsigned long long)(cost >> 20));
+	}
+	fd = table_create(m, sources);
+	if (fd < 0) {
+		xg_err("cannot make a source table of %u sources: %s%s",
+		       sources, strerror(-fd), fd == -ENOMEM ?
+		       " (a smaller --sources fits)" : "");
+		return XG_EXIT_FAIL;
+	}
+	err = bpf_map__reuse_fd(m, fd);
+	close(fd);
+	if (err) {
+		xg_err("cannot use the source table: %s", strerror(-err));
+		return XG_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -691,10 +903,35 @@ int cmd_attach(int argc, char **argv)
 				    ifname);
 	if (xg_bpffs_ready(true))
 		return XG_EXIT_FAIL;
+	xg_iface_dir(ifname, dir, sizeof(dir));
+	if (!replace && guarded(ifname, ifindex, dir)) {
+		xg_err("%s is already attached (pins in %s); detach it first "
+		       "or retune it with rate/allow/deny", ifname, dir);
+		return XG_EXIT_FAIL;
+	}
+	if (!replace) {
+		/* the big allocation first, outside the lock */
+		xg_quiet_libs();
+		skel = xdp_guard_bpf__open();
+		if (!skel) {
+			xg_err("cannot open the BPF object: %s",
+			       strerror(errno));
+			return XG_EXIT_FAIL;
+		}
+		err = bpf_map__set_max_entries(skel->maps.xg_buckets, sources);
+		if (err) {
+			xg_err("cannot size the source table: %s",
+			       strerror(-err));
+			goto out;
+		}
+		ret = sources_table(skel, sources);
+		if (ret)
+			goto out;
+		ret = XG_EXIT_FAIL;
+	}
 	lock = xg_lock();
 	if (lock < 0)
-		return XG_EXIT_FAIL;
-	xg_iface_dir(ifname, dir, sizeof(dir));
+		goto out;
 	if (replace) {
 		ret = xg_replace(ifname, ifindex, dir);
 		goto out;
@@ -713,22 +950,11 @@ int cmd_attach(int argc, char **argv)
 	}
 	made = true;
 
-	xg_quiet_libs();
-	skel = xdp_guard_bpf__open();
-	if (!skel) {
-		xg_err("cannot open the BPF object: %s", strerror(errno));
-		goto out;
-	}
 	skel->rodata->prefix4 = p4;
 	skel->rodata->prefix6 = p6;
 	/* without the helpers the verifier must not see the cookie paths */
 	xg_cookie_probe(&ck);
 	skel->rodata->have_cookies = ck.helpers;
-	err = bpf_map__set_max_entries(skel->maps.xg_buckets, sources);
-	if (err) {
-		xg_err("cannot size the source table: %s", strerror(-err));
-		goto out;
-	}
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(prog);
 	if (err) {

@@ -170,19 +170,19 @@ static __u32 tc_prog(int ifindex, bool egress, __u32 handle, __u32 prio)
 	return err ? 0 : q.prog_id;
 }
 
-/* the program behind the link pinned at @path, 0 if none */
-static __u32 link_prog(const char *path)
+/* the program in a slot of the host's retransmission program that uses
+ * map @map_id (the folder's xg_pm_cfg), 0 if none */
+static __u32 rt_owner(__u32 map_id)
 {
-	struct bpf_link_info li = {};
-	__u32 len = sizeof(li);
-	int fd = bpf_obj_get(path);
+	__u32 *ids, id = 0;
+	int i, n = xg_pmtu_rt_ids(&ids);
 
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &li, &len))
-		li.prog_id = 0;
-	close(fd);
-	return li.prog_id;
+	for (i = 0; i < n && !id; i++)
+		if (prog_uses(ids[i], map_id))
+			id = ids[i];
+	if (n > 0)
+		free(ids);
+	return id;
 }
 
 /*
@@ -249,41 +249,12 @@ static int swap_tc(int ifindex, bool egress, __u32 handle, __u32 prio,
 	return 0;
 }
 
-/* -1 until the first replace of this run has tried bpf_link_update */
-static int link_update_works = -1;
-
+/* the black-hole program's slot in the host's retransmission program */
 static int swap_tp(struct rec *r, struct part *p)
 {
-	char path[400];
-	int old, lfd, err;
+	int err = xg_pmtu_rt_swap(p->old_id, p->fd);
 
-	snprintf(path, sizeof(path), "%s/" XG_PIN_RETRANS_LINK, r->ifc.dir);
-	old = bpf_obj_get(path);
-	if (old < 0)
-		return -errno;
-	/* one atomic step if the kernel can update this kind of link */
-	err = bpf_link_update(old, p->fd, NULL);
-	link_update_works = !err;
-	if (!err) {
-		close(old);
-		p->new_id = fd_prog_id(p->fd);
-		return 0;
-	}
-	if (err != -EINVAL && err != -EOPNOTSUPP) {
-		close(old);
-		return err;
-	}
-	/* else the new link first, then the old one goes */
-	lfd = bpf_raw_tracepoint_open(NULL, p->fd);
-	if (lfd < 0) {
-		err = lfd;
-		close(old);
-		return err;
-	}
-	test_pause();
-	err = pin_over(r->ifc.dir, XG_PIN_RETRANS_LINK, lfd);
-	close(lfd);		/* the pin holds it, or it goes */
-	close(old);		/* the last reference: detached now */
+	(void)r;
 	if (err)
 		return err;
 	p->new_id = fd_prog_id(p->fd);
@@ -317,7 +288,6 @@ static void part_list(const struct part *p, enum part_state state,
 /* What the interface should carry, from the records, checked. */
 static void plan(struct rec *r, struct part *p)
 {
-	char path[400];
 	int i;
 
 	for (i = 0; i < P_MAX; i++) {
@@ -338,10 +308,8 @@ static void plan(struct rec *r, struct part *p)
 				   S_TODO : S_MISSING;
 		}
 		if (r->pm.tp_prog_id) {
-			snprintf(path, sizeof(path), "%s/" XG_PIN_RETRANS_LINK,
-				 r->ifc.dir);
 			p[P_TP].old_id = r->pm.tp_prog_id;
-			p[P_TP].state = link_prog(path) == r->pm.tp_prog_id ?
+			p[P_TP].state = xg_pmtu_rt_running(r->pm.tp_prog_id) ?
 					S_TODO : S_MISSING;
 		}
 	}
@@ -526,10 +494,6 @@ int xg_replace(const char *ifname, int ifindex, const char *dir)
 	printf("xdpguard: replaced the programs on %s (%s); policy, buckets, "
 	       "counters, cookie settings and MSS/PMTU state kept\n", ifname,
 	       done);
-	if (p[P_TP].state == S_DONE && getenv("XDPGUARD_DEBUG"))
-		fprintf(stderr, "xdpguard: tracepoint link %s\n",
-			link_update_works ? "updated in place" :
-			"replaced (bpf_link_update: EINVAL)");
 	ret = XG_EXIT_OK;
 out:
 	for (i = 0; i < P_MAX; i++)
@@ -581,18 +545,13 @@ static __u32 xdp_ours(const struct rec *r, __u32 cfg_map)
 
 void xg_replace_recover(const struct xg_iface *ifc)
 {
-	char path[400], tmp[420];
+	char tmp[420];
 	__u32 id, map;
 	struct rec r;
 	int i, fd;
 
 	if (rec_read(ifc, &r))
 		return;
-	/* a new link pinned beside the old one: put it in place */
-	snprintf(path, sizeof(path), "%s/" XG_PIN_RETRANS_LINK, ifc->dir);
-	snprintf(tmp, sizeof(tmp), "%s:new", path);
-	if (!access(tmp, F_OK))
-		rename(tmp, path);
 	if (ifc->ifindex && (__u32)ifc->ifindex == r.info.ifindex) {
 		id = xdp_ours(&r, pinned_map_id(ifc, XG_MAP_CONFIG));
 		if (id)
@@ -604,7 +563,9 @@ void xg_replace_recover(const struct xg_iface *ifc)
 			if (r.pm.prog_id[i] && prog_uses(id, map))
 				r.pm.prog_id[i] = id;
 		}
-		if (r.has_pm && r.pm.tp_prog_id && (id = link_prog(path)))
+		if (r.has_pm && r.pm.tp_prog_id &&
+		    !xg_pmtu_rt_running(r.pm.tp_prog_id) &&
+		    (id = rt_owner(map)))
 			r.pm.tp_prog_id = id;
 		map = pinned_map_id(ifc, XG_MAP_COOKIE_CFG);
 		id = r.has_cc && (r.cc.flags & XG_CKF_TC) ?

@@ -293,8 +293,10 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 		       st.cnt[XG_C_HANDOFF_FAIL].packets);
 		xg_cookie_status(ifc, true);
 		printf(",\"programs\":{\"xdp\":%u,\"tc_ingress\":%u,"
-		       "\"tc_egress\":%u,\"tc_cookie\":%u,\"tracepoint\":%u}}",
-		       id[0], id[1], id[2], id[3], id[4]);
+		       "\"tc_egress\":%u,\"tc_cookie\":%u,\"tracepoint\":%u,"
+		       "\"tracepoint_running\":%s}}",
+		       id[0], id[1], id[2], id[3], id[4],
+		       id[4] && xg_pmtu_rt_running(id[4]) ? "true" : "false");
 		return XG_EXIT_OK;
 	}
 	printf("%s%s%s: %s mode (%s), attached %s\n", ifc->ifname,
@@ -316,8 +318,14 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 	if (id[3])
 		printf("; cookie hand-off id %u", id[3]);
 	if (id[4])
-		printf("; tcp_retransmit_skb id %u", id[4]);
+		printf("; black-hole id %u (in the host's tcp_retransmit_skb "
+		       "program)", id[4]);
 	printf("\n");
+	if (id[4] && !xg_pmtu_rt_running(id[4]))
+		printf("  BLACK-HOLE DETECTION LOST: its program (id %u) is no "
+		       "longer in the host's tcp_retransmit_skb program (bpffs "
+		       "remounted?); detach and attach again to restore it\n",
+		       id[4]);
 	xg_cookie_status(ifc, false);
 	printf("  packets: %llu passed, %llu dropped, %llu would drop, %llu "
 	       "answered\n", st.tot[XG_V_PASS], st.tot[XG_V_DROP],

@@ -214,6 +214,11 @@ int cmd_pmtu(int argc, char **argv);
 int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
 		   __u32 flags, __u32 threshold);
 void xg_pmtu_detach(const struct xg_iface *ifc);
+void xg_pmtu_release_dir(const char *dir);
+bool xg_pmtu_rt_running(__u32 id);
+int xg_pmtu_rt_swap(__u32 old_id, int fd);
+int xg_pmtu_rt_ids(__u32 **ids);
+void xg_pmtu_rt_reclaim(void);
 int cmd_tw(int argc, char **argv);
 int cmd_sockets(int argc, char **argv);
 

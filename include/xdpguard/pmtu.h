@@ -19,7 +19,25 @@
 #define XG_MAP_PTB		"xg_ptb"
 #define XG_MAP_EGRESS		"xg_egress"
 #define XG_MAP_BH		"xg_bh"
-#define XG_PIN_RETRANS_LINK	"xg_link_retrans"
+
+/*
+ * One tcp:tcp_retransmit_skb program for the host, whatever the number of
+ * attached interfaces: bpf/retrans_host.bpf.c, pinned in the pin root's
+ * XG_RT_DIR folder. The tc egress program of every interface records, per
+ * (network namespace, destination), which interface's slot reaches it
+ * (xgh_rt_via); the host program looks the retransmitted socket's peer up
+ * there and tail-calls that interface's black-hole program
+ * (bpf/sock_retrans.bpf.c, loaded on the interface's maps, not attached)
+ * in xgh_rt_progs. The xgh_ prefix keeps these maps out of the
+ * interface folders.
+ */
+#define XG_RT_DIR		"retrans"
+#define XG_MAP_RT_PROGS		"xgh_rt_progs"
+#define XG_MAP_RT_VIA		"xgh_rt_via"
+#define XG_PIN_RT_LINK		"xgh_link_retrans"
+#define XG_RT_SLOTS		4096	/* interfaces with black-hole
+					 * detection on, host-wide */
+#define XG_RT_VIA_DESTS		65536	/* (namespace, destination) pairs */
 
 #define XG_PM_DESTS		16384	/* destinations tracked per table */
 
@@ -96,6 +114,19 @@ struct xg_ptb_val {
 	__u32 reporter[4];	/* who sent the last PTB */
 };
 
+/* xgh_rt_via: which interface's slot a peer is reached through */
+struct xg_rt_key {
+	__u64 netns_cookie;
+	struct xg_dst_key dst;
+	__u32 pad;
+};
+
+struct xg_rt_via {
+	__u32 slot;		/* index in xgh_rt_progs */
+	__u32 ifindex;
+	__u64 last_ns;		/* bpf_ktime_get_coarse_ns() */
+};
+
 /* What tc saw leaving on egress, per destination (black-hole scope). */
 struct xg_egress_val {
 	__u64 last_ns;		/* last large TCP packet */
@@ -122,7 +153,9 @@ struct xg_pm_info {
 	__u32 handle[2];
 	__u32 priority[2];
 	__u32 qdisc_created;	/* clsact is ours: detach removes it */
-	__u32 tp_prog_id;	/* tcp_retransmit_skb, 0: not attached */
+	__u32 tp_prog_id;	/* the interface's tcp_retransmit_skb
+				 * program (in a slot of xgh_rt_progs),
+				 * 0: none */
 };
 
 #endif /* XDPGUARD_PMTU_H */

@@ -31,7 +31,7 @@ check "down/up: SYNs over budget still dropped ($over of 1000, $lost lost in the
 
 t_snapshot
 dir=$(t_pin_dirs)
-link=$(bpftool -j link show pinned "$dir/xg_retrans_link" 2>/dev/null | json_get 'd["id"]')
+tp=$(xg_srv status --json | json_get 'd["interfaces"][0]["programs"]["tracepoint"]')
 ip -n ${P}srv link del eth0
 out=$(xg_srv status 2>&1); rc=$?
 expect_eq "status after the interface is deleted succeeds" "$rc" 0
@@ -41,6 +41,7 @@ out=$(xg_srv detach eth0 2>&1); rc=$?
 expect_eq "detach of the deleted interface: exit 2 (unknown interface)" "$rc" 2
 T_IDS=$(grep -v '^prog:' <<<"$T_IDS")	# the program went with the interface
 check "nothing left: no pins" test -z "$(t_pin_dirs)"
-check "nothing left: maps, program and tracepoint link gone (bpftool)" \
-	t_ids_gone "$T_IDS prog:$id${link:+ link:$link}"
+check "nothing left: maps, XDP and black-hole programs gone (bpftool)" \
+	t_ids_gone "$T_IDS prog:$id${tp:+ prog:$tp}"
+check "... the black-hole program was in a slot ($tp)" test "${tp:-0}" -gt 0
 t_end

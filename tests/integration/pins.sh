@@ -54,7 +54,7 @@ expect_eq "attach in a namespace that will be deleted" "$rc" 0
 cookie_x=$(lab_netns_cookie ${P}x)
 dir_x="$XG_PINS/$cookie_x-d0"
 check "its folder is named by the namespace cookie ($cookie_x-d0)" test -d "$dir_x"
-link_x=$(bpftool -j link show pinned "$dir_x/xg_retrans_link" 2>/dev/null | json_get 'd["id"]')
+tp_x=$(lab_exec ${P}x "$XG" status --json | json_get 'd["interfaces"][0]["programs"]["tracepoint"]')
 maps_x=$(for f in "$dir_x"/xg_*; do bpftool -j map show pinned "$f" 2>/dev/null | json_get '"map:%d" % d["id"]'; done)
 ip netns del ${P}x
 sleep 0.2	# the namespace is dismantled by a kernel worker
@@ -65,8 +65,8 @@ for i in $(seq 1 50); do
 done
 check "a command from another namespace reclaims the orphan" test ! -d "$dir_x"
 check "... and says so" grep -q "reclaimed $dir_x" <<<"$out"
-check "its maps and its tracepoint link are freed (bpftool)" \
-	t_ids_gone "$maps_x${link_x:+ link:$link_x}"
+check "its maps and its black-hole program ($tp_x) are freed (bpftool)" \
+	t_ids_gone "$maps_x prog:${tp_x:-none}"
 
 # ---- the host sees and detaches every namespace's folders ----
 export XDPGUARD_PIN_ROOT=$PRIV

@@ -9,8 +9,9 @@
 # port, while the client connects again and again to 8080 (cookies) and
 # 8081 (clamped). eth1 is replaced twice and eth0 once during the flood.
 # Then:
-#  - every program id on both interfaces changed (ip link, tc filter,
-#    bpftool link), and status records the ids the kernel shows;
+#  - every program id on both interfaces changed (ip link, tc filter, the
+#    host retransmission program's slots), and status records the ids the
+#    kernel shows;
 #  - every SYN of the flood was judged across the swaps (generator count -
 #    veth losses), buckets were kept (one burst, not one per swap), the
 #    policy stays;
@@ -22,9 +23,10 @@
 #  - after the replaces, cookies still complete connections, and the new
 #    tracepoint program counts the server's full-size retransmissions as
 #    the server's kernel counts them (nstat), on from the earlier count;
-#  - a part that fails (an obstacle where the new link's pin goes) stops
-#    the replace: exit 1, the part named, the earlier parts replaced and
-#    recorded, the failed one still running and recorded;
+#  - a part that fails (the host's retransmission slots taken away just
+#    before the last step) stops the replace: exit 1, the part named, the
+#    earlier parts replaced and recorded, the failed one still running and
+#    recorded;
 #  - a part removed by hand (the cookie filter) is reported, not replaced;
 #  - a program that cannot be loaded (a pinned map missing) changes nothing;
 #  - detach leaves nothing.
@@ -65,7 +67,7 @@ kernel_ids() {	# IFACE
 	echo "$(ip -n ${P}srv -j link show dev "$1" | json_get 'd[0].get("xdp", {}).get("prog", {}).get("id", 0)')" \
 	     "$(tcid "$1" ingress xg_tc_ingress)" "$(tcid "$1" egress xg_tc_egress)" \
 	     "$(tcid "$1" ingress xg_tc_cookie)" \
-	     "$(bpftool -j link show pinned "$(dir "$1")"/xg_link_retrans 2>/dev/null | json_get 'd["prog_id"]' 2>/dev/null || echo 0)"
+	     "$(t_rt_prog "$(dir "$1")")"
 }
 recorded_ids() {	# IFACE
 	xg_srv status -i "$1" --json | json_get '" ".join(str(d["interfaces"][0]["programs"][k]) for k in ("xdp", "tc_ingress", "tc_egress", "tc_cookie", "tracepoint"))'
@@ -190,8 +192,10 @@ for i in eth0 eth1; do
 	expect_eq "$i: every program id changed (${!v0} -> ${!v1})" "$changed" "$n"
 	expect_eq "$i: status records the new ids" "$(recorded_ids $i)" "${!v1}"
 done
-check "eth1: the tracepoint has one link, pinned (bpftool)" test \
-	"$(bpftool -j link show | python3 -c 'import json,sys; print(sum(1 for l in json.load(sys.stdin) if l.get("prog_id") == int(sys.argv[1])))' "$(awk '{print $5}' <<<"$ids1_eth1")")" = 1
+expect_eq "eth1: one black-hole program runs on its maps, in the host's retransmission slots (bpftool)" \
+	"$(t_rt_progs "$(dir eth1)" | grep -c .)" 1
+check "... and it is attached by no tracepoint link of its own" test \
+	"$(bpftool -j link show | python3 -c 'import json,sys; print(sum(1 for l in json.load(sys.stdin) if l.get("prog_id") == int(sys.argv[1])))' "$(awk '{print $5}' <<<"$ids1_eth1")")" = 0
 expect_eq "counters never went back" "$mono" 0
 expect_eq "every SYN of the flood judged across the swaps" $(( $(judged) - j0 )) $((sent - lost))
 want=$(python3 -c "print(int($PPS * $secs + $BURST))")
@@ -233,11 +237,23 @@ expect_eq "after: ... as many as the server's kernel retransmitted (nstat)" "$rt
 check "after: retransmissions counted on from $rt0" test "$(retrans)" -ge $((rt0 + rt))
 
 # ---- a part that fails stops the replace ----
+# The last part (the black-hole program's slot in the host's
+# retransmission program) loses its map mid-way: once the step before it
+# (the cookie hand-off) is done, the pin of the slots is moved away for a
+# moment (every step of this replace is 1 s apart).
 ids=$(kernel_ids eth1)
-mkdir "$(dir eth1)/xg_link_retrans:new"
-xg_srv attach --replace eth1 >"$TMP/fail.out" 2>&1
+read -r -a b4 <<<"$ids"
+XDPGUARD_TEST_PAUSE_MS=1000 xg_srv attach --replace eth1 >"$TMP/fail.out" 2>&1 &
+rp=$!
+for i in $(seq 1 400); do
+	[ "$(tcid eth1 ingress xg_tc_cookie)" != "${b4[3]}" ] && break
+	kill -0 $rp 2>/dev/null || break
+	sleep 0.02
+done
+mv "$XG_PINS/retrans/xgh_rt_progs" "$XG_PINS/retrans/xgh_rt_progs_away"	# bpffs: no dots
+wait $rp
 rc=$?
-rmdir "$(dir eth1)/xg_link_retrans:new"
+mv "$XG_PINS/retrans/xgh_rt_progs_away" "$XG_PINS/retrans/xgh_rt_progs"
 sed 's/^/# /' "$TMP/fail.out"
 expect_eq "a failing part: exit 1" "$rc" 1
 check "... the message names the part" grep -q "cannot replace the tcp_retransmit_skb program" "$TMP/fail.out"

@@ -47,22 +47,24 @@ kernel_ids() {	# xdp, tc ingress, tc egress, tc cookie, tracepoint
 	echo "$(ip -n ${P}srv -j link show dev eth1 | json_get 'd[0].get("xdp", {}).get("prog", {}).get("id", 0)')" \
 	     "$(tcid ingress xg_tc_ingress)" "$(tcid egress xg_tc_egress)" \
 	     "$(tcid ingress xg_tc_cookie)" \
-	     "$(bpftool -j link show pinned "$DIR/xg_link_retrans" 2>/dev/null | json_get 'd["prog_id"]' 2>/dev/null || echo 0)"
+	     "$(t_rt_prog "$DIR")"
 }
 recorded_ids() {	# from status --json on stdin
 	json_get '" ".join(str(d["interfaces"][0]["programs"][k]) for k in ("xdp", "tc_ingress", "tc_egress", "tc_cookie", "tracepoint"))'
 }
-# tracepoint links whose program uses this interface's xg_pm_cfg map
+# black-hole programs that run on this interface's maps: in the host's
+# retransmission slots, or attached by a tracepoint link of their own
 tp_links() {
-	local m
+	local m n
+	n=$(t_rt_progs "$DIR" | grep -c .)
 	m=$(bpftool -j map show pinned "$DIR/xg_pm_cfg" | json_get 'd["id"]')
 	bpftool -j link show >"$TMP/links.json"
 	bpftool -j prog show >"$TMP/progs.json"
-	python3 - "$m" "$TMP/links.json" "$TMP/progs.json" <<'PY'
+	python3 - "$m" "$TMP/links.json" "$TMP/progs.json" "$n" <<'PY'
 import json, sys
 m = int(sys.argv[1])
 progs = {p["id"]: p for p in json.load(open(sys.argv[3]))}
-print(sum(1 for l in json.load(open(sys.argv[2]))
+print(int(sys.argv[4]) + sum(1 for l in json.load(open(sys.argv[2]))
           if l.get("type") == "raw_tracepoint" and
           m in progs.get(l.get("prog_id"), {}).get("map_ids", [])))
 PY
