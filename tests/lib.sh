@@ -4,6 +4,10 @@
 # every path. Source it after setting P (a namespace prefix unique to the
 # test).
 set -u
+# Debian's tools first: the suite depends on Debian packages only, and a
+# python3 shim of a version manager (pyenv) earlier in PATH costs more
+# than a second per call
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 # XG_NS_PREFIX: prepended to every namespace name, so that two checkouts
 # can run their tests side by side without sharing a namespace
 P=${XG_NS_PREFIX:-}${P:-}
@@ -54,22 +58,50 @@ json_get() {
 # The kernel objects this test's namespaces hold: ids of the pinned maps
 # and of the XDP programs on their interfaces. Other tests (or sessions)
 # may run xdpguard at the same time, so only these ids are checked.
+# The cookies of the lab's namespaces, read once by t_start (a python
+# start per read, and tests call t_pin_dirs in loops): "inode cookie" per
+# namespace, the inode checked on every use, else read again
+declare -A T_COOKIE=()
+t_cookies_cache() {
+	local ns
+	T_COOKIE=()
+	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
+		[ -e /run/netns/"$ns" ] &&
+			T_COOKIE[$ns]="$(stat -L -c %i /run/netns/"$ns") $(lab_netns_cookie "$ns")"
+	done
+}
+t_cookie() {	# NS: its cookie
+	local c=${T_COOKIE[$1]:-}
+	if [ -n "$c" ] && [ "${c% *}" == "$(stat -L -c %i /run/netns/"$1" 2>/dev/null)" ]; then
+		echo "${c#* }"
+	else
+		lab_netns_cookie "$1"
+	fi
+}
 t_pin_dirs() {
 	local ns
 	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
 		[ -e /run/netns/"$ns" ] || continue
-		ls -d "$XG_PINS/$(lab_netns_cookie "$ns")"-* 2>/dev/null
+		ls -d "$XG_PINS/$(t_cookie "$ns")"-* 2>/dev/null
+	done
+}
+# t_pinned_ids FILE...: "map:ID", or "link:ID" and "prog:ID", of each
+# pinned object (bpftool's first line is "ID: type ...", a link's names
+# its "prog ID")
+t_pinned_ids() {
+	local f out
+	for f; do
+		if out=$(bpftool map show pinned "$f" 2>/dev/null); then
+			echo "map:${out%%:*}"
+		elif out=$(bpftool link show pinned "$f" 2>/dev/null); then
+			sed -n '1s/^\([0-9]*\):.* prog \([0-9]*\).*/link:\1\nprog:\2/p' <<<"$out"
+		fi
 	done
 }
 t_kernel_ids() {	# prints "map:ID" and "prog:ID" lines
 	local d f ns
 	for d in $(t_pin_dirs); do
-		for f in "$d"/*; do
-			bpftool -j link show pinned "$f" 2>/dev/null |
-				python3 -c 'import json,sys; l=json.load(sys.stdin); print("link:%d\nprog:%d" % (l["id"], l["prog_id"]))' 2>/dev/null
-			bpftool -j map show pinned "$f" 2>/dev/null |
-				python3 -c 'import json,sys; print("map:%d" % json.load(sys.stdin)["id"])' 2>/dev/null
-		done
+		t_pinned_ids "$d"/*
 		# the black-hole program: held by the host's retransmission
 		# program's slot, not by a pin
 		bpftool -j map dump pinned "$d/xg_pm_info" 2>/dev/null |
@@ -148,11 +180,7 @@ t_no_tc() {
 t_host_ids() {
 	local f
 	for f in $XG_PINS/host/xg_sk_*; do
-		[ -e "$f" ] || continue
-		bpftool -j map show pinned "$f" 2>/dev/null |
-			python3 -c 'import json,sys; print("map:%d" % json.load(sys.stdin)["id"])' 2>/dev/null && continue
-		bpftool -j link show pinned "$f" 2>/dev/null |
-			python3 -c 'import json,sys; d=json.load(sys.stdin); print("link:%d\nprog:%d" % (d["id"], d["prog_id"]))' 2>/dev/null
+		[ -e "$f" ] && t_pinned_ids "$f"
 	done
 }
 t_host_nothing_left() {	# IDS from t_host_ids before switching off
@@ -208,14 +236,19 @@ t_cleanup() {
 }
 
 t_start() {	# t_start [chain [MTU_R0] [MTU_R1]]: the star lab or a chain
+	local stale
 	trap t_cleanup EXIT
 	trap 'exit 1' INT TERM
+	# an earlier run killed before its cleanup: say so, then start over
+	stale=$(ip netns list | awk -v p="$P" 'index($1, p) == 1 {printf " %s", $1}')
+	[ -n "$stale" ] && echo "# note: namespaces left by an earlier run:$stale (removed)"
 	if [ "${1:-}" == chain ]; then
 		shift
 		lab_chain_up "$P" "$@" || { not_ok "lab up"; exit 1; }
 	else
 		lab_up "$P" || { not_ok "lab up"; exit 1; }
 	fi
+	t_cookies_cache
 }
 
 t_end() {

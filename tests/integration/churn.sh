@@ -18,11 +18,16 @@ expect_eq "down/up: the policy stays" \
 	"$(xg_srv deny list --json | json_get '[e["cidr"] for e in d["deny"]]')" "['198.19.99.0/24']"
 sleep 1	# the link must be up again before frames pass
 mac=$(lab_mac ${P}srv eth0)
+err0=$(atk_xmit_errors)
 lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport 80 \
 	--src 198.19.1.0/24 --sources 1 --count 1000 --duration 5 >/dev/null
 js=$(xg_srv status --json)
 over=$(json_get 'sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["reason"]=="syn_over_budget")' <<<"$js")
-check "down/up: SYNs over budget still dropped ($over of 1000)" test "$over" -ge 980
+# all but what the veth lost (ring full: the machine's load) and what the
+# budget lets through in the flood's 5 s at most (burst 10 + 10/s)
+lost=$(( $(atk_xmit_errors) - err0 ))
+check "down/up: SYNs over budget still dropped ($over of 1000, $lost lost in the veth)" \
+	test "$over" -ge $((1000 - lost - 10 - 10 * 5))
 
 t_snapshot
 dir=$(t_pin_dirs)

@@ -170,7 +170,7 @@ ip -n ${P}cli link set eth0 down
 ip -n ${P}cli link set eth0 name c0
 ip -n ${P}cli link set c0 up
 check "attach --dry-run" xg_srv attach eth1 --dry-run --pps 1 --burst 1
-lab_exec ${P}srv timeout 20 socat -u TCP-LISTEN:7000,fork,reuseaddr OPEN:/dev/null &
+lab_exec ${P}srv timeout 600 socat -u TCP-LISTEN:7000,fork,reuseaddr OPEN:/dev/null &
 sleep 0.3
 fails=0
 for i in $(seq 1 10); do

@@ -7,14 +7,20 @@
 P=xgkl-
 . "$(dirname "$0")/../lib.sh"
 t_start
-ITER=${XG_CRASH_ITER:-120}
+ITER=${XG_CRASH_ITER:-60}
 xg_srv attach eth0 >/dev/null
 NPINS=$(ls "$(t_pin_dirs)" | wc -l)	# what a complete attach pins
 xg_srv detach eth0 >/dev/null
 
-count_objs() {	# xdpguard programs and maps in the whole kernel
-	echo "$(bpftool -j prog show | grep -o '"name":"xdpguard"' | wc -l)" \
-	     "$(bpftool -j map show | grep -o '"name":"xg_[a-z0-9_]*"' | wc -l)"
+# What outlives a killed command is pinned (all under this test's own pin
+# root) or attached (to this test's interfaces): the kernel objects those
+# hold, and the pins. Other tests and sessions attach at the same time,
+# so the kernel-wide count is not this test's to judge.
+count_objs() {	# pins, then programs on eth0 (XDP, tc ingress and egress)
+	echo "$(find "$XG_PINS" -type f 2>/dev/null | wc -l)" \
+	     "$( { ip -n ${P}srv link show dev eth0 | grep -o 'prog/xdp'
+		   tc -n ${P}srv filter show dev eth0 ingress
+		   tc -n ${P}srv filter show dev eth0 egress; } | grep -c 'prog/xdp\| bpf ')"
 }
 for i in $(seq 1 50); do base=$(count_objs); sleep 0.1; [ "$base" = "$(count_objs)" ] && break; done
 kernel_prog() {	# the XDP program id on eth0, or empty

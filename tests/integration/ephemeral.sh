@@ -22,12 +22,12 @@ xg_in() { local ns=$1; shift; lab_exec "$ns" "$XG" "$@"; }
 
 ip netns exec ${P}cli sysctl -qw net.ipv4.ip_local_port_range="$LO $HI"
 check "tw on" xg_in ${P}cli tw on
-lab_exec ${P}srv timeout 60 "$TC" serve --port 8080 --port 8081 --duration 60 &
+lab_exec ${P}srv timeout 600 "$TC" serve --port 8080 --port 8081 --duration 600 &
 listening() { t_wait_listen ${P}srv 8080 && t_wait_listen ${P}srv 8081; }
 check "server listens" listening
-nsenter --net=/run/netns/${P}cli timeout 60 "$XG" events --json >"$tmp/ev" 2>"$tmp/ev.err" &
+nsenter --net=/run/netns/${P}cli timeout 600 "$XG" events --json >"$tmp/ev" 2>"$tmp/ev.err" &
 evc=$!
-nsenter --net=/run/netns/${P}srv timeout 60 "$XG" events --json >"$tmp/ev_srv" 2>"$tmp/ev_srv.err" &
+nsenter --net=/run/netns/${P}srv timeout 600 "$XG" events --json >"$tmp/ev_srv" 2>"$tmp/ev_srv.err" &
 evs=$!
 ready() { t_wait_line "$tmp/ev.err" host && t_wait_line "$tmp/ev_srv.err" host; }
 check "event readers ready" ready

@@ -69,7 +69,7 @@ for i in range(20):
     c = socket.create_connection(("127.0.0.1", 7200)); s, _ = l.accept()
     c.close(); time.sleep(0.01); s.close()
 time.sleep(0.2)'
-lab_exec ${P}srv timeout 30 "$TC" serve --port 7100 --backlog 2 --no-accept --duration 30 &
+lab_exec ${P}srv timeout 600 "$TC" serve --port 7100 --backlog 2 --no-accept --duration 600 &
 spid=$!
 check "listener with backlog 2" t_wait_listen ${P}srv 7100
 lab_exec ${P}cli timeout 30 "$TC" connect --dst $LAB_SRV4_C --port 7100 --count 3 \

@@ -73,7 +73,7 @@ ids = set(int(i) for i in sys.argv[1].split())
 print(sum(1 for l in json.load(sys.stdin) if l.get("prog_id") in ids))' "$slots")" 0
 
 # ---- followed: events from the last interface reach the one reader ----
-nsenter --net=/run/netns/$NS timeout 60 "$XG" events --json --type deny_hit \
+nsenter --net=/run/netns/$NS timeout 600 "$XG" events --json --type deny_hit \
 	>"$tmp/ev" 2>"$tmp/ev.err" &
 EVPID=$!
 check "events follows all $N" t_wait_line "$tmp/ev.err" "following $N interfaces"

@@ -12,9 +12,9 @@ t_start chain 1500 1400
 ip -n ${P}srv link set s0 mtu 1400
 PORT=8080
 
-ip netns exec ${P}srv timeout 120 socat TCP-LISTEN:$PORT,fork,reuseaddr \
+ip netns exec ${P}srv timeout 600 socat TCP-LISTEN:$PORT,fork,reuseaddr \
 	SYSTEM:'head -c 300000 /dev/zero; cat >/dev/null' 2>/dev/null &
-ip netns exec ${P}srv timeout 120 socat TCP6-LISTEN:$PORT,fork,reuseaddr,ipv6only=1 \
+ip netns exec ${P}srv timeout 600 socat TCP6-LISTEN:$PORT,fork,reuseaddr,ipv6only=1 \
 	SYSTEM:'head -c 300000 /dev/zero; cat >/dev/null' 2>/dev/null &
 for i in $(seq 1 50); do
 	[ "$(ip netns exec ${P}srv ss -ltnH | grep -c ":$PORT")" -ge 2 ] && break

@@ -50,9 +50,14 @@ threading.Thread(target=listen, args=(socket.AF_INET, "0.0.0.0"), daemon=True).s
 listen(socket.AF_INET6, "::")
 EOF
 cat >/tmp/${P}get.py <<'EOF'
-# get.py SRC DST PORT N TIMEOUT: prints the bytes received before EOF or
-# the timeout
-import socket, sys, time
+# get.py SRC DST PORT N TIMEOUT: prints the bytes received before EOF,
+# the timeout or SIGTERM
+import signal, socket, sys, time
+class Stop(Exception):
+    pass
+def stop(*_):
+    raise Stop()
+signal.signal(signal.SIGTERM, stop)	# ends it as its timeout does
 src, dst, port, n, tmo = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
 fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM)
@@ -68,11 +73,11 @@ try:
         if not b:
             break
         got += len(b)
-except (socket.timeout, OSError):
+except (socket.timeout, OSError, Stop):
     pass
 print(got)
 EOF
-ip netns exec ${P}srv timeout 240 python3 /tmp/${P}srv.py $PORT &
+ip netns exec ${P}srv timeout 600 python3 /tmp/${P}srv.py $PORT &
 get() {	# get SRC DST N TIMEOUT
 	ip netns exec ${P}cli python3 /tmp/${P}get.py "$1" "$2" $PORT "$3" "$4"
 }
@@ -133,26 +138,20 @@ for i in $(seq 1 100); do
 	grep -q listening /tmp/${P}b.err && break
 	sleep 0.1
 done
+# nsenter execs python: $! is the request itself, which SIGTERM ends
 t0=$(date +%s.%N)
-get $dest4 $SRV4 $BIG 14 >/tmp/${P}b4 &
+nsenter --net=/run/netns/${P}cli python3 /tmp/${P}get.py $dest4 $SRV4 $PORT $BIG 40 >/tmp/${P}b4 &
 g4=$!
-get $dest6 $SRV6 $BIG 14 >/tmp/${P}b6 &
+nsenter --net=/run/netns/${P}cli python3 /tmp/${P}get.py $dest6 $SRV6 $PORT $BIG 40 >/tmp/${P}b6 &
 g6=$!
 # the kernel's RTO follows the measured RTT, which a busy machine inflates:
-# wait for the report (bounded), then for the requests to give up
-# (a connection whose handshake needed a retransmission starts from a 3 s
-# RTO: its 3rd retransmission comes about 20 s later)
+# wait for the report (bounded; a connection whose handshake needed a
+# retransmission starts from a 3 s RTO: its 3rd retransmission comes
+# about 20 s later), then end the stalled requests
 for i in $(seq 1 300); do
 	[ "$(pmtu_get "d['counters']['blackholes']")" == 2 ] && break
 	sleep 0.1
 done
-wait $g4 $g6
-kill $bpid
-wait $bpid
-got4=$(cat /tmp/${P}b4) got6=$(cat /tmp/${P}b6)
-echo "# B: large replies got $got4 and $got6 of $BIG bytes"
-check "B: large reply over IPv4 stalls ($got4 bytes)" test "$got4" -lt $BIG
-check "B: large reply over IPv6 stalls ($got6 bytes)" test "$got6" -lt $BIG
 ss_rtx() {	# ss_rtx DEST: "mss retransmissions" of the server's socket to
 		# DEST that retransmitted most (the stalled one)
 	ip netns exec ${P}srv ss -tinH dst "$1" | python3 -c '
@@ -162,15 +161,25 @@ for m in re.finditer(r"mss:(\d+).*?retrans:\d+/(\d+)", sys.stdin.read().replace(
     best = max(best, (int(m.group(2)), m.group(1)))
 print(best[1], best[0])'
 }
-read -r mss4 rtx4 <<<"$(ss_rtx $dest4)"
-read -r mss6 rtx6 <<<"$(ss_rtx "[$dest6]")"
-r1=$(( $(nst TcpRetransSegs) - r0 ))
-echo "# server kernel: mss $mss4/$mss6, retransmissions $rtx4/$rtx6 (ss), $r1 (nstat)"
 bh() {	# bh DEST: "segment packet retrans" from pmtu --json, or none
 	pmtu_get "' '.join(str(x['blackhole'][k]) for x in $(dest $1) if x.get('blackhole', {}).get('suspected') for k in ('segment_size', 'packet_size', 'retransmissions')) or 'none'"
 }
+# the server's sockets go on retransmitting: ours first, then the
+# kernel's, which can only have grown in between
 read -r seg4 pkt4 n4 <<<"$(bh $dest4)"
 read -r seg6 pkt6 n6 <<<"$(bh $dest6)"
+read -r mss4 rtx4 <<<"$(ss_rtx $dest4)"
+read -r mss6 rtx6 <<<"$(ss_rtx "[$dest6]")"
+r1=$(( $(nst TcpRetransSegs) - r0 ))
+kill -TERM $g4 $g6 2>/dev/null
+wait $g4 $g6
+kill $bpid
+wait $bpid
+got4=$(cat /tmp/${P}b4) got6=$(cat /tmp/${P}b6)
+echo "# B: large replies got $got4 and $got6 of $BIG bytes"
+check "B: large reply over IPv4 stalls ($got4 bytes)" test "$got4" -lt $BIG
+check "B: large reply over IPv6 stalls ($got6 bytes)" test "$got6" -lt $BIG
+echo "# server kernel: mss $mss4/$mss6, retransmissions $rtx4/$rtx6 (ss), $r1 (nstat)"
 expect_eq "B: black hole suspected for $dest4, segment = the kernel's mss" "$seg4" "$mss4"
 expect_eq "B: black hole suspected for $dest6, segment = the kernel's mss" "$seg6" "$mss6"
 expect_eq "B: packet size $dest4 (20 + 32 + mss: it exceeds 1400)" "$pkt4" $((52 + mss4))
@@ -195,13 +204,16 @@ for l in open('/tmp/${P}events.json'):
         t = datetime.datetime.strptime(e['time'][:26], '%Y-%m-%dT%H:%M:%S.%f').replace(tzinfo=datetime.timezone.utc).timestamp()
         print('%.1f %s' % (t - t0, e.get('retransmissions', e.get('mtu'))))"
 }
-rtx_times() {	# rtx_times DEST: seconds after t0 of each retransmission
-		# of a large segment to DEST in the capture (seq below the
-		# highest byte sent so far)
-	python3 - /tmp/${P}b.pcap "$1" "$t0" <<'PY'
+rtx_times() {	# rtx_times DEST MSS: seconds after t0 of each retransmission
+		# of a full-size segment (payload >= MSS, what the detector
+		# counts: a partial tail, as a tail loss probe may resend it,
+		# is not one) to DEST in the capture (seq below the highest
+		# byte sent so far)
+	python3 - /tmp/${P}b.pcap "$1" "$t0" "$2" <<'PY'
 import ipaddress, struct, sys
 d = open(sys.argv[1], "rb").read()
 want, t0, off, top, out = ipaddress.ip_address(sys.argv[2]), float(sys.argv[3]), 24, None, []
+mss = int(sys.argv[4])
 while off + 16 <= len(d):
     sec, usec, n = struct.unpack("<III", d[off:off + 12])
     f = d[off + 16:off + 16 + n]
@@ -220,16 +232,17 @@ while off + 16 <= len(d):
     tcp = ip[hl:]
     seq, doff = struct.unpack("!I", tcp[4:8])[0], (tcp[12] >> 4) * 4
     end = seq + plen - doff
-    if top is not None and seq < top:
+    if top is not None and seq < top and end - seq >= mss:
         out.append("%.2f" % (sec + usec / 1e6 - t0))
     top = end if top is None else max(top, end)
 print(" ".join(out))
 PY
 }
-for d in $dest4 $dest6; do
+for d in "$dest4 $mss4" "$dest6 $mss6"; do
+	read -r d m <<<"$d"
 	e=$(evs pmtud_blackhole_suspected $d)
-	r=$(rtx_times $d)
-	echo "# $d: event at $e (s after the request, retransmissions); the kernel's retransmissions at $r s"
+	r=$(rtx_times $d $m)
+	echo "# $d: event at $e (s after the request, retransmissions); the kernel's full-size retransmissions at $r s"
 	expect_eq "B: one pmtud_blackhole_suspected record for $d" "$(wc -l <<<"$e" | tr -d ' ')" 1
 	check "B: raised with the 3rd retransmission ($(cut -d' ' -f3 <<<"$r") s), within a second" \
 		python3 -c "import sys; r = '$r'.split(); sys.exit(0 if len(r) >= 3 and abs(float('${e%% *}') - float(r[2])) < 1 and '${e#* }' == '3' else 1)"
@@ -243,10 +256,25 @@ dest4=198.18.10.6
 expect_eq "C: a 1200-byte reply arrives (one 1252-byte packet)" "$(get $dest4 $SRV4 1200 5)" 1200
 small0=$(pmtu_get "d['counters']['retrans_small']")
 ip netns exec ${P}rtr iptables -I FORWARD -d $dest4 -p tcp --sport $PORT -m length --length 100:700 -j DROP
-got=$(get $dest4 $SRV4 500 5)
+nsenter --net=/run/netns/${P}cli python3 /tmp/${P}get.py $dest4 $SRV4 $PORT 500 40 >/tmp/${P}c &
+gc=$!
+for i in $(seq 1 300); do	# 3 retransmissions (bounded), whatever the RTO
+	read -r _ rtx <<<"$(ss_rtx $dest4)"
+	[ "${rtx:-0}" -ge 3 ] && break
+	sleep 0.1
+done
+# the server's socket goes on retransmitting: the kernel's count, ours,
+# the kernel's again, until the kernel's did not move in between
+for i in 1 2 3 4 5; do
+	read -r _ rtx <<<"$(ss_rtx $dest4)"
+	small=$(( $(pmtu_get "d['counters']['retrans_small']") - small0 ))
+	read -r _ rtx2 <<<"$(ss_rtx $dest4)"
+	[ "${rtx:-0}" == "${rtx2:-0}" ] && break
+done
+kill -TERM $gc 2>/dev/null
+wait $gc
+got=$(cat /tmp/${P}c)
 ip netns exec ${P}rtr iptables -D FORWARD -d $dest4 -p tcp --sport $PORT -m length --length 100:700 -j DROP
-read -r _ rtx <<<"$(ss_rtx $dest4)"
-small=$(( $(pmtu_get "d['counters']['retrans_small']") - small0 ))
 echo "# C: got $got bytes; the kernel retransmitted ${rtx:-0} times; xdpguard counted $small small"
 check "C: the small reply was lost and retransmitted (ss: ${rtx:-0} >= 3)" test "${rtx:-0}" -ge 3
 expect_eq "C: every retransmission counted as small" "$small" "${rtx:-0}"

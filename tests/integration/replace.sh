@@ -38,11 +38,11 @@ TMP=$(mktemp -d /tmp/${P}XXXXXX)
 trap 't_cleanup; rm -rf "$TMP"' EXIT
 PPS=100 BURST=100 MSS=1000
 
-lab_exec ${P}srv timeout 200 socat TCP-LISTEN:8080,fork,reuseaddr,backlog=1024 \
+lab_exec ${P}srv timeout 600 socat TCP-LISTEN:8080,fork,reuseaddr,backlog=1024 \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
-lab_exec ${P}srv timeout 200 socat TCP-LISTEN:8081,fork,reuseaddr,backlog=1024 \
+lab_exec ${P}srv timeout 600 socat TCP-LISTEN:8081,fork,reuseaddr,backlog=1024 \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
-lab_exec ${P}srv timeout 200 socat TCP-LISTEN:8082,fork,reuseaddr \
+lab_exec ${P}srv timeout 600 socat TCP-LISTEN:8082,fork,reuseaddr \
 	SYSTEM:'sleep 0.5; head -c 300000 /dev/zero' 2>/dev/null &
 for port in 8080 8081 8082; do
 	t_wait_listen ${P}srv $port || not_ok "server on $port"

@@ -26,9 +26,9 @@ MSS=1000
 TMP=$(mktemp -d /tmp/${P}XXXXXX)
 trap 't_cleanup; rm -rf "$TMP"' EXIT
 
-lab_exec ${P}srv timeout 300 socat TCP-LISTEN:8080,fork,reuseaddr \
+lab_exec ${P}srv timeout 600 socat TCP-LISTEN:8080,fork,reuseaddr \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
-lab_exec ${P}srv timeout 300 socat TCP-LISTEN:8081,fork,reuseaddr \
+lab_exec ${P}srv timeout 600 socat TCP-LISTEN:8081,fork,reuseaddr \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
 t_wait_listen ${P}srv 8080 && t_wait_listen ${P}srv 8081 || not_ok "servers"
 check "attach eth1" xg_srv attach eth1

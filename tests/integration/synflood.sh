@@ -16,7 +16,7 @@ check "attach eth0 (attacker side)" xg_srv attach eth0 --pps $PPS --burst $BURST
 check "attach eth1 (client side)" xg_srv attach eth1 --pps $PPS --burst $BURST
 
 # a real server: one line in, one line out
-lab_exec ${P}srv timeout 120 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
+lab_exec ${P}srv timeout 600 socat TCP-LISTEN:$PORT,fork,reuseaddr,backlog=4096 \
 	SYSTEM:'read l; echo "pong $l"' 2>/dev/null &
 sleep 0.5
 
@@ -56,7 +56,11 @@ pps=$(json_get 'int(d["pps"])' <"/tmp/${P}flood.json")
 lost=$(( $(atk_xmit_errors) - err0 ))
 echo "# flood: $sent SYNs in $secs s ($pps pps) from $NSRC sources; $lost lost in the veth (ring full)"
 expect_eq "100 real connections during the flood all succeed" "$fails" 0
-check "flood reaches 1M pps ($pps)" test "$pps" -ge 1000000
+# the premise: a flood far beyond what the budget lets through (the
+# generator's rate itself depends on the machine's load: it is printed,
+# not judged)
+check "the flood is over 100 x what the budget passes ($sent SYNs, $pps pps)" \
+	test "$sent" -ge $(( 100 * (NSRC - 1) * (PPS * ${secs%.*} + BURST) ))
 read -r syn1 pass1 drop1 < <(syn_count eth0)
 expect_eq "generator count - veth losses = passed + dropped" $((syn1 - syn0)) $((sent - lost))
 expect_eq "dropped = the veth's xdp_drops" $(( $(xdp_drops) - drops0 )) $(( syn1 - syn0 - (pass1 - pass0) ))
@@ -87,30 +91,35 @@ import json, sys
 print(sorted({(e["src"], e["prefix"]) for e in map(json.loads, open(sys.argv[1])) if e["type"] == "deny_hit"}))' "/tmp/${P}events.json")
 expect_eq "deny_hit events for the denied source" "$dh" "[('198.19.0.3', '198.19.0.3/32')]"
 nev=$(wc -l <"/tmp/${P}events.json")
-# at most one event per source (or deny entry) per second, ~5 s of flood
-check "events are rate-limited per source ($nev in ~5 s)" test "$nev" -le $((4 * 7))
+# at most one event per source (or deny entry) per second of the flood
+check "events are rate-limited per source ($nev in $secs s)" \
+	test "$nev" -le $((4 * (${secs%.*} + 2)))
 rm -f "/tmp/${P}events.json" "/tmp/${P}events.err"
 
 # live retune: one source, 200/s, then 2000/s in the middle of the flood
+# top measures over its own interval (two reads of the source table, the
+# time between them measured): the passed rate of one interval, however
+# long the commands around it take on a busy machine
 passed_of() {
 	xg_srv top -i eth0 --once --json --count 50 --interval 1 | json_get \
-	'[s["passed"] for s in d["top"] if s["source"] == "198.19.1.0/32"][0]' 2>/dev/null || echo 0
+	'[int(s["pass_pps"]) for s in d["top"] if s["source"] == "198.19.1.0/32"][0]' 2>/dev/null || echo 0
 }
-lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
-	--src 198.19.1.0/24 --sources 1 --count 0 --duration 6 --json >/dev/null &
-fpid=$!
+nsenter --net=/run/netns/${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
+	--src 198.19.1.0/24 --sources 1 --count 0 --duration 30 --json >/dev/null &
+fpid=$!	# the generator itself (nsenter execs it): stopped after the samples
 sleep 2
 a=$(passed_of)
 b=$(passed_of)
 xg_srv rate set -i eth0 --pps 2000 --burst 100 >/dev/null
 c=$(passed_of)
 d=$(passed_of)
+kill $fpid 2>/dev/null
 wait $fpid
-echo "# passed: $a, $b | rate set | $c, $d"
-# each passed_of sample spans about one second
-expect_near "before rate set: ~$PPS/s" $((b - a)) $PPS 25
-expect_near "first second after rate set: ~2000/s" $((c - b)) 2000 25
-expect_near "second second after rate set: ~2000/s" $((d - c)) 2000 25
+echo "# passed per second: $a, $b | rate set | $c, $d"
+expect_near "before rate set: ~$PPS/s" "$a" $PPS 25
+expect_near "... and the next second" "$b" $PPS 25
+expect_near "first second after rate set: ~2000/s" "$c" 2000 25
+expect_near "second second after rate set: ~2000/s" "$d" 2000 25
 
 t_snapshot
 check "detach eth0" xg_srv detach eth0

@@ -12,16 +12,30 @@ trap t_cleanup_tmux EXIT
 
 check "attach eth0" xg_srv attach eth0 --pps 100 --burst 100
 mac=$(lab_mac ${P}srv eth0)
-lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport 80 \
-	--src 198.19.7.0/24 --sources 1 --count 0 --duration 8 >/dev/null &
-fpid=$!
+nsenter --net=/run/netns/${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport 80 \
+	--src 198.19.7.0/24 --sources 1 --count 0 --duration 60 >/dev/null &
+fpid=$!	# the generator itself (nsenter execs it), stopped after the
+	# last look at the screen
 tmux new-session -d -s "$SESS" -x 132 -y 40 \
 	"echo BEFORE-TOP; nsenter --net=/run/netns/${P}srv $XG top -i eth0; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 60"
-sleep 3.5
-screen=$(tmux capture-pane -p -t "$SESS")
+# top_screen: the pane once top has drawn a frame with a rate and its top
+# source (up to 10 s), whatever the load
+top_screen() {
+	local i screen
+	for i in $(seq 1 100); do
+		screen=$(tmux capture-pane -p -t "$SESS")
+		grep -q "^198.19.7.0/32 " <<<"$screen" &&
+			awk '/^SYN\/s/ {exit !(int($3) > 0)}' <<<"$screen" && break
+		sleep 0.1
+	done
+	echo "$screen"
+}
+screen=$(top_screen)
 echo "$screen" | sed 's/^/# | /' | head -12
 rate=$(awk '/^SYN\/s/ {print int($3)}' <<<"$screen")
-check "the screen shows the flood's SYN rate ($rate/s)" test "${rate:-0}" -ge 100000
+# the flood's rate itself depends on the machine's load: well over the
+# budget is the flood's, not what the budget lets through
+check "the screen shows the flood's SYN rate ($rate/s, > 10 x the budget)" test "${rate:-0}" -gt 1000
 check "the screen shows the top source" grep -q "^198.19.7.0/32 " <<<"$screen"
 check "the screen shows cookies, PMTU and TCP lines" bash -c \
 	"grep -q '^cookie answered/s' <<<\"\$1\" && grep -q '^pmtu   PTB/s' <<<\"\$1\" && grep -q '^tcp    TIME_WAIT' <<<\"\$1\"" _ "$screen"
@@ -41,7 +55,7 @@ tmux kill-session -t "$SESS"
 # Ctrl-C quits the same way
 tmux new-session -d -s "$SESS" -x 132 -y 40 \
 	"echo BEFORE-TOP; nsenter --net=/run/netns/${P}srv $XG top -i eth0; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 60"
-sleep 1.5
+top_screen >/dev/null
 tmux send-keys -t "$SESS" C-c
 for i in $(seq 1 30); do
 	after=$(tmux capture-pane -p -t "$SESS")
@@ -58,11 +72,12 @@ j=$(xg_srv top -i eth0 --once --json)
 check "top --once --json parses, with every component" python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
-assert d["syn_pps"]["offered"] > 100000, d["syn_pps"]
+assert d["syn_pps"]["offered"] > 1000, d["syn_pps"]
 assert d["top"][0]["source"] == "198.19.7.0/32", d["top"][:1]
 assert set(d["cookies"]) == {"answered_pps", "ack_valid_pps", "ack_bad_pps", "handoff_pps"}
 assert d["pmtu"]["ptb_total"] == 0 and d["pmtu"]["blackholes_suspected"] == 0
 assert d["sockets"]["time_wait"] == int(sys.argv[2]), (d["sockets"], sys.argv[2])' "$j" "$tw"
+kill $fpid 2>/dev/null
 wait $fpid
 t_snapshot
 check "detach eth0" xg_srv detach eth0

@@ -7,7 +7,7 @@
 # same moment, exactly; the TIME_WAIT sockets equal /proc/net/sockstat's
 # tw; the entries counted from the tracepoint equal the connections made
 # and the iterator's count of timewait sockets younger than the window;
-# the rate is the count over the window within 5%; the top remote
+# the rate is the count over the window tw measured (within 1%); the top remote
 # endpoint, local port and destination are the right ones, by count and
 # by churn; the other namespace sees none of it. Then resets (SO_LINGER
 # 0) are counted on both sides and equal TcpEstabResets; the FIN_WAIT2
@@ -98,15 +98,15 @@ expect_eq "the threshold is in force here" \
 expect_eq "other namespaces keep the default" \
 	"$(xg_in ${P}srv tw --json | json_get 'd["thresholds"]["churn_per_s"], d["thresholds"]["own"]')" "1000 False"
 
-lab_exec ${P}srv timeout 120 "$TC" serve --port 8080 --port 8081 --duration 120 &
+lab_exec ${P}srv timeout 600 "$TC" serve --port 8080 --port 8081 --duration 600 &
 # started by nsenter itself, not a subshell: $! is the process to signal
-nsenter --net=/run/netns/${P}srv timeout 120 "$TC" serve --port 8082 --no-close --duration 120 &
+nsenter --net=/run/netns/${P}srv timeout 600 "$TC" serve --port 8082 --no-close --duration 600 &
 srv_noclose=$!
-lab_exec ${P}cli timeout 120 "$TC" serve --port 7000 --server-close --duration 120 &
+lab_exec ${P}cli timeout 600 "$TC" serve --port 7000 --server-close --duration 600 &
 listening() { t_wait_listen ${P}srv 8080 && t_wait_listen ${P}srv 8082 &&
 	t_wait_listen ${P}cli 7000; }
 check "servers listen" listening
-nsenter --net=/run/netns/${P}cli timeout 60 "$XG" events --json >"$tmp/events" 2>"$tmp/events.err" &
+nsenter --net=/run/netns/${P}cli timeout 600 "$XG" events --json >"$tmp/events" 2>"$tmp/events.err" &
 evpid=$!
 check "events reader ready" t_wait_line "$tmp/events.err" "host socket telemetry"
 
@@ -131,8 +131,11 @@ expect_eq "TIME_WAIT entries (tracepoint) = connections closed first here" \
 	"$(jf "$tmp/tw" 'd["tw_entries"]')" "$E"
 expect_eq "... = timewait sockets younger than the window (iterator)" \
 	"$(jf "$tmp/tw" 'd["tw_entries_iter"]')" "$E"
+# the window as tw measured it (about IVAL, longer on a busy machine)
+win=$(jf "$tmp/tw" 'd["interval_s"]')
+per10() { python3 -c "print(int($1 * 10 / $win))"; }	# N -> 10 x N per second
 expect_near "entry rate = connections / window" \
-	"$(jf "$tmp/tw" 'int(d["tw_entries_per_s"] * 10)')" $((E * 10 / IVAL)) 5
+	"$(jf "$tmp/tw" 'int(d["tw_entries_per_s"] * 10)')" "$(per10 $E)" 1
 expect_eq "no reset closes" "$(jf "$tmp/tw" 'd["reset_closes"]')" 0
 
 top() { jf "$tmp/tw" "$1"; }
@@ -142,12 +145,12 @@ expect_eq "top remote by TIME_WAIT count: $SRV:8080, $SRV:8081, [$SRV6]:8080" \
 expect_eq "top remote by churn: $SRV:8080" \
 	"$(top 'd["top_remote_by_churn"][0]["endpoint"]')" "$SRV:8080"
 expect_near "its churn rate" "$(top 'int(d["top_remote_by_churn"][0]["tw_entries_per_s"] * 10)')" \
-	$((N * 10 / IVAL)) 5
+	"$(per10 $N)" 1
 expect_eq "top local port by TIME_WAIT count: 7000 ($K)" \
 	"$(top '(d["top_lport_by_count"][0]["port"], d["top_lport_by_count"][0]["time_wait"])')" "(7000, $K)"
 expect_eq "top local port by churn: 7000" "$(top 'd["top_lport_by_churn"][0]["port"]')" 7000
 expect_near "its churn rate" "$(top 'int(d["top_lport_by_churn"][0]["tw_entries_per_s"] * 10)')" \
-	$((K * 10 / IVAL)) 5
+	"$(per10 $K)" 1
 ss_dst=$(ip netns exec ${P}cli ss -tanH dst $SRV dport = :8080 | wc -l)
 expect_eq "ephemeral ports toward $SRV:8080 = ss's count" \
 	"$(top '[e["in_use"] for e in d["ephemeral"]["destinations"] if e["destination"] == "'$SRV':8080"][0]')" "$ss_dst"
