@@ -163,7 +163,7 @@ static int read_line(FILE *f, char *buf, size_t len, const char **why)
 
 	while ((ch = getc(f)) != EOF && ch != '\n') {
 		if (n == len - 1) {
-			*why = "longer than " STR(XG_POLICY_LINE) " bytes";
+			*why = "is longer than " STR(XG_POLICY_LINE) " bytes (never split)";
 			return -1;
 		}
 		if (!ch)

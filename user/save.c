@@ -753,7 +753,7 @@ int cmd_apply(int argc, char **argv)
 	if (!f)
 		return xg_usage_err("cannot read -f '%s': %s", file,
 				    strerror(errno));
-	ret = xg_policy_parse(f, file, &want);
+	ret = xg_policy_parse(f, f == stdin ? "standard input" : file, &want);
 	if (f != stdin)
 		fclose(f);
 	if (ret) {
