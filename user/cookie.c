@@ -644,12 +644,112 @@ static int cookies_show(const struct xg_iface *ifc, bool json)
 
 /* ---------------- set ---------------- */
 
+/*
+ * What cookies on needs, made ready in @cc: the kernel and the loaded
+ * program can, the SYN-ACK settings are current, the tc hand-off is
+ * attached (*tc_new: by this call). 0, or -1 with the reason said.
+ */
+static int cookie_ready(const struct xg_iface *ifc, const struct xg_info *info,
+			struct xg_cookie_cfg *cc, bool *tc_new)
+{
+	struct xg_cookie_support sup;
+
+	/* never answer SYNs whose ACKs cannot complete */
+	xg_cookie_probe(&sup);
+	if (!sup.ok) {
+		xg_err("SYN cookies are not available: %s; nothing changed",
+		       sup.why);
+		return -1;
+	}
+	if (!info->cookie_paths) {
+		xg_err("%s: its XDP program was loaded without the cookie "
+		       "paths (the kernel lacked the helpers at attach); "
+		       "detach and attach again; nothing changed",
+		       ifc->ifname);
+		return -1;
+	}
+	if (synack_settings(ifc, cc))
+		return -1;
+	if ((cc->flags & XG_CKF_TC) && !tc_present(cc)) {
+		/* someone removed it: attach it again */
+		char path[512];
+
+		fprintf(stderr, "xdpguard: %s: the tc hand-off (filter handle "
+			"%#x priority %u) is gone; attaching it again\n",
+			ifc->ifname, cc->tc_handle, cc->tc_priority);
+		snprintf(path, sizeof(path), "%s/" XG_PIN_TC_COOKIE, ifc->dir);
+		unlink(path);
+		/* the clsact, if ours, stays ours */
+		cc->flags &= ~XG_CKF_TC;
+	}
+	*tc_new = false;
+	if (!(cc->flags & XG_CKF_TC)) {
+		if (tc_attach(ifc, cc))
+			return -1;
+		*tc_new = true;
+	}
+	return 0;
+}
+
+static void cookie_unready(const struct xg_iface *ifc,
+			   struct xg_cookie_cfg *cc)
+{
+	char path[512];
+
+	tc_detach(ifc, cc);
+	snprintf(path, sizeof(path), "%s/" XG_PIN_TC_COOKIE, ifc->dir);
+	unlink(path);
+}
+
+/*
+ * For apply, before its first change: cookies can be on (as cookies set
+ * checks), the tc hand-off attached and its settings written. *tc_new:
+ * attached by this call (xg_cookie_unprepare takes it away again).
+ */
+int xg_cookie_prepare(const struct xg_iface *ifc, bool *tc_new)
+{
+	struct xg_cookie_cfg cc, old;
+	struct xg_info info;
+
+	*tc_new = false;
+	if (xg_info_read(ifc, &info) || ccfg_read(ifc, &cc)) {
+		xg_err("%s: cannot read its pins (attached by an older "
+		       "xdpguard? detach and attach again)", ifc->ifname);
+		return -1;
+	}
+	old = cc;
+	if (cookie_ready(ifc, &info, &cc, tc_new))
+		return -1;
+	if (ccfg_write(ifc, &cc)) {
+		if (*tc_new)
+			cookie_unready(ifc, &cc);
+		ccfg_write(ifc, &old);
+		*tc_new = false;
+		return -1;
+	}
+	if (*tc_new)
+		printf("xdpguard: %s: tc ingress hand-off attached (handle "
+		       "%#x priority %u); detach removes it\n", ifc->ifname,
+		       cc.tc_handle, cc.tc_priority);
+	return 0;
+}
+
+/* apply failed after xg_cookie_prepare attached the hand-off */
+void xg_cookie_unprepare(const struct xg_iface *ifc)
+{
+	struct xg_cookie_cfg cc;
+
+	if (ccfg_read(ifc, &cc))
+		return;
+	cookie_unready(ifc, &cc);
+	ccfg_write(ifc, &cc);
+}
+
 static int cookies_set(const struct xg_iface *ifc, __u32 mode, bool has_port,
 		       __u16 port, __u32 threshold)
 {
 	struct xg_cookie_cfg cc, old_cc;
 	struct xg_cookie_port c = {}, old;
-	struct xg_cookie_support sup;
 	struct xg_info info;
 	bool existed, tc_new = false;
 	char what[32];
@@ -688,39 +788,8 @@ static int cookies_set(const struct xg_iface *ifc, __u32 mode, bool has_port,
 		goto out;
 	}
 
-	/* never answer SYNs whose ACKs cannot complete */
-	xg_cookie_probe(&sup);
-	if (!sup.ok) {
-		xg_err("SYN cookies are not available: %s; nothing changed",
-		       sup.why);
+	if (cookie_ready(ifc, &info, &cc, &tc_new))
 		goto out;
-	}
-	if (!info.cookie_paths) {
-		xg_err("%s: its XDP program was loaded without the cookie "
-		       "paths (the kernel lacked the helpers at attach); "
-		       "detach and attach again; nothing changed",
-		       ifc->ifname);
-		goto out;
-	}
-	if (synack_settings(ifc, &cc))
-		goto out;
-	if ((cc.flags & XG_CKF_TC) && !tc_present(&cc)) {
-		/* someone removed it: attach it again */
-		char path[512];
-
-		fprintf(stderr, "xdpguard: %s: the tc hand-off (filter handle "
-			"%#x priority %u) is gone; attaching it again\n",
-			ifc->ifname, cc.tc_handle, cc.tc_priority);
-		snprintf(path, sizeof(path), "%s/" XG_PIN_TC_COOKIE, ifc->dir);
-		unlink(path);
-		/* the clsact, if ours, stays ours */
-		cc.flags &= ~XG_CKF_TC;
-	}
-	if (!(cc.flags & XG_CKF_TC)) {
-		if (tc_attach(ifc, &cc))
-			goto out;
-		tc_new = true;
-	}
 	if (ccfg_write(ifc, &cc))
 		goto undo;
 	if (existed)
@@ -761,13 +830,8 @@ static int cookies_set(const struct xg_iface *ifc, __u32 mode, bool has_port,
 	ret = XG_EXIT_OK;
 	goto out;
 undo:
-	if (tc_new) {
-		char path[512];
-
-		tc_detach(ifc, &cc);
-		snprintf(path, sizeof(path), "%s/" XG_PIN_TC_COOKIE, ifc->dir);
-		unlink(path);
-	}
+	if (tc_new)
+		cookie_unready(ifc, &cc);
 	ccfg_write(ifc, &old_cc);
 out:
 	close(fd);

@@ -26,8 +26,26 @@ static void mask(struct xg_cidr *c, __u32 *out)
 }
 
 /*
+ * ::ffff:a.b.c.d/96+N is IPv4 traffic as an IPv6 socket names it; on the
+ * wire IPv4 packets carry a.b.c.d, so the prefix is stored as a.b.c.d/N,
+ * the only form the IPv4 tries can match.
+ */
+static void unmap_v4(struct xg_cidr *c)
+{
+	if (c->family != 6 || c->prefixlen < 96 || c->addr[0] || c->addr[1] ||
+	    c->addr[2] != htonl(0xffff))
+		return;
+	c->family = 4;
+	c->prefixlen -= 96;
+	c->addr[0] = c->addr[3];
+	c->addr[1] = c->addr[2] = c->addr[3] = 0;
+}
+
+/*
  * ADDR or ADDR/LEN, IPv4 or IPv6. Host bits past the prefix are refused
  * (198.18.0.1/15 is a typo more often than a wish); @why says what's wrong.
+ * An IPv4-mapped IPv6 prefix (::ffff:198.19.0.0/112) becomes the IPv4 one
+ * (198.19.0.0/16).
  */
 int xg_parse_cidr(const char *s, struct xg_cidr *c, char *why, size_t len)
 {
@@ -81,6 +99,7 @@ int xg_parse_cidr(const char *s, struct xg_cidr *c, char *why, size_t len)
 		snprintf(why, len, "host bits set (did you mean %s?)", net);
 		return -1;
 	}
+	unmap_v4(c);
 	return 0;
 }
 

@@ -439,9 +439,10 @@ static int lpm_change(const struct xg_iface *ifc, bool deny, bool add,
 		goto out;
 	journaled = true;
 	for (i = 0; i < n; i++)
-		xg_journal_note(&j, xg_jmap_of(deny, cidrs[i].family),
-				&s[i].key);
-	if (xg_journal_begin(&j)) {
+		if (xg_journal_note(&j, xg_jmap_of(deny, cidrs[i].family),
+				    &s[i].key))
+			break;
+	if (i < n || xg_journal_begin(&j)) {
 		xg_err("cannot write the journal of %s: %s", ifc->ifname,
 		       strerror(errno));
 		goto out;

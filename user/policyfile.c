@@ -5,16 +5,28 @@
  * it directly.
  *
  * Format, one statement a line, '#' starts a comment:
- *   rate default pps N burst N
+ *   attached sources N prefix4 N prefix6 N pmtu on|off blackhole-after N
+ *            event-budget N                            (optional: checked)
+ *   rate default pps N burst N                                 (required)
  *   rate port PORT pps N burst N
  *   allow CIDR
  *   deny CIDR [until 2026-11-25T23:10:00Z]
- *   dry-run on|off
+ *   cookies default|port PORT on|auto [threshold N]
+ *   mss off|N|pmtu [dir ingress|egress|both]                   (required)
+ *   dry-run on|off                                             (required)
+ *   end                                              (required, the last)
+ *
+ * A file is the whole policy: what it does not list is removed. So a file
+ * that cannot be the whole of one is refused: no 'end' (truncated, or an
+ * empty pipe from a failed save), a required setting missing or given
+ * twice, a statement after 'end', a NUL byte, a line longer than
+ * XG_POLICY_LINE bytes (never split into two statements).
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <xdpguard/pmtu.h>
 #include "xdpguard.h"
 
 void xg_policy_free(struct xg_policy *p)
@@ -46,6 +58,12 @@ static int port_cmp(const void *a, const void *b)
 	       ((const struct xg_port_rule *)b)->port;
 }
 
+static int cookie_cmp(const void *a, const void *b)
+{
+	return ((const struct xg_cookie_rule *)a)->port -
+	       ((const struct xg_cookie_rule *)b)->port;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	const struct xg_policy_entry *x = a, *y = b;
@@ -62,6 +80,7 @@ void xg_policy_sort(struct xg_policy *p)
 	int d;
 
 	qsort(p->ports, p->nports, sizeof(p->ports[0]), port_cmp);
+	qsort(p->cookies, p->ncookies, sizeof(p->cookies[0]), cookie_cmp);
 	for (d = 0; d < 2; d++)
 		if (p->n[d])
 			qsort(p->list[d], p->n[d], sizeof(*p->list[d]),
@@ -88,6 +107,15 @@ const struct xg_port_rule *xg_policy_port(const struct xg_policy *p,
 
 	return p->nports ? bsearch(&k, p->ports, p->nports, sizeof(k),
 				   port_cmp) : NULL;
+}
+
+const struct xg_cookie_rule *xg_policy_cookie(const struct xg_policy *p,
+					      __u16 port)
+{
+	struct xg_cookie_rule k = { .port = port };
+
+	return p->ncookies ? bsearch(&k, p->cookies, p->ncookies, sizeof(k),
+				     cookie_cmp) : NULL;
 }
 
 static int parse_rate_words(char **w, int n, struct xg_rate *r)
@@ -118,36 +146,175 @@ static int parse_until(const char *s, __u64 *mono_ns)
 	return left > 0 ? 0 : 1;	/* 1: already past */
 }
 
-#define MAX_WORDS 8
+#define MAX_WORDS	16
+#define XG_POLICY_LINE	1024
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
-/* Parse @f into @p; on error print FILE:LINE and what is wrong. */
+/*
+ * One line into @buf (its '\n' dropped); 1 a line, 0 end of file, -1 bad:
+ * longer than the buffer, or holding a NUL byte (*why says which).
+ */
+static int read_line(FILE *f, char *buf, size_t len, const char **why)
+{
+	size_t n = 0;
+	bool nul = false;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (n == len - 1) {
+			*why = "is longer than " STR(XG_POLICY_LINE) " bytes (never split)";
+			return -1;
+		}
+		if (!ch)
+			nul = true;
+		buf[n++] = ch;
+	}
+	buf[n] = '\0';
+	if (nul) {
+		*why = "holds a NUL byte";
+		return -1;
+	}
+	return ch == EOF && !n ? 0 : 1;
+}
+
+static int parse_onoff(const char *s, bool *on)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "off")) {
+		*on = !strcmp(s, "on");
+		return 0;
+	}
+	return -1;
+}
+
+/* attached sources N prefix4 N prefix6 N pmtu on|off blackhole-after N
+ * event-budget N */
+static int parse_attached(char **w, int n, struct xg_attached *a)
+{
+	bool pm;
+
+	if (n != 12 || strcmp(w[0], "sources") || strcmp(w[2], "prefix4") ||
+	    strcmp(w[4], "prefix6") || strcmp(w[6], "pmtu") ||
+	    strcmp(w[8], "blackhole-after") || strcmp(w[10], "event-budget"))
+		return -1;
+	if (xg_parse_u32(w[1], 1, 1U << 26, &a->sources) ||
+	    xg_parse_u32(w[3], 8, 32, &a->prefix4) ||
+	    xg_parse_u32(w[5], 32, 128, &a->prefix6) ||
+	    parse_onoff(w[7], &pm) ||
+	    xg_parse_u32(w[9], 0, 100, &a->bh_threshold) ||
+	    xg_parse_u32(w[11], 0, 1000000, &a->event_budget))
+		return -1;
+	a->pmtu = pm ? XG_PM_F_PTB | XG_PM_F_BH : 0;
+	return 0;
+}
+
+/* mss off | mss N|pmtu [dir ingress|egress|both] */
+static int parse_mss(char **w, int n, struct xg_policy *p)
+{
+	p->mss_dirs = XG_DIR_BOTH;
+	p->mss = 0;
+	if (n == 1 && !strcmp(w[0], "off")) {
+		p->mss_mode = XG_MSS_OFF;
+		p->mss_dirs = 0;
+		return 0;
+	}
+	if (n != 1 && n != 3)
+		return -1;
+	if (!strcmp(w[0], "pmtu"))
+		p->mss_mode = XG_MSS_PMTU;
+	else if (!xg_parse_u32(w[0], XG_MSS_MIN, 65535, &p->mss))
+		p->mss_mode = XG_MSS_FIXED;
+	else
+		return -1;
+	if (n == 3) {
+		if (strcmp(w[1], "dir"))
+			return -1;
+		if (!strcmp(w[2], "ingress"))
+			p->mss_dirs = XG_DIR_INGRESS;
+		else if (!strcmp(w[2], "egress"))
+			p->mss_dirs = XG_DIR_EGRESS;
+		else if (!strcmp(w[2], "both"))
+			p->mss_dirs = XG_DIR_BOTH;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* cookies default|port PORT on|auto [threshold N] */
+static int parse_cookies(char **w, int n, struct xg_cookie_rule *r)
+{
+	int i = 1;
+
+	memset(r, 0, sizeof(*r));
+	if (n >= 1 && !strcmp(w[0], "port")) {
+		if (n < 2 || xg_parse_port(w[1], &r->port))
+			return -1;
+		i = 2;
+	} else if (n < 1 || strcmp(w[0], "default")) {
+		return -1;
+	}
+	if (n == i + 1 && !strcmp(w[i], "on")) {
+		r->mode = XG_CK_ON;
+		return 0;
+	}
+	if (n == i + 3 && !strcmp(w[i], "auto") &&
+	    !strcmp(w[i + 1], "threshold") &&
+	    !xg_parse_u32(w[i + 2], 1, 100000000, &r->threshold)) {
+		r->mode = XG_CK_AUTO;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Parse @f into @p; on error print FILE:LINE and what is wrong, and
+ * return -1: the file is refused whole.
+ */
 int xg_policy_parse(FILE *f, const char *name, struct xg_policy *p)
 {
-	char line[512], *w[MAX_WORDS], *save, why[128];
+	char line[XG_POLICY_LINE + 1], *w[MAX_WORDS], *save, why[128];
+	int lineno = 0, n, i, d, r;
+	int rate_at = 0, mss_at = 0, dry_at = 0, att_at = 0, end_at = 0;
+	int nstmt = 0;
+	const char *bad;
 	struct xg_cidr c;
-	int lineno = 0, n, i, d;
 	__u64 exp;
 
 	memset(p, 0, sizeof(*p));
 	p->rate.burst = 1;
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		if (strchr(line, '#'))
-			*strchr(line, '#') = '\0';
-		for (n = 0, w[0] = strtok_r(line, " \t\r\n", &save);
-		     w[n] && n < MAX_WORDS - 1;
-		     w[++n] = strtok_r(NULL, " \t\r\n", &save))
-			;
-		if (!n)
-			continue;
 #define BAD(...) do {							\
 		fprintf(stderr, "xdpguard apply: %s:%d: ", name, lineno); \
 		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		return -1;						\
+		fprintf(stderr, "; nothing applied\n");			\
+		goto fail;						\
 	} while (0)
+#define ONCE(at, what) do {						\
+		if (at)							\
+			BAD("'%s' given twice (first on line %d)", what, at); \
+		at = lineno;						\
+	} while (0)
+	while ((r = read_line(f, line, sizeof(line), &bad))) {
+		lineno++;
+		if (r < 0)
+			BAD("the line %s", bad);
+		if (strchr(line, '#'))
+			*strchr(line, '#') = '\0';
+		for (n = 0, w[0] = strtok_r(line, " \t\r", &save);
+		     w[n] && n < MAX_WORDS - 1;
+		     w[++n] = strtok_r(NULL, " \t\r", &save))
+			;
+		if (!n)
+			continue;
+		if (n == MAX_WORDS - 1)
+			BAD("too many words");
+		nstmt++;
+		if (end_at)
+			BAD("'%s' after 'end' (line %d): two files run "
+			    "together?", w[0], end_at);
 		if (!strcmp(w[0], "rate") && n >= 2 &&
 		    !strcmp(w[1], "default")) {
+			ONCE(rate_at, "rate default");
 			if (parse_rate_words(w + 2, n - 2, &p->rate))
 				BAD("expected 'rate default pps N burst N' "
 				    "(pps 0..100000000, burst 1..100000000)");
@@ -176,26 +343,80 @@ int xg_policy_parse(FILE *f, const char *name, struct xg_policy *p)
 				BAD("bad CIDR '%s': %s", w[1], why);
 			exp = 0;
 			if (n == 4) {
-				int r = parse_until(w[3], &exp);
+				int rr = parse_until(w[3], &exp);
 
-				if (r < 0)
+				if (rr < 0)
 					BAD("bad time '%s' (accepted: "
 					    "2026-11-25T23:10:00Z, UTC)",
 					    w[3]);
-				if (r > 0)
+				if (rr > 0)
 					continue;	/* already expired */
 			}
 			if (xg_policy_add(p, deny, &c, exp))
 				BAD("out of memory");
-		} else if (!strcmp(w[0], "dry-run") && n == 2 &&
-			   (!strcmp(w[1], "on") || !strcmp(w[1], "off"))) {
-			p->dry_run = !strcmp(w[1], "on");
+		} else if (!strcmp(w[0], "cookies")) {
+			struct xg_cookie_rule *cr = &p->cookies[p->ncookies];
+
+			if (parse_cookies(w + 1, n - 1, cr))
+				BAD("expected 'cookies default|port PORT "
+				    "on|auto threshold N' (threshold "
+				    "1..100000000 SYN/s)");
+			for (i = 0; i < p->ncookies; i++)
+				if (p->cookies[i].port == cr->port)
+					BAD("cookies of %s given twice",
+					    cr->port ? "a port" : "default");
+			if (p->ncookies == XG_MAX_PORT_RULES)
+				BAD("more than %d cookie settings",
+				    XG_MAX_PORT_RULES);
+			p->ncookies++;
+		} else if (!strcmp(w[0], "mss")) {
+			ONCE(mss_at, "mss");
+			if (parse_mss(w + 1, n - 1, p))
+				BAD("expected 'mss off', 'mss N|pmtu [dir "
+				    "ingress|egress|both]' (N %u..65535)",
+				    XG_MSS_MIN);
+		} else if (!strcmp(w[0], "dry-run")) {
+			ONCE(dry_at, "dry-run");
+			if (n != 2 || parse_onoff(w[1], &p->dry_run))
+				BAD("expected 'dry-run on|off'");
+		} else if (!strcmp(w[0], "attached")) {
+			ONCE(att_at, "attached");
+			if (parse_attached(w + 1, n - 1, &p->attached))
+				BAD("expected 'attached sources N prefix4 N "
+				    "prefix6 N pmtu on|off blackhole-after N "
+				    "event-budget N'");
+			p->has_attached = true;
+		} else if (!strcmp(w[0], "end") && n == 1) {
+			end_at = lineno;
 		} else {
 			BAD("unknown statement '%s' (accepted: rate default, "
-			    "rate port, allow, deny, dry-run)", w[0]);
+			    "rate port, allow, deny, cookies, mss, dry-run, "
+			    "attached, end)", w[0]);
 		}
-#undef BAD
 	}
+#undef ONCE
+#undef BAD
+#define BAD(...) do {							\
+		fprintf(stderr, "xdpguard apply: %s: ", name);		\
+		fprintf(stderr, __VA_ARGS__);				\
+		fprintf(stderr, "; nothing applied\n");			\
+		goto fail;						\
+	} while (0)
+	if (ferror(f))
+		BAD("read error after line %d", lineno);
+	if (!end_at && !nstmt)
+		BAD("empty: not one statement; applying it would remove every "
+		    "setting. A policy file is the whole policy, as xdpguard "
+		    "save writes it, and ends with 'end'");
+	if (!end_at)
+		BAD("incomplete: no 'end' line after line %d, so it may be "
+		    "cut short (a failed save, a truncated copy); a policy "
+		    "file is the whole policy, as xdpguard save writes it, "
+		    "and ends with 'end'", lineno);
+	if (!rate_at || !mss_at || !dry_at)
+		BAD("incomplete: no '%s' line; a policy file states every "
+		    "setting, as xdpguard save writes it",
+		    !rate_at ? "rate default" : !mss_at ? "mss" : "dry-run");
 	/* sorted for lookups; a prefix listed twice sits next to itself */
 	xg_policy_sort(p);
 	for (d = 0; d < 2; d++)
@@ -203,11 +424,13 @@ int xg_policy_parse(FILE *f, const char *name, struct xg_policy *p)
 			if (!entry_cmp(&p->list[d][i - 1], &p->list[d][i])) {
 				xg_format_cidr(&p->list[d][i].c, why,
 					       sizeof(why));
-				fprintf(stderr, "xdpguard apply: %s: %s %s "
-					"given twice\n", name,
-					d ? "deny" : "allow", why);
-				return -1;
+				BAD("%s %s given twice", d ? "deny" : "allow",
+				    why);
 			}
+#undef BAD
 	return 0;
+fail:
+	xg_policy_free(p);
+	memset(p, 0, sizeof(*p));
+	return -1;
 }
-

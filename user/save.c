@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <xdpguard/pmtu.h>
 #include "xdpguard.h"
 
 static const char *const list_map[2][2] = {
@@ -59,12 +60,39 @@ static int read_list(const struct xg_iface *ifc, struct xg_policy *p, int deny)
 	return err;
 }
 
-static int policy_read(const struct xg_iface *ifc, struct xg_policy *p)
+/* Live entries of each journal map (expired deny entries included). */
+struct used {
+	__u32 n[XG_J_MAX];
+};
+
+static int map_count(int fd, size_t ksz)
 {
+	char key[32], next[32];
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, n ? key : NULL, next)) {
+		memcpy(key, next, ksz);
+		n++;
+	}
+	return n;
+}
+
+static int policy_read(const struct xg_iface *ifc, struct xg_policy *p,
+		       struct used *u)
+{
+	static const char *const lists[4] = {
+		XG_MAP_ALLOW4, XG_MAP_ALLOW6, XG_MAP_DENY4, XG_MAP_DENY6,
+	};
+	static const size_t lksz[4] = {
+		sizeof(struct xg_lpm4), sizeof(struct xg_lpm6),
+		sizeof(struct xg_lpm4), sizeof(struct xg_lpm6),
+	};
 	__u16 key, next, *prev = NULL;
+	struct xg_cookie_port cp;
 	struct xg_config cfg;
+	struct xg_pm_cfg pm;
 	__u32 zero = 0;
-	int fd, err;
+	int fd, err, i;
 
 	memset(p, 0, sizeof(*p));
 	fd = xg_map_open(ifc, XG_MAP_CONFIG);
@@ -88,13 +116,45 @@ static int policy_read(const struct xg_iface *ifc, struct xg_policy *p)
 		p->ports[p->nports++].port = key;
 	}
 	close(fd);
+	fd = xg_map_open_quiet(ifc, XG_MAP_COOKIE_PORTS);
+	for (prev = NULL; fd >= 0 && p->ncookies < XG_MAX_PORT_RULES &&
+	     !bpf_map_get_next_key(fd, prev, &next);) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &cp) ||
+		    (cp.mode != XG_CK_ON && cp.mode != XG_CK_AUTO))
+			continue;
+		p->cookies[p->ncookies].port = key;
+		p->cookies[p->ncookies].mode = cp.mode;
+		p->cookies[p->ncookies++].threshold =
+			cp.mode == XG_CK_AUTO ? cp.threshold : 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!xg_map_get0(ifc, XG_MAP_PM_CFG, &pm, sizeof(pm), true)) {
+		p->mss_mode = pm.mode;
+		p->mss = pm.mode == XG_MSS_FIXED ? pm.mss : 0;
+		p->mss_dirs = pm.mode == XG_MSS_OFF ? 0 : pm.dirs;
+	}
 	if (read_list(ifc, p, 0) || read_list(ifc, p, 1))
 		return -1;
+	if (u) {
+		memset(u, 0, sizeof(*u));
+		for (i = 0; i < 4; i++) {
+			fd = xg_map_open(ifc, lists[i]);
+			if (fd < 0)
+				return -1;
+			u->n[XG_J_ALLOW4 + i] = map_count(fd, lksz[i]);
+			close(fd);
+		}
+		u->n[XG_J_PORTS] = p->nports;
+		u->n[XG_J_COOKIE_PORTS] = p->ncookies;
+	}
 	xg_policy_sort(p);
 	return 0;
 }
 
-/* ---- policy -> maps ---- */
+/* ---- policy -> maps: a plan of single-key changes ---- */
 
 /* The file keeps whole seconds: closer than that is the same expiry. */
 static bool same_expiry(__u64 a, __u64 b)
@@ -104,33 +164,118 @@ static bool same_expiry(__u64 a, __u64 b)
 	return (a > b ? a - b : b - a) < 1500000000ULL;
 }
 
-static int write_list(const struct xg_iface *ifc, const struct xg_policy *cur,
-		      const struct xg_policy *want, int deny, int *changes)
+struct op {
+	__u8 map;		/* enum xg_jmap */
+	char sign;		/* '+' new, '~' changed, '-' removed */
+	__u8 key[20];
+	__u8 val[64];		/* the new value ('+', '~') */
+	char text[176];		/* for the report */
+};
+
+struct plan {
+	struct op *op;
+	int n, cap;
+	int added, changed, removed;
+	/* maps that cannot hold old and new at once: removals first */
+	bool tight[XG_J_MAX];
+	struct xg_journal *j;
+};
+
+static struct op *plan_add(struct plan *pl, int map, char sign,
+			   const void *key, size_t ksz)
+{
+	struct op *o;
+
+	if (pl->n == pl->cap) {
+		int cap = pl->cap ? 2 * pl->cap : 256;
+
+		o = realloc(pl->op, cap * sizeof(*o));
+		if (!o)
+			return NULL;
+		pl->op = o;
+		pl->cap = cap;
+	}
+	o = &pl->op[pl->n++];
+	memset(o, 0, sizeof(*o));
+	o->map = map;
+	o->sign = sign;
+	memcpy(o->key, key, ksz);
+	if (sign == '+')
+		pl->added++;
+	else if (sign == '-')
+		pl->removed++;
+	else
+		pl->changed++;
+	return o;
+}
+
+static void fmt_until(__u64 exp, char *buf, size_t len)
+{
+	__u64 mono = xg_mono_ns(), real = xg_real_ns();
+	char when[32];
+	time_t t;
+
+	if (!exp) {
+		buf[0] = '\0';
+		return;
+	}
+	t = (real + (exp > mono ? exp - mono : 0) + 500000000ULL) /
+	    1000000000ULL;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	snprintf(buf, len, " until %s", when);
+}
+
+static void fmt_mss(__u32 mode, __u32 mss, __u32 dirs, char *buf, size_t len)
+{
+	static const char *const dn[] = { "none", "ingress", "egress", "both" };
+
+	if (mode == XG_MSS_FIXED)
+		snprintf(buf, len, "mss %u dir %s", mss, dn[dirs & 3]);
+	else if (mode == XG_MSS_PMTU)
+		snprintf(buf, len, "mss pmtu dir %s", dn[dirs & 3]);
+	else
+		snprintf(buf, len, "mss off");
+}
+
+static void fmt_cookie(const struct xg_cookie_rule *r, char *buf, size_t len)
+{
+	char port[16] = "default";
+
+	if (r->port)
+		snprintf(port, sizeof(port), "port %u", r->port);
+	if (r->mode == XG_CK_AUTO)
+		snprintf(buf, len, "cookies %s auto threshold %u", port,
+			 r->threshold);
+	else
+		snprintf(buf, len, "cookies %s on", port);
+}
+
+#define OOM(o) do { if (!(o)) return -1; } while (0)
+
+static int plan_lists(struct plan *pl, const struct xg_iface *ifc,
+		      const struct xg_policy *cur, const struct xg_policy *want,
+		      int deny)
 {
 	union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key;
 	union { struct xg_allow_val a; struct xg_deny_val d; } v;
 	const struct xg_policy_entry *e;
+	char cidr[64], u1[48], u2[48];
+	int i, fd[2], jm, err = -1;
+	struct op *o;
 	__u64 exp;
-	int i, fd[2], err = -1;
 
 	fd[0] = xg_map_open(ifc, list_map[deny][0]);
 	fd[1] = xg_map_open(ifc, list_map[deny][1]);
 	if (fd[0] < 0 || fd[1] < 0)
 		goto out;
-	for (i = 0; i < cur->n[deny]; i++) {
-		e = &cur->list[deny][i];
-		if (xg_policy_has(want, deny, &e->c, NULL))
-			continue;
-		xg_lpm_key(&e->c, &key);
-		if (bpf_map_delete_elem(fd[e->c.family == 6], &key))
-			goto out;
-		(*changes)++;
-	}
 	for (i = 0; i < want->n[deny]; i++) {
+		bool had;
+
 		e = &want->list[deny][i];
-		if (xg_policy_has(cur, deny, &e->c, &exp) &&
-		    (!deny || same_expiry(exp, e->expires_ns)))
+		had = xg_policy_has(cur, deny, &e->c, &exp);
+		if (had && (!deny || same_expiry(exp, e->expires_ns)))
 			continue;
+		jm = xg_jmap_of(deny, e->c.family);
 		xg_lpm_key(&e->c, &key);
 		memset(&v, 0, sizeof(v));
 		/* an entry that only changes its expiry keeps its hits */
@@ -139,10 +284,34 @@ static int write_list(const struct xg_iface *ifc, const struct xg_policy *cur,
 			v.d.expires_ns = e->expires_ns;
 			v.d.prefixlen = e->c.prefixlen;
 		}
-		if (bpf_map_update_elem(fd[e->c.family == 6], &key, &v,
-					BPF_ANY))
+		o = plan_add(pl, jm, had ? '~' : '+', &key, sizeof(key));
+		if (!o)
 			goto out;
-		(*changes)++;
+		memcpy(o->val, &v, sizeof(v));
+		xg_format_cidr(&e->c, cidr, sizeof(cidr));
+		fmt_until(e->expires_ns, u1, sizeof(u1));
+		fmt_until(exp, u2, sizeof(u2));
+		if (had)
+			snprintf(o->text, sizeof(o->text), "%s %s%s (was%s)",
+				 deny ? "deny" : "allow", cidr,
+				 e->expires_ns ? u1 : " until never",
+				 exp ? u2 : " until never");
+		else
+			snprintf(o->text, sizeof(o->text), "%s %s%s",
+				 deny ? "deny" : "allow", cidr, u1);
+	}
+	for (i = 0; i < cur->n[deny]; i++) {
+		e = &cur->list[deny][i];
+		if (xg_policy_has(want, deny, &e->c, NULL))
+			continue;
+		xg_lpm_key(&e->c, &key);
+		o = plan_add(pl, xg_jmap_of(deny, e->c.family), '-', &key,
+			     sizeof(key));
+		if (!o)
+			goto out;
+		xg_format_cidr(&e->c, cidr, sizeof(cidr));
+		snprintf(o->text, sizeof(o->text), "%s %s",
+			 deny ? "deny" : "allow", cidr);
 	}
 	err = 0;
 out:
@@ -153,77 +322,229 @@ out:
 	return err;
 }
 
-/* Make the maps say @want; @cur is what they say now. */
-static int policy_write(const struct xg_iface *ifc, const struct xg_policy *cur,
-			const struct xg_policy *want, int *changes)
+/* Every single-key change that makes @cur into @want, adds first. */
+static int plan_make(struct plan *pl, const struct xg_iface *ifc,
+		     const struct xg_policy *cur, const struct xg_policy *want,
+		     const struct used *u)
 {
 	const struct xg_port_rule *pr;
+	const struct xg_cookie_rule *cr;
+	struct xg_cookie_port cp;
 	struct xg_config cfg;
-	__u32 zero = 0;
-	int fd, i, err = -1;
+	struct xg_pm_cfg pm;
+	__u32 zero = 0, add[XG_J_MAX] = {}, cap;
+	char a[64], b[64];
+	struct op *o;
+	int i, fd, m;
 
-	fd = xg_map_open(ifc, XG_MAP_PORTS);
-	if (fd < 0)
+	/* the default budget and dry-run: one record */
+	if (xg_map_get0(ifc, XG_MAP_CONFIG, &cfg, sizeof(cfg), false))
 		return -1;
-	for (i = 0; i < cur->nports; i++)
-		if (!xg_policy_port(want, cur->ports[i].port)) {
-			if (bpf_map_delete_elem(fd, &cur->ports[i].port))
-				goto out;
-			(*changes)++;
+	if (memcmp(&cfg.rate, &want->rate, sizeof(cfg.rate))) {
+		OOM(o = plan_add(pl, XG_J_CONFIG, '~', &zero, sizeof(zero)));
+		snprintf(o->text, sizeof(o->text), "rate default pps %u burst "
+			 "%u (was pps %u burst %u)", want->rate.pps,
+			 want->rate.burst, cfg.rate.pps, cfg.rate.burst);
+	}
+	if (!!(cfg.flags & XG_F_DRY_RUN) != want->dry_run) {
+		OOM(o = plan_add(pl, XG_J_CONFIG, '~', &zero, sizeof(zero)));
+		snprintf(o->text, sizeof(o->text), "dry-run %s (was %s)",
+			 want->dry_run ? "on" : "off",
+			 want->dry_run ? "off" : "on");
+	}
+	cfg.rate = want->rate;
+	cfg.flags = (cfg.flags & ~XG_F_DRY_RUN) |
+		    (want->dry_run ? XG_F_DRY_RUN : 0);
+	for (i = 0; i < pl->n; i++)
+		memcpy(pl->op[i].val, &cfg, sizeof(cfg));
+
+	/* MSS clamping */
+	if (!xg_map_get0(ifc, XG_MAP_PM_CFG, &pm, sizeof(pm), true)) {
+		if (pm.mode != want->mss_mode ||
+		    (want->mss_mode == XG_MSS_FIXED && pm.mss != want->mss) ||
+		    (want->mss_mode != XG_MSS_OFF && pm.dirs != want->mss_dirs)) {
+			fmt_mss(want->mss_mode, want->mss, want->mss_dirs, a,
+				sizeof(a));
+			fmt_mss(pm.mode, pm.mss, pm.dirs, b, sizeof(b));
+			OOM(o = plan_add(pl, XG_J_PM_CFG, '~', &zero,
+					 sizeof(zero)));
+			snprintf(o->text, sizeof(o->text), "%s (was %s)", a,
+				 b + 4);
+			pm.mode = want->mss_mode;
+			pm.mss = want->mss;
+			if (want->mss_mode != XG_MSS_OFF)
+				pm.dirs = want->mss_dirs;
+			memcpy(o->val, &pm, sizeof(pm));
 		}
+	} else if (want->mss_mode != XG_MSS_OFF) {
+		xg_err("%s has no MSS clamp attached (its pins lack "
+		       XG_MAP_PM_CFG "): cannot apply 'mss'; nothing changed",
+		       ifc->ifname);
+		errno = ENOENT;
+		return -2;
+	}
+
+	/* per-port budgets */
 	for (i = 0; i < want->nports; i++) {
 		pr = xg_policy_port(cur, want->ports[i].port);
 		if (pr && !memcmp(&pr->r, &want->ports[i].r, sizeof(pr->r)))
 			continue;
-		if (bpf_map_update_elem(fd, &want->ports[i].port,
-					&want->ports[i].r, BPF_ANY))
-			goto out;
-		(*changes)++;
+		OOM(o = plan_add(pl, XG_J_PORTS, pr ? '~' : '+',
+				 &want->ports[i].port, sizeof(__u16)));
+		memcpy(o->val, &want->ports[i].r, sizeof(struct xg_rate));
+		snprintf(o->text, sizeof(o->text), "rate port %u pps %u burst "
+			 "%u", want->ports[i].port, want->ports[i].r.pps,
+			 want->ports[i].r.burst);
+		if (pr)
+			snprintf(o->text + strlen(o->text),
+				 sizeof(o->text) - strlen(o->text),
+				 " (was pps %u burst %u)", pr->r.pps,
+				 pr->r.burst);
+		add[XG_J_PORTS] += !pr;
 	}
-	if (write_list(ifc, cur, want, 0, changes) ||
-	    write_list(ifc, cur, want, 1, changes))
-		goto out;
-	close(fd);
-	fd = xg_map_open(ifc, XG_MAP_CONFIG);
-	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &cfg))
-		goto out;
-	if (memcmp(&cfg.rate, &want->rate, sizeof(cfg.rate)) ||
-	    !!(cfg.flags & XG_F_DRY_RUN) != want->dry_run) {
-		cfg.rate = want->rate;
-		cfg.flags = (cfg.flags & ~XG_F_DRY_RUN) |
-			    (want->dry_run ? XG_F_DRY_RUN : 0);
-		if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY))
-			goto out;
-		(*changes)++;
+	for (i = 0; i < cur->nports; i++)
+		if (!xg_policy_port(want, cur->ports[i].port)) {
+			OOM(o = plan_add(pl, XG_J_PORTS, '-',
+					 &cur->ports[i].port, sizeof(__u16)));
+			snprintf(o->text, sizeof(o->text), "rate port %u",
+				 cur->ports[i].port);
+		}
+
+	/* SYN cookies */
+	fd = xg_map_open_quiet(ifc, XG_MAP_COOKIE_PORTS);
+	if (fd < 0 && want->ncookies) {
+		xg_err("%s has no SYN cookie maps (attached by an older "
+		       "xdpguard?): cannot apply 'cookies'; nothing changed",
+		       ifc->ifname);
+		errno = ENOENT;
+		return -2;
 	}
-	err = xg_sync_flags(ifc);
-out:
+	for (i = 0; i < want->ncookies; i++) {
+		const struct xg_cookie_rule *w = &want->cookies[i];
+
+		cr = xg_policy_cookie(cur, w->port);
+		if (cr && cr->mode == w->mode && cr->threshold == w->threshold)
+			continue;
+		memset(&cp, 0, sizeof(cp));
+		/* keep the live auto state while the mode stays */
+		if (bpf_map_lookup_elem(fd, &w->port, &cp) || cp.mode != w->mode)
+			memset(&cp, 0, sizeof(cp));
+		cp.mode = w->mode;
+		cp.threshold = w->mode == XG_CK_AUTO ? w->threshold : 0;
+		OOM(o = plan_add(pl, XG_J_COOKIE_PORTS, cr ? '~' : '+',
+				 &w->port, sizeof(__u16)));
+		memcpy(o->val, &cp, sizeof(cp));
+		fmt_cookie(w, o->text, sizeof(o->text));
+		if (cr && cr->mode == XG_CK_AUTO)
+			snprintf(o->text + strlen(o->text),
+				 sizeof(o->text) - strlen(o->text),
+				 " (was auto threshold %u)", cr->threshold);
+		else if (cr)
+			snprintf(o->text + strlen(o->text),
+				 sizeof(o->text) - strlen(o->text),
+				 " (was on)");
+		add[XG_J_COOKIE_PORTS] += !cr;
+	}
 	if (fd >= 0)
 		close(fd);
-	return err;
+	for (i = 0; i < cur->ncookies; i++)
+		if (!xg_policy_cookie(want, cur->cookies[i].port)) {
+			OOM(o = plan_add(pl, XG_J_COOKIE_PORTS, '-',
+					 &cur->cookies[i].port, sizeof(__u16)));
+			fmt_cookie(&cur->cookies[i], o->text, sizeof(o->text));
+		}
+
+	/* allow and deny */
+	if (plan_lists(pl, ifc, cur, want, 0) ||
+	    plan_lists(pl, ifc, cur, want, 1))
+		return -1;
+	for (i = 0; i < pl->n; i++)
+		if (pl->op[i].sign == '+' && pl->op[i].map <= XG_J_DENY6)
+			add[pl->op[i].map]++;
+	for (m = 0; m < XG_J_MAX; m++) {
+		cap = m <= XG_J_DENY6 ? XG_MAX_LPM : XG_MAX_PORT_RULES;
+		pl->tight[m] = u->n[m] + add[m] > cap;
+	}
+	return 0;
 }
 
-/* Undo records for every key that making @cur into @want may touch. */
-static int journal_policy(struct xg_journal *j, const struct xg_policy *cur,
-			  const struct xg_policy *want)
+static const char *const jmap_word[XG_J_MAX] = {
+	[XG_J_ALLOW4] = "allow (IPv4)", [XG_J_ALLOW6] = "allow (IPv6)",
+	[XG_J_DENY4] = "deny (IPv4)", [XG_J_DENY6] = "deny (IPv6)",
+	[XG_J_PORTS] = "port rate", [XG_J_COOKIE_PORTS] = "cookie port",
+};
+
+static int op_do(const struct xg_journal *j, const struct op *o)
 {
-	union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key;
-	const struct xg_policy *p[2] = { cur, want };
-	__u32 zero = 0;
-	int k, d, i;
+	int fd = j->fd[o->map];
 
-	xg_journal_note(j, XG_J_CONFIG, &zero);
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < p[k]->nports; i++)
-			xg_journal_note(j, XG_J_PORTS, &p[k]->ports[i].port);
-		for (d = 0; d < 2; d++)
-			for (i = 0; i < p[k]->n[d]; i++) {
-				const struct xg_cidr *c = &p[k]->list[d][i].c;
+	if (o->sign == '-')
+		return bpf_map_delete_elem(fd, o->key) && errno != ENOENT ?
+		       -1 : 0;
+	return bpf_map_update_elem(fd, o->key, o->val, BPF_ANY);
+}
 
-				xg_lpm_key(c, &key);
-				xg_journal_note(j, xg_jmap_of(d, c->family),
-						&key);
+/*
+ * Carry out the plan: new and changed entries first, then removals, so a
+ * prefix swapped for another is never unprotected in between (every packet
+ * meets the old verdict or the new one). A list that cannot hold old and
+ * new at once has its removals first, and says so.
+ */
+static int plan_run(const struct plan *pl, const struct xg_iface *ifc)
+{
+	const struct op *o;
+	char buf[64];
+	int i, phase, m;
+
+	for (m = 0; m < XG_J_MAX; m++)
+		if (pl->tight[m])
+			fprintf(stderr, "xdpguard: %s: the %s list cannot hold "
+				"its old and new entries at once: removing "
+				"before adding there (its swapped entries are "
+				"unprotected for a moment)\n", ifc->ifname,
+				jmap_word[m]);
+	for (phase = 0; phase < 3; phase++) {
+		for (i = 0; i < pl->n; i++) {
+			o = &pl->op[i];
+			if (phase == 0 ? o->sign != '-' || !pl->tight[o->map] :
+			    phase == 1 ? o->sign == '-' :
+			    o->sign != '-' || pl->tight[o->map])
+				continue;
+			if (op_do(pl->j, o)) {
+				snprintf(buf, sizeof(buf), "%s", strerror(errno));
+				xg_err("cannot %s '%s' on %s: %s%s", o->sign ==
+				       '-' ? "remove" : "write", o->text,
+				       ifc->ifname, buf, errno == ENOSPC ||
+				       errno == E2BIG ? " (list full)" : "");
+				return -1;
 			}
+		}
+		/* new lists count from now on, emptied ones at the end */
+		if (phase == 1 && xg_sync_flags(ifc))
+			return -1;
+	}
+	return xg_sync_flags(ifc);
+}
+
+static void plan_print(const struct plan *pl, FILE *f)
+{
+	int i;
+
+	for (i = 0; i < pl->n; i++)
+		fprintf(f, "%c %s\n", pl->op[i].sign, pl->op[i].text);
+}
+
+static int journal_plan(struct xg_journal *j, const struct plan *pl)
+{
+	int i;
+
+	for (i = 0; i < pl->n; i++) {
+		/* the config record appears once per setting: note it once */
+		if (i && pl->op[i].map == XG_J_CONFIG &&
+		    pl->op[i - 1].map == XG_J_CONFIG)
+			continue;
+		if (xg_journal_note(j, pl->op[i].map, pl->op[i].key))
+			return -1;
 	}
 	return xg_journal_begin(j);
 }
@@ -231,19 +552,22 @@ static int journal_policy(struct xg_journal *j, const struct xg_policy *cur,
 /* ---- text ---- */
 
 static void print_policy(const struct xg_iface *ifc, const struct xg_policy *p,
-			 const struct xg_info *info)
+			 const struct xg_info *info, const struct xg_config *cfg,
+			 const struct xg_pm_cfg *pm)
 {
-	__u64 mono = xg_mono_ns(), real = xg_real_ns();
 	char buf[64], when[32];
 	time_t t;
 	int i, d;
 
-	t = real / 1000000000ULL;
+	t = xg_real_ns() / 1000000000ULL;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	printf("# xdpguard policy of %s, saved %s\n", ifc->ifname, when);
-	printf("# attached with --sources %u --prefix4 %u --prefix6 %u "
-	       "(fixed at attach, not applied)\n", info->sources,
-	       info->prefix4, info->prefix6);
+	printf("# apply checks 'attached' (fixed at attach: not applied)\n");
+	printf("attached sources %u prefix4 %u prefix6 %u pmtu %s "
+	       "blackhole-after %u event-budget %u\n", info->sources,
+	       info->prefix4, info->prefix6,
+	       pm && pm->flags ? "on" : "off", pm ? pm->bh_threshold : 0,
+	       cfg->event_budget);
 	printf("rate default pps %u burst %u\n", p->rate.pps, p->rate.burst);
 	for (i = 0; i < p->nports; i++)
 		printf("rate port %u pps %u burst %u\n", p->ports[i].port,
@@ -253,32 +577,51 @@ static void print_policy(const struct xg_iface *ifc, const struct xg_policy *p,
 			const struct xg_policy_entry *e = &p->list[d][i];
 
 			xg_format_cidr(&e->c, buf, sizeof(buf));
-			printf("%s %s", d ? "deny" : "allow", buf);
-			if (d && e->expires_ns) {
-				t = (real + (e->expires_ns - mono) +
-				     500000000ULL) / 1000000000ULL;
-				strftime(when, sizeof(when),
-					 "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-				printf(" until %s", when);
-			}
-			printf("\n");
+			fmt_until(d ? e->expires_ns : 0, when, sizeof(when) +
+				  0);
+			printf("%s %s%s\n", d ? "deny" : "allow", buf,
+			       d ? when : "");
 		}
+	for (i = 0; i < p->ncookies; i++) {
+		fmt_cookie(&p->cookies[i], buf, sizeof(buf));
+		printf("%s\n", buf);
+	}
+	fmt_mss(p->mss_mode, p->mss, p->mss_dirs, buf, sizeof(buf));
+	printf("%s\n", buf);
 	printf("dry-run %s\n", p->dry_run ? "on" : "off");
+	printf("end\n");
 }
 
+static const char save_usage[] =
+	"usage: xdpguard save [-i IFACE] > FILE\n"
+	"  writes the whole policy (budgets, allow/deny, SYN cookies, MSS, "
+	"dry-run),\n"
+	"  ending with 'end'; xdpguard apply -f FILE puts it back\n";
+
+static const char apply_usage[] =
+	"usage: xdpguard apply [-i IFACE] -f FILE [--dry-run]\n"
+	"  FILE: as written by xdpguard save (- reads standard input): the "
+	"whole\n"
+	"        policy, ending with 'end'; anything else is refused, "
+	"nothing changed\n"
+	"  --dry-run  print the changes, one a line (+ new, ~ changed, - "
+	"removed),\n"
+	"             and change nothing\n";
+
 static int one_iface(int argc, char **argv, const char *usage,
-		     const char **ifname, const char **file)
+		     const char **ifname, const char **file, bool *dry)
 {
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "file", required_argument, NULL, 'f' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, file ? "i:f:h" : "i:h", opts,
+	while ((c = getopt_long(argc, argv, file ? "i:f:nh" : "i:h", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -288,6 +631,11 @@ static int one_iface(int argc, char **argv, const char *usage,
 			if (!file)
 				goto bad;
 			*file = optarg;
+			break;
+		case 'n':
+			if (!dry)
+				goto bad;
+			*dry = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -306,59 +654,106 @@ bad:
 	return xg_need_root();
 }
 
-static const char save_usage[] = "usage: xdpguard save [-i IFACE] > FILE\n";
-
 int cmd_save(int argc, char **argv)
 {
 	struct xg_iface ifc;
 	struct xg_info info;
-	struct xg_policy p;
+	struct xg_config cfg;
+	struct xg_pm_cfg pm;
+	struct xg_policy p = {};
 	const char *ifname = NULL;
 	int ret, lock;
+	bool have_pm;
 
 	xg_cmd = "save";
-	ret = one_iface(argc, argv, save_usage, &ifname, NULL);
+	ret = one_iface(argc, argv, save_usage, &ifname, NULL, NULL);
 	if (ret)
 		return ret < 0 ? XG_EXIT_OK : ret;
 	ret = xg_lock_iface(ifname, &ifc, &lock);
 	if (ret)
 		return ret;
 	ret = XG_EXIT_FAIL;
-	if (xg_info_read(&ifc, &info) || policy_read(&ifc, &p))
+	have_pm = !xg_map_get0(&ifc, XG_MAP_PM_CFG, &pm, sizeof(pm), true);
+	if (xg_info_read(&ifc, &info) ||
+	    xg_map_get0(&ifc, XG_MAP_CONFIG, &cfg, sizeof(cfg), false) ||
+	    policy_read(&ifc, &p, NULL)) {
 		xg_err("cannot read the policy of %s", ifc.ifname);
-	else {
-		
-		print_policy(&ifc, &p, &info);
-		ret = XG_EXIT_OK;
+	} else {
+		print_policy(&ifc, &p, &info, &cfg, have_pm ? &pm : NULL);
+		/* a save cut short (disk full, closed pipe) has no 'end' */
+		ret = fflush(stdout) || ferror(stdout) ? XG_EXIT_FAIL :
+		      XG_EXIT_OK;
+		if (ret)
+			xg_err("cannot write the policy of %s: %s", ifc.ifname,
+			       strerror(errno));
 	}
 	xg_policy_free(&p);
 	xg_unlock(lock);
 	return ret;
 }
 
-static const char apply_usage[] =
-	"usage: xdpguard apply [-i IFACE] -f FILE   (FILE: as written by "
-	"xdpguard save; - reads standard input)\n";
+/* 'attached': settings apply cannot change; say where they differ. */
+static void check_attached(const struct xg_iface *ifc, const char *file,
+			   const struct xg_attached *a)
+{
+	struct xg_info info;
+	struct xg_config cfg;
+	struct xg_pm_cfg pm = {};
+	char diff[256] = "";
+	size_t l;
+
+	if (xg_info_read(ifc, &info) ||
+	    xg_map_get0(ifc, XG_MAP_CONFIG, &cfg, sizeof(cfg), false))
+		return;
+	xg_map_get0(ifc, XG_MAP_PM_CFG, &pm, sizeof(pm), true);
+#define DIFF(cond, ...) do {						\
+		l = strlen(diff);					\
+		if (cond)						\
+			snprintf(diff + l, sizeof(diff) - l, __VA_ARGS__); \
+	} while (0)
+	DIFF(a->sources != info.sources, " --sources %u (here %u)",
+	     a->sources, info.sources);
+	DIFF(a->prefix4 != info.prefix4, " --prefix4 %u (here %u)",
+	     a->prefix4, info.prefix4);
+	DIFF(a->prefix6 != info.prefix6, " --prefix6 %u (here %u)",
+	     a->prefix6, info.prefix6);
+	DIFF(!a->pmtu != !pm.flags, " %s (here %s)",
+	     a->pmtu ? "with PMTU telemetry" : "--no-pmtu",
+	     pm.flags ? "with it" : "without");
+	DIFF(a->pmtu && pm.flags && a->bh_threshold != pm.bh_threshold,
+	     " --blackhole-after %u (here %u)", a->bh_threshold,
+	     pm.bh_threshold);
+	DIFF(a->event_budget != cfg.event_budget, " --event-budget %u (here "
+	     "%u)", a->event_budget, cfg.event_budget);
+#undef DIFF
+	if (diff[0])
+		fprintf(stderr, "xdpguard: %s: note: %s was saved from a guard "
+			"attached with%s; those are fixed at attach and not "
+			"applied (detach and attach with them to match)\n",
+			ifc->ifname, file, diff);
+}
 
 int cmd_apply(int argc, char **argv)
 {
-	struct xg_policy cur = {}, want = {}, now;
-	static struct xg_journal j;
-	bool jopen = false;
+	struct xg_policy cur = {}, want = {};
+	struct xg_journal j = { .ufd = -1 };
+	struct plan pl = { .j = &j };
+	bool jopen = false, dry = false, tc_new = false;
 	struct xg_iface ifc;
 	const char *ifname = NULL, *file = "";
-	int ret, lock, changes = 0, undo = 0;
+	struct used u;
+	int ret, lock, err;
 	FILE *f;
 
 	xg_cmd = "apply";
-	ret = one_iface(argc, argv, apply_usage, &ifname, &file);
+	ret = one_iface(argc, argv, apply_usage, &ifname, &file, &dry);
 	if (ret)
 		return ret < 0 ? XG_EXIT_OK : ret;
 	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
 	if (!f)
 		return xg_usage_err("cannot read -f '%s': %s", file,
 				    strerror(errno));
-	ret = xg_policy_parse(f, file, &want);
+	ret = xg_policy_parse(f, f == stdin ? "standard input" : file, &want);
 	if (f != stdin)
 		fclose(f);
 	if (ret) {
@@ -371,28 +766,63 @@ int cmd_apply(int argc, char **argv)
 		return ret;
 	}
 	ret = XG_EXIT_FAIL;
-	if (policy_read(&ifc, &cur) || xg_journal_open(&j, &ifc)) {
+	if (policy_read(&ifc, &cur, &u)) {
 		xg_err("cannot read the policy of %s", ifc.ifname);
-	} else if ((jopen = true) && journal_policy(&j, &cur, &want)) {
-		xg_err("cannot write the journal of %s: %s", ifc.ifname,
-		       strerror(errno));
-	} else if (policy_write(&ifc, &cur, &want, &changes)) {
-		xg_err("applying %s to %s failed: %s; putting back the policy "
-		       "it had", file, ifc.ifname, strerror(errno));
-		/* what we changed is now the starting point of the way back */
-		if (!policy_read(&ifc, &now)) {
-			policy_write(&ifc, &now, &cur, &undo);
-			xg_policy_free(&now);
-		}
+		goto out;
+	}
+	if (want.has_attached)
+		check_attached(&ifc, file, &want.attached);
+	err = plan_make(&pl, &ifc, &cur, &want, &u);
+	if (err) {
+		if (err == -1)
+			xg_err("cannot plan the changes to %s: %s", ifc.ifname,
+			       strerror(errno));
+		goto out;
+	}
+	if (dry) {
+		plan_print(&pl, stdout);
+		printf("xdpguard: %s: %s would make %d change%s (%d new, %d "
+		       "changed, %d removed); nothing changed (--dry-run)\n",
+		       ifc.ifname, file, pl.n, pl.n == 1 ? "" : "s", pl.added,
+		       pl.changed, pl.removed);
+		ret = XG_EXIT_OK;
+		goto out;
+	}
+	/* cookies need the tc hand-off before the first SYN-ACK */
+	if (want.ncookies && xg_cookie_prepare(&ifc, &tc_new))
+		goto out;
+	if (xg_journal_open(&j, &ifc)) {
+		xg_err("cannot open the maps of %s", ifc.ifname);
+		goto out;
+	}
+	jopen = true;
+	if (journal_plan(&j, &pl)) {
+		xg_err("cannot write the journal of %s: %s; nothing changed",
+		       ifc.ifname, strerror(errno));
+	} else if (plan_run(&pl, &ifc)) {
+		xg_err("applying %s to %s failed; putting back the policy it "
+		       "had", file, ifc.ifname);
+		xg_journal_rollback(&j);
 	} else {
-		printf("xdpguard: %s: applied %s (%d change%s)\n", ifc.ifname,
-		       file, changes, changes == 1 ? "" : "s");
+		plan_print(&pl, stdout);
+		if (pl.n)
+			printf("xdpguard: %s: applied %s (%d change%s: %d new, "
+			       "%d changed, %d removed)\n", ifc.ifname, file,
+			       pl.n, pl.n == 1 ? "" : "s", pl.added,
+			       pl.changed, pl.removed);
+		else
+			printf("xdpguard: %s: applied %s (0 changes)\n",
+			       ifc.ifname, file);
 		ret = XG_EXIT_OK;
 	}
+out:
+	if (ret && tc_new)
+		xg_cookie_unprepare(&ifc);
 	if (jopen) {
 		xg_journal_end(&j);
 		xg_journal_close(&j);
 	}
+	free(pl.op);
 	xg_policy_free(&cur);
 	xg_policy_free(&want);
 	xg_unlock(lock);

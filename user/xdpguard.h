@@ -130,12 +130,13 @@ int xg_tc_remove_ours(int ifindex);
 
 /* ---- journal.c: undo records of multi-entry policy changes ---- */
 struct xg_journal {
-	int fd[XG_J_MAX], jfd;
+	int fd[XG_J_MAX];	/* the maps a change may touch; -1: none */
 	size_t ksz[XG_J_MAX];
-	struct xg_jrec rec[XG_JOURNAL_MAX];
-	__u32 n;
-	bool overflow;
-	char path[320];
+	struct xg_undo *rec;	/* rec[0]: the count; 1..n: records */
+	__u32 n, cap;
+	int ufd;		/* the undo map, pinned while the change runs */
+	char path[320];		/* ... here */
+	const struct xg_iface *ifc;
 };
 
 int xg_jmap_of(bool deny, int family);
@@ -143,6 +144,7 @@ int xg_journal_open(struct xg_journal *j, const struct xg_iface *ifc);
 int xg_journal_note(struct xg_journal *j, int map, const void *key);
 int xg_journal_begin(struct xg_journal *j);
 void xg_journal_end(struct xg_journal *j);
+void xg_journal_rollback(struct xg_journal *j);
 void xg_journal_close(struct xg_journal *j);
 int xg_journal_recover(const struct xg_iface *ifc);
 
@@ -157,11 +159,30 @@ struct xg_port_rule {
 	struct xg_rate r;
 };
 
+/* cookies default|port PORT on|auto [threshold N]; port 0: default */
+struct xg_cookie_rule {
+	__u16 port;
+	__u32 mode;		/* XG_CK_ON or XG_CK_AUTO */
+	__u32 threshold;	/* AUTO only */
+};
+
+/* attached ...: settings fixed at attach, checked by apply, not applied */
+struct xg_attached {
+	__u32 sources, prefix4, prefix6;
+	__u32 pmtu;		/* XG_PM_F_* */
+	__u32 bh_threshold, event_budget;
+};
+
 struct xg_policy {
 	struct xg_rate rate;
 	bool dry_run;
 	struct xg_port_rule ports[XG_MAX_PORT_RULES];
 	int nports;
+	struct xg_cookie_rule cookies[XG_MAX_PORT_RULES];
+	int ncookies;
+	__u32 mss_mode, mss, mss_dirs;	/* enum xg_mss_mode, XG_DIR_* */
+	bool has_attached;
+	struct xg_attached attached;
 	struct xg_policy_entry *list[2];	/* allow, deny */
 	int n[2], cap[2];
 };
@@ -174,6 +195,8 @@ bool xg_policy_has(const struct xg_policy *p, int deny,
 		   const struct xg_cidr *c, __u64 *expires_ns);
 const struct xg_port_rule *xg_policy_port(const struct xg_policy *p,
 					  __u16 port);
+const struct xg_cookie_rule *xg_policy_cookie(const struct xg_policy *p,
+					      __u16 port);
 int xg_policy_parse(FILE *f, const char *name, struct xg_policy *p);
 
 /* ---- policy.c ---- */
@@ -206,6 +229,8 @@ struct xg_cookie_support {
 void xg_cookie_probe(struct xg_cookie_support *s);
 void xg_tc_quiet(bool on);
 int xg_cookie_detach(const struct xg_iface *ifc);
+int xg_cookie_prepare(const struct xg_iface *ifc, bool *tc_new);
+void xg_cookie_unprepare(const struct xg_iface *ifc);
 void xg_cookie_status(const struct xg_iface *ifc, bool json);
 int cmd_mss(int argc, char **argv);
 int cmd_pmtu(int argc, char **argv);

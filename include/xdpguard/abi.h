@@ -208,6 +208,8 @@ enum xg_jmap {
 	XG_J_DENY6,
 	XG_J_PORTS,
 	XG_J_CONFIG,
+	XG_J_COOKIE_PORTS,	/* xg_undo only (values too big for xg_jrec) */
+	XG_J_PM_CFG,
 	XG_J_MAX,
 };
 
@@ -218,6 +220,26 @@ struct xg_jrec {
 	__u16 pad;
 	__u8 key[20];
 	__u8 val[36];
+};
+
+/*
+ * xg_undo: the journal of a change of any size. User space makes an array
+ * map of count + 1 entries for each change, fills it with the old value of
+ * every key the change touches and the count in entry 0, and only then
+ * pins it in the folder: the pin is the journal being on (one atomic
+ * step). Unlinking the pin ends the change. A command that finds the pin
+ * puts every key back, then unlinks it. xg_journal above is only read, to
+ * undo a change killed under an older xdpguard.
+ */
+#define XG_PIN_UNDO	"xg_undo"
+
+struct xg_undo {
+	__u32 count;		/* entry 0 only */
+	__u8 map;		/* enum xg_jmap */
+	__u8 existed;		/* restore val, else delete key */
+	__u16 pad;
+	__u8 key[20];
+	__u8 val[64];
 };
 
 /*

@@ -3,12 +3,16 @@
  * libFuzzer target for the policy file parser (xdpguard apply): any input
  * is accepted or refused without a crash or sanitizer report, and what is
  * accepted keeps the parser's promises: rates within bounds, lists sorted
- * with no prefix twice, masked prefixes.
+ * with no prefix twice, masked prefixes, no IPv4-mapped IPv6 prefix (those
+ * are stored as IPv4), cookie and MSS settings within bounds, and the
+ * file had an 'end' and no NUL byte (a cut or corrupt file is refused).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xdpguard/pmtu.h>
 #include "xdpguard.h"
 
 int LLVMFuzzerTestOneInput(const char *data, size_t size)
@@ -27,11 +31,30 @@ int LLVMFuzzerTestOneInput(const char *data, size_t size)
 		for (i = 0; i < p.nports; i++)
 			if (!p.ports[i].port || !p.ports[i].r.burst)
 				abort();
+		if (!memmem(data, size, "end", 3) || memchr(data, 0, size))
+			abort();
+		if (p.mss_mode > XG_MSS_PMTU ||
+		    (p.mss_mode == XG_MSS_FIXED && p.mss < XG_MSS_MIN) ||
+		    (p.mss_mode != XG_MSS_OFF && !p.mss_dirs))
+			abort();
+		for (i = 0; i < p.ncookies; i++) {
+			const struct xg_cookie_rule *r = &p.cookies[i];
+
+			if ((r->mode != XG_CK_ON && r->mode != XG_CK_AUTO) ||
+			    (r->mode == XG_CK_AUTO && !r->threshold) ||
+			    (i && p.cookies[i - 1].port >= r->port) ||
+			    xg_policy_cookie(&p, r->port) != r)
+				abort();
+		}
 		for (d = 0; d < 2; d++)
 			for (i = 0; i < p.n[d]; i++) {
 				const struct xg_cidr *c = &p.list[d][i].c;
 
 				if (c->prefixlen > (c->family == 4 ? 32u : 128u))
+					abort();
+				if (c->family == 6 && c->prefixlen >= 96 &&
+				    !c->addr[0] && !c->addr[1] &&
+				    c->addr[2] == htonl(0xffff))
 					abort();
 				if (i && !memcmp(&p.list[d][i - 1].c, c,
 						 sizeof(*c)))

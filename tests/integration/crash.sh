@@ -61,7 +61,7 @@ for i in $(seq 1 "$ITER"); do
 	   # shellcheck disable=SC2086
 	   op="deny add -i eth0 $(echo $multi)"; t=$((RANDOM % 15)) ;;
 	5) multi=$(for k in $(seq 0 999); do echo "2001:db8:$i:$k::/64"; done)
-	   { xg_srv save -i eth0 2>/dev/null | grep -v '^deny 2001'; sed 's/^/deny /' <<<"$multi"; } >"/tmp/${P}apply"
+	   { xg_srv save -i eth0 2>/dev/null | grep -v '^deny 2001\|^end$'; sed 's/^/deny /' <<<"$multi"; echo end; } >"/tmp/${P}apply"
 	   op="apply -i eth0 -f /tmp/${P}apply"; t=$((RANDOM % 30)) ;;
 	esac
 	[ -z "$(t_pin_dirs)" ] && multi=""
