@@ -131,20 +131,59 @@ for l in json.load(sys.stdin):
 # an RCU grace period, a tracing program after an RCU tasks-trace one,
 # which takes seconds on a busy machine: wait up to 15 s)
 t_ids_gone() {
-	local i id left
+	local i left
 	for i in $(seq 1 150); do
-		left=0
-		for id in $1; do
-			bpftool "${id%%:*}" show id "${id#*:}" >/dev/null 2>&1 && left=1
-		done
-		[ $left -eq 0 ] && return 0
+		left=$(t_ids_alive "$1")
+		[ -z "$left" ] && return 0
 		sleep 0.1
 	done
-	for id in $1; do
-		bpftool "${id%%:*}" show id "${id#*:}" 2>/dev/null | head -1 |
-			sed 's/^/# still there: /'
-	done
+	sed 's/^/# still there: /' <<<"$left"
 	return 1
+}
+# t_ids_alive IDS: those of IDS the kernel still has (one listing per
+# kind, whatever the number of ids)
+t_ids_alive() {
+	local k
+	for k in prog map link; do
+		grep -q "^$k:\| $k:" <<<" $1" || continue
+		bpftool -j "$k" show 2>/dev/null | python3 -c '
+import json, sys
+kind, want = sys.argv[1], set(sys.argv[2].split())
+for o in json.load(sys.stdin):
+    i = "%s:%d" % (kind, o["id"])
+    if i in want:
+        print(i, o.get("name", o.get("type", "")))' "$k" "$(tr ' ' '\n' <<<"$1" | grep "^$k:" | xargs)"
+	done
+}
+# t_root_ids ROOT: what a pin root holds in the kernel, in one listing per
+# kind: the maps pinned under it, the programs that use them (XDP, tc,
+# black-hole and host programs), the links pinned under it
+t_root_ids() {
+	local maps progs links
+	maps=$(mktemp) progs=$(mktemp) links=$(mktemp)
+	bpftool -j -f map show >"$maps" 2>/dev/null
+	bpftool -j prog show >"$progs" 2>/dev/null
+	bpftool -j -f link show >"$links" 2>/dev/null
+	python3 - "$1/" "$maps" "$progs" "$links" <<'PY'
+import json, sys
+root = sys.argv[1]
+def load(f):
+    try:
+        return json.load(open(f))
+    except ValueError:
+        return []
+maps = {m["id"] for m in load(sys.argv[2])
+        if any(p.startswith(root) for p in m.get("pinned", []))}
+for m in sorted(maps):
+    print("map:%d" % m)
+for p in load(sys.argv[3]):
+    if maps & set(p.get("map_ids", [])):
+        print("prog:%d" % p["id"])
+for l in load(sys.argv[4]):
+    if any(p.startswith(root) for p in l.get("pinned", [])):
+        print("link:%d" % l["id"])
+PY
+	rm -f "$maps" "$progs" "$links"
 }
 # Call before detaching everything, check after: pins, programs and maps
 # of this test are all gone.

@@ -37,7 +37,7 @@ x() { nsenter --net=/run/netns/$NS "$XG" "$@"; }
 t0=$SECONDS
 fails=0
 for i in $(seq 0 $((N - 1))); do
-	x attach v$i --mode skb --sources 1024 >/dev/null 2>>"$tmp/attach.err" ||
+	x attach v$i --sources 1024 >/dev/null 2>>"$tmp/attach.err" ||
 		fails=$((fails + 1))
 done
 expect_eq "attach $N interfaces" "$fails" 0
@@ -50,7 +50,7 @@ js=$(x status --json)
 expect_eq "status --json lists all $N, state ok" \
 	"$(json_get 'len([i for i in d["interfaces"] if i["state"] == "ok"])' <<<"$js")" "$N"
 expect_eq "... each one once" \
-	"$(json_get 'len(set(i["ifname"] for i in d["interfaces"]))' <<<"$js")" "$N"
+	"$(json_get 'len(set(i["interface"] for i in d["interfaces"]))' <<<"$js")" "$N"
 out=$(x deny add 198.19.9.0/24 2>&1); rc=$?
 expect_eq "deny add without -i: refused, exit 2" "$rc" 2
 check "... the message names the last interface too (v$((N - 1)))" \
@@ -79,7 +79,7 @@ EVPID=$!
 check "events follows all $N" t_wait_line "$tmp/ev.err" "following $N interfaces"
 last=v$((N - 1))
 x deny add -i $last 198.19.9.0/24 >/dev/null
-mac=$(nsenter --net=/run/netns/$NS cat /sys/class/net/$last/address)
+mac=$(lab_mac $NS $last)
 nsenter --net=/run/netns/$NS "$FLOOD" --dev p$((N - 1)) --dst-mac "$mac" --dst 198.18.9.1 \
 	--dport 80 --src 198.19.9.9/32 --sources 1 --count 10 --duration 2 >/dev/null
 check "a deny_hit event from $last" t_wait_line "$tmp/ev" "\"interface\":\"$last\""
@@ -95,8 +95,9 @@ expect_eq "export: every interface has its counters" \
 	"$(grep -o 'interface="v[0-9]*"' "$tmp/prom" | sort -u | wc -l)" "$N"
 
 # ---- all detached by one detach --all ----
-t_snapshot
-T_IDS="$T_IDS prog:$host"
+T_IDS=$(t_root_ids "$XG_PINS")
+echo "# the root holds $(grep -c '^map:' <<<"$T_IDS") maps, $(grep -c '^prog:' <<<"$T_IDS") programs, $(grep -c '^link:' <<<"$T_IDS") link"
+check "... the host program among its programs" grep -qx "prog:$host" <<<"$T_IDS"
 out=$(x detach --all 2>&1); rc=$?
 expect_eq "detach --all: exit 0" "$rc" 0
 expect_eq "... detached from all $N" "$(grep -c '^xdpguard: detached from v' <<<"$out")" "$N"
