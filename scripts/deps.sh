@@ -11,7 +11,7 @@ pkgs=(
 	# run and test
 	iproute2 xdp-tools tcpdump socat ethtool iputils-ping procps
 	python3 util-linux coreutils curl libmicrohttpd-dev python3-prometheus-client
-	tmux
+	tmux strace psmisc
 	# the MSS clamp's differential test and the PMTUD lab (nft-backed)
 	iptables
 )

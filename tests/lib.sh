@@ -98,15 +98,42 @@ t_pinned_ids() {
 		fi
 	done
 }
-t_kernel_ids() {	# prints "map:ID" and "prog:ID" lines
-	local d f ns
-	for d in $(t_pin_dirs); do
-		t_pinned_ids "$d"/*
-		# the black-hole program: held by the host's retransmission
-		# program's slot, not by a pin
+# t_dirs_ids DIR...: "map:ID", "link:ID" and "prog:ID" of what the
+# folders pin (one listing per kind), and each black-hole program
+t_dirs_ids() {
+	local maps links d
+	maps=$(mktemp) links=$(mktemp)
+	bpftool -j -f map show >"$maps" 2>/dev/null
+	bpftool -j -f link show >"$links" 2>/dev/null
+	python3 - "$maps" "$links" "$@" <<'PY'
+import json, sys
+def load(f):
+    try:
+        return json.load(open(f))
+    except ValueError:
+        return []
+dirs = tuple(d.rstrip("/") + "/" for d in sys.argv[3:])
+for m in load(sys.argv[1]):
+    if any(p.startswith(dirs) for p in m.get("pinned", [])):
+        print("map:%d" % m["id"])
+for l in load(sys.argv[2]):
+    if any(p.startswith(dirs) for p in l.get("pinned", [])):
+        print("link:%d\nprog:%d" % (l["id"], l["prog_id"]))
+PY
+	for d; do
 		bpftool -j map dump pinned "$d/xg_pm_info" 2>/dev/null |
 			python3 -c 'import json,sys; i=json.load(sys.stdin)[0]["value"]["tp_prog_id"]; i and print("prog:%d" % i)' 2>/dev/null
 	done
+	rm -f "$maps" "$links"
+}
+t_kernel_ids() {	# prints "map:ID" and "prog:ID" lines
+	local d f ns
+	local dirs
+	dirs=$(t_pin_dirs)
+	# the pinned objects of the folders, from one listing per kind; the
+	# black-hole program is held by its slot in the host's retransmission
+	# program, not by a pin
+	[ -n "$dirs" ] && t_dirs_ids $dirs
 	for ns in "${P}srv" "${P}atk" "${P}cli" "${P}rtr"; do
 		[ -e /run/netns/"$ns" ] || continue
 		for d in $(ip -n "$ns" -j link show | python3 -c 'import json,sys; [print(l["ifname"]) for l in json.load(sys.stdin)]'); do
