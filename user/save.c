@@ -742,7 +742,7 @@ int cmd_apply(int argc, char **argv)
 	struct xg_iface ifc;
 	const char *ifname = NULL, *file = "";
 	struct used u;
-	int ret, lock, err;
+	int ret, lock, err, i;
 	FILE *f;
 
 	xg_cmd = "apply";
@@ -788,8 +788,11 @@ int cmd_apply(int argc, char **argv)
 		ret = XG_EXIT_OK;
 		goto out;
 	}
-	/* cookies need the tc hand-off before the first SYN-ACK */
-	if (want.ncookies && xg_cookie_prepare(&ifc, &tc_new))
+	/* cookies switched on need the tc hand-off before the first SYN-ACK */
+	for (i = 0; i < pl.n; i++)
+		if (pl.op[i].map == XG_J_COOKIE_PORTS && pl.op[i].sign != '-')
+			break;
+	if (i < pl.n && xg_cookie_prepare(&ifc, &tc_new))
 		goto out;
 	if (xg_journal_open(&j, &ifc)) {
 		xg_err("cannot open the maps of %s", ifc.ifname);
