@@ -50,7 +50,7 @@ lock=/run/lock/xg-tests-${BASE##*/}.lock
 exec 9>>"$lock"
 if ! flock -n 9; then
 	owner=$(cat "$lock" 2>/dev/null)
-	if [ -n "$owner" ] && tr '\0' ' ' <"/proc/$owner/cmdline" 2>/dev/null |
+	if [ -n "$owner" ] && tr '\0' ' ' 2>/dev/null <"/proc/$owner/cmdline" |
 			grep -q 'tests/run.sh'; then
 		echo "# note: another run of the suite (pid $owner) uses $BASE: waiting for it"
 	else
