@@ -39,6 +39,9 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 pat=${1:-}
 pass=0 fail=0 skip=0
 ALONE=" "
+# started first (the longest, as measured on 2 CPUs), so that the run is
+# not left waiting on one of them at its end; still printed in file order
+FIRST=" ifaces replace replace_crash crash cookies cli concurrency cookies_auto events synflood "
 BASE=${XDPGUARD_PIN_ROOT:-/sys/fs/bpf/xdpguard-test}
 JOBS=${XG_JOBS:-$(( $(nproc) + 1 ))}
 TMO=${XG_TEST_TIMEOUT:-600}
@@ -47,7 +50,7 @@ lock=/run/lock/xg-tests-${BASE##*/}.lock
 exec 9>>"$lock"
 if ! flock -n 9; then
 	owner=$(cat "$lock" 2>/dev/null)
-	if [ -n "$owner" ] && tr '\0' ' ' <"/proc/$owner/cmdline" 2>/dev/null |
+	if [ -n "$owner" ] && tr '\0' ' ' 2>/dev/null <"/proc/$owner/cmdline" |
 			grep -q 'tests/run.sh'; then
 		echo "# note: another run of the suite (pid $owner) uses $BASE: waiting for it"
 	else
@@ -122,6 +125,19 @@ for t in tests/integration/*.sh; do
 	[[ -n "$pat" && "$n" != *"$pat"* ]] && continue
 	names+=("$n") cmds+=("bash $t")
 done
+# the order tests start in: unit tests, the FIRST ones, the others
+order=()
+for ((i = 0; i < ${#names[@]}; i++)); do
+	[ "$i" -lt "$nunit" ] && order+=("$i")
+done
+for f in $FIRST; do
+	for ((i = nunit; i < ${#names[@]}; i++)); do
+		[ "${names[$i]}" == "$f" ] && order+=("$i")
+	done
+done
+for ((i = nunit; i < ${#names[@]}; i++)); do
+	[[ "$FIRST" == *" ${names[$i]} "* ]] || order+=("$i")
+done
 
 stop_all() {
 	local p
@@ -145,7 +161,8 @@ while [ "$shown" -lt "$total" ]; do
 		[[ "$ALONE" == *" $n "* ]] && alone=1
 	done
 	while [ "$next" -lt "$total" ] && [ "$alone" -eq 0 ]; do
-		n=${names[$next]}
+		k=${order[$next]}
+		n=${names[$k]}
 		if [ "$next" -lt "$nunit" ]; then	# unit tests: one at a time
 			[ "$running" -gt 0 ] && break
 		elif [[ "$ALONE" == *" $n "* ]]; then
@@ -155,7 +172,7 @@ while [ "$shown" -lt "$total" ]; do
 			break
 		fi
 		# shellcheck disable=SC2086
-		start "$n" ${cmds[$next]}
+		start "$n" ${cmds[$k]}
 		next=$((next + 1)) running=$((running + 1))
 		[ "$next" -le "$nunit" ] && break
 	done

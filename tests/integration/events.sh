@@ -101,7 +101,9 @@ evstart lost; rd=$EVPID
 check "reader ready" t_wait_line "$tmp/lost.err" following
 l0=$(status_ev "['events_lost']")
 pkill -STOP -P $rd	# xdpguard itself, the child of timeout
-flood 3 100000 >"$tmp/flood2"	# a fresh table: fewer sources
+# a fresh table, fewer sources: ten SYNs each, far more records than the
+# ring holds however slowly the machine sends them
+flood 120 100000 1000000 >"$tmp/flood2"
 echo "# flood: $(cat "$tmp/flood2")"
 pkill -CONT -P $rd
 sleep 1
