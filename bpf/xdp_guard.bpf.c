@@ -266,16 +266,21 @@ static __always_inline int same_key(const struct xg_bucket_key *a,
 }
 
 /*
- * Hand slot @b to @key, with a full bucket. Only done when that gives no
- * source credit it would not have had (see slot_claim()).
+ * Hand slot @b to @key (full hash @tag): with a full bucket when @fresh,
+ * else with the credit the slot has.
  */
 static __always_inline void slot_take(struct xg_bucket *b,
 				      const struct xg_bucket_key *key,
-				      struct xg_rate *rate, __u64 now)
+				      __u32 tag, struct xg_rate *rate,
+				      __u64 now, int fresh)
 {
 	__builtin_memcpy(&b->key, key, sizeof(*key));
-	b->credit = xg_bucket_cap(rate->burst);
-	b->refill_ns = now;
+	if (fresh) {
+		b->credit = xg_bucket_cap(rate->burst);
+		b->refill_ns = now;
+	}
+	b->prev_tag = b->tag;
+	b->tag = tag;
 	b->first_ns = now;
 	b->win_start = now;
 	b->win_syns = 0;
@@ -287,25 +292,31 @@ static __always_inline void slot_take(struct xg_bucket *b,
 }
 
 /*
- * A SYN from @key reached slot @b, held by another source (or by none).
- * The newcomer takes the slot when the holder's bucket is full (nothing
- * is owed to anyone: a full bucket is what the newcomer starts with) or
- * when the holder has sent a single SYN and nothing more (the common
- * case of a spoofed flood, where every source is new: each gets its own
- * first SYN's budget, as a source of its own would). Otherwise the
- * holder is spending its budget: the newcomer shares it, charged to the
- * holder's bucket, so that no source ever gets a fresh bucket by pushing
- * a busy one out, and no source gets more than its budget. Returns 1 when
- * the SYN is the holder's own (after a take-over), 0 when shared.
+ * A SYN from @key (full hash @tag) reached slot @b, held by another
+ * source (or by none). The newcomer takes the slot with a full bucket
+ * when the holder's bucket is full (nothing is owed to anyone: a full
+ * bucket is what the newcomer starts with), or when the holder has sent
+ * a single SYN and nothing more: the common case of a spoofed flood,
+ * where every source is new, and each gets its first SYN's budget as a
+ * source of its own would. A newcomer that is the holder before this one
+ * (two sources taking turns on one slot) takes it with the credit left,
+ * so that taking turns never refills a bucket. Otherwise the holder is
+ * spending its budget: the newcomer shares it, charged to the holder's
+ * bucket, so that no source ever gets a fresh bucket by pushing a busy
+ * one out. Returns 1 when the SYN is now the holder's own, 0 if shared.
  */
 static __always_inline int slot_claim(struct xg_bucket *b,
 				      const struct xg_bucket_key *key,
-				      struct xg_rate *rate, __u64 now)
+				      __u32 tag, struct xg_rate *rate,
+				      __u64 now)
 {
-	if (!b->key.family || (b->passed + b->dropped <= 1 && !b->shared) ||
-	    xg_bucket_full(b->credit, b->refill_ns, now, rate->pps,
-			   rate->burst)) {
-		slot_take(b, key, rate, now);
+	if (!b->key.family || xg_bucket_full(b->credit, b->refill_ns, now,
+					     rate->pps, rate->burst)) {
+		slot_take(b, key, tag, rate, now, 1);
+		return 1;
+	}
+	if (b->passed + b->dropped <= 1 && !b->shared) {
+		slot_take(b, key, tag, rate, now, tag != b->prev_tag);
 		return 1;
 	}
 	return 0;
@@ -320,14 +331,14 @@ static __always_inline int slot_claim(struct xg_bucket *b,
  * policy.
  */
 __noinline int xg_slot_charge(struct xg_bucket *b, struct xg_bucket_key *key,
-			      struct xg_rate *rate, __u64 now)
+			      __u32 tag, struct xg_rate *rate, __u64 now)
 {
 	int own = 1;
 
 	if (!b || !key || !rate)
 		return XG_SLOT_OK | XG_SLOT_OWN;
 	if (!same_key(&b->key, key))
-		own = slot_claim(b, key, rate, now);
+		own = slot_claim(b, key, tag, rate, now);
 	if (!own) {
 		b->shared++;
 		return xg_bucket_take(&b->credit, &b->refill_ns, now,
@@ -355,7 +366,7 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	struct xg_bucket *b;
 	struct xg_rate *pr;
 	struct xg_event *e;
-	__u32 slot;
+	__u32 tag, key_slot;
 	__u16 dport;
 	int ok;
 
@@ -372,12 +383,12 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	key.family = p->family;
 	mask_addr(&key, p);
 
-	slot = xg_src_hash(key.family, key.port, key.addr, src_seed) &
-	       src_mask;
-	b = bpf_map_lookup_elem(&xg_buckets, &slot);
+	tag = xg_src_hash(key.family, key.port, key.addr, src_seed);
+	key_slot = tag & src_mask;
+	b = bpf_map_lookup_elem(&xg_buckets, &key_slot);
 	if (!b)		/* cannot happen: slot < max_entries */
 		return SYN_OK;
-	ok = xg_slot_charge(b, &key, &rate, now);
+	ok = xg_slot_charge(b, &key, tag, &rate, now);
 	if (!(ok & XG_SLOT_OWN)) {
 		if (ok & XG_SLOT_OK)
 			return SYN_OK;

@@ -155,7 +155,9 @@ struct xg_bucket {
 	__u64 shared;		/* other sources' SYNs charged here */
 	__u32 last_rate;	/* SYNs in the last full window */
 	__u32 throttled;	/* the holder's last SYN was over budget */
-	__u64 pad[3];
+	__u32 tag;		/* the holder's full hash */
+	__u32 prev_tag;		/* the hash of the holder before it */
+	__u64 pad[2];
 };
 
 struct xg_lpm4 {
