@@ -565,7 +565,7 @@ static __u64 sources_fit(__u64 room, __u64 c1, __u64 per)
 	if (room <= c1)
 		return 1024;
 	n = (room - c1) / per + 4096;
-	n &= ~1023ULL;
+	n = 1ULL << (63 - __builtin_clzll(n));	/* slots: a power of two */
 	return n > (1U << 26) ? 1U << 26 : n;
 }
 
