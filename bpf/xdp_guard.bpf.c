@@ -31,6 +31,9 @@
 /* fixed at attach time */
 const volatile __u32 prefix4 = 32;
 const volatile __u32 prefix6 = 64;
+/* xg_buckets: slots - 1 (a power of two less one) and the hash seed */
+const volatile __u32 src_mask = XG_DEFAULT_SOURCES - 1;
+const volatile __u32 src_seed;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -53,10 +56,18 @@ struct {
 	__type(value, struct xg_rate);
 } xg_port_rate SEC(".maps");
 
+/*
+ * The source table: a fixed array of slots, a source's slot picked by a
+ * hash of its key, so a new source costs what a known one does (no insert,
+ * no eviction) and memory is fixed at attach. Mmapable so that status
+ * and top read it without a system call per slot (and its slots are
+ * cache-line aligned).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XG_DEFAULT_SOURCES);
-	__type(key, struct xg_bucket_key);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
 	__type(value, struct xg_bucket);
 } xg_buckets SEC(".maps");
 
@@ -246,16 +257,116 @@ static __always_inline int drop(struct xdp_md *ctx, struct xg_config *cfg,
 
 enum { SYN_OK, SYN_OVER, SYN_ALLOWED };
 
+static __always_inline int same_key(const struct xg_bucket_key *a,
+				    const struct xg_bucket_key *b)
+{
+	return !((a->family ^ b->family) | (a->port ^ b->port) |
+		 (a->addr[0] ^ b->addr[0]) | (a->addr[1] ^ b->addr[1]) |
+		 (a->addr[2] ^ b->addr[2]) | (a->addr[3] ^ b->addr[3]));
+}
+
+/*
+ * Hand slot @b to @key (full hash @tag): with a full bucket when @fresh,
+ * else with the credit the slot has.
+ */
+static __always_inline void slot_take(struct xg_bucket *b,
+				      const struct xg_bucket_key *key,
+				      __u32 tag, struct xg_rate *rate,
+				      __u64 now, int fresh)
+{
+	__builtin_memcpy(&b->key, key, sizeof(*key));
+	if (fresh) {
+		b->credit = xg_bucket_cap(rate->burst);
+		b->refill_ns = now;
+	}
+	b->prev_tag = b->tag;
+	b->tag = tag;
+	b->first_ns = now;
+	b->win_start = now;
+	b->win_syns = 0;
+	b->last_rate = 0;
+	b->passed = 0;
+	b->dropped = 0;
+	b->shared = 0;
+	b->throttled = 0;
+}
+
+/*
+ * A SYN from @key (full hash @tag) reached slot @b, held by another
+ * source (or by none). The newcomer takes the slot with a full bucket
+ * when the holder's bucket is full (nothing is owed to anyone: a full
+ * bucket is what the newcomer starts with), or when the holder has sent
+ * a single SYN and nothing more: the common case of a spoofed flood,
+ * where every source is new, and each gets its first SYN's budget as a
+ * source of its own would. A newcomer that is the holder before this one
+ * (two sources taking turns on one slot) takes it with the credit left,
+ * so that taking turns never refills a bucket. Otherwise the holder is
+ * spending its budget: the newcomer shares it, charged to the holder's
+ * bucket, so that no source ever gets a fresh bucket by pushing a busy
+ * one out. Returns 1 when the SYN is now the holder's own, 0 if shared.
+ */
+static __always_inline int slot_claim(struct xg_bucket *b,
+				      const struct xg_bucket_key *key,
+				      __u32 tag, struct xg_rate *rate,
+				      __u64 now)
+{
+	if (!b->key.family || xg_bucket_full(b->credit, b->refill_ns, now,
+					     rate->pps, rate->burst)) {
+		slot_take(b, key, tag, rate, now, 1);
+		return 1;
+	}
+	if (b->passed + b->dropped <= 1 && !b->shared) {
+		slot_take(b, key, tag, rate, now, tag != b->prev_tag);
+		return 1;
+	}
+	return 0;
+}
+
+#define XG_SLOT_OK	1	/* within budget */
+#define XG_SLOT_OWN	2	/* the holder's own SYN (else shared) */
+
+/*
+ * Charge a SYN from @key to slot @b at @rate; XG_SLOT_* bits. Global, so
+ * that the verifier walks it once and not once per path into the SYN
+ * policy.
+ */
+__noinline int xg_slot_charge(struct xg_bucket *b, struct xg_bucket_key *key,
+			      __u32 tag, struct xg_rate *rate, __u64 now)
+{
+	int own = 1;
+
+	if (!b || !key || !rate)
+		return XG_SLOT_OK | XG_SLOT_OWN;
+	if (!same_key(&b->key, key))
+		own = slot_claim(b, key, tag, rate, now);
+	if (!own) {
+		b->shared++;
+		return xg_bucket_take(&b->credit, &b->refill_ns, now,
+				      rate->pps, rate->burst);
+	}
+	b->last_ns = now;
+	if (now - b->win_start >= XG_NSEC_PER_SEC) {
+		b->last_rate = now - b->win_start < 2 * XG_NSEC_PER_SEC ?
+			b->win_syns : 0;
+		b->win_start = now;
+		b->win_syns = 0;
+	}
+	b->win_syns++;
+	return XG_SLOT_OWN | xg_bucket_take(&b->credit, &b->refill_ns, now,
+					    rate->pps, rate->burst);
+}
+
 /* Judge a SYN against its source's budget. */
 static __always_inline int syn_budget(struct xdp_md *ctx,
 				      struct xg_config *cfg,
 				      struct xg_pkt *p, __u64 now)
 {
 	struct xg_bucket_key key = {};
-	struct xg_bucket *b, init = {};
 	struct xg_rate rate = cfg->rate;
+	struct xg_bucket *b;
 	struct xg_rate *pr;
 	struct xg_event *e;
+	__u32 tag, key_slot;
 	__u16 dport;
 	int ok;
 
@@ -272,28 +383,18 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	key.family = p->family;
 	mask_addr(&key, p);
 
-	b = bpf_map_lookup_elem(&xg_buckets, &key);
-	if (!b) {
-		init.credit = xg_bucket_cap(rate.burst);
-		init.refill_ns = now;
-		init.first_ns = now;
-		init.win_start = now;
-		bpf_map_update_elem(&xg_buckets, &key, &init, BPF_NOEXIST);
-		b = bpf_map_lookup_elem(&xg_buckets, &key);
-		if (!b)	/* table full and busy: a fresh bucket passes */
+	tag = xg_src_hash(key.family, key.port, key.addr, src_seed);
+	key_slot = tag & src_mask;
+	b = bpf_map_lookup_elem(&xg_buckets, &key_slot);
+	if (!b)		/* cannot happen: slot < max_entries */
+		return SYN_OK;
+	ok = xg_slot_charge(b, &key, tag, &rate, now);
+	if (!(ok & XG_SLOT_OWN)) {
+		if (ok & XG_SLOT_OK)
 			return SYN_OK;
+		return allowed(cfg, p) ? SYN_ALLOWED : SYN_OVER;
 	}
-	b->last_ns = now;
-	if (now - b->win_start >= XG_NSEC_PER_SEC) {
-		b->last_rate = now - b->win_start < 2 * XG_NSEC_PER_SEC ?
-			b->win_syns : 0;
-		b->win_start = now;
-		b->win_syns = 0;
-	}
-	b->win_syns++;
-
-	ok = xg_bucket_take(&b->credit, &b->refill_ns, now, rate.pps,
-			    rate.burst);
+	ok &= XG_SLOT_OK;
 	if (ok) {
 		b->passed++;
 		b->throttled = 0;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -564,7 +565,7 @@ static __u64 sources_fit(__u64 room, __u64 c1, __u64 per)
 	if (room <= c1)
 		return 1024;
 	n = (room - c1) / per + 4096;
-	n &= ~1023ULL;
+	n = 1ULL << (63 - __builtin_clzll(n));	/* slots: a power of two */
 	return n > (1U << 26) ? 1U << 26 : n;
 }
 
@@ -704,6 +705,8 @@ struct xg_guard_new *xg_guard_load(const struct xg_iface *ifc,
 	g->skel->rodata->prefix4 = info->prefix4;
 	g->skel->rodata->prefix6 = info->prefix6;
 	g->skel->rodata->have_cookies = info->cookie_paths;
+	g->skel->rodata->src_mask = info->sources - 1;
+	g->skel->rodata->src_seed = info->src_seed;
 	err = bpf_map__set_max_entries(g->skel->maps.xg_buckets,
 				       info->sources);
 	if (err || xg_reuse_pins(g->skel->obj, ifc))
@@ -827,6 +830,8 @@ int cmd_attach(int argc, char **argv)
 				return xg_usage_err("bad --sources '%s' (a "
 						    "number 1024..67108864)",
 						    optarg);
+			/* slots: a power of two (docs/sources.md) */
+			sources = 1U << (32 - __builtin_clz(sources - 1));
 			break;
 		case '4':
 			if (xg_parse_u32(optarg, 8, 32, &p4))
@@ -952,6 +957,10 @@ int cmd_attach(int argc, char **argv)
 
 	skel->rodata->prefix4 = p4;
 	skel->rodata->prefix6 = p6;
+	skel->rodata->src_mask = sources - 1;
+	if (getrandom(&info.src_seed, sizeof(info.src_seed), 0) != 4)
+		info.src_seed = (__u32)xg_mono_ns();
+	skel->rodata->src_seed = info.src_seed;
 	/* without the helpers the verifier must not see the cookie paths */
 	xg_cookie_probe(&ck);
 	skel->rodata->have_cookies = ck.helpers;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdpguard/pmtu.h>
@@ -145,6 +146,53 @@ static __u32 map_count_named(const struct xg_iface *ifc, const char *name,
 	return n;
 }
 
+/*
+ * The source table (xg_buckets, an mmapable array of slots) mapped read
+ * only: one read of memory per slot instead of a system call. NULL if it
+ * cannot be mapped; *n: the slots.
+ */
+const struct xg_bucket *xg_slots_map(int fd, __u32 *n)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	void *p;
+
+	*n = 0;
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len) ||
+	    mi.type != BPF_MAP_TYPE_ARRAY ||
+	    mi.value_size != sizeof(struct xg_bucket))
+		return NULL;
+	p = mmap(NULL, (size_t)mi.max_entries * mi.value_size, PROT_READ,
+		 MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	*n = mi.max_entries;
+	return p;
+}
+
+void xg_slots_unmap(const struct xg_bucket *b, __u32 n)
+{
+	if (b)
+		munmap((void *)b, (size_t)n * sizeof(*b));
+}
+
+/* Slots held by a source (the sources tracked), 0 if unreadable. */
+static __u32 slots_held(const struct xg_iface *ifc)
+{
+	const struct xg_bucket *b;
+	int fd = xg_map_open(ifc, XG_MAP_BUCKETS);
+	__u32 n, i, held = 0;
+
+	if (fd < 0)
+		return 0;
+	b = xg_slots_map(fd, &n);
+	close(fd);
+	for (i = 0; i < n; i++)
+		held += !!b[i].key.family;
+	xg_slots_unmap(b, n);
+	return held;
+}
+
 /* Everything status and export report about one attached interface. */
 int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st)
 {
@@ -184,8 +232,7 @@ int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st)
 	else
 		st->state = xg_prog_alive(st->info.prog_id) ? XG_ST_MOVED :
 			    XG_ST_GONE;
-	st->tracked = map_count_named(ifc, XG_MAP_BUCKETS,
-				      sizeof(struct xg_bucket_key));
+	st->tracked = slots_held(ifc);
 	st->ports = map_count_named(ifc, XG_MAP_PORTS, sizeof(__u16));
 	st->allow = map_count_named(ifc, XG_MAP_ALLOW4,
 				    sizeof(struct xg_lpm4)) +

@@ -112,37 +112,41 @@ static int ranked_cmp(const void *a, const void *b)
 	return rx < ry ? 1 : rx > ry ? -1 : 0;
 }
 
-/* Counters and the source table (sorted by key) at one moment. */
+/* Counters and the source table's held slots (by key) at one moment. */
 static int take(const struct xg_iface *ifc, int fd, struct sample *s)
 {
-	struct xg_bucket_key key, next, *prev = NULL;
-	struct xg_bucket b;
+	const struct xg_bucket *b;
 	struct src *tmp;
 	size_t cap = 0;
+	__u32 n, i;
 
 	memset(s, 0, sizeof(*s));
 	if (xg_stats_read(ifc, &s->st) || xg_pm_sum_read(ifc, &s->pm) ||
 	    xg_host_sum_read(&s->host))
 		return -1;
+	b = xg_slots_map(fd, &n);
+	if (!b)
+		return -1;
 	s->t = xg_mono_ns();
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &b))
+	for (i = 0; i < n; i++) {
+		if (!b[i].key.family)
 			continue;
 		if (s->n == cap) {
 			cap = cap ? cap * 2 : 1024;
 			tmp = realloc(s->src, cap * sizeof(*tmp));
-			if (!tmp)
+			if (!tmp) {
+				xg_slots_unmap(b, n);
 				return -1;
+			}
 			s->src = tmp;
 		}
-		s->src[s->n].key = key;
-		s->src[s->n].passed = b.passed;
-		s->src[s->n].dropped = b.dropped;
-		s->src[s->n].throttled = b.throttled;
+		s->src[s->n].key = b[i].key;
+		s->src[s->n].passed = b[i].passed;
+		s->src[s->n].dropped = b[i].dropped;
+		s->src[s->n].throttled = b[i].throttled;
 		s->n++;
 	}
+	xg_slots_unmap(b, n);
 	if (s->n)
 		qsort(s->src, s->n, sizeof(*s->src), src_cmp);
 	return 0;

@@ -309,6 +309,8 @@ const char *xg_state_advice(int state, const struct xg_iface *ifc,
 			    const struct xg_info *in, char *buf, size_t len);
 
 int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st);
+const struct xg_bucket *xg_slots_map(int fd, __u32 *n);
+void xg_slots_unmap(const struct xg_bucket *b, __u32 n);
 int xg_counters_read(int fd, struct xg_counter *sum, int slots);
 const char *xg_reason_name(int r);
 const char *xg_verdict_name(int v);

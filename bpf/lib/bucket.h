@@ -45,4 +45,41 @@ XG_INLINE int xg_bucket_take(__u64 *credit, __u64 *refill_ns, __u64 now,
 	return 1;
 }
 
+/*
+ * 1 when a bucket last topped up at @refill_ns would be full at @now: its
+ * holder has been idle (or within budget) long enough that handing the
+ * slot to another source with a full bucket gives nobody extra credit.
+ */
+XG_INLINE int xg_bucket_full(__u64 credit, __u64 refill_ns, __u64 now,
+			     __u32 pps, __u32 burst)
+{
+	__u64 cap = xg_bucket_cap(burst);
+	__u64 dt = now > refill_ns ? now - refill_ns : 0;
+
+	if (dt >= XG_REFILL_MAX_NS || credit >= cap)
+		return 1;
+	return dt * pps >= cap - credit;
+}
+
+/*
+ * The source table's hash: a seeded multiply-xorshift over the key's
+ * family, port (host order) and masked address (four words, network
+ * order), the high half of the last product. Not a keyed PRF:
+ * the seed, random per attach, only keeps a sender who does not know it
+ * from choosing sources that land on a given slot.
+ */
+#define XG_HASH_MUL 0x9e3779b97f4a7c15ULL
+
+XG_INLINE __u32 xg_src_hash(__u32 family, __u32 port, const __u32 *addr,
+			    __u32 seed)
+{
+	__u64 h = ((__u64)seed << 32 | port << 8 | family) * XG_HASH_MUL;
+
+	h = (h ^ (h >> 29) ^ addr[0]) * XG_HASH_MUL;
+	h = (h ^ (h >> 29) ^ addr[1]) * XG_HASH_MUL;
+	h = (h ^ (h >> 29) ^ addr[2]) * XG_HASH_MUL;
+	h = (h ^ (h >> 29) ^ addr[3]) * XG_HASH_MUL;
+	return (__u32)(h >> 32);
+}
+
 #endif /* XG_LIB_BUCKET_H */

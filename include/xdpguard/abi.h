@@ -19,7 +19,7 @@
  * of the pins is XG_ABI_VERSION, recorded in xg_info; a binary that meets
  * another layout says so and leaves the pins alone.
  */
-#define XG_ABI_VERSION	2
+#define XG_ABI_VERSION	3	/* 3: xg_buckets a hashed array of slots */
 
 /* pinned map names (the skeleton's map names) */
 #define XG_MAP_CONFIG	"xg_config"
@@ -126,25 +126,38 @@ struct xg_config {
  * (destination port with its own budget, 0 for the default budget).
  */
 struct xg_bucket_key {
-	__u8 family;		/* 4 or 6 */
+	__u8 family;		/* 4 or 6; 0: a free slot */
 	__u8 pad;
 	__u16 port;		/* host order; 0 = default budget */
 	__u32 addr[4];		/* network order, masked */
 };
 
+/*
+ * xg_buckets is an array of 2^k slots (--sources rounded up to a power of
+ * two); a source's slot is xg_src_hash(key, seed) & (slots - 1), see
+ * bpf/lib/bucket.h and docs/sources.md. A slot holds one source (key) and
+ * its bucket; another source landing on it takes it over, or shares its
+ * bucket while the holder is spending its budget. 128 bytes, the fields
+ * every SYN touches in the first 64.
+ */
 struct xg_bucket {
+	struct xg_bucket_key key;	/* the holder */
+	__u32 win_syns;		/* holder's SYNs in the current window */
 	__u64 credit;		/* nano-tokens: 1e9 buys one SYN */
 	__u64 refill_ns;	/* when credit was last topped up */
-	__u64 passed;
-	__u64 dropped;
-	__u64 first_ns;
-	__u64 last_ns;
 	__u64 win_start;	/* 1 s window for the event's rate */
-	__u32 win_syns;
-	__u32 last_rate;	/* SYNs in the last full window */
+	__u64 passed;		/* holder's SYNs within budget */
+	__u64 dropped;		/* holder's SYNs over budget */
+	/* second cache line */
+	__u64 first_ns;		/* when the holder took the slot */
+	__u64 last_ns;		/* the holder's last SYN */
 	__u64 event_ns;		/* last throttle event */
-	__u32 throttled;	/* last SYN was over budget */
-	__u32 pad;
+	__u64 shared;		/* other sources' SYNs charged here */
+	__u32 last_rate;	/* SYNs in the last full window */
+	__u32 throttled;	/* the holder's last SYN was over budget */
+	__u32 tag;		/* the holder's full hash */
+	__u32 prev_tag;		/* the hash of the holder before it */
+	__u64 pad[2];
 };
 
 struct xg_lpm4 {
@@ -189,7 +202,7 @@ struct xg_info {
 				 * killed and the ids recorded may be stale */
 	/* layout 2 on; layout 1 (96 bytes) ended here */
 	__u32 abi;		/* XG_ABI_VERSION of the binary that attached */
-	__u32 pad;
+	__u32 src_seed;		/* xg_buckets' hash seed (layout 3 on) */
 	__u64 netns_cookie;	/* the folder's namespace */
 };
 

@@ -67,10 +67,14 @@ tracked=$(json_get 'd["interfaces"][0]["sources"]["tracked"]' <<<"$js")
 passed=$(json_get 'sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["reason"]=="syn_budget")' <<<"$js")
 echo "# tracked $tracked of $SOURCES; first SYNs passed $passed"
 check "source table bounded ($tracked <= $SOURCES)" test "$tracked" -le $SOURCES
-check "the table was filled: LRU evicted" test "$tracked" -ge $((SOURCES / 2))
+check "the table was filled: slots taken over" test "$tracked" -ge $((SOURCES / 2))
 expect_eq "source table memory unchanged" "$(memlock)" "$m0"
 expect_eq "allow and deny entries all survive" "$(entries)" "$e0"
-expect_eq "each new source is within budget: every delivered SYN passed" "$passed" $((sent - lost))
+# every source is new but a few repeat (10M draws of 2^31 /64s): a slot
+# whose holder sent two SYNs is shared by the newcomers that land on it
+# until its bucket refills (docs/sources.md), so a few are over budget
+check "each new source is within budget: 99% of delivered SYNs passed ($passed of $((sent - lost)))" \
+	test $((passed * 100)) -ge $(((sent - lost) * 99))
 
 err0=$(atk_xmit_errors)
 lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport 9 \
