@@ -4,8 +4,10 @@
 # listed by status (text and --json) and by the "name one with -i"
 # message, followed by events, exported, served by one host-wide
 # tcp_retransmit_skb program (each interface's black-hole program in a
-# slot of it, none attached on its own), and all detached by one
-# detach --all, which leaves no folder, no program and no map behind.
+# slot of it, none attached on its own), a policy change killed on the
+# last of them ended whole or undone by the next command, and all
+# detached by one detach --all, which leaves no folder, no program and no
+# map behind.
 P=xgif-
 . "$(dirname "$0")/../lib.sh"
 
@@ -86,6 +88,32 @@ check "a deny_hit event from $last" t_wait_line "$tmp/ev" "\"interface\":\"$last
 kill -INT $EVPID; wait $EVPID; EVPID=
 dropped=$(x status -i $last --json | json_get 'sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["reason"] == "deny")')
 expect_eq "... and its 10 SYNs dropped as denied" "$dropped" 10
+
+# ---- a change killed on the last of them ends whole or undone ----
+# recovery reaches the 100th folder: a 20000-entry apply on it killed once
+# its undo journal is pinned
+dir_last="$XG_PINS/$(lab_netns_cookie $NS)-$last"
+{ x save -i $last | sed '/^end$/d'
+  for k in $(seq 0 19999); do echo "deny 198.19.$((k / 256 + 100)).$((k % 256))/32"; done
+  echo end; } >"$tmp/pol"
+old=$(x deny list -i $last --json | json_get 'len(d["deny"])')
+nsenter --net=/run/netns/$NS "$XG" apply -i $last -f "$tmp/pol" >/dev/null 2>&1 &
+pid=$!
+seen=0
+for i in $(seq 1 3000); do
+	[ -e "$dir_last/xg_undo" ] && { seen=1; break; }
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.01
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+msg=$(x status 2>&1 >/dev/null)
+now=$(x deny list -i $last --json | json_get 'len(d["deny"])')
+[ $seen = 1 ] || echo "# the apply ended before its journal was seen"
+check "killed mid-change on $last: whole ($((old + 20000))) or undone ($old), got $now" \
+	test "$now" = "$old" -o "$now" = $((old + 20000))
+check "... no journal left in its folder" test ! -e "$dir_last/xg_undo"
+[ $seen = 1 ] && [ "$now" = "$old" ] &&
+	check "... the next command says it undid it" grep -q "interrupted; undone" <<<"$msg"
 
 # ---- exported ----
 x export --textfile "$tmp/prom" --once
