@@ -431,24 +431,6 @@ static int pin_maps(struct xdp_guard_bpf *skel, const char *dir)
 	return 0;
 }
 
-/* what the kernel accounts for map @fd (fdinfo "memlock"), 0 if unknown */
-static __u64 fd_memlock(int fd)
-{
-	unsigned long long v = 0;
-	char path[64], line[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 /* MemAvailable of /proc/meminfo in bytes, 0 if unknown */
 static __u64 mem_available(void)
 {
@@ -589,8 +571,8 @@ static int sources_table(struct xdp_guard_bpf *skel, __u32 sources)
 	fd1 = table_create(m, 4096);
 	fd2 = table_create(m, 8192);
 	if (fd1 >= 0 && fd2 >= 0) {
-		c1 = fd_memlock(fd1);
-		c2 = fd_memlock(fd2);
+		c1 = xg_fd_memlock(fd1);
+		c2 = xg_fd_memlock(fd2);
 	}
 	if (fd1 >= 0)
 		close(fd1);

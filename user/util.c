@@ -2,6 +2,7 @@
 /* Errors, privilege check, clocks, sysctls and JSON string output. */
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -169,4 +170,22 @@ int xg_opts_iface_json(int argc, char **argv, const char *usage,
 	if (xg_need_root())
 		return XG_EXIT_USAGE;
 	return -1;
+}
+
+/* what the kernel accounts for map @fd (fdinfo "memlock"), 0 if unknown */
+__u64 xg_fd_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
 }

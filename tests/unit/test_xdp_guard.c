@@ -31,6 +31,7 @@
 #include <bpf/libbpf.h>
 #include <xdpguard/abi.h>
 #include "xdp_guard.skel.h"
+#include "xdpguard.h"
 #include "lib/bucket.h"
 #include "../prog.h"
 #include "../harness.h"
@@ -1330,23 +1331,6 @@ static int check_throttle(const struct xg_event *e, __u8 family,
 
 /* ---- the source table: a hashed array of slots (docs/sources.md) ---- */
 
-/* The kernel's memlock account of a map fd (/proc/self/fdinfo), 0 if none. */
-static __u64 fd_memlock(int fd)
-{
-	unsigned long long v = 0;
-	char path[64], line[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
 
 static __u32 slot_tag(const struct xg_bucket_key *k)
 {
@@ -1411,7 +1395,7 @@ static int t_src_table_fixed(void)
 	       !(mi.max_entries & (mi.max_entries - 1)),
 	       "%u slots, want %u (a power of two)", mi.max_entries,
 	       XG_DEFAULT_SOURCES);
-	m0 = fd_memlock(E.buckets);
+	m0 = xg_fd_memlock(E.buckets);
 	ASSERT(m0 >= 128ULL * mi.max_entries &&
 	       m0 <= 128ULL * mi.max_entries + (64 << 10),
 	       "memlock %llu, want 128 x %u slots (+ at most 64 KiB)",
@@ -1426,7 +1410,7 @@ static int t_src_table_fixed(void)
 	passed = c[XG_COUNTER_IDX(XG_V_PASS, XG_R_SYN_BUDGET)].packets;
 	ASSERT(passed == 200000, "%llu of 200000 first SYNs passed",
 	       (unsigned long long)passed);
-	m1 = fd_memlock(E.buckets);
+	m1 = xg_fd_memlock(E.buckets);
 	ASSERT(m1 == m0, "memlock moved: %llu -> %llu",
 	       (unsigned long long)m0, (unsigned long long)m1);
 	/* 200000 throws into 65536 slots leave about e^-3 of them empty */
