@@ -431,21 +431,6 @@ static int pin_maps(struct xdp_guard_bpf *skel, const char *dir)
 	return 0;
 }
 
-/* MemAvailable of /proc/meminfo in bytes, 0 if unknown */
-static __u64 mem_available(void)
-{
-	unsigned long long kb = 0;
-	char line[128];
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb * 1024;
-}
 
 static bool read_u64(const char *path, __u64 *v)
 {
@@ -583,7 +568,7 @@ static int sources_table(struct xdp_guard_bpf *skel, __u32 sources)
 		cost = c1 + per * ((__u64)sources - 4096);
 		if (sources < 4096)
 			cost = c1;
-		avail = mem_available();
+		avail = xg_proc_u64("/proc/meminfo", "MemAvailable:") * 1024;
 		room = cgroup_room();
 		if (room < avail || !avail)
 			avail = room == UINT64_MAX ? 0 : room;

@@ -113,25 +113,29 @@ static int rt_get(const char *name)
 }
 
 /*
- * The host's retransmission program's slots (*progs) and peer map (*via),
- * as fds: 0, or -ENOENT when it is not there. With @create it is first
- * loaded, attached and pinned when missing (its pinned maps reused when
- * only the link was lost): -1 with a message if that fails.
+ * The host's retransmission program's slots (*progs) and, unless @via is
+ * NULL, its peer map (*via), as fds: 0, or -ENOENT when it is not there.
+ * With @create it is first loaded, attached and pinned when missing (its
+ * pinned maps reused when only the link was lost): -1 with a message if
+ * that fails.
  */
 static int rt_open(bool create, int *progs, int *via)
 {
 	struct retrans_host_bpf *rh = NULL;
 	struct bpf_link *link = NULL;
+	int fd, err, ret = -1, via_fd, *want = via;
 	char path[512];
-	int fd, err, ret = -1;
 
+	if (!via)
+		via = &via_fd;
 	*progs = *via = -1;
 	fd = rt_get(XG_PIN_RT_LINK);
 	*progs = rt_get(XG_MAP_RT_PROGS);
 	*via = rt_get(XG_MAP_RT_VIA);
 	if (fd >= 0 && *progs >= 0 && *via >= 0) {
 		close(fd);
-		return 0;
+		ret = 0;
+		goto done;
 	}
 	if (fd >= 0)
 		close(fd);
@@ -202,6 +206,9 @@ out:
 	}
 	bpf_link__destroy(link);	/* the pin keeps it attached */
 	retrans_host_bpf__destroy(rh);
+done:
+	if (!ret && !want)
+		close(*via);
 	return ret;
 }
 
@@ -253,9 +260,9 @@ static void rt_remove(void)
  */
 static void rt_release(__u32 id)
 {
-	int progs, via, slot;
+	int progs, slot;
 
-	if (!id || rt_open(false, &progs, &via))
+	if (!id || rt_open(false, &progs, NULL))
 		return;
 	slot = rt_slot(progs, id);
 	if (slot >= 0)
@@ -263,7 +270,6 @@ static void rt_release(__u32 id)
 	if (!rt_used(progs))
 		rt_remove();
 	close(progs);
-	close(via);
 }
 
 /*
@@ -272,14 +278,13 @@ static void rt_release(__u32 id)
  */
 bool xg_pmtu_rt_running(__u32 id)
 {
-	int progs, via;
+	int progs;
 	bool ok;
 
-	if (rt_open(false, &progs, &via))
+	if (rt_open(false, &progs, NULL))
 		return false;
 	ok = rt_slot(progs, id) >= 0;
 	close(progs);
-	close(via);
 	return ok;
 }
 
@@ -291,10 +296,10 @@ bool xg_pmtu_rt_running(__u32 id)
 int xg_pmtu_rt_ids(__u32 **ids)
 {
 	__u32 i, v, *list;
-	int progs, via, n = 0;
+	int progs, n = 0;
 
 	*ids = NULL;
-	if (rt_open(false, &progs, &via))
+	if (rt_open(false, &progs, NULL))
 		return 0;
 	list = calloc(XG_RT_SLOTS, sizeof(*list));
 	if (list)
@@ -302,7 +307,6 @@ int xg_pmtu_rt_ids(__u32 **ids)
 			if (!bpf_map_lookup_elem(progs, &i, &v))
 				list[n++] = v;
 	close(progs);
-	close(via);
 	if (!list)
 		return -1;
 	if (!n)
@@ -359,11 +363,11 @@ static int rt_recorded(__u32 **ids)
  */
 void xg_pmtu_rt_reclaim(void)
 {
-	int progs, via, n, j;
+	int progs, n, j;
 	__u32 i, v, *ids;
 	bool kept;
 
-	if (rt_open(false, &progs, &via))
+	if (rt_open(false, &progs, NULL))
 		return;
 	n = rt_recorded(&ids);
 	for (i = 0; n >= 0 && i < XG_RT_SLOTS; i++) {
@@ -382,7 +386,6 @@ void xg_pmtu_rt_reclaim(void)
 		rt_remove();
 	free(ids);
 	close(progs);
-	close(via);
 }
 
 /* The folder @dir is going away: its black-hole program leaves its slot. */
@@ -645,9 +648,9 @@ out:
  */
 int xg_pmtu_rt_swap(__u32 old_id, int fd)
 {
-	int progs, via, slot, err = 0;
+	int progs, slot, err = 0;
 
-	if (rt_open(false, &progs, &via))
+	if (rt_open(false, &progs, NULL))
 		return -ENOENT;
 	slot = rt_slot(progs, old_id);
 	if (slot < 0)
@@ -655,7 +658,6 @@ int xg_pmtu_rt_swap(__u32 old_id, int fd)
 	else if (bpf_map_update_elem(progs, &slot, &fd, BPF_ANY))
 		err = -errno;
 	close(progs);
-	close(via);
 	return err;
 }
 

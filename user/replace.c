@@ -250,11 +250,10 @@ static int swap_tc(int ifindex, bool egress, __u32 handle, __u32 prio,
 }
 
 /* the black-hole program's slot in the host's retransmission program */
-static int swap_tp(struct rec *r, struct part *p)
+static int swap_tp(struct part *p)
 {
 	int err = xg_pmtu_rt_swap(p->old_id, p->fd);
 
-	(void)r;
 	if (err)
 		return err;
 	p->new_id = fd_prog_id(p->fd);
@@ -415,7 +414,7 @@ static int swap_one(struct rec *r, struct part *p, int i)
 				strerror(-err));
 		return 0;
 	case P_TP:
-		err = swap_tp(r, &p[i]);
+		err = swap_tp(&p[i]);
 		test_pause();
 		if (!err) {
 			r->pm.tp_prog_id = p[i].new_id;

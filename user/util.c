@@ -172,20 +172,29 @@ int xg_opts_iface_json(int argc, char **argv, const char *usage,
 	return -1;
 }
 
-/* what the kernel accounts for map @fd (fdinfo "memlock"), 0 if unknown */
-__u64 xg_fd_memlock(int fd)
+/* the number after @key ("memlock:") in the /proc file @path, 0 if none */
+__u64 xg_proc_u64(const char *path, const char *key)
 {
 	unsigned long long v = 0;
-	char path[64], line[128];
-	FILE *f;
+	size_t n = strlen(key);
+	char line[256];
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
+		if (!strncmp(line, key, n) &&
+		    sscanf(line + n, " %llu", &v) == 1)
 			break;
 	fclose(f);
 	return v;
+}
+
+/* what the kernel accounts for map @fd (fdinfo "memlock"), 0 if unknown */
+__u64 xg_fd_memlock(int fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	return xg_proc_u64(path, "memlock:");
 }

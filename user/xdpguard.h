@@ -44,6 +44,7 @@ int xg_opts_iface_json(int argc, char **argv, const char *usage,
 		       const char **ifname, bool *json);
 __u64 xg_mono_ns(void);
 __u64 xg_real_ns(void);
+__u64 xg_proc_u64(const char *path, const char *key);
 __u64 xg_fd_memlock(int fd);
 void xg_json_str(FILE *f, const char *s);
 int xg_sysctl(const char *name, long *vals, int n);
