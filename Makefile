@@ -8,13 +8,16 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= gcc
-PKGS     := libbpf libxdp libelf zlib libmicrohttpd
+PKGS     := libbpf libxdp libelf zlib
 
 VMLINUX  := vmlinux/$(ARCH)/vmlinux.h
 INCLUDES := -Iinclude -I$(OUTPUT) -Ibpf
 CFLAGS   ?= -O2 -g
+VERSION  := $(shell cat VERSION)
+CFLAGS   += -DXG_VERSION='"$(VERSION)"'
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 $(INCLUDES)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxdp -lbpf -lelf -lz -lmicrohttpd)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxdp -lbpf -lelf -lz)
+LDLIBS_HTTP := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
@@ -32,12 +35,16 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 TOOL_OBJS := $(patsubst tests/tools/%.bpf.c,$(OUTPUT)/%.bpf.o,$(TOOL_BPF))
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
 TOOL_SKELS := $(TOOL_OBJS:.bpf.o=.skel.h)
-HDRS      := $(wildcard include/xdpguard/*.h bpf/lib/*.h user/*.h tests/*.h)
+HDRS      := $(wildcard include/xdpguard/*.h bpf/lib/*.h user/*/*.h tests/*.h)
 
-USER_SRCS := $(wildcard user/*.c)
-USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-# everything but main.o, shared with the unit tests
-LIB_OBJS  := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+# user/: lib (library) and comp (components) make libxdpguard.a; the
+# commands (cmd) and main.c link against it (scripts/layers checks the
+# direction: main -> cmd -> comp -> lib -> include)
+LIB_SRCS  := $(wildcard user/lib/*.c) $(wildcard user/comp/*.c)
+CMD_SRCS  := user/main.c $(wildcard user/cmd/*.c)
+LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+CMD_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CMD_SRCS))
+ARCHIVE   := $(OUTPUT)/libxdpguard.a
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
@@ -71,28 +78,34 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/xdpguard: $(USER_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+$(ARCHIVE): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HDRS) $(SKELS) | $(OUTPUT)/tests
+$(OUTPUT)/xdpguard: $(CMD_OBJS) $(ARCHIVE)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(LDLIBS_HTTP)
+
+# unit tests link what they use from the archive, no command
+$(OUTPUT)/tests/%: tests/unit/%.c $(ARCHIVE) $(HDRS) $(SKELS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iuser $< $(LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Iuser $< $(ARCHIVE) -o $@ $(LDLIBS)
 
 $(OUTPUT)/%: tests/tools/%.c $(HDRS) $(SKELS) $(TOOL_SKELS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # libFuzzer targets of the user-space parsers (clang, ASan, UBSan)
-FUZZ_DEPS := user/parse.c user/util.c user/policyfile.c
+FUZZ_DEPS := user/lib/parse.c user/lib/util.c user/lib/policyfile.c
 $(OUTPUT)/%_fuzz: tests/fuzz/%_fuzz.c $(FUZZ_DEPS) $(HDRS) | $(OUTPUT)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -Iinclude -Iuser $< $(FUZZ_DEPS) -o $@
+		-fno-sanitize-recover=all -Iinclude -Iuser/lib $< $(FUZZ_DEPS) -o $@
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)

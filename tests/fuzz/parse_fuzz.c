@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "xdpguard.h"
+#include "lib.h"
 
 int LLVMFuzzerTestOneInput(const char *data, size_t size)
 {

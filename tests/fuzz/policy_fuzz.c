@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xdpguard/pmtu.h>
-#include "xdpguard.h"
+#include "lib.h"
 
 int LLVMFuzzerTestOneInput(const char *data, size_t size)
 {

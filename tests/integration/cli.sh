@@ -69,9 +69,9 @@ bad=(
 	"rate set -i eth0 --port 65536 --pps 5|--port '65536'"
 	"rate set -i eth0 --port http --pps 5|--port 'http'"
 	"rate set -i eth0 --pps 5 extra|unexpected argument 'extra'"
-	"rate set -i eth0 --pps|unknown option"
+	"rate set -i eth0 --pps|option '--pps' needs a value"
 	"rate del -i eth0|missing --port"
-	"rate frob|unknown command 'frob'"
+	"rate frob|unknown verb 'rate frob' (accepted: show, set, del)"
 	"rate set -i nosuch0 --pps 5|unknown interface 'nosuch0'"
 	"rate set -i lo --pps 5|'lo' is not attached"
 	"allow add -i eth0 198.18.0.1/15|host bits set"
@@ -88,7 +88,7 @@ bad=(
 	"deny add -i eth0 198.18.4.0/24 --ttl 400d|--ttl '400d'"
 	"deny add -i eth0 198.18.4.0/24 --ttl -1|--ttl '-1'"
 	"deny list -i eth0 198.18.4.0/24|unexpected argument"
-	"deny frob|unknown command 'frob'"
+	"deny frob|unknown verb 'deny frob' (accepted: list, add, del)"
 	"deny add -i eth0 198.18.4.0/24 198.18.4.1/24|host bits set"
 	"attach|missing IFACE"
 	"attach nosuch0|unknown interface 'nosuch0'"
@@ -116,8 +116,8 @@ bad=(
 	"attach --replace lo|lo is not attached"
 	"attach --replace --pps 5 eth0|--replace keeps every setting"
 	"deny add -i eth0 ::ffff:1.2.3.4/200|prefix length '200'"
-	"rate show -i eth0 --port 80|--port does not apply"
-	"rate del -i eth0 --port 80 --pps 3|--pps/--burst belong to rate set"
+	"rate show -i eth0 --port 80|--port belongs to rate set del, not rate show"
+	"rate del -i eth0 --port 80 --pps 3|--pps belongs to rate set, not rate del"
 )
 nbad=0
 for b in "${bad[@]}"; do

@@ -36,8 +36,8 @@ bad=(
 	"cookies set -i eth0 on --port 70000|--port '70000'"
 	"cookies set -i eth0 on off|unexpected argument 'off'"
 	"cookies set -i eth0 on --json|--json applies"
-	"cookies show -i eth0 --port 80|belong to cookies set"
-	"cookies frob|unknown command 'frob'"
+	"cookies show -i eth0 --port 80|--port belongs to cookies set, not cookies show"
+	"cookies frob|unknown verb 'cookies frob' (accepted: show, set)"
 	"cookies set -i nosuch0 on|unknown interface 'nosuch0'"
 )
 before=$(xg_srv cookies show -i eth0 --json | json_get 'd["ports"], d["tc"]["attached"]')

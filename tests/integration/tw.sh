@@ -77,7 +77,7 @@ bad=(
 	"tw set --event-every 2h|--event-every '2h'"
 	"tw --interval 0|--interval '0'"
 	"tw --top 0|--top '0'"
-	"tw frob|unknown command 'frob'"
+	"tw frob|unknown verb 'tw frob' (accepted: show, on, off, set)"
 	"tw off extra|unexpected argument 'extra'"
 	"sockets --frob|unknown option '--frob'"
 )

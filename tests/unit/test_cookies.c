@@ -35,7 +35,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdpguard/abi.h>
-#include "xdpguard.h"
+#include "comp/comp.h"
 #include "xdp_guard.skel.h"
 #include "tc_cookie.skel.h"
 #include "../prog.h"

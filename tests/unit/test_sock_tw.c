@@ -31,7 +31,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "xdpguard.h"
+#include "comp/comp.h"
 #include "sock_tw.skel.h"
 #include "../harness.h"
 

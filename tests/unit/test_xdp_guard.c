@@ -31,7 +31,7 @@
 #include <bpf/libbpf.h>
 #include <xdpguard/abi.h>
 #include "xdp_guard.skel.h"
-#include "xdpguard.h"
+#include "comp/comp.h"
 #include "lib/bucket.h"
 #include "../prog.h"
 #include "../harness.h"

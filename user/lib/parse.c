@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "xdpguard.h"
+#include "lib.h"
 
 static void mask(struct xg_cidr *c, __u32 *out)
 {

@@ -6,9 +6,9 @@
  * back (per-CPU event budget).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,7 @@
 #include <sys/file.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "xdpguard.h"
+#include "cmd.h"
 
 static volatile sig_atomic_t stop;
 
@@ -366,55 +366,58 @@ static const char events_usage[] =
 	"  no_port, or the groups guard, cookies, pmtu, sockets, all\n"
 	"  (default all). The record schema is in docs/events.md.\n";
 
+struct events_opts {
+	const char *ifname, *types;
+	bool json;
+};
+
+static const struct xg_opt events_opts[] = {
+	{ "interface", 'i', XG_OPT_IFACE, offsetof(struct events_opts, ifname),
+	  .arg = "IFACE" },
+	{ "type", 't', XG_OPT_STR, offsetof(struct events_opts, types),
+	  .arg = "T,T...", .help = "only these event types" },
+	{ "json", 0, XG_OPT_FLAG, offsetof(struct events_opts, json),
+	  .help = "one JSON object per line" },
+	{}
+};
+
 int cmd_events(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "type", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	struct events_opts o = {};
 	struct xg_iface one, *list = NULL;
 	struct ev_src *src = NULL;
 	struct ev_ctx ctx = { .types = ~0U };
 	void *(*args)[2] = NULL;
 	struct ring_buffer *rb = NULL;
-	const char *ifname = NULL;
+	const char *ifname;
 	__u64 lost = 0, supp = 0, l, s, hlost0 = 0, hsupp0 = 0;
 	__u64 last_snap = 0;
 	bool host = false, want_host, want_if;
-	int c, i, n = 0, ret, err, hfd = -1, hclaim = -1;
+	int i, n = 0, ret, err, hfd = -1, hclaim = -1;
+	struct xg_args a;
 	char hkey[64];
 
 	xg_cmd = "events";
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "i:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			ifname = optarg;
-			break;
-		case 't':
-			if (ev_parse_types(optarg, &ctx.types))
-				return XG_EXIT_USAGE;
-			break;
-		case 'j':
-			ctx.json = true;
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(c, events_usage, argv);
-		}
+	ret = xg_opts_parse(argc, argv, NULL, events_opts, &o, &a,
+			    events_usage);
+	if (ret >= 0)
+		return ret;
+	if (a.npos) {
+		ret = xg_usage_err("unexpected argument '%s'", a.pos[0]);
+		xg_args_free(&a);
+		return ret;
 	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	xg_args_free(&a);
+	if (o.types && ev_parse_types(o.types, &ctx.types))
+		return XG_EXIT_USAGE;
+	ctx.json = o.json;
+	ifname = o.ifname;
 	want_host = ctx.types & ev_host_types();
 	want_if = ctx.types & ~ev_host_types();
 	if (ifname && !want_if)
 		return xg_usage_err("-i %s: --type names only host-wide "
 				    "events, which have no interface (drop "
 				    "-i)", ifname);
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
 	if (ifname) {
 		ret = xg_iface_resolve(ifname, &one);
 		if (ret)

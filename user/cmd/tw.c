@@ -8,32 +8,13 @@
  * `tw off` and `detach --all` remove them.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "xdpguard.h"
+#include "cmd.h"
 
-static const char *const state_names[XG_TCP_MAX_STATES] = {
-	[XG_TCP_ESTABLISHED] = "established",
-	[XG_TCP_SYN_SENT] = "syn_sent",
-	[XG_TCP_SYN_RECV] = "syn_recv",
-	[XG_TCP_FIN_WAIT1] = "fin_wait1",
-	[XG_TCP_FIN_WAIT2] = "fin_wait2",
-	[XG_TCP_TIME_WAIT] = "time_wait",
-	[XG_TCP_CLOSE] = "close",
-	[XG_TCP_CLOSE_WAIT] = "close_wait",
-	[XG_TCP_LAST_ACK] = "last_ack",
-	[XG_TCP_LISTEN] = "listen",
-	[XG_TCP_CLOSING] = "closing",
-};
-
-const char *xg_tcp_state_name(int state)
-{
-	return state > 0 && state < XG_TCP_MAX_STATES && state_names[state] ?
-		state_names[state] : "unknown";
-}
 
 /* An endpoint (or a port alone, family 0) with a count and a rate. */
 struct grp {
@@ -156,18 +137,14 @@ static const char tw_usage[] =
 	"       xdpguard tw set THRESHOLDS\n"
 	"       xdpguard tw off\n"
 	"  show: TCP sockets per state of this network namespace (exact, like\n"
-	"        ss), TIME_WAIT entries and reset closes per second over S\n"
-	"        seconds (1..3600, default 1), the top N (1..1000, default\n"
-	"        10) remote endpoints and local ports by TIME_WAIT count and\n"
-	"        by churn, ephemeral ports in use per destination\n"
-	"  THRESHOLDS (for this network namespace; 0 turns an event off):\n"
-	"    --churn N          TIME_WAIT entries per second (default 1000)\n"
-	"    --ephemeral PCT    local ports in use toward one destination,\n"
-	"                       percent of ip_local_port_range (default 80)\n"
-	"    --accept-full on|off  report full accept queues (default on)\n"
-	"    --event-every D    at most one event per key per D (1s..1h, "
-	"default 10s)\n"
-	"    --event-budget N   events per second per CPU (default 1000)\n";
+	"        ss), TIME_WAIT entries and reset closes per second over the\n"
+	"        --interval, the --top remote endpoints and local ports by\n"
+	"        TIME_WAIT count and by churn, ephemeral ports in use per\n"
+	"        destination\n"
+	"  THRESHOLDS, for this network namespace (0 turns an event off; in\n"
+	"  force until set: churn 1000/s, ephemeral 80% of\n"
+	"  ip_local_port_range toward one destination, accept-full on, one\n"
+	"  event per key per 10s, 1000 events/s per CPU)\n";
 
 struct twrep {
 	struct xg_sk_rec *rec;
@@ -326,9 +303,9 @@ static void tw_print(struct twrep *r, int top, bool json)
 		       "\"snapshot_ms\":%.1f,\"states\":{", xg_netns_ino(),
 		       r->dt, r->nrec, r->snap_ms);
 		for (i = 1; i < XG_TCP_MAX_STATES; i++)
-			if (state_names[i])
+			if (strcmp(xg_tcp_state_name(i), "unknown"))
 				printf("%s\"%s\":%llu", i > 1 ? "," : "",
-				       state_names[i], r->state[i]);
+				       xg_tcp_state_name(i), r->state[i]);
 		printf("},\"time_wait\":%llu,\"timewait_sockets\":%llu,"
 		       "\"tw_entries\":%llu,\"tw_entries_per_s\":%.1f,"
 		       "\"tw_entered_fin_wait2\":%llu,"
@@ -376,8 +353,8 @@ static void tw_print(struct twrep *r, int top, bool json)
 	       r->snap_ms, r->dt);
 	printf("states:");
 	for (i = 1; i < XG_TCP_MAX_STATES; i++)
-		if (state_names[i] && i != XG_TCP_CLOSE)
-			printf(" %s %llu", state_names[i], r->state[i]);
+		if (strcmp(xg_tcp_state_name(i), "unknown") && i != XG_TCP_CLOSE)
+			printf(" %s %llu", xg_tcp_state_name(i), r->state[i]);
 	printf("\nTIME_WAIT %llu (timewait sockets %llu, of which %llu still "
 	       "in FIN_WAIT2)\n", r->state[XG_TCP_TIME_WAIT], r->tw_socks,
 	       r->tw_socks - r->state[XG_TCP_TIME_WAIT]);
@@ -491,112 +468,59 @@ out:
 }
 
 /* which thresholds an option list gave */
-#define T_CHURN		(1U << 0)
-#define T_EPH		(1U << 1)
-#define T_ACCEPT	(1U << 2)
-#define T_EVERY		(1U << 3)
-#define T_BUDGET	(1U << 4)
+static const char *const off_on[] = { "off", "on", NULL };
 
-/* Options shared by `tw on` and `tw set`: values in *v, *given says which. */
-static int thresholds_parse(int argc, char **argv, struct xg_sk_config *v,
-			    __u32 *given, bool *help)
+struct tw_opts {
+	bool json;
+	__u32 top, interval;
+	__u32 churn, ephemeral, accept_full, event_budget;
+	__u64 event_every;
+};
+
+static const struct xg_opt tw_opts[] = {
+	{ "json", 0, XG_OPT_FLAG, offsetof(struct tw_opts, json),
+	  .help = "JSON output", .verbs = "show" },
+	{ "top", 0, XG_OPT_U32, offsetof(struct tw_opts, top),
+	  .min = 1, .max = 1000, .def = "10", .arg = "N", .verbs = "show",
+	  .help = "1..1000" },
+	{ "interval", 0, XG_OPT_U32, offsetof(struct tw_opts, interval),
+	  .min = 1, .max = 3600, .def = "1", .arg = "S", .verbs = "show",
+	  .help = "seconds, 1..3600" },
+	{ "churn", 0, XG_OPT_U32, offsetof(struct tw_opts, churn),
+	  .max = 10000000, .arg = "N", .verbs = "on set",
+	  .help = "TIME_WAIT entries per second, 0..10000000; 0 = off" },
+	{ "ephemeral", 0, XG_OPT_U32, offsetof(struct tw_opts, ephemeral),
+	  .max = 100, .arg = "PCT", .verbs = "on set",
+	  .help = "a percentage 0..100; 0 = off" },
+	{ "accept-full", 0, XG_OPT_CHOICE,
+	  offsetof(struct tw_opts, accept_full), .choices = off_on,
+	  .arg = "on|off", .verbs = "on set" },
+	{ "event-every", 0, XG_OPT_DURATION,
+	  offsetof(struct tw_opts, event_every),
+	  .max = 3600ULL * 1000000000ULL, .arg = "D", .verbs = "on set",
+	  .help = "a duration 1s..1h: 10, 10s, 5m" },
+	{ "event-budget", 0, XG_OPT_U32, offsetof(struct tw_opts, event_budget),
+	  .max = 1000000, .arg = "N", .verbs = "on set",
+	  .help = "events per second per CPU, 0..1000000; 0 = no limit" },
+	{}
+};
+
+static int tw_on_set(const struct tw_opts *o, const struct xg_args *a,
+		     bool on)
 {
-	static const struct option opts[] = {
-		{ "churn", required_argument, NULL, 'c' },
-		{ "ephemeral", required_argument, NULL, 'e' },
-		{ "accept-full", required_argument, NULL, 'a' },
-		{ "event-every", required_argument, NULL, 'v' },
-		{ "event-budget", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	__u64 ns;
-	int c;
-
-	*given = 0;
-	*help = false;
-	opterr = 0;
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (xg_parse_u32(optarg, 0, 10000000, &v->churn))
-				return xg_usage_err("bad --churn '%s' "
-						    "(TIME_WAIT entries per "
-						    "second, 0..10000000; 0 "
-						    "= off)", optarg);
-			*given |= T_CHURN;
-			break;
-		case 'e':
-			if (xg_parse_u32(optarg, 0, 100, &v->ephemeral_pct))
-				return xg_usage_err("bad --ephemeral '%s' (a "
-						    "percentage 0..100; 0 = "
-						    "off)", optarg);
-			*given |= T_EPH;
-			break;
-		case 'a':
-			if (!strcmp(optarg, "on"))
-				v->accept_full = 1;
-			else if (!strcmp(optarg, "off"))
-				v->accept_full = 0;
-			else
-				return xg_usage_err("bad --accept-full '%s' "
-						    "(accepted: on, off)",
-						    optarg);
-			*given |= T_ACCEPT;
-			break;
-		case 'v':
-			if (xg_parse_duration(optarg, &ns) ||
-			    ns > 3600ULL * 1000000000ULL)
-				return xg_usage_err("bad --event-every '%s' (a "
-						    "duration 1s..1h: 10, 10s, "
-						    "5m)", optarg);
-			v->event_every_ms = ns / 1000000ULL;
-			*given |= T_EVERY;
-			break;
-		case 'b':
-			if (xg_parse_u32(optarg, 0, 1000000, &v->event_budget))
-				return xg_usage_err("bad --event-budget '%s' "
-						    "(events per second per "
-						    "CPU, 0..1000000; 0 = no "
-						    "limit)", optarg);
-			*given |= T_BUDGET;
-			break;
-		case 'h':
-			*help = true;
-			return 0;
-		default:
-			fputs(tw_usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
-	return 0;
-}
-
-static int tw_on_set(int argc, char **argv, bool on)
-{
-	struct xg_sk_config v = {}, cfg;
-	bool help, was_on, own;
-	__u32 given;
+	static const char *const names[] = { "churn", "ephemeral",
+		"accept-full", "event-every", "event-budget", NULL };
+	struct xg_sk_config cfg;
+	bool was_on, own, given = false;
 	__u64 netns;
-	int ret;
+	int i;
 
-	ret = thresholds_parse(argc, argv, &v, &given, &help);
-	if (ret)
-		return ret;
-	if (help) {
-		fputs(tw_usage, stdout);
-		return XG_EXIT_OK;
-	}
+	for (i = 0; names[i]; i++)
+		given |= xg_opt_given(a, tw_opts, names[i]);
 	if (!on && !given)
 		return xg_usage_err("nothing to set (--churn, --ephemeral, "
 				    "--accept-full, --event-every, "
 				    "--event-budget)");
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
 	if (xg_host_on(&was_on))
 		return XG_EXIT_FAIL;
 	if (on)
@@ -614,16 +538,16 @@ static int tw_on_set(int argc, char **argv, bool on)
 	if (!netns || xg_sk_config_read(netns, &cfg, &own))
 		return XG_EXIT_FAIL;
 	/* the options given, over what is in force */
-	if (given & T_CHURN)
-		cfg.churn = v.churn;
-	if (given & T_EPH)
-		cfg.ephemeral_pct = v.ephemeral_pct;
-	if (given & T_ACCEPT)
-		cfg.accept_full = v.accept_full;
-	if (given & T_EVERY)
-		cfg.event_every_ms = v.event_every_ms;
-	if (given & T_BUDGET)
-		cfg.event_budget = v.event_budget;
+	if (xg_opt_given(a, tw_opts, "churn"))
+		cfg.churn = o->churn;
+	if (xg_opt_given(a, tw_opts, "ephemeral"))
+		cfg.ephemeral_pct = o->ephemeral;
+	if (xg_opt_given(a, tw_opts, "accept-full"))
+		cfg.accept_full = o->accept_full;
+	if (xg_opt_given(a, tw_opts, "event-every"))
+		cfg.event_every_ms = o->event_every / 1000000ULL;
+	if (xg_opt_given(a, tw_opts, "event-budget"))
+		cfg.event_budget = o->event_budget;
 	if (xg_sk_config_write(netns, &cfg))
 		return XG_EXIT_FAIL;
 	printf("xdpguard: thresholds of network namespace %llu: churn %u/s, "
@@ -636,38 +560,24 @@ static int tw_on_set(int argc, char **argv, bool on)
 
 int cmd_tw(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "top", required_argument, NULL, 'n' },
-		{ "interval", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	__u32 top = 10, interval = 1;
-	bool json = false;
-	int c, ret;
+	const char *sub = argv[1];
+	struct tw_opts o = {};
+	struct xg_args a;
+	int ret;
 
-	xg_cmd = "tw";
-	if (argc >= 2 && !strcmp(argv[1], "help")) {
-		fputs(tw_usage, stdout);
-		return XG_EXIT_OK;
-	}
-	if (argc >= 2 && (!strcmp(argv[1], "on") || !strcmp(argv[1], "set"))) {
-		xg_cmd = !strcmp(argv[1], "on") ? "tw on" : "tw set";
-		return tw_on_set(argc, argv, !strcmp(argv[1], "on"));
-	}
-	if (argc >= 2 && !strcmp(argv[1], "off")) {
-		xg_cmd = "tw off";
-		if (argc == 3 && (!strcmp(argv[2], "-h") ||
-				  !strcmp(argv[2], "--help"))) {
-			fputs(tw_usage, stdout);
-			return XG_EXIT_OK;
-		}
-		if (argc > 2)
-			return xg_usage_err("unexpected argument '%s'",
-					    argv[2]);
-		if (xg_need_root())
-			return XG_EXIT_USAGE;
+	xg_cmd = !strcmp(sub, "on") ? "tw on" : !strcmp(sub, "set") ?
+		"tw set" : !strcmp(sub, "off") ? "tw off" : "tw show";
+	ret = xg_opts_parse(argc, argv, sub, tw_opts, &o, &a, tw_usage);
+	if (ret >= 0)
+		return ret;
+	ret = a.npos ? xg_usage_err("unexpected argument '%s'", a.pos[0]) :
+		-1;
+	if (ret < 0 && (!strcmp(sub, "on") || !strcmp(sub, "set")))
+		ret = tw_on_set(&o, &a, !strcmp(sub, "on"));
+	xg_args_free(&a);
+	if (ret >= 0)
+		return ret;
+	if (!strcmp(sub, "off")) {
 		ret = xg_host_off();
 		if (ret < 0)
 			return XG_EXIT_FAIL;
@@ -676,46 +586,13 @@ int cmd_tw(int argc, char **argv)
 		       "was already off");
 		return XG_EXIT_OK;
 	}
-	opterr = 0;
-	optind = 1;
-	if (argc >= 2 && !strcmp(argv[1], "show"))
-		optind = 2;
-	else if (argc >= 2 && argv[1][0] != '-') {
-		fputs(tw_usage, stderr);
-		return xg_usage_err("unknown command '%s' (accepted: show, on, "
-				    "off, set)", argv[1]);
-	}
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'n':
-			if (xg_parse_u32(optarg, 1, 1000, &top))
-				return xg_usage_err("bad --top '%s' (1..1000)",
-						    optarg);
-			break;
-		case 't':
-			if (xg_parse_u32(optarg, 1, 3600, &interval))
-				return xg_usage_err("bad --interval '%s' "
-						    "(seconds, 1..3600)",
-						    optarg);
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(c, tw_usage, argv);
-		}
-	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
-	return tw_show(top, interval, json);
+	return tw_show(o.top, o.interval, o.json);
 }
 
 /* ---------------- sockets ---------------- */
 
 static const char sockets_usage[] =
-	"usage: xdpguard sockets [--json]\n"
+	"usage: xdpguard sockets [show] [--json]\n"
 	"  every listener of this network namespace: accept queue (current/\n"
 	"  max, like ss Recv-Q/Send-Q), SYN_RECV requests, SYN-ACK\n"
 	"  retransmissions, and the kernel's ListenOverflows, ListenDrops,\n"
@@ -747,40 +624,40 @@ static int listener_cmp(const void *a, const void *b)
 	return memcmp(x->laddr, y->laddr, sizeof(x->laddr));
 }
 
+struct sockets_opts {
+	bool json;
+};
+
+static const struct xg_opt sockets_opts[] = {
+	{ "json", 0, XG_OPT_FLAG, offsetof(struct sockets_opts, json),
+	  .help = "JSON output" },
+	{}
+};
+
 int cmd_sockets(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct xg_sk_rec *rec = NULL, *lis = NULL, *req = NULL;
 	size_t nrec = 0, nlis = 0, nreq = 0, i, j;
+	struct sockets_opts o = {};
 	struct xg_sk_stats st;
 	struct xg_sk_listen lv;
-	bool json = false;
+	struct xg_args a;
+	bool json;
 	__u64 netns;
-	int c, fd = -1, ret = XG_EXIT_FAIL;
+	int fd = -1, ret = XG_EXIT_FAIL;
 	char ep[80];
 
 	xg_cmd = "sockets";
-	opterr = 0;
-	optind = 1;
-	if (argc >= 2 && !strcmp(argv[1], "show"))
-		optind = 2;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(c, sockets_usage, argv);
-		}
-	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
+	ret = xg_opts_parse(argc, argv, NULL, sockets_opts, &o, &a,
+			    sockets_usage);
+	if (ret >= 0)
+		return ret;
+	ret = a.npos ? xg_usage_err("unexpected argument '%s'", a.pos[0]) :
+		XG_EXIT_FAIL;
+	xg_args_free(&a);
+	if (ret != XG_EXIT_FAIL)
+		return ret;
+	json = o.json;
 	if (xg_host_ensure())
 		return XG_EXIT_FAIL;
 	netns = xg_netns_cookie();

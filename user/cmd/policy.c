@@ -6,12 +6,12 @@
  * back the ones before it: nothing is half-applied.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "xdpguard.h"
+#include "cmd.h"
 
 #define MAX_CIDRS 4096
 
@@ -28,81 +28,14 @@ static int lpm_fd(const struct xg_iface *ifc, bool deny, int family)
 			   (family == 4 ? XG_MAP_ALLOW4 : XG_MAP_ALLOW6));
 }
 
-/* LPM key for @c: struct xg_lpm4 or xg_lpm6, returns its size */
-size_t xg_lpm_key(const struct xg_cidr *c, void *key)
-{
-	struct xg_lpm6 *k6 = key;
-	struct xg_lpm4 *k4 = key;
-
-	if (c->family == 4) {
-		k4->prefixlen = c->prefixlen;
-		k4->addr = c->addr[0];
-		return sizeof(*k4);
-	}
-	k6->prefixlen = c->prefixlen;
-	memcpy(k6->addr, c->addr, 16);
-	return sizeof(*k6);
-}
-
-static bool map_empty(const struct xg_iface *ifc, const char *name)
-{
-	char key[64];
-	int fd = xg_map_open(ifc, name);
-	bool empty;
-
-	if (fd < 0)
-		return false;	/* unknown: keep looking it up */
-	empty = bpf_map_get_next_key(fd, NULL, key) != 0;
-	close(fd);
-	return empty;
-}
-
-/*
- * Keep the XG_F_ALLOW4.. bits of the config in step with the maps: they
- * let the fast path skip empty lists. Called under the lock after every
- * change of a list, of the port rules or of the cookie ports.
- */
-int xg_sync_flags(const struct xg_iface *ifc)
-{
-	static const struct { const char *map; __u32 bit; } lists[] = {
-		{ XG_MAP_ALLOW4, XG_F_ALLOW4 }, { XG_MAP_ALLOW6, XG_F_ALLOW6 },
-		{ XG_MAP_DENY4, XG_F_DENY4 }, { XG_MAP_DENY6, XG_F_DENY6 },
-		{ XG_MAP_PORTS, XG_F_PORTS },
-		{ XG_MAP_COOKIE_PORTS, XG_F_COOKIES },
-	};
-	struct xg_config cfg;
-	__u32 zero = 0, flags = 0;
-	size_t i;
-	int fd, err;
-
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
-		if (!map_empty(ifc, lists[i].map))
-			flags |= lists[i].bit;
-	fd = xg_map_open(ifc, XG_MAP_CONFIG);
-	if (fd < 0)
-		return -1;
-	err = bpf_map_lookup_elem(fd, &zero, &cfg);
-	if (!err && (cfg.flags & XG_F_LISTS) != flags) {
-		cfg.flags = (cfg.flags & ~XG_F_LISTS) | flags;
-		err = bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY);
-	}
-	if (err)
-		xg_err("cannot update the list flags of %s: %s", ifc->ifname,
-		       strerror(errno));
-	close(fd);
-	return err;
-}
-
 /* ---------------- rate ---------------- */
 
 static const char rate_usage[] =
 	"usage: xdpguard rate set [-i IFACE] [--port PORT] --pps N [--burst N]\n"
 	"       xdpguard rate del [-i IFACE] --port PORT\n"
-	"       xdpguard rate show [-i IFACE] [--json]\n"
-	"  --pps N    SYNs per second per source prefix (0..100000000, 0 = no "
-	"limit)\n"
-	"  --burst N  SYNs a source may send at once (1..100000000, default: "
-	"pps)\n";
+	"       xdpguard rate [show] [-i IFACE] [--json]\n"
+	"  --pps is per source prefix (attach --prefix4/--prefix6); --port "
+	"sets or\n  deletes the rate of one port, without it the default\n";
 
 static int rate_show(const struct xg_iface *ifc, bool json)
 {
@@ -146,76 +79,59 @@ static int rate_show(const struct xg_iface *ifc, bool json)
 	return XG_EXIT_OK;
 }
 
+struct rate_opts {
+	const char *ifname;
+	__u16 port;
+	__u32 pps, burst;
+	bool json;
+};
+
+static const struct xg_opt rate_opts[] = {
+	{ "interface", 'i', XG_OPT_IFACE, offsetof(struct rate_opts, ifname),
+	  .arg = "IFACE" },
+	{ "port", 0, XG_OPT_PORT, offsetof(struct rate_opts, port),
+	  .arg = "PORT", .help = "a TCP port 1..65535", .verbs = "set del" },
+	{ "pps", 0, XG_OPT_U32, offsetof(struct rate_opts, pps),
+	  .max = 100000000, .arg = "N", .verbs = "set",
+	  .help = "SYNs per second, 0..100000000; 0 = no limit" },
+	{ "burst", 0, XG_OPT_U32, offsetof(struct rate_opts, burst),
+	  .min = 1, .max = 100000000, .arg = "N", .verbs = "set",
+	  .help = "SYNs, 1..100000000; default: the pps" },
+	{ "json", 0, XG_OPT_FLAG, offsetof(struct rate_opts, json),
+	  .help = "JSON output", .verbs = "show" },
+	{}
+};
+
 int cmd_rate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "port", required_argument, NULL, 'P' },
-		{ "pps", required_argument, NULL, 'p' },
-		{ "burst", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	const char *ifname = NULL, *sub;
-	bool has_port = false, has_pps = false, has_burst = false;
-	bool json = false;
+	struct rate_opts o = {};
+	const char *sub = argv[1];
+	bool has_port, has_pps, has_burst;
 	struct xg_config cfg;
 	struct xg_iface ifc;
 	struct xg_rate r = {};
+	struct xg_args a;
 	__u32 zero = 0;
-	__u16 port = 0;
-	int c, ret, fd, lock;
+	__u16 port;
+	int ret, fd, lock;
 
-	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "--help")) {
-		fputs(rate_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? xg_usage_err("missing command (set, del, "
-					       "show)") : XG_EXIT_OK;
-	}
-	sub = argv[1];
 	xg_cmd = !strcmp(sub, "set") ? "rate set" : !strcmp(sub, "del") ?
-		"rate del" : !strcmp(sub, "show") ? "rate show" : "rate";
-	if (!strcmp(xg_cmd, "rate")) {
-		fputs(rate_usage, stderr);
-		return xg_usage_err("unknown command '%s' (accepted: set, del, "
-				    "show)", sub);
+		"rate del" : "rate show";
+	ret = xg_opts_parse(argc, argv, sub, rate_opts, &o, &a, rate_usage);
+	if (ret >= 0)
+		return ret;
+	has_port = xg_opt_given(&a, rate_opts, "port");
+	has_pps = xg_opt_given(&a, rate_opts, "pps");
+	has_burst = xg_opt_given(&a, rate_opts, "burst");
+	port = o.port;
+	r.pps = o.pps;
+	r.burst = o.burst;
+	if (a.npos) {
+		ret = xg_usage_err("unexpected argument '%s'", a.pos[0]);
+		xg_args_free(&a);
+		return ret;
 	}
-	opterr = 0;
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			ifname = optarg;
-			break;
-		case 'P':
-			if (xg_parse_port(optarg, &port))
-				return xg_usage_err("bad --port '%s' (a TCP port "
-						    "1..65535)", optarg);
-			has_port = true;
-			break;
-		case 'p':
-			if (xg_parse_u32(optarg, 0, 100000000, &r.pps))
-				return xg_usage_err("bad --pps '%s' (SYNs per "
-						    "second, 0..100000000; 0 "
-						    "= no limit)", optarg);
-			has_pps = true;
-			break;
-		case 'b':
-			if (xg_parse_u32(optarg, 1, 100000000, &r.burst))
-				return xg_usage_err("bad --burst '%s' (SYNs, "
-						    "1..100000000)", optarg);
-			has_burst = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(c, rate_usage, argv);
-		}
-	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	xg_args_free(&a);
 	if (!strcmp(sub, "set") && !has_pps)
 		return xg_usage_err("missing --pps N (SYNs per second per "
 				    "source, 0 = no limit)");
@@ -223,19 +139,13 @@ int cmd_rate(int argc, char **argv)
 		return xg_usage_err("missing --port PORT (the default rate "
 				    "cannot be deleted; set --pps 0 to lift "
 				    "it)");
-	if (strcmp(sub, "set") && (has_pps || has_burst))
-		return xg_usage_err("--pps/--burst belong to rate set");
-	if (!strcmp(sub, "show") && has_port)
-		return xg_usage_err("--port does not apply to rate show");
 	if (!has_burst)
 		r.burst = r.pps ? r.pps : 1;
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
-	ret = xg_lock_iface(ifname, &ifc, &lock);
+	ret = xg_lock_iface(o.ifname, &ifc, &lock);
 	if (ret)
 		return ret;
 	if (!strcmp(sub, "show")) {
-		ret = rate_show(&ifc, json);
+		ret = rate_show(&ifc, o.json);
 		goto out;
 	}
 	ret = XG_EXIT_FAIL;
@@ -495,97 +405,75 @@ out:
 	return ret;
 }
 
+struct lpm_opts {
+	const char *ifname;
+	__u64 ttl;
+	bool json;
+};
+
+static const struct xg_opt lpm_opts[] = {
+	{ "interface", 'i', XG_OPT_IFACE, offsetof(struct lpm_opts, ifname),
+	  .arg = "IFACE" },
+	{ "ttl", 0, XG_OPT_DURATION, offsetof(struct lpm_opts, ttl),
+	  .arg = "DURATION", .verbs = "add",
+	  .help = "accepted: 90, 90s, 15m, 2h, 7d; at most 365d (deny only)" },
+	{ "json", 0, XG_OPT_FLAG, offsetof(struct lpm_opts, json),
+	  .help = "JSON output", .verbs = "list" },
+	{}
+};
+
 static int cmd_lpm(int argc, char **argv, bool deny)
 {
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "ttl", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	static char cmdname[32];
 	const char *usage = deny ? deny_usage : allow_usage;
-	const char *ifname = NULL, *sub;
+	const char *sub = argv[1];
 	static struct xg_cidr cidrs[MAX_CIDRS];
+	struct lpm_opts o = {};
 	struct xg_iface ifc;
-	__u64 ttl = 0;
-	bool json = false, has_ttl = false;
-	int c, n = 0, ret, lock;
+	struct xg_args a;
+	int i, n = 0, ret, lock;
 	char why[128];
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "help")) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		xg_cmd = deny ? "deny" : "allow";
-		return argc < 2 ? xg_usage_err("missing command (add, del, "
-					       "list)") : XG_EXIT_OK;
-	}
-	sub = argv[1];
 	snprintf(cmdname, sizeof(cmdname), "%s %s", deny ? "deny" : "allow",
 		 sub);
 	xg_cmd = cmdname;
-	if (strcmp(sub, "add") && strcmp(sub, "del") && strcmp(sub, "list")) {
-		fputs(usage, stderr);
-		xg_cmd = deny ? "deny" : "allow";
-		return xg_usage_err("unknown command '%s' (accepted: add, del, "
-				    "list)", sub);
-	}
-	opterr = 0;
-	optind = 2;
-	/* options may follow the CIDRs: permute, CIDRs never start with '-' */
-	while ((c = getopt_long(argc, argv, "-i:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 1:
-			if (!strcmp(sub, "list"))
-				return xg_usage_err("unexpected argument '%s'",
-						    optarg);
-			if (n == MAX_CIDRS)
-				return xg_usage_err("at most %d prefixes at "
-						    "once", MAX_CIDRS);
-			if (xg_parse_cidr(optarg, &cidrs[n], why, sizeof(why)))
-				return xg_usage_err("bad CIDR '%s': %s "
-						    "(accepted: ADDR or "
-						    "ADDR/LEN, IPv4 or IPv6)",
-						    optarg, why);
+	/* options may follow the CIDRs: they are positionals, in order */
+	ret = xg_opts_parse(argc, argv, sub, lpm_opts, &o, &a, usage);
+	if (ret >= 0)
+		return ret;
+	ret = -1;
+	if (!deny && xg_opt_given(&a, lpm_opts, "ttl"))
+		ret = xg_usage_err("--ttl applies to deny add only");
+	for (i = 0; ret < 0 && i < a.npos; i++) {
+		if (!strcmp(sub, "list"))
+			ret = xg_usage_err("unexpected argument '%s'",
+					   a.pos[i]);
+		else if (n == MAX_CIDRS)
+			ret = xg_usage_err("at most %d prefixes at once",
+					   MAX_CIDRS);
+		else if (xg_parse_cidr(a.pos[i], &cidrs[n], why, sizeof(why)))
+			ret = xg_usage_err("bad CIDR '%s': %s (accepted: ADDR "
+					   "or ADDR/LEN, IPv4 or IPv6)",
+					   a.pos[i], why);
+		else
 			n++;
-			break;
-		case 'i':
-			ifname = optarg;
-			break;
-		case 't':
-			if (!deny || strcmp(sub, "add"))
-				return xg_usage_err("--ttl applies to deny add "
-						    "only");
-			if (xg_parse_duration(optarg, &ttl))
-				return xg_usage_err("bad --ttl '%s' (accepted: "
-						    "90, 90s, 15m, 2h, 7d; at "
-						    "most 365d)", optarg);
-			has_ttl = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(c, usage, argv);
-		}
 	}
-	(void)has_ttl;
+	xg_args_free(&a);
+	if (ret >= 0)
+		return ret;
 	if (strcmp(sub, "list") && !n)
 		return xg_usage_err("missing CIDR (e.g. 198.18.0.0/15 or "
 				    "2001:db8::/32)");
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
-	ret = xg_lock_iface(ifname, &ifc, &lock);
+	ret = xg_lock_iface(o.ifname, &ifc, &lock);
 	if (ret)
 		return ret;
 	if (deny)
 		deny_prune(&ifc);
 	if (!strcmp(sub, "list"))
-		ret = lpm_list(&ifc, deny, json);
+		ret = lpm_list(&ifc, deny, o.json);
 	else
 		ret = lpm_change(&ifc, deny, !strcmp(sub, "add"), cidrs, n,
-				 ttl);
+				 o.ttl);
 	/* after a change, a rollback or a prune alike */
 	if (xg_sync_flags(&ifc))
 		ret = XG_EXIT_FAIL;

@@ -7,7 +7,7 @@
  * restoring the terminal; --once prints one sample (--json for scripts).
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <xdpguard/pmtu.h>
-#include "xdpguard.h"
+#include "cmd.h"
 
 struct src {
 	struct xg_bucket_key key;
@@ -340,58 +340,57 @@ static const char top_usage[] =
 	"  on a terminal: full screen, refreshed every interval; q or Ctrl-C "
 	"quits\n";
 
+struct top_opts {
+	const char *ifname;
+	bool once, json;
+	__u32 count, interval;
+};
+
+static const struct xg_opt top_opts[] = {
+	{ "interface", 'i', XG_OPT_IFACE, offsetof(struct top_opts, ifname),
+	  .arg = "IFACE" },
+	{ "once", 0, XG_OPT_FLAG, offsetof(struct top_opts, once),
+	  .help = "one sample, then exit" },
+	{ "json", 0, XG_OPT_FLAG, offsetof(struct top_opts, json),
+	  .help = "JSON output (with --once)" },
+	{ "count", 0, XG_OPT_U32, offsetof(struct top_opts, count),
+	  .min = 1, .max = 10000, .def = "10", .arg = "N",
+	  .help = "sources shown, 1..10000" },
+	{ "interval", 0, XG_OPT_U32, offsetof(struct top_opts, interval),
+	  .min = 1, .max = 60, .def = "1", .arg = "S",
+	  .help = "seconds between samples, 1..60" },
+	{}
+};
+
 int cmd_top(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "interval", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	struct top_opts o = {};
 	struct sample s[2] = {};
-	const char *ifname = NULL;
-	bool once = false, json = false;
-	__u32 limit = 10, secs = 1;
+	const char *ifname;
+	bool once, json;
+	__u32 limit, secs;
 	struct xg_iface ifc;
-	int c, ret, fd, cur = 0;
+	struct xg_args a;
+	int ret, fd, cur = 0;
 
 	xg_cmd = "top";
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			ifname = optarg;
-			break;
-		case 'o':
-			once = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'n':
-			if (xg_parse_u32(optarg, 1, 10000, &limit))
-				return xg_usage_err("bad --count '%s' "
-						    "(1..10000)", optarg);
-			break;
-		case 't':
-			if (xg_parse_u32(optarg, 1, 60, &secs))
-				return xg_usage_err("bad --interval '%s' "
-						    "(seconds, 1..60)", optarg);
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(c, top_usage, argv);
-		}
+	ret = xg_opts_parse(argc, argv, NULL, top_opts, &o, &a, top_usage);
+	if (ret >= 0)
+		return ret;
+	if (a.npos) {
+		ret = xg_usage_err("unexpected argument '%s'", a.pos[0]);
+		xg_args_free(&a);
+		return ret;
 	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	xg_args_free(&a);
+	ifname = o.ifname;
+	once = o.once;
+	json = o.json;
+	limit = o.count;
+	secs = o.interval;
 	if (json && !once)
 		return xg_usage_err("--json needs --once (one sample for "
 				    "scripts)");
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
 	ret = xg_iface_resolve(ifname, &ifc);
 	if (ret)
 		return ret;

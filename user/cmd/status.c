@@ -5,7 +5,6 @@
  * twice and ranks sources by SYN rate.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,235 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdpguard/pmtu.h>
-#include "xdpguard.h"
-
-static const char *const verdict_names[XG_V_MAX] = {
-	[XG_V_PASS] = "pass",
-	[XG_V_DROP] = "drop",
-	[XG_V_WOULD_DROP] = "would_drop",
-	[XG_V_TX] = "tx",
-};
-
-static const char *const reason_names[XG_R_MAX] = {
-	[XG_R_NOT_IP] = "not_ip",
-	[XG_R_NOT_TCP] = "not_tcp",
-	[XG_R_TCP_NOT_SYN] = "tcp_not_syn",
-	[XG_R_FRAGMENT] = "fragment",
-	[XG_R_ALLOW] = "allow",
-	[XG_R_DENY] = "deny",
-	[XG_R_SYN_BUDGET] = "syn_budget",
-	[XG_R_SYN_OVER] = "syn_over_budget",
-	[XG_R_MALFORMED] = "malformed",
-	[XG_R_COOKIE_SYN] = "cookie_syn",
-	[XG_R_COOKIE_ACK] = "cookie_ack",
-	[XG_R_COOKIE_BAD] = "cookie_bad",
-	[XG_R_BAD_CSUM] = "bad_checksum",
-	[XG_R_NO_LISTENER] = "no_listener",
-	[XG_R_COOKIE_SKIP] = "cookie_skip",
-};
-
-const char *xg_verdict_name(int v)
-{
-	return v >= 0 && v < XG_V_MAX ? verdict_names[v] : "?";
-}
-
-const char *xg_reason_name(int r)
-{
-	return r >= 0 && r < XG_R_MAX ? reason_names[r] : "?";
-}
-
-const char *xg_state_name(int state)
-{
-	static const char *const names[] = { "ok", "xdp_gone", "moved",
-					     "gone" };
-
-	return state >= 0 && state <= XG_ST_GONE ? names[state] : "?";
-}
-
-/* What is wrong and what to do, in one line, for a state other than ok. */
-const char *xg_state_advice(int state, const struct xg_iface *ifc,
-			    const struct xg_info *in, char *buf, size_t len)
-{
-	switch (state) {
-	case XG_ST_XDP_GONE:
-		snprintf(buf, len, "PROTECTION OFF: the XDP program (id %u) is "
-			 "no longer attached to %s (removed by another "
-			 "tool?): run xdpguard detach %s, then attach it "
-			 "again", in->prog_id, ifc->ifname, ifc->ifname);
-		break;
-	case XG_ST_MOVED:
-		snprintf(buf, len, "MOVED: %s (ifindex %u) left this network "
-			 "namespace; its XDP program (id %u) runs on there, "
-			 "its tc programs went with the move: run xdpguard "
-			 "detach %s here (it reaches the interface where it "
-			 "is), then attach it where it is now", ifc->ifname,
-			 in->ifindex, in->prog_id, ifc->ifname);
-		break;
-	case XG_ST_GONE:
-		snprintf(buf, len, "INTERFACE GONE, and its XDP program with "
-			 "it: the next command reclaims the pins");
-		break;
-	default:
-		snprintf(buf, len, "ok");
-	}
-	return buf;
-}
-
-/* Sum the per-CPU counters into @sum[slots]. */
-int xg_counters_read(int fd, struct xg_counter *sum, int slots)
-{
-	int ncpu = libbpf_num_possible_cpus(), i, c;
-	struct xg_counter *v;
-
-	if (ncpu <= 0)
-		return -1;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -1;
-	memset(sum, 0, slots * sizeof(*sum));
-	for (i = 0; i < slots; i++) {
-		__u32 key = i;
-
-		if (bpf_map_lookup_elem(fd, &key, v)) {
-			free(v);
-			return -1;
-		}
-		for (c = 0; c < ncpu; c++) {
-			sum[i].packets += v[c].packets;
-			sum[i].bytes += v[c].bytes;
-		}
-	}
-	free(v);
-	return 0;
-}
-
-static __u32 map_count(int fd, size_t ksz)
-{
-	char key[64], next[64];
-	__u32 n = 0;
-	void *prev = NULL;
-
-	if (ksz > sizeof(key))
-		return 0;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, ksz);
-		prev = key;
-		n++;
-	}
-	return n;
-}
-
-static __u32 map_count_named(const struct xg_iface *ifc, const char *name,
-			     size_t ksz)
-{
-	int fd = xg_map_open(ifc, name);
-	__u32 n;
-
-	if (fd < 0)
-		return 0;
-	n = map_count(fd, ksz);
-	close(fd);
-	return n;
-}
-
-/*
- * The source table (xg_buckets, an mmapable array of slots) mapped read
- * only: one read of memory per slot instead of a system call. NULL if it
- * cannot be mapped; *n: the slots.
- */
-const struct xg_bucket *xg_slots_map(int fd, __u32 *n)
-{
-	struct bpf_map_info mi = {};
-	__u32 len = sizeof(mi);
-	void *p;
-
-	*n = 0;
-	if (bpf_obj_get_info_by_fd(fd, &mi, &len) ||
-	    mi.type != BPF_MAP_TYPE_ARRAY ||
-	    mi.value_size != sizeof(struct xg_bucket))
-		return NULL;
-	p = mmap(NULL, (size_t)mi.max_entries * mi.value_size, PROT_READ,
-		 MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	*n = mi.max_entries;
-	return p;
-}
-
-void xg_slots_unmap(const struct xg_bucket *b, __u32 n)
-{
-	if (b)
-		munmap((void *)b, (size_t)n * sizeof(*b));
-}
-
-/* Slots held by a source (the sources tracked), 0 if unreadable. */
-static __u32 slots_held(const struct xg_iface *ifc)
-{
-	const struct xg_bucket *b;
-	int fd = xg_map_open(ifc, XG_MAP_BUCKETS);
-	__u32 n, i, held = 0;
-
-	if (fd < 0)
-		return 0;
-	b = xg_slots_map(fd, &n);
-	close(fd);
-	for (i = 0; i < n; i++)
-		held += !!b[i].key.family;
-	xg_slots_unmap(b, n);
-	return held;
-}
-
-/* Everything status and export report about one attached interface. */
-int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st)
-{
-	__u32 zero = 0;
-	int fd, v, r;
-
-	__u32 layout;
-
-	memset(st, 0, sizeof(*st));
-	if (xg_info_read_quiet(ifc, &st->info)) {
-		if (xg_info_read_any(ifc, &st->info, &layout) == -1)
-			xg_err("%s: pins in %s are incomplete; run xdpguard "
-			       "detach %s to clean them up", ifc->ifname,
-			       ifc->dir, ifc->ifname);
-		else
-			xg_info_read(ifc, &st->info);	/* says why */
-		return -1;
-	}
-	fd = xg_map_open(ifc, XG_MAP_CONFIG);
-	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &st->cfg)) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	fd = xg_map_open(ifc, XG_MAP_COUNTERS);
-	if (fd < 0 || xg_counters_read(fd, st->cnt, XG_C_SLOTS)) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	st->gone = !ifc->ifindex || (__u32)ifc->ifindex != st->info.ifindex;
-	if (!st->gone)
-		st->state = xg_xdp_runs(ifc->ifindex, st->info.prog_id) ?
-			    XG_ST_OK : XG_ST_XDP_GONE;
-	else
-		st->state = xg_prog_alive(st->info.prog_id) ? XG_ST_MOVED :
-			    XG_ST_GONE;
-	st->tracked = slots_held(ifc);
-	st->ports = map_count_named(ifc, XG_MAP_PORTS, sizeof(__u16));
-	st->allow = map_count_named(ifc, XG_MAP_ALLOW4,
-				    sizeof(struct xg_lpm4)) +
-		    map_count_named(ifc, XG_MAP_ALLOW6, sizeof(struct xg_lpm6));
-	st->deny = map_count_named(ifc, XG_MAP_DENY4, sizeof(struct xg_lpm4)) +
-		   map_count_named(ifc, XG_MAP_DENY6, sizeof(struct xg_lpm6));
-	for (v = 0; v < XG_V_MAX; v++)
-		for (r = 0; r < XG_R_MAX; r++)
-			st->tot[v] += st->cnt[XG_COUNTER_IDX(v, r)].packets;
-	return 0;
-}
+#include "cmd.h"
 
 /*
  * Ids of the interface's programs as recorded (what detach removes): XDP,
@@ -329,7 +100,7 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 				printf("%s{\"verdict\":\"%s\",\"reason\":"
 				       "\"%s\",\"packets\":%llu,\"bytes\":"
 				       "%llu}", n++ ? "," : "",
-				       verdict_names[v], reason_names[r],
+				       xg_verdict_name(v), xg_reason_name(r),
 				       c->packets, c->bytes);
 			}
 		printf("],\"events_lost\":%llu,\"events_suppressed\":%llu,"
@@ -385,7 +156,7 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 
 			if (c->packets)
 				printf("  %-10s %-16s %14llu %16llu\n",
-				       verdict_names[v], reason_names[r],
+				       xg_verdict_name(v), xg_reason_name(r),
 				       c->packets, c->bytes);
 		}
 	printf("  events: %llu lost (ring full), %llu suppressed (rate "

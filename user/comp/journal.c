@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <xdpguard/pmtu.h>
-#include "xdpguard.h"
+#include "comp.h"
 
 static const char *const jmap_name[XG_J_MAX] = {
 	[XG_J_ALLOW4] = XG_MAP_ALLOW4, [XG_J_ALLOW6] = XG_MAP_ALLOW6,

@@ -12,7 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdpguard/pmtu.h>
-#include "xdpguard.h"
+#include "comp.h"
 
 _Static_assert(XG_PMC_MAX <= 32, "struct xg_pm_sum holds 32 counters");
 

@@ -6,7 +6,7 @@
  * Labels are bounded: interface, verdict, reason; never a source address.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 #include <xdpguard/pmtu.h>
-#include "xdpguard.h"
+#include "cmd.h"
 
 
 static volatile sig_atomic_t stop;
@@ -330,61 +330,62 @@ static const char export_usage[] =
 	"       xdpguard export --textfile PATH [--interval S | --once]\n"
 	"  ADDR:PORT: 127.0.0.1:9400, [::1]:9400, :9400 (all addresses)\n";
 
+struct export_opts {
+	const char *listen, *textfile;
+	__u32 interval;
+	bool once;
+};
+
+static const struct xg_opt export_opts[] = {
+	{ "listen", 0, XG_OPT_STR, offsetof(struct export_opts, listen),
+	  .arg = "ADDR:PORT",
+	  .help = "accepted: 127.0.0.1:9400, [::1]:9400, :9400" },
+	{ "textfile", 0, XG_OPT_STR, offsetof(struct export_opts, textfile),
+	  .arg = "PATH", .help = "write the metrics to PATH (node_exporter's "
+	  "textfile collector)" },
+	{ "interval", 0, XG_OPT_U32, offsetof(struct export_opts, interval),
+	  .min = 1, .max = 3600, .def = "15", .arg = "S",
+	  .help = "seconds, 1..3600, between textfile writes" },
+	{ "once", 0, XG_OPT_FLAG, offsetof(struct export_opts, once),
+	  .help = "write the textfile once and exit" },
+	{}
+};
+
 int cmd_export(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "textfile", required_argument, NULL, 't' },
-		{ "interval", required_argument, NULL, 'n' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	struct export_opts o = {};
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d = NULL;
-	const char *listen = NULL, *textfile = NULL;
-	__u32 interval = 15;
-	bool once = false;
-	int c, ret = XG_EXIT_FAIL;
+	const char *listen, *textfile;
+	__u32 interval;
+	bool once;
+	int ret = XG_EXIT_FAIL;
+	struct xg_args a;
 	__u64 next = 0;
 
 	xg_cmd = "export";
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			if (xg_parse_listen(optarg, &ss))
-				return xg_usage_err("bad --listen '%s' "
-						    "(accepted: 127.0.0.1:9400, "
-						    "[::1]:9400, :9400)",
-						    optarg);
-			listen = optarg;
-			break;
-		case 't':
-			textfile = optarg;
-			break;
-		case 'n':
-			if (xg_parse_u32(optarg, 1, 3600, &interval))
-				return xg_usage_err("bad --interval '%s' "
-						    "(seconds, 1..3600)",
-						    optarg);
-			break;
-		case 'o':
-			once = true;
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(c, export_usage, argv);
-		}
-	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	ret = xg_opts_parse(argc, argv, NULL, export_opts, &o, &a,
+			    export_usage);
+	if (ret >= 0)
+		return ret;
+	ret = a.npos ? xg_usage_err("unexpected argument '%s'", a.pos[0]) :
+		XG_EXIT_FAIL;
+	xg_args_free(&a);
+	if (ret != XG_EXIT_FAIL)
+		return ret;
+	listen = o.listen;
+	textfile = o.textfile;
+	interval = o.interval;
+	once = o.once;
+	if (listen && xg_parse_listen(listen, &ss))
+		return xg_usage_err("bad --listen '%s' (accepted: "
+				    "127.0.0.1:9400, [::1]:9400, :9400)",
+				    listen);
 	if (!listen && !textfile)
 		return xg_usage_err("missing --listen ADDR:PORT or --textfile "
 				    "PATH");
 	if (once && (listen || !textfile))
 		return xg_usage_err("--once applies to --textfile alone");
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
 	if (xg_bpffs_ready(false))
 		return XG_EXIT_FAIL;
 	if (once)

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Errors, privilege check, clocks, sysctls and JSON string output. */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "xdpguard.h"
+#include "lib.h"
 
 const char *xg_cmd = "";
 
@@ -119,57 +118,6 @@ void xg_rfc3339(__u64 real_ns, char *buf, size_t len)
 	gmtime_r(&s, &tm);
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, len - n, ".%09lluZ", real_ns % 1000000000ULL);
-}
-
-/*
- * The last case of every command's getopt_long switch: -h/--help prints
- * the usage on stdout and is success; anything else is a usage error
- * naming the option, after the usage on stderr.
- */
-int xg_opt_other(int c, const char *usage, char **argv)
-{
-	if (c == 'h') {
-		fputs(usage, stdout);
-		return XG_EXIT_OK;
-	}
-	fputs(usage, stderr);
-	return xg_usage_err("unknown option '%s'", argv[optind - 1]);
-}
-
-/*
- * The options of a command that takes [-i IFACE] [--json] and nothing
- * else, then the root check. Returns -1 to go on, otherwise the exit
- * status (0 after --help).
- */
-int xg_opts_iface_json(int argc, char **argv, const char *usage,
-		       const char **ifname, bool *json)
-{
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			*ifname = optarg;
-			break;
-		case 'j':
-			*json = true;
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(c, usage, argv);
-		}
-	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
-	return -1;
 }
 
 /* the number after @key ("memlock:") in the /proc file @path, 0 if none */

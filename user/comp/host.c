@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "xdpguard.h"
+#include "comp.h"
 #include "sock_tw.skel.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -433,4 +433,24 @@ int xg_port_range(__u32 *lo, __u32 *hi)
 	n = fscanf(f, "%u %u", lo, hi);
 	fclose(f);
 	return n == 2 && *lo <= *hi ? 0 : -1;
+}
+
+static const char *const state_names[XG_TCP_MAX_STATES] = {
+	[XG_TCP_ESTABLISHED] = "established",
+	[XG_TCP_SYN_SENT] = "syn_sent",
+	[XG_TCP_SYN_RECV] = "syn_recv",
+	[XG_TCP_FIN_WAIT1] = "fin_wait1",
+	[XG_TCP_FIN_WAIT2] = "fin_wait2",
+	[XG_TCP_TIME_WAIT] = "time_wait",
+	[XG_TCP_CLOSE] = "close",
+	[XG_TCP_CLOSE_WAIT] = "close_wait",
+	[XG_TCP_LAST_ACK] = "last_ack",
+	[XG_TCP_LISTEN] = "listen",
+	[XG_TCP_CLOSING] = "closing",
+};
+
+const char *xg_tcp_state_name(int state)
+{
+	return state > 0 && state < XG_TCP_MAX_STATES && state_names[state] ?
+		state_names[state] : "unknown";
 }

@@ -10,14 +10,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <xdpguard/pmtu.h>
-#include "xdpguard.h"
+#include "cmd.h"
 
 static const char *const list_map[2][2] = {
 	{ XG_MAP_ALLOW4, XG_MAP_ALLOW6 },
@@ -604,54 +604,54 @@ static const char apply_usage[] =
 	"whole\n"
 	"        policy, ending with 'end'; anything else is refused, "
 	"nothing changed\n"
-	"  --dry-run  print the changes, one a line (+ new, ~ changed, - "
-	"removed),\n"
-	"             and change nothing\n";
+	"  --dry-run prints the changes, one a line (+ new, ~ changed, - "
+	"removed)\n";
 
+struct file_opts {
+	const char *ifname, *file;
+	bool dry;
+};
+
+static const struct xg_opt save_opts[] = {
+	{ "interface", 'i', XG_OPT_IFACE, offsetof(struct file_opts, ifname),
+	  .arg = "IFACE" },
+	{}
+};
+
+static const struct xg_opt apply_opts[] = {
+	{ "interface", 'i', XG_OPT_IFACE, offsetof(struct file_opts, ifname),
+	  .arg = "IFACE" },
+	{ "file", 'f', XG_OPT_STR, offsetof(struct file_opts, file),
+	  .arg = "FILE", .help = "the policy file; - reads standard input" },
+	{ "dry-run", 'n', XG_OPT_FLAG, offsetof(struct file_opts, dry),
+	  .help = "print the changes, change nothing" },
+	{}
+};
+
+/* save's or apply's options; 0 to go on, -1 after --help, or the status */
 static int one_iface(int argc, char **argv, const char *usage,
 		     const char **ifname, const char **file, bool *dry)
 {
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	int c;
+	struct file_opts o = { .file = "" };
+	struct xg_args a;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, file ? "i:f:nh" : "i:h", opts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			*ifname = optarg;
-			break;
-		case 'f':
-			if (!file)
-				goto bad;
-			*file = optarg;
-			break;
-		case 'n':
-			if (!dry)
-				goto bad;
-			*dry = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return -1;
-		default:
-bad:
-			fputs(usage, stderr);
-			return xg_usage_err("unknown option '%s'",
-					    argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return xg_usage_err("unexpected argument '%s'", argv[optind]);
+	ret = xg_opts_parse(argc, argv, NULL, file ? apply_opts : save_opts,
+			    &o, &a, usage);
+	if (ret >= 0)
+		return ret ? ret : -1;
+	ret = a.npos ? xg_usage_err("unexpected argument '%s'", a.pos[0]) : 0;
+	xg_args_free(&a);
+	if (ret)
+		return ret;
+	*ifname = o.ifname;
+	if (file)
+		*file = o.file;
+	if (dry)
+		*dry = o.dry;
 	if (file && !**file)
 		return xg_usage_err("missing -f FILE (- for standard input)");
-	return xg_need_root();
+	return 0;
 }
 
 int cmd_save(int argc, char **argv)
@@ -739,6 +739,7 @@ int cmd_apply(int argc, char **argv)
 	struct xg_journal j = { .ufd = -1 };
 	struct plan pl = { .j = &j };
 	bool jopen = false, dry = false, tc_new = false;
+	struct xg_cookie_cfg cc;
 	struct xg_iface ifc;
 	const char *ifname = NULL, *file = "";
 	struct used u;
@@ -794,6 +795,10 @@ int cmd_apply(int argc, char **argv)
 			break;
 	if (i < pl.n && xg_cookie_prepare(&ifc, &tc_new))
 		goto out;
+	if (tc_new && !xg_cookie_cfg_read(&ifc, &cc))
+		printf("xdpguard: %s: tc ingress hand-off attached (handle "
+		       "%#x priority %u); detach removes it\n", ifc.ifname,
+		       cc.tc_handle, cc.tc_priority);
 	if (xg_journal_open(&j, &ifc)) {
 		xg_err("cannot open the maps of %s", ifc.ifname);
 		goto out;

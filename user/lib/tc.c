@@ -16,7 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "xdpguard.h"
+#include "lib.h"
 
 static __u32 bpf_id_of(struct rtattr *opts)
 {

@@ -15,7 +15,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,12 +22,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdpguard/pmtu.h>
-#include "xdpguard.h"
+#include "comp.h"
 #include "tc_mss.skel.h"
 #include "sock_retrans.skel.h"
 #include "retrans_host.skel.h"
-
-static const char *const dir_names[] = { "none", "ingress", "egress", "both" };
 
 /* Pin every xg_ map of @obj in @dir: existing pins are reused. */
 static int set_pins(struct bpf_object *obj, const char *dir)
@@ -663,7 +660,7 @@ int xg_pmtu_rt_swap(__u32 old_id, int fd)
 
 /* ---------------- shared readers ---------------- */
 
-static int cfg_rw(const struct xg_iface *ifc, struct xg_pm_cfg *cfg,
+int xg_pm_cfg_rw(const struct xg_iface *ifc, struct xg_pm_cfg *cfg,
 		  bool write)
 {
 	__u32 zero = 0;
@@ -681,198 +678,9 @@ static int cfg_rw(const struct xg_iface *ifc, struct xg_pm_cfg *cfg,
 	return err;
 }
 
-/* ---------------- mss ---------------- */
+/* ---------------- its maps ---------------- */
 
-static const char mss_usage[] =
-	"usage: xdpguard mss set [-i IFACE] N|pmtu|off "
-	"[--dir ingress|egress|both]\n"
-	"       xdpguard mss show [-i IFACE] [--json]\n"
-	"  N     clamp the MSS option of SYN and SYN-ACK to N (88..65535); "
-	"never raised\n"
-	"  pmtu  clamp to the route MTU minus 40 (IPv4) / 60 (IPv6)\n"
-	"  off   stop clamping\n"
-	"  --dir which tc hooks clamp (default: both)\n";
-
-static void mss_describe(const struct xg_pm_cfg *c, char *buf, size_t len)
-{
-	if (c->mode == XG_MSS_FIXED)
-		snprintf(buf, len, "clamp to %u (%s)", c->mss,
-			 dir_names[c->dirs & 3]);
-	else if (c->mode == XG_MSS_PMTU)
-		snprintf(buf, len, "clamp to the path MTU (%s)",
-			 dir_names[c->dirs & 3]);
-	else
-		snprintf(buf, len, "off");
-}
-
-static int mss_show(const struct xg_iface *ifc, bool json)
-{
-	struct xg_pm_cfg c;
-	__u64 s[XG_PMC_MAX];
-	char what[64];
-
-	if (cfg_rw(ifc, &c, false) || xg_pm_stats_read(ifc, s))
-		return XG_EXIT_FAIL;
-	if (json) {
-		printf("{\"interface\":");
-		xg_json_str(stdout, ifc->ifname);
-		printf(",\"mode\":\"%s\",\"mss\":%u,\"directions\":\"%s\","
-		       "\"counters\":{\"syn_ingress\":%llu,\"syn_egress\":%llu,"
-		       "\"clamped_ingress\":%llu,\"clamped_egress\":%llu,"
-		       "\"kept\":%llu,\"option_added\":%llu,"
-		       "\"no_option_left\":%llu,\"no_mtu\":%llu,"
-		       "\"malformed\":%llu,\"errors\":%llu}}\n",
-		       c.mode == XG_MSS_FIXED ? "fixed" :
-		       c.mode == XG_MSS_PMTU ? "pmtu" : "off",
-		       c.mode == XG_MSS_FIXED ? c.mss : 0,
-		       c.mode == XG_MSS_OFF ? "none" : dir_names[c.dirs & 3],
-		       s[XG_PMC_SYN_IN], s[XG_PMC_SYN_OUT],
-		       s[XG_PMC_CLAMPED_IN], s[XG_PMC_CLAMPED_OUT],
-		       s[XG_PMC_KEPT], s[XG_PMC_ADDED], s[XG_PMC_ABSENT_LEFT],
-		       s[XG_PMC_NO_MTU], s[XG_PMC_MALFORMED], s[XG_PMC_ERROR]);
-		return XG_EXIT_OK;
-	}
-	mss_describe(&c, what, sizeof(what));
-	printf("%s: MSS %s\n", ifc->ifname, what);
-	printf("  SYN and SYN-ACK seen: %llu ingress, %llu egress\n",
-	       s[XG_PMC_SYN_IN], s[XG_PMC_SYN_OUT]);
-	printf("  clamped: %llu ingress, %llu egress; already at or below: "
-	       "%llu; option added: %llu\n", s[XG_PMC_CLAMPED_IN],
-	       s[XG_PMC_CLAMPED_OUT], s[XG_PMC_KEPT], s[XG_PMC_ADDED]);
-	printf("  left alone: %llu without option and no room, %llu with no "
-	       "MTU known, %llu malformed, %llu errors\n",
-	       s[XG_PMC_ABSENT_LEFT], s[XG_PMC_NO_MTU], s[XG_PMC_MALFORMED],
-	       s[XG_PMC_ERROR]);
-	return XG_EXIT_OK;
-}
-
-int cmd_mss(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	const char *ifname = NULL, *sub, *value = NULL;
-	struct xg_pm_cfg c, want = { .dirs = XG_DIR_BOTH };
-	struct xg_iface ifc;
-	bool json = false, has_dir = false;
-	char what[64];
-	__u32 n;
-	int ch, ret, lock;
-
-	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "--help")) {
-		xg_cmd = "mss";
-		fputs(mss_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? xg_usage_err("missing command (set, show)") :
-			XG_EXIT_OK;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "set") && strcmp(sub, "show")) {
-		xg_cmd = "mss";
-		fputs(mss_usage, stderr);
-		return xg_usage_err("unknown command '%s' (accepted: set, "
-				    "show)", sub);
-	}
-	xg_cmd = !strcmp(sub, "set") ? "mss set" : "mss show";
-	opterr = 0;
-	optind = 2;
-	while ((ch = getopt_long(argc, argv, "-i:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 1:
-			if (value || !strcmp(sub, "show"))
-				return xg_usage_err("unexpected argument '%s'",
-						    optarg);
-			value = optarg;
-			break;
-		case 'i':
-			ifname = optarg;
-			break;
-		case 'd':
-			if (!strcmp(optarg, "ingress"))
-				want.dirs = XG_DIR_INGRESS;
-			else if (!strcmp(optarg, "egress"))
-				want.dirs = XG_DIR_EGRESS;
-			else if (!strcmp(optarg, "both"))
-				want.dirs = XG_DIR_BOTH;
-			else
-				return xg_usage_err("bad --dir '%s' (accepted: "
-						    "ingress, egress, both)",
-						    optarg);
-			has_dir = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:	/* -h, --help or an unknown option */
-			return xg_opt_other(ch, mss_usage, argv);
-		}
-	}
-	if (!strcmp(sub, "set")) {
-		if (!value)
-			return xg_usage_err("missing N|pmtu|off (e.g. mss set "
-					    "1360)");
-		if (json)
-			return xg_usage_err("--json belongs to mss show");
-		if (!strcmp(value, "off")) {
-			want.mode = XG_MSS_OFF;
-			if (has_dir)
-				return xg_usage_err("--dir does not apply to "
-						    "off");
-		} else if (!strcmp(value, "pmtu")) {
-			want.mode = XG_MSS_PMTU;
-		} else if (!xg_parse_u32(value, XG_MSS_MIN, 65535, &n)) {
-			want.mode = XG_MSS_FIXED;
-			want.mss = n;
-		} else {
-			return xg_usage_err("bad MSS '%s' (accepted: a number "
-					    "%u..65535, pmtu, off)", value,
-					    XG_MSS_MIN);
-		}
-	} else if (has_dir) {
-		return xg_usage_err("--dir belongs to mss set");
-	}
-	if (xg_need_root())
-		return XG_EXIT_USAGE;
-	ret = xg_iface_resolve(ifname, &ifc);
-	if (ret)
-		return ret;
-	if (!strcmp(sub, "show"))
-		return mss_show(&ifc, json);
-	lock = xg_lock();
-	if (lock < 0)
-		return XG_EXIT_FAIL;
-	ret = XG_EXIT_FAIL;
-	if (cfg_rw(&ifc, &c, false))
-		goto out;
-	c.mode = want.mode;
-	c.mss = want.mss;
-	if (want.mode != XG_MSS_OFF)
-		c.dirs = want.dirs;
-	if (cfg_rw(&ifc, &c, true))
-		goto out;
-	mss_describe(&c, what, sizeof(what));
-	printf("xdpguard: %s: MSS %s\n", ifc.ifname, what);
-	ret = XG_EXIT_OK;
-out:
-	xg_unlock(lock);
-	return ret;
-}
-
-/* ---------------- pmtu ---------------- */
-
-struct dest {
-	struct xg_dst_key key;
-	struct xg_ptb_val ptb;
-	struct xg_bh_val bh;
-	struct xg_egress_val eg;
-	bool has_ptb, has_bh, has_eg;
-};
-
-static int dest_find(struct dest *d, int n, const struct xg_dst_key *k)
+static int dest_find(struct xg_pm_dest *d, int n, const struct xg_dst_key *k)
 {
 	int i;
 
@@ -883,11 +691,11 @@ static int dest_find(struct dest *d, int n, const struct xg_dst_key *k)
 }
 
 /* Destinations with a PTB or a black-hole streak, and what they sent. */
-static int dests_read(const struct xg_iface *ifc, struct dest **out)
+int xg_pmtu_dests(const struct xg_iface *ifc, struct xg_pm_dest **out)
 {
 	static const char *const maps[] = { XG_MAP_PTB, XG_MAP_BH };
 	struct xg_dst_key key, next;
-	struct dest *d = NULL, *tmp;
+	struct xg_pm_dest *d = NULL, *tmp;
 	int fd, m, i, n = 0, cap = 0;
 	bool have;
 
@@ -934,152 +742,4 @@ static int dests_read(const struct xg_iface *ifc, struct dest **out)
 	*out = d;
 	return n;
 }
-
-static void when(__u64 mono_ns, __u64 mono_to_real, char *buf, size_t len)
-{
-	if (!mono_ns)
-		snprintf(buf, len, "-");
-	else
-		xg_rfc3339(mono_ns + mono_to_real, buf, len);
-}
-
-static const char pmtu_usage[] =
-	"usage: xdpguard pmtu [-i IFACE] [--json]\n"
-	"  ICMP Packet Too Big per destination (count, last and smallest "
-	"MTU, last seen)\n"
-	"  and PMTUD black holes suspected (full-size retransmissions, no "
-	"PTB)\n";
-
-static int pmtu_show(const struct xg_iface *ifc, bool json)
-{
-	__u64 s[XG_PMC_MAX], now = xg_mono_ns();
-	__u64 m2r = xg_real_ns() - now;
-	struct xg_pm_cfg c;
-	struct dest *d = NULL;
-	char addr[64], rep[64], t1[48], t2[48], t3[160];
-	int n, i;
-	bool susp;
-
-	if (cfg_rw(ifc, &c, false) || xg_pm_stats_read(ifc, s))
-		return XG_EXIT_FAIL;
-	n = dests_read(ifc, &d);
-	if (n < 0)
-		return XG_EXIT_FAIL;
-	if (json) {
-		printf("{\"interface\":");
-		xg_json_str(stdout, ifc->ifname);
-		printf(",\"ptb_accounting\":%s,\"blackhole_detection\":%s,"
-		       "\"blackhole_threshold\":%u,\"counters\":{"
-		       "\"ptb_ipv4\":%llu,\"ptb_ipv6\":%llu,"
-		       "\"ptb_truncated\":%llu,\"retrans_full\":%llu,"
-		       "\"retrans_small\":%llu,\"retrans_after_ptb\":%llu,"
-		       "\"blackholes\":%llu},\"destinations\":[",
-		       c.flags & XG_PM_F_PTB ? "true" : "false",
-		       c.flags & XG_PM_F_BH ? "true" : "false",
-		       c.bh_threshold, s[XG_PMC_PTB4], s[XG_PMC_PTB6],
-		       s[XG_PMC_PTB_TRUNC], s[XG_PMC_RETRANS_FULL],
-		       s[XG_PMC_RETRANS_SMALL], s[XG_PMC_RETRANS_PTB],
-		       s[XG_PMC_BLACKHOLES]);
-	} else {
-		printf("%s: PTB accounting %s, black-hole detection %s "
-		       "(after %u full-size retransmissions)\n", ifc->ifname,
-		       c.flags & XG_PM_F_PTB ? "on" : "off",
-		       c.flags & XG_PM_F_BH ? "on" : "off", c.bh_threshold);
-		printf("  PTB: %llu ICMPv4, %llu ICMPv6, %llu truncated; "
-		       "retransmissions: %llu full-size, %llu small, %llu "
-		       "after a PTB; black holes: %llu\n", s[XG_PMC_PTB4],
-		       s[XG_PMC_PTB6], s[XG_PMC_PTB_TRUNC],
-		       s[XG_PMC_RETRANS_FULL], s[XG_PMC_RETRANS_SMALL],
-		       s[XG_PMC_RETRANS_PTB], s[XG_PMC_BLACKHOLES]);
-		if (n)
-			printf("  %-28s %6s %8s %7s %9s  %s\n", "destination",
-			       "ptbs", "last_mtu", "min_mtu", "last_ptb",
-			       "black hole");
-	}
-	for (i = 0; i < n; i++) {
-		struct dest *e = &d[i];
-
-		xg_format_addr(e->key.family, e->key.addr, addr, sizeof(addr));
-		susp = e->has_bh && e->bh.reported_ns;
-		if (json) {
-			printf("%s{\"destination\":\"%s\",\"family\":%u", i ?
-			       "," : "", addr, e->key.family);
-			if (e->has_ptb) {
-				xg_format_addr(e->key.family, e->ptb.reporter,
-					       rep, sizeof(rep));
-				when(e->ptb.first_ns, m2r, t1, sizeof(t1));
-				when(e->ptb.last_ns, m2r, t2, sizeof(t2));
-				printf(",\"ptb\":{\"count\":%llu,\"last_mtu\":%u,"
-				       "\"min_mtu\":%u,\"reporter\":\"%s\","
-				       "\"first_seen\":\"%s\",\"last_seen\":"
-				       "\"%s\",\"last_seen_ago_s\":%.1f}",
-				       e->ptb.count, e->ptb.last_mtu,
-				       e->ptb.min_mtu, rep, t1, t2,
-				       (now - e->ptb.last_ns) / 1e9);
-			}
-			if (e->has_bh) {
-				when(e->bh.first_ns, m2r, t1, sizeof(t1));
-				when(e->bh.last_ns, m2r, t2, sizeof(t2));
-				when(e->bh.reported_ns, m2r, t3, sizeof(t3));
-				printf(",\"blackhole\":{\"suspected\":%s,"
-				       "\"since\":\"%s\",\"last_retransmission\":"
-				       "\"%s\",\"reported\":\"%s\","
-				       "\"retransmissions\":%u,\"segment_size\":"
-				       "%u,\"packet_size\":%u,\"reports\":%u}",
-				       susp ? "true" : "false", t1, t2, t3,
-				       e->bh.retrans, e->bh.seg, e->bh.pkt,
-				       e->bh.events);
-			}
-			if (e->has_eg)
-				printf(",\"largest_packet_sent\":%u",
-				       e->eg.max_pkt);
-			printf("}");
-			continue;
-		}
-		if (e->has_ptb)
-			snprintf(t2, sizeof(t2), "%.0fs ago",
-				 (now - e->ptb.last_ns) / 1e9);
-		if (susp) {
-			when(e->bh.first_ns, m2r, t1, sizeof(t1));
-			snprintf(t3, sizeof(t3), "SUSPECTED since %s: %u "
-				 "retransmissions of %u-byte segments", t1,
-				 e->bh.retrans, e->bh.seg);
-		} else if (e->has_bh) {
-			snprintf(t3, sizeof(t3), "%u full-size "
-				 "retransmissions", e->bh.retrans);
-		} else {
-			snprintf(t3, sizeof(t3), "-");
-		}
-		if (e->has_ptb)
-			printf("  %-28s %6llu %8u %7u %9s  %s\n", addr,
-			       e->ptb.count, e->ptb.last_mtu, e->ptb.min_mtu,
-			       t2, t3);
-		else
-			printf("  %-28s %6s %8s %7s %9s  %s\n", addr, "0", "-",
-			       "-", "-", t3);
-	}
-	if (json)
-		printf("]}\n");
-	free(d);
-	return XG_EXIT_OK;
-}
-
-int cmd_pmtu(int argc, char **argv)
-{
-	const char *ifname = NULL;
-	struct xg_iface ifc;
-	bool json = false;
-	int ret;
-
-	xg_cmd = "pmtu";
-	ret = xg_opts_iface_json(argc, argv, pmtu_usage, &ifname, &json);
-	if (ret >= 0)
-		return ret;
-	ret = xg_iface_resolve(ifname, &ifc);
-	if (ret)
-		return ret;
-	return pmtu_show(&ifc, json);
-}
-
-/* ---------------- ring-buffer records ---------------- */
 

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <xdpguard/pmtu.h>
-#include "xdpguard.h"
+#include "lib.h"
 
 void xg_policy_free(struct xg_policy *p)
 {

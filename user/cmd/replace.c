@@ -38,7 +38,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include <xdpguard/pmtu.h>
-#include "xdpguard.h"
+#include "cmd.h"
 
 enum { P_XDP, P_TC_IN, P_TC_EG, P_COOKIE, P_TP, P_MAX };
 

@@ -23,7 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
-#include "xdpguard.h"
+#include "lib.h"
 
 /*
  * 0 when /sys/fs/bpf is a bpffs. Mounts it when asked and when this is the
@@ -261,7 +261,18 @@ int xg_lock(void)
 		}
 		nanosleep(&nap, NULL);
 	}
-	xg_recover();
+	return fd;
+}
+
+/* The lock if it is free now, without waiting: its fd, or -1. */
+int xg_lock_try(void)
+{
+	int fd = root_open();
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		fd = -1;
+	}
 	return fd;
 }
 

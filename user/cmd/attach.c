@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * attach: the options and output of `xdpguard attach`; the guard (XDP)
+ * and the tc/tracepoint parts are loaded by their components. The folder
+ * is made as "<dir>:new" and renamed when complete: the one step that
+ * makes the attach visible.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xdp/libxdp.h>
+#include <xdpguard/pmtu.h>
+#include "cmd.h"
+
+static const char attach_usage[] =
+	"usage: xdpguard attach [-i] IFACE [--mode native|skb] [--dry-run]\n"
+	"                       [--sources N] [--prefix4 LEN] [--prefix6 LEN]\n"
+	"                       [--pps N] [--burst N] [--no-pmtu]\n"
+	"                       [--blackhole-after N] [--event-budget N]\n"
+	"       xdpguard attach --replace [-i] IFACE   (new programs, same "
+	"maps)\n";
+
+/*
+ * Whether @dir's guard runs on @ifindex: checked before the lock, so that
+ * attaching an attached interface does not first allocate its table (the
+ * check under the lock decides).
+ */
+static bool guarded(const char *ifname, int ifindex, const char *dir)
+{
+	struct xg_iface ifc = { .lock_fd = -1, .ifindex = ifindex };
+	struct xg_info info;
+
+	snprintf(ifc.dir, sizeof(ifc.dir), "%s", dir);
+	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", ifname);
+	return !xg_map_get0(&ifc, XG_MAP_INFO, &info, sizeof(info), true) &&
+	       (int)info.ifindex == ifindex &&
+	       xg_xdp_runs(ifindex, info.prog_id);
+}
+
+static const char *const modes[] = { "native", "skb", NULL };
+
+struct attach_opts {
+	__u32 mode;		/* in modes[] */
+	bool dry_run, replace, no_pmtu;
+	__u32 sources, prefix4, prefix6, pps, burst, bh_after, event_budget;
+};
+
+#define A(f) offsetof(struct attach_opts, f)
+static const struct xg_opt attach_opts[] = {
+	{ "mode", 0, XG_OPT_CHOICE, A(mode), .choices = modes,
+	  .def = "native", .arg = "MODE" },
+	{ "dry-run", 0, XG_OPT_FLAG, A(dry_run),
+	  .help = "count what would be dropped, drop nothing" },
+	{ "sources", 0, XG_OPT_U32, A(sources), .min = 1024,
+	  .max = 1U << 26, .def = "65536", .arg = "N",
+	  .help = "a number 1024..67108864; rounded up to a power of two" },
+	{ "prefix4", 0, XG_OPT_U32, A(prefix4), .min = 8, .max = 32,
+	  .def = "32", .arg = "LEN", .help = "a prefix length 8..32" },
+	{ "prefix6", 0, XG_OPT_U32, A(prefix6), .min = 32, .max = 128,
+	  .def = "64", .arg = "LEN", .help = "a prefix length 32..128" },
+	{ "pps", 0, XG_OPT_U32, A(pps), .max = 100000000,
+	  .def = "100", .arg = "N",
+	  .help = "SYNs per second, 0..100000000; 0 = no limit" },
+	{ "burst", 0, XG_OPT_U32, A(burst), .min = 1, .max = 100000000,
+	  .arg = "N", .help = "SYNs, 1..100000000; default: the pps" },
+	{ "replace", 0, XG_OPT_FLAG, A(replace),
+	  .help = "new programs on the running guard's maps, same settings" },
+	{ "no-pmtu", 0, XG_OPT_FLAG, A(no_pmtu),
+	  .help = "no PTB accounting, no black-hole detection" },
+	{ "blackhole-after", 0, XG_OPT_U32, A(bh_after), .min = 2, .max = 100,
+	  .def = "3", .arg = "N",
+	  .help = "retransmissions, 2..100: full-size retransmissions before "
+		  "a destination is a suspected black hole" },
+	{ "event-budget", 0, XG_OPT_U32, A(event_budget), .max = 1000000,
+	  .def = "1000", .arg = "N",
+	  .help = "events per second per CPU, 0..1000000; 0 = no limit" },
+	{}
+};
+#undef A
+
+int cmd_attach(int argc, char **argv)
+{
+	struct attach_opts o = {};
+	__u32 pm_flags, bh_after;
+	enum xdp_attach_mode mode;
+	struct xg_config cfg = { .flags = XG_F_ENABLED };
+	__u32 sources, p4, p6;
+	struct xg_guard_settings gs = {};
+	struct xg_guard *g = NULL;
+	struct xg_cookie_support ck;
+	struct xg_info info = {};
+	const char *ifname;
+	bool burst_set, made = false, replace, tuned;
+	char dir[256], newdir[300];
+	int ifindex, lock = -1, ret = XG_EXIT_FAIL;
+	struct xg_args a;
+	struct stat st;
+
+	xg_cmd = "attach";
+	ret = xg_opts_parse(argc, argv, NULL, attach_opts, &o, &a,
+			    attach_usage);
+	if (ret >= 0)
+		return ret;
+	ret = XG_EXIT_FAIL;
+	mode = o.mode ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	if (o.dry_run)
+		cfg.flags |= XG_F_DRY_RUN;
+	/* slots: a power of two (docs/sources.md) */
+	sources = 1U << (32 - __builtin_clz(o.sources - 1));
+	p4 = o.prefix4;
+	p6 = o.prefix6;
+	cfg.rate.pps = o.pps;
+	burst_set = xg_opt_given(&a, attach_opts, "burst");
+	cfg.rate.burst = burst_set ? o.burst : 100;
+	replace = o.replace;
+	pm_flags = o.no_pmtu ? 0 : XG_PM_F_PTB | XG_PM_F_BH;
+	bh_after = o.bh_after;
+	cfg.event_budget = o.event_budget;
+	tuned = a.given & ~xg_opt_bit(attach_opts, "replace");
+	if (replace && tuned) {
+		xg_args_free(&a);
+		return xg_usage_err("--replace keeps every setting of the "
+				    "running guard; it takes no other option");
+	}
+	if (a.npos != 1) {
+		fputs(attach_usage, stderr);
+		ret = xg_usage_err(!a.npos ? "missing IFACE" :
+				   "one IFACE only, got '%s' too", a.pos[1]);
+		xg_args_free(&a);
+		return ret;
+	}
+	ifname = a.pos[0];
+	if (xg_opt_given(&a, attach_opts, "blackhole-after") && !pm_flags) {
+		xg_args_free(&a);
+		return xg_usage_err("--blackhole-after contradicts --no-pmtu");
+	}
+	xg_args_free(&a);
+	if (!burst_set && cfg.rate.pps)
+		cfg.rate.burst = cfg.rate.pps;
+	if (xg_ifname_check(ifname))
+		return XG_EXIT_USAGE;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return xg_usage_err("unknown interface '%s' (see ip link)",
+				    ifname);
+	if (xg_bpffs_ready(true))
+		return XG_EXIT_FAIL;
+	xg_iface_dir(ifname, dir, sizeof(dir));
+	if (!replace && guarded(ifname, ifindex, dir)) {
+		xg_err("%s is already attached (pins in %s); detach it first "
+		       "or retune it with rate/allow/deny", ifname, dir);
+		return XG_EXIT_FAIL;
+	}
+	if (!replace) {
+		/* the big allocation first, outside the lock */
+		g = xg_guard_open(sources, &ret);
+		if (!g)
+			return ret;
+		ret = XG_EXIT_FAIL;
+	}
+	lock = xg_lock();
+	if (lock < 0)
+		goto out;
+	if (replace) {
+		ret = xg_replace(ifname, ifindex, dir);
+		goto out;
+	}
+	if (!stat(dir, &st)) {
+		xg_err("%s is already attached (pins in %s); detach it first "
+		       "or retune it with rate/allow/deny", ifname, dir);
+		goto out;
+	}
+	if (xg_clean_unpinned(ifname, ifindex) < 0)
+		goto out;
+	if (snprintf(newdir, sizeof(newdir), "%s:new", dir) >=
+	    (int)sizeof(newdir) || mkdir(newdir, 0700)) {
+		xg_err("cannot create %s: %s", newdir, strerror(errno));
+		goto out;
+	}
+	made = true;
+
+	xg_cookie_probe(&ck);
+	gs.mode = mode;
+	gs.cfg = cfg;
+	gs.sources = sources;
+	gs.prefix4 = p4;
+	gs.prefix6 = p6;
+	gs.have_cookies = ck.helpers;
+	if (xg_guard_attach(g, ifname, ifindex, newdir, &gs, &info))
+		goto out;
+	if (xg_pmtu_attach(ifname, ifindex, newdir, pm_flags, bh_after))
+		goto out;
+	/* the one step that makes the attach visible */
+	if (rename(newdir, dir)) {
+		xg_err("cannot rename %s: %s", newdir, strerror(errno));
+		goto out;
+	}
+	made = false;
+
+	printf("xdpguard: attached to %s (%s mode, %s%s): SYN budget %u/s "
+	       "burst %u per /%u (IPv4) and /%u (IPv6) source, %u sources "
+	       "tracked at most\n", ifname,
+	       mode == XDP_MODE_SKB ? "skb" : "native", info.how,
+	       strcmp(info.how, "libxdp dispatcher") ?
+	       ": the kernel refused the dispatcher, other XDP programs "
+	       "cannot share this interface" : "",
+	       cfg.rate.pps, cfg.rate.burst, p4, p6, sources);
+	if (cfg.flags & XG_F_DRY_RUN)
+		printf("xdpguard: dry run: drops are counted, nothing is "
+		       "dropped\n");
+	printf("xdpguard: SYN cookies %s\n", ck.ok ? "available (xdpguard "
+	       "cookies set on|auto)" : "not available: ");
+	if (!ck.ok)
+		printf("  %s\n", ck.why);
+	if (pm_flags)
+		printf("xdpguard: tc ingress/egress: PTB accounting and "
+		       "black-hole detection on (after %u full-size "
+		       "retransmissions); MSS clamping off until mss set\n",
+		       bh_after);
+	else
+		printf("xdpguard: tc ingress/egress: PTB accounting and "
+		       "black-hole detection off; MSS clamping off until "
+		       "mss set\n");
+	ret = XG_EXIT_OK;
+out:
+	xg_guard_close(g, !ret);
+	if (made)
+		xg_folder_remove(newdir);
+	xg_unlock(lock);
+	return ret;
+}
+

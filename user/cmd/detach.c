@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * detach: one interface, or --all (every interface of this namespace, of
+ * every namespace when run in the host's, and the host-wide telemetry).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cmd.h"
+
+static const char detach_usage[] =
+	"usage: xdpguard detach [-i] IFACE\n"
+	"       xdpguard detach --all   (every interface attached in this\n"
+	"                               network namespace, in every one when\n"
+	"                               run in the host's, and the host-wide\n"
+	"                               socket telemetry)\n";
+
+/* Detach one resolved interface; the lock is held. */
+/* Detach one interface, under the lock. */
+static int detach_one(struct xg_iface *ifc)
+{
+	char dir[sizeof(ifc->dir)];
+	struct xg_info info;
+	int err;
+
+	/* from here a killed detach is finished by the next command */
+	memcpy(dir, ifc->dir, sizeof(dir));
+	if (snprintf(ifc->dir, sizeof(ifc->dir), "%s:old", dir) >=
+	    (int)sizeof(ifc->dir) || rename(dir, ifc->dir)) {
+		xg_err("cannot rename %s: %s", dir, strerror(errno));
+		memcpy(ifc->dir, dir, sizeof(dir));
+		return XG_EXIT_FAIL;
+	}
+	if (xg_info_read(ifc, &info)) {
+		xg_err("%s: attach facts unreadable; removing the pins only",
+		       ifc->ifname);
+	} else if ((!ifc->ifindex || (int)info.ifindex != ifc->ifindex) &&
+		   xg_prog_alive(info.prog_id)) {
+		/* moved to another namespace: its guard runs on there */
+		struct moved m = { .prog_id = info.prog_id };
+
+		if (xg_netns_each(xg_detach_moved_here, &m) > 0 && !m.err)
+			printf("xdpguard: %s had moved to another network "
+			       "namespace (cookie %llu, as %s): its XDP program "
+			       "(id %u) is detached there\n", ifc->ifname,
+			       (unsigned long long)m.cookie, m.ifname,
+			       info.prog_id);
+		else
+			xg_err("%s: its XDP program (id %u) still runs, on an "
+			       "interface in no namespace found here%s%s; "
+			       "removing the pins", ifc->ifname, info.prog_id,
+			       m.err ? ": " : "", m.err ? strerror(-m.err) : "");
+	} else if (!ifc->ifindex || (int)info.ifindex != ifc->ifindex) {
+		xg_err("%s: the interface this was attached to is gone; "
+		       "removing its stale pins", ifc->ifname);
+	} else {
+		/* the tc hand-off first, while the pins tell where it is;
+		 * a failure is reported and the rest removed anyway */
+		xg_cookie_detach(ifc);
+		err = xg_xdp_detach(info.ifindex, info.prog_id);
+		if (err) {
+			xg_err("cannot detach from %s: %s", ifc->ifname,
+			       strerror(-err));
+			rename(ifc->dir, dir);
+			memcpy(ifc->dir, dir, sizeof(dir));
+			return XG_EXIT_FAIL;
+		}
+	}
+	xg_pmtu_detach(ifc);
+	xg_folder_remove(ifc->dir);
+	printf("xdpguard: detached from %s\n", ifc->ifname);
+	return XG_EXIT_OK;
+}
+
+/* Detach one interface of another namespace, from inside it. */
+static int detach_there(struct xg_iface *ifc)
+{
+	struct xg_info info;
+	char name[64];
+	int back, ret;
+
+	if (xg_info_read(ifc, &info) || xg_iface_enter(ifc, &back))
+		return XG_EXIT_FAIL;
+	xg_netns_name(info.netns_ino, name, sizeof(name));
+	printf("xdpguard: in network namespace %s:\n", name);
+	ret = detach_one(ifc);
+	xg_netns_leave(back);
+	return ret;
+}
+
+/*
+ * Every interface of this namespace; run in the host's namespace, every
+ * interface of every namespace (their folders are all in the one bpffs).
+ */
+static int detach_all(void)
+{
+	struct xg_iface *list;
+	int n, i, lock, ret = XG_EXIT_OK, off;
+
+	if (xg_bpffs_ready(false))
+		return XG_EXIT_FAIL;
+	lock = xg_lock();
+	if (lock < 0)
+		return XG_EXIT_FAIL;
+	xg_quiet_libs();
+	n = xg_iface_list(&list, xg_netns_is_host());
+	if (n < 0)
+		ret = XG_EXIT_FAIL;
+	for (i = 0; i < n; i++)
+		if (list[i].here ? detach_one(&list[i]) :
+				   detach_there(&list[i]))
+			ret = XG_EXIT_FAIL;
+	free(list);
+	xg_unlock(lock);
+	off = xg_host_off();
+	if (off < 0)
+		ret = XG_EXIT_FAIL;
+	else if (off)
+		printf("xdpguard: host socket telemetry off: programs "
+		       "detached, pins removed\n");
+	if (n <= 0 && !off)
+		printf("xdpguard: nothing was attached\n");
+	return ret;
+}
+
+struct detach_opts {
+	bool all;
+};
+
+static const struct xg_opt detach_opts[] = {
+	{ "all", 0, XG_OPT_FLAG, offsetof(struct detach_opts, all),
+	  .help = "every interface (and the host-wide socket telemetry)" },
+	{}
+};
+
+int cmd_detach(int argc, char **argv)
+{
+	struct detach_opts o = {};
+	struct xg_iface ifc;
+	char dir[sizeof(ifc.dir)];
+	const char *name;
+	int ret, lock, n, idx;
+	struct xg_args a;
+	struct stat st;
+
+	xg_cmd = "detach";
+	ret = xg_opts_parse(argc, argv, NULL, detach_opts, &o, &a,
+			    detach_usage);
+	if (ret >= 0)
+		return ret;
+	n = a.npos;
+	name = n ? a.pos[0] : NULL;
+	xg_args_free(&a);
+	if (o.all && !n)
+		return detach_all();
+	if (n != 1 || o.all) {
+		fputs(detach_usage, stderr);
+		return xg_usage_err(o.all ? "--all takes no IFACE" : !n ?
+				    "missing IFACE" : "one IFACE only");
+	}
+	if (xg_ifname_check(name))
+		return XG_EXIT_USAGE;
+	if (xg_bpffs_ready(false))
+		return XG_EXIT_FAIL;
+	lock = xg_lock();
+	if (lock < 0)
+		return XG_EXIT_FAIL;
+	xg_quiet_libs();
+	xg_iface_dir(name, dir, sizeof(dir));
+	n = 0;
+	if (lstat(dir, &st) && (idx = if_nametoindex(name)))
+		/* no pins: what runs there is cleaned up all the same */
+		n = xg_clean_unpinned(name, idx);
+	if (n > 0) {
+		printf("xdpguard: detached from %s\n", name);
+		ret = XG_EXIT_OK;
+	} else if (n < 0) {
+		ret = XG_EXIT_FAIL;
+	} else {
+		ret = xg_iface_resolve(name, &ifc);
+		if (!ret)
+			ret = detach_one(&ifc);
+	}
+	xg_unlock(lock);
+	return ret;
+}
