@@ -52,7 +52,7 @@ TOOL_SRCS := $(filter-out %.bpf.c,$(wildcard tests/tools/*.c))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean check demo bench vmlinux deps tools fuzz
+.PHONY: all clean check demo bench vmlinux deps tools fuzz man
 
 FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/%,$(FUZZ_SRCS))
@@ -106,6 +106,13 @@ $(OUTPUT)/%_fuzz: tests/fuzz/%_fuzz.c $(FUZZ_DEPS) $(HDRS) | $(OUTPUT)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Iinclude -Iuser/lib $< $(FUZZ_DEPS) -o $@
+
+# the man page from its source (committed, so that a build needs no pandoc)
+man: man/xdpguard.8
+man/xdpguard.8: docs/man/xdpguard.8.md VERSION
+	$(call msg,PANDOC,$@)
+	$(Q)sed 's/^% XDPGUARD(8) xdpguard [^ ]* /% XDPGUARD(8) xdpguard $(VERSION) /' $< | \
+		pandoc -s -f markdown -t man -o $@
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)

@@ -14,6 +14,8 @@ pkgs=(
 	tmux strace psmisc
 	# the MSS clamp's differential test and the PMTUD lab (nft-backed)
 	iptables
+	# the man page: rendered (man -l) and made from its source (make man)
+	man-db groff-base pandoc
 )
 
 missing=()
