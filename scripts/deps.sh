@@ -16,6 +16,8 @@ pkgs=(
 	iptables
 	# the man page: rendered (man -l) and made from its source (make man)
 	man-db groff-base pandoc
+	# the JSON schema of every command (tests/integration/json.sh)
+	python3-jsonschema
 )
 
 missing=()

@@ -51,6 +51,10 @@ atk_xmit_errors() {
 
 # jq-free JSON field extraction: json_get 'expr' reads JSON on stdin and
 # prints the python expression evaluated with d = the parsed object
+# The one interface of a reading command's --json ({"interfaces": [...]}).
+json_one() {
+	python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["interfaces"][0]))'
+}
 json_get() {
 	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }

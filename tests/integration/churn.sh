@@ -15,7 +15,7 @@ ip -n ${P}srv link set eth0 up
 check "down/up: the program stays attached" \
 	bash -c "ip -n ${P}srv link show eth0 | grep -q 'prog/xdp id $id '"
 expect_eq "down/up: the policy stays" \
-	"$(xg_srv deny list --json | json_get '[e["cidr"] for e in d["deny"]]')" "['198.19.99.0/24']"
+	"$(xg_srv deny list --json | json_one | json_get '[e["cidr"] for e in d["deny"]]')" "['198.19.99.0/24']"
 sleep 1	# the link must be up again before frames pass
 mac=$(lab_mac ${P}srv eth0)
 err0=$(atk_xmit_errors)

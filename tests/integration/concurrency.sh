@@ -30,17 +30,17 @@ rm -f /tmp/${P}w*
 want_deny=$(for w in $(seq 1 $W); do for i in $(seq 0 2 $((N - 1))); do
 	echo "198.19.$w.$i/32"; echo "2001:db8:$w:$i::/64"; done; done |
 	python3 -c 'import ipaddress, sys; print("\n".join(sorted(str(ipaddress.ip_network(l.strip())) for l in sys.stdin)))')
-got_deny=$(xg_srv deny list --json | python3 -c 'import json,sys; print("\n".join(sorted(e["cidr"] for e in json.load(sys.stdin)["deny"])))')
+got_deny=$(xg_srv deny list --json | json_one | python3 -c 'import json,sys; print("\n".join(sorted(e["cidr"] for e in json.load(sys.stdin)["deny"])))')
 expect_eq "deny list = the serial result" "$got_deny" "$want_deny"
-n_allow=$(xg_srv allow list --json | json_get 'len(d["allow"])')
+n_allow=$(xg_srv allow list --json | json_one | json_get 'len(d["allow"])')
 expect_eq "allow list = the serial result" "$n_allow" $((W * N))
-ports=$(xg_srv rate show --json | python3 -c '
+ports=$(xg_srv rate show --json | json_one | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 print(sorted((p["port"], p["pps"], p["burst"]) for p in d["ports"]))')
 want_ports=$(python3 -c "print(sorted((1000 + w, w * 100 + $N - 1, $N) for w in range(1, $W + 1)))")
 expect_eq "each port's rate is its worker's last" "$ports" "$want_ports"
-def=$(xg_srv rate show --json | json_get '(d["default"]["pps"], d["default"]["burst"])')
+def=$(xg_srv rate show --json | json_one | json_get '(d["default"]["pps"], d["default"]["burst"])')
 check "the default rate is one worker's last, whole ($def)" \
 	python3 -c "import sys; p, b = $def; sys.exit(not (p == b and 2 <= p <= $W + 1))"
 # no torn deny entry: every value's prefix length is its key's

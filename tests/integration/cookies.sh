@@ -35,12 +35,12 @@ bad=(
 	"cookies set -i eth0 on --port 0|--port '0'"
 	"cookies set -i eth0 on --port 70000|--port '70000'"
 	"cookies set -i eth0 on off|unexpected argument 'off'"
-	"cookies set -i eth0 on --json|--json applies"
+	"cookies set -i eth0 on --json|--json belongs to cookies show, not cookies set"
 	"cookies show -i eth0 --port 80|--port belongs to cookies set, not cookies show"
 	"cookies frob|unknown verb 'cookies frob' (accepted: show, set)"
 	"cookies set -i nosuch0 on|unknown interface 'nosuch0'"
 )
-before=$(xg_srv cookies show -i eth0 --json | json_get 'd["ports"], d["tc"]["attached"]')
+before=$(xg_srv cookies show -i eth0 --json | json_one | json_get 'd["ports"], d["tc"]["attached"]')
 for b in "${bad[@]}"; do
 	args=${b%%|*} want=${b#*|}
 	# shellcheck disable=SC2086
@@ -52,7 +52,7 @@ for b in "${bad[@]}"; do
 	fi
 done
 expect_eq "bad input changed nothing" \
-	"$(xg_srv cookies show -i eth0 --json | json_get 'd["ports"], d["tc"]["attached"]')" "$before"
+	"$(xg_srv cookies show -i eth0 --json | json_one | json_get 'd["ports"], d["tc"]["attached"]')" "$before"
 check "no tc filter before cookies are set" \
 	bash -c "! ip netns exec ${P}srv tc filter show dev eth0 ingress | grep -q xg_tc_cookie"
 out=$(xg_srv cookies set -i eth0 off --port $PORT 2>&1); rc=$?
@@ -70,7 +70,7 @@ for i in eth0 eth1; do
 	check "$i: tc ingress filter xg_tc_cookie attached" \
 		bash -c "ip netns exec ${P}srv tc filter show dev $i ingress | grep -q xg_tc_cookie"
 done
-show=$(xg_srv cookies show -i eth1 --json)
+show=$(xg_srv cookies show -i eth1 --json | json_one)
 expect_eq "cookies show: available" "$(json_get 'd["available"]' <<<"$show")" True
 expect_eq "cookies show: port $PORT on" \
 	"$(json_get '[(p["port"], p["mode"]) for p in d["ports"]]' <<<"$show")" "[($PORT, 'on')]"

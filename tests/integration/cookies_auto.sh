@@ -29,7 +29,7 @@ counter() {	# VERDICT REASON
 	"sum(c['packets'] for c in d['interfaces'][0]['counters'] if c['verdict'] == '$1' and c['reason'] == '$2')"
 }
 answering() {
-	xg_srv cookies show -i eth0 --json | json_get \
+	xg_srv cookies show -i eth0 --json | json_one | json_get \
 	"[p['answering'] for p in d['ports'] if p['port'] == $PORT][0]"
 }
 mac=$(lab_mac ${P}srv eth0)
@@ -102,7 +102,7 @@ check "the off event: rate below half the threshold, second switch" python3 -c "
 import json
 ev = [json.loads(l) for l in open('$TMP/events') if 'cookies_off' in l][0]
 assert ev['rate_pps'] * 2 < $THR and ev['switches'] == 2, ev"
-expect_eq "cookies show counts 2 switches" "$(xg_srv cookies show -i eth0 --json | json_get \
+expect_eq "cookies show counts 2 switches" "$(xg_srv cookies show -i eth0 --json | json_one | json_get \
 	"[p['switches'] for p in d['ports'] if p['port'] == $PORT][0]")" 2
 
 lab_unwire $P

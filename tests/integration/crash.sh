@@ -44,7 +44,7 @@ state() {
 		{ echo "broken: prog $id not ours"; return; }
 	[ "$(ls "$(t_pin_dirs)" | wc -l)" = "$NPINS" ] ||
 		{ echo "broken: pins $(ls "$(t_pin_dirs)" | wc -l)"; return; }
-	echo "attached $(xg_srv rate show --json) $(xg_srv deny list --json | json_get 'sorted(e["cidr"] for e in d["deny"])')"
+	echo "attached $(xg_srv rate show --json | json_one) $(xg_srv deny list --json | json_one | json_get 'sorted(e["cidr"] for e in d["deny"])')"
 }
 
 viol=0 kills=0 s=untouched whole=0 none=0
@@ -78,7 +78,7 @@ for i in $(seq 1 "$ITER"); do
 	esac
 	# a change of many entries is all there or not at all
 	if [ -n "$multi" ] && [[ "$s" == attached* ]]; then
-		have=$(xg_srv deny list -i eth0 --json 2>/dev/null | json_get \
+		have=$(xg_srv deny list -i eth0 --json | json_one 2>/dev/null | json_get \
 			'len([e for e in d["deny"] if e["cidr"].startswith("2001:db8:'"$i"':")])')
 		want=$(wc -l <<<"$multi")
 		if [ "$have" != 0 ] && [ "$have" != "$want" ]; then

@@ -96,7 +96,7 @@ dir_last="$XG_PINS/$(lab_netns_cookie $NS)-$last"
 { x save -i $last | sed '/^end$/d'
   for k in $(seq 0 19999); do echo "deny 198.19.$((k / 256 + 100)).$((k % 256))/32"; done
   echo end; } >"$tmp/pol"
-old=$(x deny list -i $last --json | json_get 'len(d["deny"])')
+old=$(x deny list -i $last --json | json_one | json_get 'len(d["deny"])')
 nsenter --net=/run/netns/$NS "$XG" apply -i $last -f "$tmp/pol" >/dev/null 2>&1 &
 pid=$!
 seen=0
@@ -107,7 +107,7 @@ for i in $(seq 1 3000); do
 done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 msg=$(x status 2>&1 >/dev/null)
-now=$(x deny list -i $last --json | json_get 'len(d["deny"])')
+now=$(x deny list -i $last --json | json_one | json_get 'len(d["deny"])')
 [ $seen = 1 ] || echo "# the apply ended before its journal was seen"
 check "killed mid-change on $last: whole ($((old + 20000))) or undone ($old), got $now" \
 	test "$now" = "$old" -o "$now" = $((old + 20000))

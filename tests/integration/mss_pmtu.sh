@@ -55,7 +55,7 @@ usage() {	# usage ARGS...: exit status 2 and the mode still "off"
 	xg_rtr "$@" 2>/tmp/${P}usage.err
 	rc=$?
 	[ $rc -eq 2 ] && [ -s /tmp/${P}usage.err ] &&
-		[ "$(xg_rtr mss show -i r0 --json | json_get 'd["mode"]')" == off ]
+		[ "$(xg_rtr mss show -i r0 --json | json_one | json_get 'd["mode"]')" == off ]
 }
 check "mss set 50: usage error" usage mss set -i r0 50
 check "mss set 70000: usage error" usage mss set -i r0 70000
@@ -81,7 +81,7 @@ ip -n ${P}rtr route replace $LAB_C_SRV4/32 via $LAB_C_SRV4 dev r1 mtu lock 1300
 cap_start ${P}srv s0 srv2
 expect_eq "IPv4 through the 1300-byte route" "$(xfer $LAB_C_SRV4)" 300000
 expect_eq "the server got 1300 - 40" "$(cap_stop srv2 S)" "1260 "
-ms=$(xg_rtr mss show -i r0 --json)
+ms=$(xg_rtr mss show -i r0 --json | json_one)
 echo "# $ms"
 check "mss show: the SYNs were clamped on ingress" \
 	test "$(json_get 'd["counters"]["clamped_ingress"]' <<<"$ms")" -ge 3

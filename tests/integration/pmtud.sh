@@ -85,7 +85,7 @@ nst() {	# nstat counter of the server, absolute
 	ip netns exec ${P}srv nstat -az "$1" | awk -v k="$1" '$1 == k {print $2}'
 }
 pmtu_get() {	# pmtu_get 'python expr on d' (d = xdpguard pmtu --json)
-	xg_srv pmtu -i s0 --json | json_get "$1"
+	xg_srv pmtu -i s0 --json | json_one | json_get "$1"
 }
 dest() {	# python expr selecting destination $1's record
 	echo "[x for x in d['destinations'] if x['destination'] == '$1']"
@@ -162,7 +162,7 @@ for m in re.finditer(r"mss:(\d+).*?retrans:\d+/(\d+)", sys.stdin.read().replace(
 print(best[1], best[0])'
 }
 bh() {	# bh DEST: "segment packet retrans" from pmtu --json, or none
-	pmtu_get "' '.join(str(x['blackhole'][k]) for x in $(dest $1) if x.get('blackhole', {}).get('suspected') for k in ('segment_size', 'packet_size', 'retransmissions')) or 'none'"
+	pmtu_get "' '.join(str(x['blackhole'][k]) for x in $(dest $1) if (x.get('blackhole') or {}).get('suspected') for k in ('segment_size_bytes', 'packet_size_bytes', 'retransmissions')) or 'none'"
 }
 # the server's sockets go on retransmitting: ours first, then the
 # kernel's, which can only have grown in between
@@ -187,7 +187,7 @@ expect_eq "B: packet size $dest6 (40 + 32 + mss)" "$pkt6" $((72 + mss6))
 check "B: retransmissions counted ($n4, $n6) >= 3 and <= the kernel's ($rtx4, $rtx6)" \
 	test "$n4" -ge 3 -a "$n4" -le "$rtx4" -a "$n6" -ge 3 -a "$n6" -le "$rtx6"
 expect_eq "B: counted in pmtu" "$(pmtu_get "d['counters']['blackholes']")" 2 ||
-	xg_srv pmtu -i s0 --json | sed 's/^/# /'
+	xg_srv pmtu -i s0 --json | json_one | sed 's/^/# /'
 for d4 in 198.18.10.3 2001:db8:10::3; do
 	expect_eq "B: no black hole for $d4 (ICMP was allowed)" "$(bh $d4)" none
 done
@@ -298,7 +298,7 @@ kill $tdpid; wait $tdpid
 
 synack=$(tcpdump -n -v -r /tmp/${P}d.pcap 2>/dev/null | grep -o 'Flags \[S\.\].*mss [0-9]*' | grep -o 'mss [0-9]*' | awk '{print $2}' | tr '\n' ' ')
 expect_eq "D: the SYN-ACKs the client saw carry MSS 1360 and 1340" "$synack" "1360 1340 "
-ms=$(xg_srv mss show -i s0 --json)
+ms=$(xg_srv mss show -i s0 --json | json_one)
 check "D: mss show counts clamped SYNs in and SYN-ACKs out" test \
 	"$(json_get 'd["counters"]["clamped_ingress"] >= 2 and d["counters"]["clamped_egress"] >= 2' <<<"$ms")" == True
 expect_eq "D: no black hole for $dest4, $dest6" "$(bh $dest4) $(bh $dest6)" "none none"

@@ -28,8 +28,8 @@ check "add 400 allow entries" xg_srv allow add -i eth0 $(cat "/tmp/${P}cidrs")
 check "add 400 deny entries" xg_srv deny add -i eth0 $(sed 's/198.18/198.19/; s/2001:db8:a/2001:db8:b/' "/tmp/${P}cidrs")
 check "deny the client's IPv6 address on eth1" xg_srv deny add -i eth1 $LAB_CLI6
 entries() {
-	echo "$(xg_srv allow list -i eth0 --json | json_get 'len(d["allow"])')" \
-	     "$(xg_srv deny list -i eth0 --json | json_get 'len(d["deny"])')"
+	echo "$(xg_srv allow list -i eth0 --json | json_one | json_get 'len(d["allow"])')" \
+	     "$(xg_srv deny list -i eth0 --json | json_one | json_get 'len(d["deny"])')"
 }
 # the source table of this test's eth0 (other tests have their own)
 memlock() {
@@ -90,7 +90,7 @@ expect_eq "IPv4: every delivered SYN judged" "$judged" $((sent - lost + sent4 - 
 expect_eq "IPv4: source table memory unchanged" "$(memlock)" "$m0"
 expect_eq "IPv4: allow and deny entries all survive" "$(entries)" "$e0"
 out=$(lab_exec ${P}cli timeout 3 socat -T1 - "TCP:[$LAB_SRV6_C]:$PORT,connect-timeout=1" <<<x 2>&1)
-hits=$(xg_srv deny list -i eth1 --json | json_get 'd["deny"][0]["hits"]')
+hits=$(xg_srv deny list -i eth1 --json | json_one | json_get 'd["deny"][0]["hits"]')
 check "deny still applies after the flood (hits $hits)" test "$hits" -ge 1
 t_snapshot
 check "detach eth0" xg_srv detach eth0

@@ -70,17 +70,17 @@ kernel_ids() {	# IFACE
 	     "$(t_rt_prog "$(dir "$1")")"
 }
 recorded_ids() {	# IFACE
-	xg_srv status -i "$1" --json | json_get '" ".join(str(d["interfaces"][0]["programs"][k]) for k in ("xdp", "tc_ingress", "tc_egress", "tc_cookie", "tracepoint"))'
+	xg_srv status -i "$1" --json | json_get '" ".join(str(d["interfaces"][0]["programs"][k] or 0) for k in ("xdp", "tc_ingress", "tc_egress", "tc_cookie", "tracepoint"))'
 }
 counter() {	# IFACE REASON (packets, every verdict)
 	xg_srv status -i "$1" --json | json_get \
 		"sum(c['packets'] for c in d['interfaces'][0]['counters'] if c['reason'] in '$2'.split(','))"
 }
 handoffs() { xg_srv status -i eth1 --json | json_get 'd["interfaces"][0]["handoff"]["connections"]'; }
-mssc() { xg_srv mss show -i eth1 --json | json_get "d['counters']['$1']"; }
+mssc() { xg_srv mss show -i eth1 --json | json_one | json_get "d['counters']['$1']"; }
 # every retransmission the tracepoint saw: full-size, small (the FIN, a
 # short last segment) and after a PTB
-retrans() { xg_srv pmtu -i eth1 --json | json_get 'sum(d["counters"][k] for k in ("retrans_full", "retrans_small", "retrans_after_ptb"))'; }
+retrans() { xg_srv pmtu -i eth1 --json | json_one | json_get 'sum(d["counters"][k] for k in ("retrans_full", "retrans_small", "retrans_after_ptb"))'; }
 nst() { ip netns exec ${P}srv nstat -asz "$1" | awk -v k="$1" '$1 == k {print $2 + 0}'; }
 conn() {	# PORT TAG: a request and its reply
 	[ "$(lab_exec ${P}cli timeout 4 socat -T3 - "TCP:$LAB_SRV4_C:$1,connect-timeout=3" <<<"$2" 2>/dev/null)" == "pong $2" ]
@@ -201,7 +201,7 @@ expect_eq "every SYN of the flood judged across the swaps" $(( $(judged) - j0 ))
 want=$(python3 -c "print(int($PPS * $secs + $BURST))")
 expect_near "buckets kept: passed = pps x duration + burst, once" $(( $(passed) - p0 )) "$want" 10
 expect_eq "the policy stays" \
-	"$(xg_srv deny list -i eth0 --json | json_get '[e["cidr"] for e in d["deny"]]')" "['198.19.200.0/24']"
+	"$(xg_srv deny list -i eth0 --json | json_one | json_get '[e["cidr"] for e in d["deny"]]')" "['198.19.200.0/24']"
 check "clients made connections through both ports ($a, $b)" test "$a" -gt 10 -a "$b" -gt 10
 expect_eq "no client connection failed across the swaps" "$((fa + fb))" 0
 expect_eq "hand-offs counted on: + the cookie connections" $(( $(handoffs) - ho0 )) "$a"

@@ -51,7 +51,7 @@ kernel_ids() {	# xdp, tc ingress, tc egress, tc cookie, tracepoint
 	     "$(t_rt_prog "$DIR")"
 }
 recorded_ids() {	# from status --json on stdin
-	json_get '" ".join(str(d["interfaces"][0]["programs"][k]) for k in ("xdp", "tc_ingress", "tc_egress", "tc_cookie", "tracepoint"))'
+	json_get '" ".join(str(d["interfaces"][0]["programs"][k] or 0) for k in ("xdp", "tc_ingress", "tc_egress", "tc_cookie", "tracepoint"))'
 }
 # black-hole programs that run on this interface's maps: in the host's
 # retransmission slots, or attached by a tracepoint link of their own

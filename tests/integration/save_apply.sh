@@ -15,11 +15,11 @@ F=/tmp/${P}policy
 trap 'rm -f $F $F.*; t_cleanup' EXIT
 
 state() {
-	xg_srv rate show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["default"], sorted((p["port"], p["pps"], p["burst"]) for p in d["ports"]))'
-	xg_srv allow list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(e["cidr"] for e in d["allow"]))'
-	xg_srv deny list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted((e["cidr"], e["expires_in_s"] > 0) for e in d["deny"]))'
-	xg_srv cookies show --json | json_get 'sorted((p["port"], p["mode"], p["threshold_pps"]) for p in d["ports"])'
-	xg_srv mss show --json | json_get 'd["mode"], d["mss"], d["directions"]'
+	xg_srv rate show --json | json_one | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["default"], sorted((p["port"], p["pps"], p["burst"]) for p in d["ports"]))'
+	xg_srv allow list --json | json_one | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(e["cidr"] for e in d["allow"]))'
+	xg_srv deny list --json | json_one | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted((e["cidr"], e["expires_in_seconds"] is not None) for e in d["deny"]))'
+	xg_srv cookies show --json | json_one | json_get 'sorted((p["port"], p["mode"], p["threshold_pps"]) for p in d["ports"])'
+	xg_srv mss show --json | json_one | json_get 'd["mode"], d["mss"], d["directions"]'
 	xg_srv status --json | json_get 'd["interfaces"][0]["dry_run"]'
 }
 # refused NAME FILE PATTERN: exit 2 and a message matching PATTERN

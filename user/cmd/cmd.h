@@ -50,7 +50,8 @@ int xg_replace(const char *ifname, int ifindex, const char *dir);
 void xg_replace_recover(const struct xg_iface *ifc);
 
 /* ---- cookies.c ---- */
-void xg_cookie_status(const struct xg_iface *ifc, bool json);
+void xg_cookie_status(const struct xg_iface *ifc);
+void xg_cookie_ports_json(struct xg_jw *w, const struct xg_iface *ifc);
 
 /* ---- tw.c ---- */
 #endif /* XDPGUARD_CMD_H */

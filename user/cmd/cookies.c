@@ -56,35 +56,42 @@ static void state_words(const struct xg_cookie_port *c, char *buf,
 		snprintf(buf, len, "answering");
 }
 
-static void port_json(const struct xg_cookie_row *r, bool first)
+static void port_json(struct xg_jw *w, const struct xg_cookie_row *r,
+		      __u64 now)
 {
-	__u64 now = xg_mono_ns();
+	xg_jw_object(w);
+	xg_jw_u64_field(w, "port", r->port);
+	xg_jw_str_field(w, "mode", mode_name(r->c.mode));
+	xg_jw_u64_field(w, "threshold_pps", r->c.threshold);
+	xg_jw_bool_field(w, "answering", r->c.mode == XG_CK_ON || r->c.active);
+	xg_jw_u64_field(w, "last_rate_pps", r->c.last_rate);
+	xg_jw_u64_field(w, "switches", r->c.switches);
+	xg_jw_ago_field(w, "switched_ago_seconds", r->c.switched_ns, now);
+	xg_jw_object_end(w);
+}
 
-	printf("%s{\"port\":%u,\"mode\":\"%s\",\"threshold_pps\":%u,"
-	       "\"answering\":%s,\"last_rate_pps\":%u,\"switches\":%llu,"
-	       "\"switched_ago_s\":%lld}", first ? "" : ",", r->port,
-	       mode_name(r->c.mode), r->c.threshold,
-	       r->c.mode == XG_CK_ON || r->c.active ? "true" : "false",
-	       r->c.last_rate, (unsigned long long)r->c.switches,
-	       r->c.switched_ns && now > r->c.switched_ns ?
-	       (long long)((now - r->c.switched_ns) / 1000000000ULL) : -1LL);
+/* The port settings of @ifc as a JSON array (status, cookies show). */
+void xg_cookie_ports_json(struct xg_jw *w, const struct xg_iface *ifc)
+{
+	struct xg_cookie_row rows[XG_MAX_PORT_RULES];
+	__u64 now = xg_mono_ns();
+	int n, i;
+
+	n = xg_cookie_ports(ifc, rows, XG_MAX_PORT_RULES);
+	xg_jw_array(w);
+	for (i = 0; i < n; i++)
+		port_json(w, &rows[i], now);
+	xg_jw_array_end(w);
 }
 
 /* The cookie lines of `status` (and the ports of `cookies show`). */
-void xg_cookie_status(const struct xg_iface *ifc, bool json)
+void xg_cookie_status(const struct xg_iface *ifc)
 {
 	struct xg_cookie_row rows[64];
 	char st[96];
 	int n, i;
 
 	n = xg_cookie_ports(ifc, rows, 64);
-	if (json) {
-		printf(",\"cookies\":[");
-		for (i = 0; i < n; i++)
-			port_json(&rows[i], i == 0);
-		printf("]");
-		return;
-	}
 	if (n <= 0) {
 		printf("  cookies: off\n");
 		return;
@@ -106,7 +113,7 @@ void xg_cookie_status(const struct xg_iface *ifc, bool json)
 	printf("\n");
 }
 
-static int cookies_show(const struct xg_iface *ifc, bool json)
+static int cookies_show(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 {
 	struct xg_counter cnt[XG_C_SLOTS];
 	struct xg_cookie_support sup;
@@ -143,38 +150,62 @@ static int cookies_show(const struct xg_iface *ifc, bool json)
 	nolisten = PK(XG_V_PASS, XG_R_NO_LISTENER);
 	skip = PK(XG_V_PASS, XG_R_COOKIE_SKIP);
 #undef PK
-	if (json) {
-		printf("{\"interface\":");
-		xg_json_str(stdout, ifc->ifname);
-		printf(",\"available\":%s,\"why\":",
-		       sup.ok && info.cookie_paths ? "true" : "false");
-		xg_json_str(stdout, !info.cookie_paths && sup.ok ?
-			    "the XDP program was loaded without its cookie "
-			    "paths: detach and attach again" :
-			    xg_cookie_support_words(&sup));
-		printf(",\"kernel\":{\"helpers\":%s,\"kfunc\":%s,"
-		       "\"tcp_syncookies\":%ld},\"synack\":{\"mss4\":%u,"
-		       "\"mss6\":%u,\"wscale\":%u,\"ttl\":%u,\"timestamps\":%s,"
-		       "\"sack\":%s,\"window_scaling\":%s},\"tc\":{"
-		       "\"attached\":%s,\"handle\":%u,\"priority\":%u,"
-		       "\"prog_id\":%u},\"ports\":[", sup.helpers ? "true" :
-		       "false", sup.kfunc ? "true" : "false", sup.syncookies,
-		       cc.mss4, cc.mss6, cc.wscale, cc.ttl,
-		       cc.flags & XG_CKF_TS ? "true" : "false",
-		       cc.flags & XG_CKF_SACK ? "true" : "false",
-		       cc.flags & XG_CKF_WSCALE ? "true" : "false",
-		       xg_cookie_tc_present(&cc) ? "true" : "false", cc.tc_handle,
-		       cc.tc_priority, cc.tc_prog_id);
+	if (w) {
+		__u64 now = xg_mono_ns();
+
+		xg_jw_object(w);
+		xg_jw_str_field(w, "interface", ifc->ifname);
+		xg_jw_bool_field(w, "available", sup.ok && info.cookie_paths);
+		xg_jw_str_field(w, "why", !info.cookie_paths && sup.ok ?
+				"the XDP program was loaded without its cookie "
+				"paths: detach and attach again" :
+				xg_cookie_support_words(&sup));
+		xg_jw_name(w, "kernel");
+		xg_jw_object(w);
+		xg_jw_bool_field(w, "helpers", sup.helpers);
+		xg_jw_bool_field(w, "kfunc", sup.kfunc);
+		if (sup.syncookies >= 0)
+			xg_jw_s64_field(w, "tcp_syncookies", sup.syncookies);
+		else
+			xg_jw_null_field(w, "tcp_syncookies");
+		xg_jw_object_end(w);
+		xg_jw_name(w, "synack");
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "mss4", cc.mss4);
+		xg_jw_u64_field(w, "mss6", cc.mss6);
+		xg_jw_u64_field(w, "wscale", cc.wscale);
+		xg_jw_u64_field(w, "ttl", cc.ttl);
+		xg_jw_bool_field(w, "timestamps", cc.flags & XG_CKF_TS);
+		xg_jw_bool_field(w, "sack", cc.flags & XG_CKF_SACK);
+		xg_jw_bool_field(w, "window_scaling", cc.flags & XG_CKF_WSCALE);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "tc");
+		xg_jw_object(w);
+		xg_jw_bool_field(w, "attached", xg_cookie_tc_present(&cc));
+		xg_jw_u64_field(w, "handle", cc.tc_handle);
+		xg_jw_u64_field(w, "priority", cc.tc_priority);
+		xg_jw_u64_field(w, "prog_id", cc.tc_prog_id);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "ports");
+		xg_jw_array(w);
 		for (i = 0; i < n; i++)
-			port_json(&rows[i], i == 0);
-		printf("],\"counters\":{\"synacks\":%llu,\"acks_valid\":%llu,"
-		       "\"acks_dropped\":%llu,\"bad_checksums\":%llu,"
-		       "\"no_listener\":%llu,\"not_answered\":%llu,"
-		       "\"handed_off\":%llu,\"handoff_refused\":%llu,"
-		       "\"handoff_mss_min\":%llu}}\n", synack, ack_ok, ack_bad,
-		       csum, nolisten, skip, cnt[XG_C_HANDOFF].packets,
-		       cnt[XG_C_HANDOFF_FAIL].packets,
-		       cnt[XG_C_HANDOFF_MSS_MIN].packets);
+			port_json(w, &rows[i], now);
+		xg_jw_array_end(w);
+		xg_jw_name(w, "counters");
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "synacks", synack);
+		xg_jw_u64_field(w, "acks_valid", ack_ok);
+		xg_jw_u64_field(w, "acks_dropped", ack_bad);
+		xg_jw_u64_field(w, "bad_checksums", csum);
+		xg_jw_u64_field(w, "no_listener", nolisten);
+		xg_jw_u64_field(w, "not_answered", skip);
+		xg_jw_u64_field(w, "handed_off", cnt[XG_C_HANDOFF].packets);
+		xg_jw_u64_field(w, "handoff_refused",
+				cnt[XG_C_HANDOFF_FAIL].packets);
+		xg_jw_u64_field(w, "handoff_mss_min",
+				cnt[XG_C_HANDOFF_MSS_MIN].packets);
+		xg_jw_object_end(w);
+		xg_jw_object_end(w);
 		return XG_EXIT_OK;
 	}
 	printf("%s: SYN cookies %s\n", ifc->ifname,
@@ -396,12 +427,12 @@ int cmd_cookies(int argc, char **argv)
 		if (mode != XG_CK_AUTO && has_thr)
 			return xg_usage_err("--threshold applies to auto only");
 	}
+	xg_quiet_libs();
+	if (!strcmp(sub, "show"))
+		return xg_show_each(o.ifname, o.json, cookies_show, NULL);
 	ret = xg_iface_resolve(o.ifname, &ifc);
 	if (ret)
 		return ret;
-	xg_quiet_libs();
-	if (!strcmp(sub, "show"))
-		return cookies_show(&ifc, o.json);
 	if (!ifc.ifindex) {
 		xg_err("%s: the interface is gone (xdpguard detach %s cleans "
 		       "up)", ifc.ifname, ifc.ifname);

@@ -37,7 +37,7 @@ static void mss_describe(const struct xg_pm_cfg *c, char *buf, size_t len)
 		snprintf(buf, len, "off");
 }
 
-static int mss_show(const struct xg_iface *ifc, bool json)
+static int mss_show(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 {
 	struct xg_pm_cfg c;
 	__u64 s[XG_PMC_MAX];
@@ -45,23 +45,37 @@ static int mss_show(const struct xg_iface *ifc, bool json)
 
 	if (xg_pm_cfg_rw(ifc, &c, false) || xg_pm_stats_read(ifc, s))
 		return XG_EXIT_FAIL;
-	if (json) {
-		printf("{\"interface\":");
-		xg_json_str(stdout, ifc->ifname);
-		printf(",\"mode\":\"%s\",\"mss\":%u,\"directions\":\"%s\","
-		       "\"counters\":{\"syn_ingress\":%llu,\"syn_egress\":%llu,"
-		       "\"clamped_ingress\":%llu,\"clamped_egress\":%llu,"
-		       "\"kept\":%llu,\"option_added\":%llu,"
-		       "\"no_option_left\":%llu,\"no_mtu\":%llu,"
-		       "\"malformed\":%llu,\"errors\":%llu}}\n",
-		       c.mode == XG_MSS_FIXED ? "fixed" :
-		       c.mode == XG_MSS_PMTU ? "pmtu" : "off",
-		       c.mode == XG_MSS_FIXED ? c.mss : 0,
-		       c.mode == XG_MSS_OFF ? "none" : dir_names[c.dirs & 3],
-		       s[XG_PMC_SYN_IN], s[XG_PMC_SYN_OUT],
-		       s[XG_PMC_CLAMPED_IN], s[XG_PMC_CLAMPED_OUT],
-		       s[XG_PMC_KEPT], s[XG_PMC_ADDED], s[XG_PMC_ABSENT_LEFT],
-		       s[XG_PMC_NO_MTU], s[XG_PMC_MALFORMED], s[XG_PMC_ERROR]);
+	if (w) {
+		static const struct { const char *name; int i; } cnt[] = {
+			{ "syn_ingress", XG_PMC_SYN_IN },
+			{ "syn_egress", XG_PMC_SYN_OUT },
+			{ "clamped_ingress", XG_PMC_CLAMPED_IN },
+			{ "clamped_egress", XG_PMC_CLAMPED_OUT },
+			{ "kept", XG_PMC_KEPT },
+			{ "option_added", XG_PMC_ADDED },
+			{ "no_option_left", XG_PMC_ABSENT_LEFT },
+			{ "no_mtu", XG_PMC_NO_MTU },
+			{ "malformed", XG_PMC_MALFORMED },
+			{ "errors", XG_PMC_ERROR },
+		};
+		size_t i;
+
+		xg_jw_object(w);
+		xg_jw_str_field(w, "interface", ifc->ifname);
+		xg_jw_str_field(w, "mode", c.mode == XG_MSS_FIXED ? "fixed" :
+				c.mode == XG_MSS_PMTU ? "pmtu" : "off");
+		if (c.mode == XG_MSS_FIXED)
+			xg_jw_u64_field(w, "mss", c.mss);
+		else
+			xg_jw_null_field(w, "mss");
+		xg_jw_str_field(w, "directions", c.mode == XG_MSS_OFF ?
+				"none" : dir_names[c.dirs & 3]);
+		xg_jw_name(w, "counters");
+		xg_jw_object(w);
+		for (i = 0; i < sizeof(cnt) / sizeof(cnt[0]); i++)
+			xg_jw_u64_field(w, cnt[i].name, s[cnt[i].i]);
+		xg_jw_object_end(w);
+		xg_jw_object_end(w);
 		return XG_EXIT_OK;
 	}
 	mss_describe(&c, what, sizeof(what));
@@ -143,11 +157,11 @@ int cmd_mss(int argc, char **argv)
 					    XG_MSS_MIN);
 		}
 	}
+	if (!strcmp(sub, "show"))
+		return xg_show_each(o.ifname, o.json, mss_show, NULL);
 	ret = xg_iface_resolve(o.ifname, &ifc);
 	if (ret)
 		return ret;
-	if (!strcmp(sub, "show"))
-		return mss_show(&ifc, o.json);
 	lock = xg_lock();
 	if (lock < 0)
 		return XG_EXIT_FAIL;

@@ -28,7 +28,7 @@ static const char pmtu_usage[] =
 	"  and PMTUD black holes suspected (full-size retransmissions, no "
 	"PTB)\n";
 
-static int pmtu_show(const struct xg_iface *ifc, bool json)
+static int pmtu_show(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 {
 	__u64 s[XG_PMC_MAX], now = xg_mono_ns();
 	__u64 m2r = xg_real_ns() - now;
@@ -43,21 +43,28 @@ static int pmtu_show(const struct xg_iface *ifc, bool json)
 	n = xg_pmtu_dests(ifc, &d);
 	if (n < 0)
 		return XG_EXIT_FAIL;
-	if (json) {
-		printf("{\"interface\":");
-		xg_json_str(stdout, ifc->ifname);
-		printf(",\"ptb_accounting\":%s,\"blackhole_detection\":%s,"
-		       "\"blackhole_threshold\":%u,\"counters\":{"
-		       "\"ptb_ipv4\":%llu,\"ptb_ipv6\":%llu,"
-		       "\"ptb_truncated\":%llu,\"retrans_full\":%llu,"
-		       "\"retrans_small\":%llu,\"retrans_after_ptb\":%llu,"
-		       "\"blackholes\":%llu},\"destinations\":[",
-		       c.flags & XG_PM_F_PTB ? "true" : "false",
-		       c.flags & XG_PM_F_BH ? "true" : "false",
-		       c.bh_threshold, s[XG_PMC_PTB4], s[XG_PMC_PTB6],
-		       s[XG_PMC_PTB_TRUNC], s[XG_PMC_RETRANS_FULL],
-		       s[XG_PMC_RETRANS_SMALL], s[XG_PMC_RETRANS_PTB],
-		       s[XG_PMC_BLACKHOLES]);
+	if (w) {
+		static const struct { const char *name; int i; } cnt[] = {
+			{ "ptb_ipv4", XG_PMC_PTB4 }, { "ptb_ipv6", XG_PMC_PTB6 },
+			{ "ptb_truncated", XG_PMC_PTB_TRUNC },
+			{ "retrans_full", XG_PMC_RETRANS_FULL },
+			{ "retrans_small", XG_PMC_RETRANS_SMALL },
+			{ "retrans_after_ptb", XG_PMC_RETRANS_PTB },
+			{ "blackholes", XG_PMC_BLACKHOLES },
+		};
+
+		xg_jw_object(w);
+		xg_jw_str_field(w, "interface", ifc->ifname);
+		xg_jw_bool_field(w, "ptb_accounting", c.flags & XG_PM_F_PTB);
+		xg_jw_bool_field(w, "blackhole_detection", c.flags & XG_PM_F_BH);
+		xg_jw_u64_field(w, "blackhole_threshold", c.bh_threshold);
+		xg_jw_name(w, "counters");
+		xg_jw_object(w);
+		for (i = 0; i < (int)(sizeof(cnt) / sizeof(cnt[0])); i++)
+			xg_jw_u64_field(w, cnt[i].name, s[cnt[i].i]);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "destinations");
+		xg_jw_array(w);
 	} else {
 		printf("%s: PTB accounting %s, black-hole detection %s "
 		       "(after %u full-size retransmissions)\n", ifc->ifname,
@@ -79,39 +86,57 @@ static int pmtu_show(const struct xg_iface *ifc, bool json)
 
 		xg_format_addr(e->key.family, e->key.addr, addr, sizeof(addr));
 		susp = e->has_bh && e->bh.reported_ns;
-		if (json) {
-			printf("%s{\"destination\":\"%s\",\"family\":%u", i ?
-			       "," : "", addr, e->key.family);
+		if (w) {
+			xg_jw_object(w);
+			xg_jw_str_field(w, "destination", addr);
+			xg_jw_u64_field(w, "family", e->key.family);
 			if (e->has_ptb) {
 				xg_format_addr(e->key.family, e->ptb.reporter,
 					       rep, sizeof(rep));
 				when(e->ptb.first_ns, m2r, t1, sizeof(t1));
 				when(e->ptb.last_ns, m2r, t2, sizeof(t2));
-				printf(",\"ptb\":{\"count\":%llu,\"last_mtu\":%u,"
-				       "\"min_mtu\":%u,\"reporter\":\"%s\","
-				       "\"first_seen\":\"%s\",\"last_seen\":"
-				       "\"%s\",\"last_seen_ago_s\":%.1f}",
-				       e->ptb.count, e->ptb.last_mtu,
-				       e->ptb.min_mtu, rep, t1, t2,
-				       (now - e->ptb.last_ns) / 1e9);
+				xg_jw_name(w, "ptb");
+				xg_jw_object(w);
+				xg_jw_u64_field(w, "count", e->ptb.count);
+				xg_jw_u64_field(w, "last_mtu", e->ptb.last_mtu);
+				xg_jw_u64_field(w, "min_mtu", e->ptb.min_mtu);
+				xg_jw_str_field(w, "reporter", rep);
+				xg_jw_str_field(w, "first_seen", t1);
+				xg_jw_str_field(w, "last_seen", t2);
+				xg_jw_float_field(w, "last_seen_ago_seconds",
+						  (now - e->ptb.last_ns) / 1e9, 1);
+				xg_jw_object_end(w);
+			} else {
+				xg_jw_null_field(w, "ptb");
 			}
 			if (e->has_bh) {
 				when(e->bh.first_ns, m2r, t1, sizeof(t1));
 				when(e->bh.last_ns, m2r, t2, sizeof(t2));
 				when(e->bh.reported_ns, m2r, t3, sizeof(t3));
-				printf(",\"blackhole\":{\"suspected\":%s,"
-				       "\"since\":\"%s\",\"last_retransmission\":"
-				       "\"%s\",\"reported\":\"%s\","
-				       "\"retransmissions\":%u,\"segment_size\":"
-				       "%u,\"packet_size\":%u,\"reports\":%u}",
-				       susp ? "true" : "false", t1, t2, t3,
-				       e->bh.retrans, e->bh.seg, e->bh.pkt,
-				       e->bh.events);
+				xg_jw_name(w, "blackhole");
+				xg_jw_object(w);
+				xg_jw_bool_field(w, "suspected", susp);
+				xg_jw_str_field(w, "since", t1);
+				xg_jw_str_field(w, "last_retransmission", t2);
+				xg_jw_str_field(w, "reported",
+						e->bh.reported_ns ? t3 : NULL);
+				xg_jw_u64_field(w, "retransmissions",
+						e->bh.retrans);
+				xg_jw_u64_field(w, "segment_size_bytes",
+						e->bh.seg);
+				xg_jw_u64_field(w, "packet_size_bytes",
+						e->bh.pkt);
+				xg_jw_u64_field(w, "reports", e->bh.events);
+				xg_jw_object_end(w);
+			} else {
+				xg_jw_null_field(w, "blackhole");
 			}
 			if (e->has_eg)
-				printf(",\"largest_packet_sent\":%u",
-				       e->eg.max_pkt);
-			printf("}");
+				xg_jw_u64_field(w, "largest_packet_sent_bytes",
+						e->eg.max_pkt);
+			else
+				xg_jw_null_field(w, "largest_packet_sent_bytes");
+			xg_jw_object_end(w);
 			continue;
 		}
 		if (e->has_ptb)
@@ -136,8 +161,10 @@ static int pmtu_show(const struct xg_iface *ifc, bool json)
 			printf("  %-28s %6s %8s %7s %9s  %s\n", addr, "0", "-",
 			       "-", "-", t3);
 	}
-	if (json)
-		printf("]}\n");
+	if (w) {
+		xg_jw_array_end(w);
+		xg_jw_object_end(w);
+	}
 	free(d);
 	return XG_EXIT_OK;
 }
@@ -145,7 +172,6 @@ static int pmtu_show(const struct xg_iface *ifc, bool json)
 int cmd_pmtu(int argc, char **argv)
 {
 	const char *ifname = NULL;
-	struct xg_iface ifc;
 	bool json = false;
 	int ret;
 
@@ -153,10 +179,7 @@ int cmd_pmtu(int argc, char **argv)
 	ret = xg_opts_iface_json(argc, argv, pmtu_usage, &ifname, &json);
 	if (ret >= 0)
 		return ret;
-	ret = xg_iface_resolve(ifname, &ifc);
-	if (ret)
-		return ret;
-	return pmtu_show(&ifc, json);
+	return xg_show_each(ifname, json, pmtu_show, NULL);
 }
 
 /* ---------------- ring-buffer records ---------------- */

@@ -37,43 +37,59 @@ static const char rate_usage[] =
 	"  --pps is per source prefix (attach --prefix4/--prefix6); --port "
 	"sets or\n  deletes the rate of one port, without it the default\n";
 
-static int rate_show(const struct xg_iface *ifc, bool json)
+static int rate_show(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 {
 	struct xg_config cfg;
 	struct xg_rate r;
 	__u16 key, next, *prev = NULL;
 	__u32 zero = 0;
-	int cfd, pfd, n = 0;
+	int cfd, pfd;
 
 	cfd = xg_map_open(ifc, XG_MAP_CONFIG);
 	pfd = xg_map_open(ifc, XG_MAP_PORTS);
 	if (cfd < 0 || pfd < 0 || bpf_map_lookup_elem(cfd, &zero, &cfg)) {
 		xg_err("cannot read the rate maps of %s", ifc->ifname);
+		if (cfd >= 0)
+			close(cfd);
+		if (pfd >= 0)
+			close(pfd);
 		return XG_EXIT_FAIL;
 	}
-	if (json)
-		printf("{\"interface\":\"%s\",\"default\":{\"pps\":%u,"
-		       "\"burst\":%u},\"ports\":[", ifc->ifname, cfg.rate.pps,
-		       cfg.rate.burst);
-	else
+	if (w) {
+		xg_jw_object(w);
+		xg_jw_str_field(w, "interface", ifc->ifname);
+		xg_jw_name(w, "default");
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "pps", cfg.rate.pps);
+		xg_jw_u64_field(w, "burst", cfg.rate.burst);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "ports");
+		xg_jw_array(w);
+	} else {
 		printf("%s: default %u SYN/s burst %u per source%s\n",
 		       ifc->ifname, cfg.rate.pps, cfg.rate.burst,
 		       cfg.rate.pps ? "" : " (no limit)");
+	}
 	while (!bpf_map_get_next_key(pfd, prev, &next)) {
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(pfd, &key, &r))
 			continue;
-		if (json)
-			printf("%s{\"port\":%u,\"pps\":%u,\"burst\":%u}",
-			       n ? "," : "", key, r.pps, r.burst);
-		else
+		if (w) {
+			xg_jw_object(w);
+			xg_jw_u64_field(w, "port", key);
+			xg_jw_u64_field(w, "pps", r.pps);
+			xg_jw_u64_field(w, "burst", r.burst);
+			xg_jw_object_end(w);
+		} else {
 			printf("  port %-5u %u SYN/s burst %u%s\n", key, r.pps,
 			       r.burst, r.pps ? "" : " (no limit)");
-		n++;
+		}
 	}
-	if (json)
-		printf("]}\n");
+	if (w) {
+		xg_jw_array_end(w);
+		xg_jw_object_end(w);
+	}
 	close(cfd);
 	close(pfd);
 	return XG_EXIT_OK;
@@ -141,13 +157,11 @@ int cmd_rate(int argc, char **argv)
 				    "it)");
 	if (!has_burst)
 		r.burst = r.pps ? r.pps : 1;
+	if (!strcmp(sub, "show"))
+		return xg_show_each(o.ifname, o.json, rate_show, NULL);
 	ret = xg_lock_iface(o.ifname, &ifc, &lock);
 	if (ret)
 		return ret;
-	if (!strcmp(sub, "show")) {
-		ret = rate_show(&ifc, o.json);
-		goto out;
-	}
 	ret = XG_EXIT_FAIL;
 	if (has_port) {
 		fd = xg_map_open(&ifc, XG_MAP_PORTS);
@@ -241,8 +255,9 @@ static void deny_prune(const struct xg_iface *ifc)
 	}
 }
 
-static int lpm_list(const struct xg_iface *ifc, bool deny, bool json)
+static int lpm_list(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 {
+	bool deny = *(bool *)arg;
 	union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key, next;
 	union { struct xg_allow_val a; struct xg_deny_val d; } v;
 	__u64 now = xg_mono_ns();
@@ -250,9 +265,12 @@ static int lpm_list(const struct xg_iface *ifc, bool deny, bool json)
 	char buf[64], ttl[32];
 	int fam, fd, n = 0;
 
-	if (json)
-		printf("{\"interface\":\"%s\",\"%s\":[", ifc->ifname,
-		       deny ? "deny" : "allow");
+	if (w) {
+		xg_jw_object(w);
+		xg_jw_str_field(w, "interface", ifc->ifname);
+		xg_jw_name(w, deny ? "deny" : "allow");
+		xg_jw_array(w);
+	}
 	for (fam = 4; fam <= 6; fam += 2) {
 		bool have = false;
 
@@ -280,15 +298,19 @@ static int lpm_list(const struct xg_iface *ifc, bool deny, bool json)
 			if (deny && v.d.expires_ns)
 				xg_format_duration(v.d.expires_ns - now, ttl,
 						   sizeof(ttl));
-			if (json) {
-				printf("%s{\"cidr\":\"%s\",\"hits\":%llu", n ?
-				       "," : "", buf, deny ? v.d.hits :
-				       v.a.hits);
-				if (deny)
-					printf(",\"expires_in_s\":%llu",
-					       v.d.expires_ns ? (v.d.expires_ns -
-					       now) / 1000000000ULL : 0);
-				printf("}");
+			if (w) {
+				xg_jw_object(w);
+				xg_jw_str_field(w, "cidr", buf);
+				xg_jw_u64_field(w, "hits", deny ? v.d.hits :
+						v.a.hits);
+				if (deny && v.d.expires_ns)
+					xg_jw_u64_field(w, "expires_in_seconds",
+							(v.d.expires_ns - now) /
+							1000000000ULL);
+				else if (deny)
+					xg_jw_null_field(w,
+							 "expires_in_seconds");
+				xg_jw_object_end(w);
 			} else if (deny) {
 				printf("%-43s hits %-12llu expires %s\n", buf,
 				       v.d.hits, v.d.expires_ns ? ttl : "never");
@@ -299,11 +321,13 @@ static int lpm_list(const struct xg_iface *ifc, bool deny, bool json)
 		}
 		close(fd);
 	}
-	if (json)
-		printf("]}\n");
-	else if (!n)
+	if (w) {
+		xg_jw_array_end(w);
+		xg_jw_object_end(w);
+	} else if (!n) {
 		printf("%s: %s list is empty\n", ifc->ifname,
 		       deny ? "deny" : "allow");
+	}
 	return XG_EXIT_OK;
 }
 
@@ -464,16 +488,15 @@ static int cmd_lpm(int argc, char **argv, bool deny)
 	if (strcmp(sub, "list") && !n)
 		return xg_usage_err("missing CIDR (e.g. 198.18.0.0/15 or "
 				    "2001:db8::/32)");
+	/* reading: every interface, expired entries stepped over */
+	if (!strcmp(sub, "list"))
+		return xg_show_each(o.ifname, o.json, lpm_list, &deny);
 	ret = xg_lock_iface(o.ifname, &ifc, &lock);
 	if (ret)
 		return ret;
 	if (deny)
 		deny_prune(&ifc);
-	if (!strcmp(sub, "list"))
-		ret = lpm_list(&ifc, deny, o.json);
-	else
-		ret = lpm_change(&ifc, deny, !strcmp(sub, "add"), cidrs, n,
-				 o.ttl);
+	ret = lpm_change(&ifc, deny, !strcmp(sub, "add"), cidrs, n, o.ttl);
 	/* after a change, a rollback or a prune alike */
 	if (xg_sync_flags(&ifc))
 		ret = XG_EXIT_FAIL;

@@ -49,7 +49,7 @@ static void prog_ids(const struct xg_iface *ifc, const struct xg_info *in,
 		close(fd);
 }
 
-static int status_one(const struct xg_iface *ifc, bool json, bool first)
+static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 {
 	char nsname[64], why[400];
 	__u32 id[5];
@@ -69,52 +69,85 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 	t = in->attached_at;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 
-	if (json) {
-		printf("%s{\"interface\":", first ? "" : ",");
-		xg_json_str(stdout, ifc->ifname);
-		printf(",\"state\":\"%s\",\"netns_cookie\":%llu",
-		       xg_state_name(st.state),
-		       (unsigned long long)ifc->netns);
-		printf(",\"ifindex\":%u,\"present\":%s,\"netns\":%llu,"
-		       "\"mode\":\"%s\",\"attach\":\"%s\",\"prog_id\":%u,"
-		       "\"attached_at\":\"%s\",\"dry_run\":%s,\"enabled\":%s,"
-		       "\"rate\":{\"pps\":%u,\"burst\":%u},\"prefix4\":%u,"
-		       "\"prefix6\":%u,\"port_rules\":%u,\"allow\":%u,"
-		       "\"deny\":%u,\"sources\":{\"tracked\":%u,\"max\":%u,"
-		       "\"fill_pct\":%.1f},\"totals\":{\"pass\":%llu,"
-		       "\"drop\":%llu,\"would_drop\":%llu,\"tx\":%llu},"
-		       "\"counters\":[",
-		       in->ifindex, st.gone ? "false" : "true", in->netns_ino,
-		       in->mode == 2 ? "skb" : "native", in->how, in->prog_id,
-		       when, cf->flags & XG_F_DRY_RUN ? "true" : "false",
-		       cf->flags & XG_F_ENABLED ? "true" : "false",
-		       cf->rate.pps, cf->rate.burst, in->prefix4,
-		       in->prefix6, st.ports, st.allow, st.deny, st.tracked, in->sources,
-		       100.0 * st.tracked / in->sources, st.tot[XG_V_PASS],
-		       st.tot[XG_V_DROP], st.tot[XG_V_WOULD_DROP], st.tot[XG_V_TX]);
-		for (n = 0, v = 0; v < XG_V_MAX; v++)
+	if (w) {
+		static const char *const progs[] = { "xdp", "tc_ingress",
+			"tc_egress", "tc_cookie", "tracepoint" };
+
+		xg_jw_object(w);
+		xg_jw_str_field(w, "interface", ifc->ifname);
+		xg_jw_str_field(w, "state", xg_state_name(st.state));
+		xg_jw_u64_field(w, "netns_cookie", ifc->netns);
+		xg_jw_u64_field(w, "ifindex", in->ifindex);
+		xg_jw_bool_field(w, "present", !st.gone);
+		xg_jw_u64_field(w, "netns", in->netns_ino);
+		xg_jw_str_field(w, "mode", in->mode == 2 ? "skb" : "native");
+		xg_jw_str_field(w, "attach", in->how);
+		xg_jw_u64_field(w, "prog_id", in->prog_id);
+		xg_jw_str_field(w, "attached_at", when);
+		xg_jw_bool_field(w, "dry_run", cf->flags & XG_F_DRY_RUN);
+		xg_jw_bool_field(w, "enabled", cf->flags & XG_F_ENABLED);
+		xg_jw_name(w, "rate");
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "pps", cf->rate.pps);
+		xg_jw_u64_field(w, "burst", cf->rate.burst);
+		xg_jw_object_end(w);
+		xg_jw_u64_field(w, "prefix4", in->prefix4);
+		xg_jw_u64_field(w, "prefix6", in->prefix6);
+		xg_jw_u64_field(w, "port_rules", st.ports);
+		xg_jw_u64_field(w, "allow", st.allow);
+		xg_jw_u64_field(w, "deny", st.deny);
+		xg_jw_name(w, "sources");
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "tracked", st.tracked);
+		xg_jw_u64_field(w, "max", in->sources);
+		xg_jw_float_field(w, "fill_ratio", in->sources ?
+				  (double)st.tracked / in->sources : 0, 4);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "totals");
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "pass", st.tot[XG_V_PASS]);
+		xg_jw_u64_field(w, "drop", st.tot[XG_V_DROP]);
+		xg_jw_u64_field(w, "would_drop", st.tot[XG_V_WOULD_DROP]);
+		xg_jw_u64_field(w, "tx", st.tot[XG_V_TX]);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "counters");
+		xg_jw_array(w);
+		for (v = 0; v < XG_V_MAX; v++)
 			for (r = 0; r < XG_R_MAX; r++) {
 				struct xg_counter *c =
 					&st.cnt[XG_COUNTER_IDX(v, r)];
 
-				printf("%s{\"verdict\":\"%s\",\"reason\":"
-				       "\"%s\",\"packets\":%llu,\"bytes\":"
-				       "%llu}", n++ ? "," : "",
-				       xg_verdict_name(v), xg_reason_name(r),
-				       c->packets, c->bytes);
+				xg_jw_object(w);
+				xg_jw_str_field(w, "verdict", xg_verdict_name(v));
+				xg_jw_str_field(w, "reason", xg_reason_name(r));
+				xg_jw_u64_field(w, "packets", c->packets);
+				xg_jw_u64_field(w, "bytes", c->bytes);
+				xg_jw_object_end(w);
 			}
-		printf("],\"events_lost\":%llu,\"events_suppressed\":%llu,"
-		       "\"handoff\":{\"connections\":%llu,\"refused\":%llu}",
-		       st.cnt[XG_C_EVENTS_LOST].packets,
-		       st.cnt[XG_C_EVENTS_SUPPRESSED].packets,
-		       st.cnt[XG_C_HANDOFF].packets,
-		       st.cnt[XG_C_HANDOFF_FAIL].packets);
-		xg_cookie_status(ifc, true);
-		printf(",\"programs\":{\"xdp\":%u,\"tc_ingress\":%u,"
-		       "\"tc_egress\":%u,\"tc_cookie\":%u,\"tracepoint\":%u,"
-		       "\"tracepoint_running\":%s}}",
-		       id[0], id[1], id[2], id[3], id[4],
-		       id[4] && xg_pmtu_rt_running(id[4]) ? "true" : "false");
+		xg_jw_array_end(w);
+		xg_jw_u64_field(w, "events_lost",
+				st.cnt[XG_C_EVENTS_LOST].packets);
+		xg_jw_u64_field(w, "events_suppressed",
+				st.cnt[XG_C_EVENTS_SUPPRESSED].packets);
+		xg_jw_name(w, "handoff");
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "connections", st.cnt[XG_C_HANDOFF].packets);
+		xg_jw_u64_field(w, "refused", st.cnt[XG_C_HANDOFF_FAIL].packets);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "cookies");
+		xg_cookie_ports_json(w, ifc);
+		xg_jw_name(w, "programs");
+		xg_jw_object(w);
+		for (n = 0; n < 5; n++) {
+			if (id[n])
+				xg_jw_u64_field(w, progs[n], id[n]);
+			else
+				xg_jw_null_field(w, progs[n]);
+		}
+		xg_jw_bool_field(w, "tracepoint_running",
+				 id[4] && xg_pmtu_rt_running(id[4]));
+		xg_jw_object_end(w);
+		xg_jw_object_end(w);
 		return XG_EXIT_OK;
 	}
 	printf("%s%s%s: %s mode (%s), attached %s\n", ifc->ifname,
@@ -144,7 +177,7 @@ static int status_one(const struct xg_iface *ifc, bool json, bool first)
 		       "longer in the host's tcp_retransmit_skb program (bpffs "
 		       "remounted?); detach and attach again to restore it\n",
 		       id[4]);
-	xg_cookie_status(ifc, false);
+	xg_cookie_status(ifc);
 	printf("  packets: %llu passed, %llu dropped, %llu would drop, %llu "
 	       "answered\n", st.tot[XG_V_PASS], st.tot[XG_V_DROP],
 	       st.tot[XG_V_WOULD_DROP], st.tot[XG_V_TX]);
@@ -177,7 +210,7 @@ static const char status_usage[] =
  * pins accounting for it (bpffs unmounted and mounted again, or the
  * folder removed): protection nobody can retune. How many.
  */
-static int unpinned(const struct xg_iface *list, int n, bool json)
+static int unpinned(const struct xg_iface *list, int n, struct xg_jw *w)
 {
 	struct if_nameindex *ifs = if_nameindex(), *it;
 	int k = 0, i;
@@ -191,10 +224,11 @@ static int unpinned(const struct xg_iface *list, int n, bool json)
 				break;
 		if (i < n || !(id = xg_xdp_guard_id(it->if_index)))
 			continue;
-		if (json) {
-			printf("%s{\"interface\":", k ? "," : "");
-			xg_json_str(stdout, it->if_name);
-			printf(",\"xdp_prog_id\":%u}", id);
+		if (w) {
+			xg_jw_object(w);
+			xg_jw_str_field(w, "interface", it->if_name);
+			xg_jw_u64_field(w, "xdp_prog_id", id);
+			xg_jw_object_end(w);
 		} else {
 			printf("%s: UNPINNED: runs xdpguard's XDP program (id %u) "
 			       "but no pins account for it (bpffs remounted, or "
@@ -213,6 +247,7 @@ int cmd_status(int argc, char **argv)
 {
 	struct xg_iface one, *list = NULL;
 	const char *ifname = NULL;
+	struct xg_jw *w = NULL;
 	bool json = false;
 	int n, i, lock, back, ret = XG_EXIT_OK;
 
@@ -241,9 +276,17 @@ int cmd_status(int argc, char **argv)
 			return XG_EXIT_FAIL;
 		}
 	}
-	if (json)
-		printf("{\"interfaces\":[");
-	else if (!(ifname ? 0 : unpinned(list, n, false)) && !n)
+	if (json) {
+		w = xg_jw_new(stdout);
+		if (!w) {
+			ret = XG_EXIT_FAIL;
+			n = 0;
+		} else {
+			xg_jw_object(w);
+			xg_jw_name(w, "interfaces");
+			xg_jw_array(w);
+		}
+	} else if (!(ifname ? 0 : unpinned(list, n, NULL)) && !n)
 		printf("xdpguard: no interface is attached in this network "
 		       "namespace\n");
 	for (i = 0; i < n; i++) {
@@ -251,15 +294,19 @@ int cmd_status(int argc, char **argv)
 			ret = XG_EXIT_FAIL;
 			continue;
 		}
-		if (status_one(&list[i], json, i == 0))
+		if (status_one(&list[i], w))
 			ret = XG_EXIT_FAIL;
 		xg_netns_leave(back);
 	}
-	if (json) {
-		printf("],\"unpinned\":[");
+	if (w) {
+		xg_jw_array_end(w);
+		xg_jw_name(w, "unpinned");
+		xg_jw_array(w);
 		if (!ifname)
-			unpinned(list, n, true);
-		printf("]}\n");
+			unpinned(list, n, w);
+		xg_jw_array_end(w);
+		xg_jw_object_end(w);
+		xg_jw_free(w);
 	}
 	if (list != &one)
 		free(list);

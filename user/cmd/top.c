@@ -7,6 +7,8 @@
  * restoring the terminal; --once prints one sample (--json for scripts).
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
 #include <stddef.h>
 #include <poll.h>
 #include <signal.h>
@@ -42,6 +44,33 @@ struct sample {
 static volatile sig_atomic_t stop;
 static struct termios saved_tty;
 static bool tty_raw;
+static int tty_cols = 80, tty_rows = 24, lines_out;
+
+/*
+ * One line of the text view. On a terminal it is cut to the width (a
+ * line that wraps would push the summary off the screen), lines past the
+ * height are dropped, and each ends by clearing the rest of the screen
+ * line; elsewhere it is printed whole, with no terminal escapes.
+ */
+static void __attribute__((format(printf, 1, 2))) line(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!tty_raw) {
+		puts(buf);
+		return;
+	}
+	if (lines_out >= tty_rows - 1)
+		return;
+	lines_out++;
+	if ((int)strlen(buf) > tty_cols - 1)
+		buf[tty_cols > 1 ? tty_cols - 1 : 0] = 0;
+	printf("%s\033[K\n", buf);
+}
 
 static void on_signal(int sig)
 {
@@ -56,6 +85,16 @@ static void tty_restore(void)
 	fputs("\033[?25h\033[?1049l", stdout);	/* cursor on, main screen */
 	fflush(stdout);
 	tty_raw = false;
+}
+
+static void tty_size(void)
+{
+	struct winsize w;
+
+	if (!ioctl(1, TIOCGWINSZ, &w) && w.ws_col >= 20 && w.ws_row >= 8) {
+		tty_cols = w.ws_col;
+		tty_rows = w.ws_row;
+	}
 }
 
 /* Full screen: alternate screen, cursor off, keys unbuffered, no echo. */
@@ -73,6 +112,7 @@ static int tty_enter(void)
 		return -1;
 	tty_raw = true;
 	atexit(tty_restore);
+	tty_size();
 	fputs("\033[?1049h\033[?25l", stdout);
 	return 0;
 }
@@ -217,25 +257,24 @@ static void render_more(const struct sample *a, const struct sample *b,
 			printf(",\"telemetry\":false}");
 		return;
 	}
-	printf("cookie answered/s %-8.0f ACK ok/s %-8.0f bad/s %-8.0f "
-	       "hand-offs/s %.0f\033[K\n", ck, ack, bad, ho);
+	line("cookie answered/s %-8.0f ACK ok/s %-8.0f bad/s %-8.0f "
+	     "handoff/s %.0f", ck, ack, bad, ho);
 	if (b->pm.on)
-		printf("pmtu   PTB/s %-6.0f (%llu, %u destinations)  black holes "
-		       "%u now, %llu total  MSS clamped/s in %.0f out %.0f"
-		       "\033[K\n", ptb,
-		       b->pm.c[XG_PMC_PTB4] + b->pm.c[XG_PMC_PTB6],
-		       b->pm.ptb_dests, b->pm.bh_dests,
-		       b->pm.c[XG_PMC_BLACKHOLES], cin, cout);
+		line("pmtu   PTB/s %-6.0f total %llu (%u dest)  black holes %u "
+		     "(%llu)  clamp/s %.0f/%.0f", ptb,
+		     b->pm.c[XG_PMC_PTB4] + b->pm.c[XG_PMC_PTB6],
+		     b->pm.ptb_dests, b->pm.bh_dests,
+		     b->pm.c[XG_PMC_BLACKHOLES], cin, cout);
 	else
-		printf("pmtu   off (attached with --no-pmtu)\033[K\n");
+		line("pmtu   off (attached with --no-pmtu)");
 	if (h->on)
-		printf("tcp    TIME_WAIT %ld (+%.0f/s)  listeners %u  accept "
-		       "queues full %u, fullest :%u %u/%u  SYN_RECV %llu"
-		       "\033[K\n", h->tw, twr, h->listeners, h->full,
-		       h->worst_port, h->worst_q, h->worst_max, h->syn_recv);
+		line("tcp    TIME_WAIT %ld (+%.0f/s)  listeners %u  full %u  "
+		     "fullest :%u %u/%u  SYN_RECV %llu", h->tw, twr,
+		     h->listeners, h->full, h->worst_port, h->worst_q,
+		     h->worst_max, h->syn_recv);
 	else
-		printf("tcp    TIME_WAIT %ld  (xdpguard tw on: churn and "
-		       "accept queues)\033[K\n", h->tw);
+		line("tcp    TIME_WAIT %ld  (xdpguard tw on: churn and accept "
+		     "queues)", h->tw);
 }
 
 static void render(const struct xg_iface *ifc, const struct sample *a,
@@ -289,20 +328,22 @@ static void render(const struct xg_iface *ifc, const struct sample *a,
 		printf(",\"top\":[");
 	} else {
 		strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
-		printf("xdpguard top  %s  %s  every %.1fs%s\033[K\n",
-		       ifc->ifname, when, dt, tty_raw ? "  (q quits)" : "");
-		printf("SYN/s  offered %-10.0f passed %-10.0f dropped %-10.0f"
-		       "cookies %-10.0f%s\033[K\n", pass + over + wover + cookies,
-		       pass, over, cookies,
-		       wover ? " (dry run: would drop)" : "");
-		printf("pkt/s  denied  %-10.0f malformed %-7.0f sources "
-		       "%zu/%u  budget %u/s burst %u\033[K\n", deny, bad, b->n,
-		       info->sources, b->st.cfg.rate.pps,
-		       b->st.cfg.rate.burst);
+		lines_out = 0;
+		line("xdpguard top  %s  %s  every %.1fs  budget %u/s burst %u%s",
+		     ifc->ifname, when, dt, b->st.cfg.rate.pps,
+		     b->st.cfg.rate.burst, tty_raw ? "  (q quits)" : "");
+		line("SYN/s  offered %-9.0f passed %-9.0f dropped %-9.0f "
+		     "cookies %.0f%s", pass + over + wover + cookies, pass, over,
+		     cookies, wover ? " (dry run)" : "");
+		line("pkt/s  denied %-9.0f malformed %-9.0f sources %zu/%u",
+		     deny, bad, b->n, info->sources);
 		render_more(a, b, dt, false);
-		printf("\033[K\n%-44s %6s %10s %10s %12s %12s\033[K\n",
-		       "source", "port", "syn/s", "drop/s", "passed",
-		       "dropped");
+		line("%s", "");
+		line("%-28s %5s %9s %9s %11s %11s", "source", "port", "syn/s",
+		     "drop/s", "passed", "dropped");
+		/* on a terminal: the rows that fit under the summary */
+		if (tty_raw && limit > tty_rows - 1 - lines_out)
+			limit = tty_rows - 1 - lines_out;
 	}
 	for (i = 0; i < nr && (int)i < limit; i++) {
 		const struct xg_bucket_key *k = &r[i].s->key;
@@ -321,10 +362,9 @@ static void render(const struct xg_iface *ifc, const struct sample *a,
 			       r[i].drop_rate, r[i].s->passed, r[i].s->dropped,
 			       r[i].s->throttled ? "true" : "false");
 		else
-			printf("%-44s %6s %10.0f %10.0f %12llu %12llu\033[K\n",
-			       cidr, port, r[i].pass_rate + r[i].drop_rate,
-			       r[i].drop_rate, r[i].s->passed,
-			       r[i].s->dropped);
+			line("%-28s %5s %9.0f %9.0f %11llu %11llu", cidr, port,
+			     r[i].pass_rate + r[i].drop_rate, r[i].drop_rate,
+			     r[i].s->passed, r[i].s->dropped);
 	}
 	if (json)
 		printf("]}\n");

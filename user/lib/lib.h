@@ -220,4 +220,32 @@ void xg_args_free(struct xg_args *a);
 int xg_opts_iface_json(int argc, char **argv, const char *usage,
 		       const char **ifname, bool *json);
 
+/* ---- json.c: the one JSON writer ---- */
+struct xg_jw;
+struct xg_jw *xg_jw_new(FILE *f);
+void xg_jw_free(struct xg_jw *w);
+void xg_jw_object(struct xg_jw *w);
+void xg_jw_object_end(struct xg_jw *w);
+void xg_jw_array(struct xg_jw *w);
+void xg_jw_array_end(struct xg_jw *w);
+void xg_jw_name(struct xg_jw *w, const char *name);
+void xg_jw_str(struct xg_jw *w, const char *s);
+void xg_jw_u64(struct xg_jw *w, unsigned long long v);
+void xg_jw_s64(struct xg_jw *w, long long v);
+void xg_jw_float(struct xg_jw *w, double v, int prec);
+void xg_jw_bool(struct xg_jw *w, bool v);
+void xg_jw_null(struct xg_jw *w);
+void xg_jw_str_field(struct xg_jw *w, const char *n, const char *s);
+void xg_jw_u64_field(struct xg_jw *w, const char *n, unsigned long long v);
+void xg_jw_s64_field(struct xg_jw *w, const char *n, long long v);
+void xg_jw_float_field(struct xg_jw *w, const char *n, double v, int prec);
+void xg_jw_bool_field(struct xg_jw *w, const char *n, bool v);
+void xg_jw_null_field(struct xg_jw *w, const char *n);
+void xg_jw_ago_field(struct xg_jw *w, const char *n, __u64 then_ns,
+		     __u64 now_ns);
+/* pin.c: a reading command over -i IFNAME or every attached interface */
+int xg_show_each(const char *ifname, bool json,
+		 int (*fn)(const struct xg_iface *ifc, struct xg_jw *w,
+			   void *arg), void *arg);
+
 #endif /* XDPGUARD_LIB_H */

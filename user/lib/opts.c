@@ -198,6 +198,8 @@ int xg_opts_parse(int argc, char **argv, const char *verb,
 			return xg_usage_err("--%s belongs to %s %s, not %s %s",
 					    o->name, argv[0], o->verbs,
 					    argv[0], verb);
+		if (o->type == XG_OPT_IFACE && !xg_ifname_ok(optarg))
+			return xg_ifname_check(optarg);
 		if (opt_set(o, optarg, dst))
 			return xg_usage_err("bad --%s '%s' (%s)", o->name,
 					    optarg, opt_what(o, what,

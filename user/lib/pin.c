@@ -437,6 +437,63 @@ int xg_iface_resolve(const char *ifname, struct xg_iface *ifc)
 	}
 	return 0;
 }
+/*
+ * A reading command over its interfaces: -i IFNAME, or every interface
+ * attached in this network namespace. @fn prints one (text when @w is
+ * NULL); with @json the document is {"interfaces": [...]} whatever their
+ * number. Returns the worst exit status.
+ */
+int xg_show_each(const char *ifname, bool json,
+		 int (*fn)(const struct xg_iface *ifc, struct xg_jw *w,
+			   void *arg), void *arg)
+{
+	struct xg_iface one, *list = NULL;
+	struct xg_jw *w = NULL;
+	int n, i, ret = XG_EXIT_OK, r;
+
+	if (ifname) {
+		ret = xg_iface_resolve(ifname, &one);
+		if (ret)
+			return ret;
+		list = &one;
+		n = 1;
+	} else {
+		if (xg_bpffs_ready(false))
+			return XG_EXIT_FAIL;
+		n = xg_iface_list(&list, false);
+		if (n < 0)
+			return XG_EXIT_FAIL;
+		if (!n)
+			return xg_usage_err("no interface is attached in this "
+					    "network namespace (xdpguard "
+					    "attach IFACE)");
+	}
+	if (json) {
+		w = xg_jw_new(stdout);
+		if (!w) {
+			ret = XG_EXIT_FAIL;
+			goto out;
+		}
+		xg_jw_object(w);
+		xg_jw_name(w, "interfaces");
+		xg_jw_array(w);
+	}
+	for (i = 0; i < n; i++) {
+		r = fn(&list[i], w, arg);
+		if (r > ret)
+			ret = r;
+	}
+	if (w) {
+		xg_jw_array_end(w);
+		xg_jw_object_end(w);
+		xg_jw_free(w);
+	}
+out:
+	if (list != &one)
+		free(list);
+	return ret;
+}
+
 static int map_open(const struct xg_iface *ifc, const char *name, bool quiet)
 {
 	char path[320];

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# One JSON style (docs/json.md): every reading command's --json validates
+# against its definition in docs/json.schema.json (no field missing, none
+# unknown, units in names, null for never), the shape is the same for one
+# interface (-i) and for several (the default: every attached interface),
+# and the values are the kernel's (bpftool dumps of the pinned maps).
+P=xgjs-
+. "$(dirname "$0")/../lib.sh"
+
+NS=${P}srv
+js_cleanup() {
+	[ -e /run/netns/$NS ] && nsenter --net=/run/netns/$NS "$XG" detach --all >/dev/null 2>&1
+	ip netns del $NS 2>/dev/null
+}
+trap js_cleanup EXIT
+trap 'exit 1' INT TERM
+ip netns del $NS 2>/dev/null
+ip netns add $NS
+for i in 0 2; do
+	ip -n $NS link add j$i type veth peer name j$((i + 1))
+	ip -n $NS link set j$i up
+	ip -n $NS link set j$((i + 1)) up
+done
+x() { nsenter --net=/run/netns/$NS "$XG" "$@"; }
+
+check "attach j0" x attach j0 --mode skb --pps 30
+check "attach j2" x attach j2 --mode skb
+check "a port rate on j0" x rate set -i j0 --port 443 --pps 7 --burst 9
+check "allow on j0" x allow add -i j0 198.18.4.0/24
+check "deny with and without expiry on j2" x deny add -i j2 198.19.5.0/24 198.19.6.1 --ttl 1h
+check "deny without expiry on j2" x deny add -i j2 2001:db8:5::/48
+check "mss on j2" x mss set -i j2 1360
+if x cookies set -i j0 on --port 8443 >/dev/null 2>&1; then
+	ok "cookies on j0 (port 8443)"
+else
+	skip "cookies on j0" "this kernel cannot answer cookies"
+fi
+
+validate() {	# validate DEF FILE: FILE's document against definition DEF
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys, jsonschema
+schema = json.load(open("docs/json.schema.json"))
+d = json.load(open(sys.argv[2]))
+sub = dict(schema, **{"$ref": "#/definitions/" + sys.argv[1]})
+try:
+    jsonschema.validate(d, sub)
+except jsonschema.ValidationError as e:
+    print("invalid at %s: %s" % ("/".join(map(str, e.absolute_path)), e.message[:300]))
+    sys.exit(1)
+PY
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; js_cleanup' EXIT
+for c in "status" "rate" "allow" "deny" "cookies" "mss" "pmtu"; do
+	def=${c%% *}
+	x $c --json >"$tmp/all.json" 2>"$tmp/err"; rc=$?
+	expect_eq "$c --json: exit 0" "$rc" 0
+	out=$(validate "$def" "$tmp/all.json" 2>&1); rc=$?
+	expect_eq "$c --json validates against its schema${out:+ ($out)}" "$rc" 0
+	expect_eq "... both interfaces, without -i" \
+		"$(json_get '" ".join(i["interface"] for i in d["interfaces"])' <"$tmp/all.json")" "j0 j2"
+	x $c -i j2 --json >"$tmp/one.json"
+	out=$(validate "$def" "$tmp/one.json" 2>&1); rc=$?
+	expect_eq "$c -i j2 --json: the same shape, one interface${out:+ ($out)}" "$rc/$(json_get 'len(d["interfaces"])' <"$tmp/one.json")" "0/1"
+done
+
+dir0=$(t_pin_dirs | grep -- '-j0$')
+dir2=$(t_pin_dirs | grep -- '-j2$')
+# values are the kernel's
+expect_eq "rate: j0's default pps = its xg_config" \
+	"$(x rate -i j0 --json | json_get 'd["interfaces"][0]["default"]["pps"]')" \
+	"$(bpftool -j map dump pinned $dir0/xg_config | json_get 'd[0]["formatted"]["value"]["rate"]["pps"]')"
+expect_eq "rate: j0's port 443 = its xg_port_rate entry" \
+	"$(x rate -i j0 --json | json_get '[(p["port"], p["pps"], p["burst"]) for p in d["interfaces"][0]["ports"]]')" \
+	"$(bpftool -j map dump pinned $dir0/xg_port_rate | json_get '[(e["formatted"]["key"], e["formatted"]["value"]["pps"], e["formatted"]["value"]["burst"]) for e in d]')"
+n4=$(bpftool -j map dump pinned $dir2/xg_deny4 | json_get 'len(d)')
+n6=$(bpftool -j map dump pinned $dir2/xg_deny6 | json_get 'len(d)')
+expect_eq "deny: j2's entries = its two LPM maps ($n4 + $n6)" \
+	"$(x deny -i j2 --json | json_get 'len(d["interfaces"][0]["deny"])')" $((n4 + n6))
+expect_eq "deny: null for never, seconds for the ones that expire" \
+	"$(x deny -i j2 --json | json_get 'sorted((e["cidr"], e["expires_in_seconds"] is None or 3500 < e["expires_in_seconds"] <= 3600) for e in d["interfaces"][0]["deny"])')" \
+	"[('198.19.5.0/24', True), ('198.19.6.1/32', True), ('2001:db8:5::/48', True)]"
+expect_eq "... and the one without --ttl is null" \
+	"$(x deny -i j2 --json | json_get '[e["cidr"] for e in d["interfaces"][0]["deny"] if e["expires_in_seconds"] is None]')" "['2001:db8:5::/48']"
+expect_eq "mss: null when not fixed (j0), the clamp on j2" \
+	"$(x mss --json | json_get '[(i["interface"], i["mode"], i["mss"]) for i in d["interfaces"]]')" \
+	"[('j0', 'off', None), ('j2', 'fixed', 1360)]"
+expect_eq "status: the XDP program id = what ip link says (j2)" \
+	"$(x status -i j2 --json | json_get 'd["interfaces"][0]["programs"]["xdp"]')" \
+	"$(ip -n $NS -d -j link show j2 | json_get 'd[0]["xdp"]["prog"]["id"]')"
+expect_eq "status: no cookie hand-off on j2: null, not 0" \
+	"$(x status -i j2 --json | json_get 'd["interfaces"][0]["programs"]["tc_cookie"]')" None
+t_end
