@@ -66,6 +66,26 @@ check "Ctrl-C quits with status 0, terminal restored" bash -c \
 	"grep -q EXIT=0 <<<\"\$1\" && grep -qx 'icanon echo *' <<<\"\$1\" && grep -q BEFORE-TOP <<<\"\$1\"" _ "$after"
 tmux kill-session -t "$SESS"
 
+# an 80x24 console: every line fits (a wrapped line would push the
+# summary off), the summary in its rows, the table below it, no more rows
+# than the screen has
+tmux new-session -d -s "$SESS" -x 80 -y 24 \
+	"nsenter --net=/run/netns/${P}srv $XG top -i eth0 --count 100; sleep 60"
+screen=$(top_screen)
+echo "$screen" | sed 's/^/# 80x24 | /'
+rows=$(awk 'NR <= 8 { printf "%s|", $1 }' <<<"$screen")
+expect_eq "80x24: the summary rows in order, nothing wrapped" "$rows" \
+	"xdpguard|SYN/s|pkt/s|cookie|pmtu|tcp||source|"
+check "80x24: no line wider than 79 columns" bash -c \
+	"awk 'length(\$0) > 79 { bad = 1 } END { exit bad }' <<<\"\$1\"" _ "$screen"
+check "80x24: at most 23 lines drawn (--count 100 asked for more)" \
+	test "$(grep -c . <<<"$screen")" -le 23
+tmux kill-session -t "$SESS"
+out=$(xg_srv top -i eth0 --once 2>&1)
+check "not a terminal: no escape sequence in top's output" bash -c \
+	"! grep -q \$'\\033' <<<\"\$1\"" _ "$out"
+check "... and the whole table (the top source)" grep -q "^198.19.7.0/32 " <<<"$out"
+
 # one snapshot for scripts: every component, numbers from the kernel
 tw=$(ip netns exec ${P}srv ss -tanH state time-wait | wc -l)
 j=$(xg_srv top -i eth0 --once --json)
