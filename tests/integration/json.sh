@@ -52,7 +52,7 @@ PY
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; js_cleanup' EXIT
-for c in "status" "rate" "allow" "deny" "cookies" "mss" "pmtu"; do
+for c in "status" "rate" "allow" "deny" "cookies" "mss" "pmtu" "top --once --interval 1"; do
 	def=${c%% *}
 	x $c --json >"$tmp/all.json" 2>"$tmp/err"; rc=$?
 	expect_eq "$c --json: exit 0" "$rc" 0
@@ -60,7 +60,7 @@ for c in "status" "rate" "allow" "deny" "cookies" "mss" "pmtu"; do
 	expect_eq "$c --json validates against its schema${out:+ ($out)}" "$rc" 0
 	expect_eq "... both interfaces, without -i" \
 		"$(json_get '" ".join(i["interface"] for i in d["interfaces"])' <"$tmp/all.json")" "j0 j2"
-	x $c -i j2 --json >"$tmp/one.json"
+	x $c -i j2 --json >"$tmp/one.json"  # (top: one more interval)
 	out=$(validate "$def" "$tmp/one.json" 2>&1); rc=$?
 	expect_eq "$c -i j2 --json: the same shape, one interface${out:+ ($out)}" "$rc/$(json_get 'len(d["interfaces"])' <"$tmp/one.json")" "0/1"
 done

@@ -67,7 +67,7 @@ expect_eq "dropped = the veth's xdp_drops" $(( $(xdp_drops) - drops0 )) $(( syn1
 # each source not denied: pps x duration + burst
 want=$(python3 -c "print(int(($NSRC - 1) * ($PPS * $secs + $BURST)))")
 expect_near "passed = sources x (pps x duration + burst)" $((pass1 - pass0)) "$want" 10
-top=$(xg_srv top -i eth0 --once --json --count $NSRC)
+top=$(xg_srv top -i eth0 --once --json --count $NSRC | json_one)
 ntop=$(json_get 'sorted(s["source"] for s in d["top"])' <<<"$top")
 expect_eq "top shows the flooding sources but the denied one" "$ntop" \
 	"['198.19.0.0/32', '198.19.0.1/32', '198.19.0.2/32']"
@@ -101,7 +101,7 @@ rm -f "/tmp/${P}events.json" "/tmp/${P}events.err"
 # time between them measured): the passed rate of one interval, however
 # long the commands around it take on a busy machine
 passed_of() {
-	xg_srv top -i eth0 --once --json --count 50 --interval 1 | json_get \
+	xg_srv top -i eth0 --once --json --count 50 --interval 1 | json_one | json_get \
 	'[int(s["pass_pps"]) for s in d["top"] if s["source"] == "198.19.1.0/32"][0]' 2>/dev/null || echo 0
 }
 nsenter --net=/run/netns/${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \

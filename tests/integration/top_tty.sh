@@ -88,7 +88,7 @@ check "... and the whole table (the top source)" grep -q "^198.19.7.0/32 " <<<"$
 
 # one snapshot for scripts: every component, numbers from the kernel
 tw=$(ip netns exec ${P}srv ss -tanH state time-wait | wc -l)
-j=$(xg_srv top -i eth0 --once --json)
+j=$(xg_srv top -i eth0 --once --json | json_one)
 check "top --once --json parses, with every component" python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])

@@ -394,20 +394,13 @@ int cmd_events(int argc, char **argv)
 	__u64 last_snap = 0;
 	bool host = false, want_host, want_if;
 	int i, n = 0, ret, err, hfd = -1, hclaim = -1;
-	struct xg_args a;
 	char hkey[64];
 
 	xg_cmd = "events";
-	ret = xg_opts_parse(argc, argv, NULL, events_opts, &o, &a,
-			    events_usage);
+	ret = xg_opts_only(argc, argv, NULL, events_opts, &o, NULL,
+			   events_usage);
 	if (ret >= 0)
 		return ret;
-	if (a.npos) {
-		ret = xg_usage_err("unexpected argument '%s'", a.pos[0]);
-		xg_args_free(&a);
-		return ret;
-	}
-	xg_args_free(&a);
 	if (o.types && ev_parse_types(o.types, &ctx.types))
 		return XG_EXIT_USAGE;
 	ctx.json = o.json;
@@ -418,18 +411,13 @@ int cmd_events(int argc, char **argv)
 		return xg_usage_err("-i %s: --type names only host-wide "
 				    "events, which have no interface (drop "
 				    "-i)", ifname);
-	if (ifname) {
-		ret = xg_iface_resolve(ifname, &one);
-		if (ret)
-			return ret;
-		list = &one;
-		n = 1;
-	} else {
-		if (xg_bpffs_ready(false))
-			return XG_EXIT_FAIL;
-		if (want_if)
-			n = xg_iface_list(&list, false);
+	if (ifname || want_if) {
+		n = xg_iface_targets(ifname, &one, &list);
 		if (n < 0)
+			return -n;
+	}
+	if (!ifname) {
+		if (xg_bpffs_ready(false))
 			return XG_EXIT_FAIL;
 		host = want_host && xg_host_is_on();
 		if (!n && !host)

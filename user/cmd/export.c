@@ -360,19 +360,14 @@ int cmd_export(int argc, char **argv)
 	__u32 interval;
 	bool once;
 	int ret = XG_EXIT_FAIL;
-	struct xg_args a;
 	__u64 next = 0;
 
 	xg_cmd = "export";
-	ret = xg_opts_parse(argc, argv, NULL, export_opts, &o, &a,
-			    export_usage);
+	ret = xg_opts_only(argc, argv, NULL, export_opts, &o, NULL,
+			   export_usage);
 	if (ret >= 0)
 		return ret;
-	ret = a.npos ? xg_usage_err("unexpected argument '%s'", a.pos[0]) :
-		XG_EXIT_FAIL;
-	xg_args_free(&a);
-	if (ret != XG_EXIT_FAIL)
-		return ret;
+	ret = XG_EXIT_FAIL;
 	listen = o.listen;
 	textfile = o.textfile;
 	interval = o.interval;

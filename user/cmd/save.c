@@ -633,17 +633,12 @@ static int one_iface(int argc, char **argv, const char *usage,
 		     const char **ifname, const char **file, bool *dry)
 {
 	struct file_opts o = { .file = "" };
-	struct xg_args a;
 	int ret;
 
-	ret = xg_opts_parse(argc, argv, NULL, file ? apply_opts : save_opts,
-			    &o, &a, usage);
+	ret = xg_opts_only(argc, argv, NULL, file ? apply_opts : save_opts,
+			   &o, NULL, usage);
 	if (ret >= 0)
 		return ret ? ret : -1;
-	ret = a.npos ? xg_usage_err("unexpected argument '%s'", a.pos[0]) : 0;
-	xg_args_free(&a);
-	if (ret)
-		return ret;
 	*ifname = o.ifname;
 	if (file)
 		*file = o.file;

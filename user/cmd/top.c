@@ -41,6 +41,13 @@ struct sample {
 	__u64 t;
 };
 
+/* one interface of the view */
+struct view {
+	struct xg_iface ifc;
+	int fd;
+	struct sample s[2];
+};
+
 static volatile sig_atomic_t stop;
 static struct termios saved_tty;
 static bool tty_raw;
@@ -214,7 +221,7 @@ static double pm_rate(const struct sample *a, const struct sample *b,
 
 /* The other components: cookies, MSS/PTB, TIME_WAIT, accept queues. */
 static void render_more(const struct sample *a, const struct sample *b,
-			double dt, bool json)
+			double dt, struct xg_jw *w)
 {
 	const struct xg_host_sum *h = &b->host;
 	double ck = rate(a, b, XG_V_TX, XG_R_COOKIE_SYN, dt) +
@@ -230,31 +237,49 @@ static void render_more(const struct sample *a, const struct sample *b,
 	double twr = h->on && a->host.on ?
 		(h->st.tw_entries - a->host.st.tw_entries) / dt : 0;
 
-	if (json) {
-		printf(",\"cookies\":{\"answered_pps\":%.1f,"
-		       "\"ack_valid_pps\":%.1f,\"ack_bad_pps\":%.1f,"
-		       "\"handoff_pps\":%.1f}", ck, ack, bad, ho);
-		if (b->pm.on)
-			printf(",\"pmtu\":{\"ptb_pps\":%.1f,\"ptb_total\":%llu,"
-			       "\"ptb_destinations\":%u,"
-			       "\"blackholes_suspected\":%u,"
-			       "\"blackholes_total\":%llu,"
-			       "\"mss_clamped_pps\":{\"in\":%.1f,\"out\":%.1f}}",
-			       ptb, b->pm.c[XG_PMC_PTB4] + b->pm.c[XG_PMC_PTB6],
-			       b->pm.ptb_dests, b->pm.bh_dests,
-			       b->pm.c[XG_PMC_BLACKHOLES], cin, cout);
+	if (w) {
+		xg_jw_name(w, "cookies");
+		xg_jw_object(w);
+		xg_jw_float_field(w, "answered_pps", ck, 1);
+		xg_jw_float_field(w, "ack_valid_pps", ack, 1);
+		xg_jw_float_field(w, "ack_bad_pps", bad, 1);
+		xg_jw_float_field(w, "handoff_pps", ho, 1);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "pmtu");
+		if (b->pm.on) {
+			xg_jw_object(w);
+			xg_jw_float_field(w, "ptb_pps", ptb, 1);
+			xg_jw_u64_field(w, "ptb_total", b->pm.c[XG_PMC_PTB4] +
+					b->pm.c[XG_PMC_PTB6]);
+			xg_jw_u64_field(w, "ptb_destinations", b->pm.ptb_dests);
+			xg_jw_u64_field(w, "blackholes_suspected",
+					b->pm.bh_dests);
+			xg_jw_u64_field(w, "blackholes_total",
+					b->pm.c[XG_PMC_BLACKHOLES]);
+			xg_jw_float_field(w, "mss_clamped_ingress_pps", cin, 1);
+			xg_jw_float_field(w, "mss_clamped_egress_pps", cout, 1);
+			xg_jw_object_end(w);
+		} else {
+			xg_jw_null(w);
+		}
+		xg_jw_name(w, "sockets");
+		xg_jw_object(w);
+		if (h->tw >= 0)
+			xg_jw_s64_field(w, "time_wait", h->tw);
 		else
-			printf(",\"pmtu\":null");
-		printf(",\"sockets\":{\"time_wait\":%ld", h->tw);
-		if (h->on)
-			printf(",\"tw_entries_per_s\":%.1f,\"listeners\":%u,"
-			       "\"accept_queue_full\":%u,"
-			       "\"accept_queue_fill_max\":%.3f,"
-			       "\"accept_queue_fullest_port\":%u,"
-			       "\"syn_recv\":%llu}", twr, h->listeners, h->full,
-			       h->fill_max, h->worst_port, h->syn_recv);
-		else
-			printf(",\"telemetry\":false}");
+			xg_jw_null_field(w, "time_wait");
+		xg_jw_bool_field(w, "telemetry", h->on);
+		if (h->on) {
+			xg_jw_float_field(w, "tw_entries_pps", twr, 1);
+			xg_jw_u64_field(w, "listeners", h->listeners);
+			xg_jw_u64_field(w, "accept_queue_full", h->full);
+			xg_jw_float_field(w, "accept_queue_fill_max", h->fill_max,
+					  3);
+			xg_jw_u64_field(w, "accept_queue_fullest_port",
+					h->worst_port);
+			xg_jw_u64_field(w, "syn_recv", h->syn_recv);
+		}
+		xg_jw_object_end(w);
 		return;
 	}
 	line("cookie answered/s %-8.0f ACK ok/s %-8.0f bad/s %-8.0f "
@@ -278,10 +303,12 @@ static void render_more(const struct sample *a, const struct sample *b,
 }
 
 static void render(const struct xg_iface *ifc, const struct sample *a,
-		   const struct sample *b, int limit, bool json)
+		   const struct sample *b, int limit, int share,
+		   struct xg_jw *w)
 {
 	const struct xg_info *info = &b->st.info;
 	double dt = (b->t - a->t) / 1e9;
+	int rows_left;
 	double pass, over, wover, deny, bad, cookies;
 	struct ranked *r = calloc(b->n ? b->n : 1, sizeof(*r));
 	char addr[64], cidr[80], port[8], when[32];
@@ -314,21 +341,29 @@ static void render(const struct xg_iface *ifc, const struct sample *a,
 	}
 	qsort(r, nr, sizeof(*r), ranked_cmp);
 
-	if (json) {
-		printf("{\"interface\":");
-		xg_json_str(stdout, ifc->ifname);
-		printf(",\"interval_s\":%.3f,\"syn_pps\":{\"offered\":%.1f,"
-		       "\"passed\":%.1f,\"dropped\":%.1f,\"would_drop\":%.1f,"
-		       "\"cookies\":%.1f},"
-		       "\"drop_pps\":{\"deny\":%.1f,\"malformed\":%.1f},"
-		       "\"sources_tracked\":%zu", dt,
-		       pass + over + wover + cookies, pass, over, wover,
-		       cookies, deny, bad, b->n);
-		render_more(a, b, dt, true);
-		printf(",\"top\":[");
+	if (w) {
+		xg_jw_object(w);
+		xg_jw_str_field(w, "interface", ifc->ifname);
+		xg_jw_float_field(w, "interval_seconds", dt, 3);
+		xg_jw_name(w, "syn_pps");
+		xg_jw_object(w);
+		xg_jw_float_field(w, "offered", pass + over + wover + cookies, 1);
+		xg_jw_float_field(w, "passed", pass, 1);
+		xg_jw_float_field(w, "dropped", over, 1);
+		xg_jw_float_field(w, "would_drop", wover, 1);
+		xg_jw_float_field(w, "cookies", cookies, 1);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "drop_pps");
+		xg_jw_object(w);
+		xg_jw_float_field(w, "deny", deny, 1);
+		xg_jw_float_field(w, "malformed", bad, 1);
+		xg_jw_object_end(w);
+		xg_jw_u64_field(w, "sources_tracked", b->n);
+		render_more(a, b, dt, w);
+		xg_jw_name(w, "top");
+		xg_jw_array(w);
 	} else {
 		strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
-		lines_out = 0;
 		line("xdpguard top  %s  %s  every %.1fs  budget %u/s burst %u%s",
 		     ifc->ifname, when, dt, b->st.cfg.rate.pps,
 		     b->st.cfg.rate.burst, tty_raw ? "  (q quits)" : "");
@@ -337,13 +372,15 @@ static void render(const struct xg_iface *ifc, const struct sample *a,
 		     cookies, wover ? " (dry run)" : "");
 		line("pkt/s  denied %-9.0f malformed %-9.0f sources %zu/%u",
 		     deny, bad, b->n, info->sources);
-		render_more(a, b, dt, false);
+		render_more(a, b, dt, NULL);
 		line("%s", "");
 		line("%-28s %5s %9s %9s %11s %11s", "source", "port", "syn/s",
 		     "drop/s", "passed", "dropped");
+		/* the screen's rows shared by the interfaces left to draw */
+		rows_left = (tty_rows - 1 - lines_out) / share;
 		/* on a terminal: the rows that fit under the summary */
-		if (tty_raw && limit > tty_rows - 1 - lines_out)
-			limit = tty_rows - 1 - lines_out;
+		if (tty_raw && limit > rows_left)
+			limit = rows_left;
 	}
 	for (i = 0; i < nr && (int)i < limit; i++) {
 		const struct xg_bucket_key *k = &r[i].s->key;
@@ -352,24 +389,31 @@ static void render(const struct xg_iface *ifc, const struct sample *a,
 		snprintf(cidr, sizeof(cidr), "%s/%u", addr,
 			 k->family == 4 ? info->prefix4 : info->prefix6);
 		snprintf(port, sizeof(port), k->port ? "%u" : "*", k->port);
-		if (json)
-			printf("%s{\"source\":\"%s\",\"family\":%u,\"port\":%u,"
-			       "\"syn_pps\":%.1f,\"pass_pps\":%.1f,"
-			       "\"drop_pps\":%.1f,\"passed\":%llu,"
-			       "\"dropped\":%llu,\"throttled\":%s}",
-			       i ? "," : "", cidr, k->family, k->port,
-			       r[i].pass_rate + r[i].drop_rate, r[i].pass_rate,
-			       r[i].drop_rate, r[i].s->passed, r[i].s->dropped,
-			       r[i].s->throttled ? "true" : "false");
-		else
+		if (w) {
+			xg_jw_object(w);
+			xg_jw_str_field(w, "source", cidr);
+			xg_jw_u64_field(w, "family", k->family);
+			if (k->port)
+				xg_jw_u64_field(w, "port", k->port);
+			else
+				xg_jw_null_field(w, "port");
+			xg_jw_float_field(w, "syn_pps", r[i].pass_rate +
+					  r[i].drop_rate, 1);
+			xg_jw_float_field(w, "pass_pps", r[i].pass_rate, 1);
+			xg_jw_float_field(w, "drop_pps", r[i].drop_rate, 1);
+			xg_jw_u64_field(w, "passed", r[i].s->passed);
+			xg_jw_u64_field(w, "dropped", r[i].s->dropped);
+			xg_jw_bool_field(w, "throttled", r[i].s->throttled);
+			xg_jw_object_end(w);
+		} else
 			line("%-28s %5s %9.0f %9.0f %11llu %11llu", cidr, port,
 			     r[i].pass_rate + r[i].drop_rate, r[i].drop_rate,
 			     r[i].s->passed, r[i].s->dropped);
 	}
-	if (json)
-		printf("]}\n");
-	else if (tty_raw)
-		printf("\033[J");	/* clear what the last frame left */
+	if (w) {
+		xg_jw_array_end(w);
+		xg_jw_object_end(w);
+	}
 	fflush(stdout);
 	free(r);
 }
@@ -405,24 +449,18 @@ static const struct xg_opt top_opts[] = {
 int cmd_top(int argc, char **argv)
 {
 	struct top_opts o = {};
-	struct sample s[2] = {};
+	struct xg_iface one, *list;
+	struct view *v = NULL;
+	struct xg_jw *w = NULL;
 	const char *ifname;
 	bool once, json;
 	__u32 limit, secs;
-	struct xg_iface ifc;
-	struct xg_args a;
-	int ret, fd, cur = 0;
+	int ret, i, n, cur = 0;
 
 	xg_cmd = "top";
-	ret = xg_opts_parse(argc, argv, NULL, top_opts, &o, &a, top_usage);
+	ret = xg_opts_only(argc, argv, NULL, top_opts, &o, NULL, top_usage);
 	if (ret >= 0)
 		return ret;
-	if (a.npos) {
-		ret = xg_usage_err("unexpected argument '%s'", a.pos[0]);
-		xg_args_free(&a);
-		return ret;
-	}
-	xg_args_free(&a);
 	ifname = o.ifname;
 	once = o.once;
 	json = o.json;
@@ -431,38 +469,85 @@ int cmd_top(int argc, char **argv)
 	if (json && !once)
 		return xg_usage_err("--json needs --once (one sample for "
 				    "scripts)");
-	ret = xg_iface_resolve(ifname, &ifc);
-	if (ret)
-		return ret;
-	fd = xg_map_open(&ifc, XG_MAP_BUCKETS);
-	if (fd < 0)
-		return XG_EXIT_FAIL;
+	n = xg_iface_targets(ifname, &one, &list);
+	if (n < 0)
+		return -n;
+	if (!n)
+		return xg_usage_err("no interface is attached in this network "
+				    "namespace (xdpguard attach IFACE)");
+	ret = XG_EXIT_FAIL;
+	v = calloc(n, sizeof(*v));
+	if (!v) {
+		n = 0;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		v[i].fd = -1;
+	for (i = 0; i < n; i++) {
+		v[i].ifc = list[i];
+		v[i].fd = xg_map_open(&list[i], XG_MAP_BUCKETS);
+		if (v[i].fd < 0)
+			goto out;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	ret = XG_EXIT_FAIL;
-	if (take(&ifc, fd, &s[cur]))
-		goto out;
+	for (i = 0; i < n; i++)
+		if (take(&v[i].ifc, v[i].fd, &v[i].s[cur]))
+			goto bad;
 	if (!once && isatty(0) && isatty(1) && tty_enter())
 		goto out;
 	do {
 		wait_key(secs * 1000);
 		if (stop && !once)
 			break;
-		free(s[!cur].src);
-		if (take(&ifc, fd, &s[!cur]))
-			goto out;
+		for (i = 0; i < n; i++) {
+			free(v[i].s[!cur].src);
+			v[i].s[!cur].src = NULL;
+			if (take(&v[i].ifc, v[i].fd, &v[i].s[!cur]))
+				goto bad;
+		}
 		if (tty_raw)
 			printf("\033[H");
-		render(&ifc, &s[cur], &s[!cur], limit, json);
+		lines_out = 0;
+		if (json) {
+			w = xg_jw_new(stdout);
+			if (!w)
+				goto out;
+			xg_jw_object(w);
+			xg_jw_name(w, "interfaces");
+			xg_jw_array(w);
+		}
+		for (i = 0; i < n; i++) {
+			if (!json && i)
+				line("%s", "");
+			render(&v[i].ifc, &v[i].s[cur], &v[i].s[!cur], limit,
+			       n - i, w);
+		}
+		if (w) {
+			xg_jw_array_end(w);
+			xg_jw_object_end(w);
+			xg_jw_free(w);
+			w = NULL;
+		}
+		if (tty_raw)
+			printf("\033[J");	/* what the last frame left */
+		fflush(stdout);
 		cur = !cur;
 	} while (!once && !stop);
 	ret = XG_EXIT_OK;
+	goto out;
+bad:
+	xg_err("cannot read the maps of %s", v[i].ifc.ifname);
 out:
 	tty_restore();
-	if (ret)
-		xg_err("cannot read the maps of %s", ifc.ifname);
-	free(s[0].src);
-	free(s[1].src);
-	close(fd);
+	for (i = 0; v && i < n; i++) {
+		free(v[i].s[0].src);
+		free(v[i].s[1].src);
+		if (v[i].fd >= 0)
+			close(v[i].fd);
+	}
+	free(v);
+	if (list != &one)
+		free(list);
 	return ret;
 }

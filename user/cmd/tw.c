@@ -641,22 +641,17 @@ int cmd_sockets(int argc, char **argv)
 	struct sockets_opts o = {};
 	struct xg_sk_stats st;
 	struct xg_sk_listen lv;
-	struct xg_args a;
 	bool json;
 	__u64 netns;
 	int fd = -1, ret = XG_EXIT_FAIL;
 	char ep[80];
 
 	xg_cmd = "sockets";
-	ret = xg_opts_parse(argc, argv, NULL, sockets_opts, &o, &a,
-			    sockets_usage);
+	ret = xg_opts_only(argc, argv, NULL, sockets_opts, &o, NULL,
+			   sockets_usage);
 	if (ret >= 0)
 		return ret;
-	ret = a.npos ? xg_usage_err("unexpected argument '%s'", a.pos[0]) :
-		XG_EXIT_FAIL;
-	xg_args_free(&a);
-	if (ret != XG_EXIT_FAIL)
-		return ret;
+	ret = XG_EXIT_FAIL;
 	json = o.json;
 	if (xg_host_ensure())
 		return XG_EXIT_FAIL;

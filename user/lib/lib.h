@@ -217,6 +217,9 @@ bool xg_opt_given(const struct xg_args *a, const struct xg_opt *opts,
 void xg_opts_help(FILE *f, const struct xg_opt *opts);
 __u64 xg_opt_bit(const struct xg_opt *opts, const char *name);
 void xg_args_free(struct xg_args *a);
+int xg_opts_only(int argc, char **argv, const char *verb,
+		 const struct xg_opt *opts, void *dst, __u64 *given,
+		 const char *usage);
 int xg_opts_iface_json(int argc, char **argv, const char *usage,
 		       const char **ifname, bool *json);
 
@@ -243,7 +246,9 @@ void xg_jw_bool_field(struct xg_jw *w, const char *n, bool v);
 void xg_jw_null_field(struct xg_jw *w, const char *n);
 void xg_jw_ago_field(struct xg_jw *w, const char *n, __u64 then_ns,
 		     __u64 now_ns);
-/* pin.c: a reading command over -i IFNAME or every attached interface */
+/* pin.c: -i IFNAME or every attached interface; a reading command over them */
+int xg_iface_targets(const char *ifname, struct xg_iface *one,
+		     struct xg_iface **list);
 int xg_show_each(const char *ifname, bool json,
 		 int (*fn)(const struct xg_iface *ifc, struct xg_jw *w,
 			   void *arg), void *arg);

@@ -233,6 +233,28 @@ void xg_args_free(struct xg_args *a)
 	a->pos = NULL;
 }
 
+/*
+ * xg_opts_parse() for a command that takes no positional argument: -1 to
+ * go on (*given, if not NULL: the options given), or the exit status.
+ */
+int xg_opts_only(int argc, char **argv, const char *verb,
+		 const struct xg_opt *opts, void *dst, __u64 *given,
+		 const char *usage)
+{
+	struct xg_args a;
+	int ret;
+
+	ret = xg_opts_parse(argc, argv, verb, opts, dst, &a, usage);
+	if (ret >= 0)
+		return ret;
+	if (a.npos)
+		ret = xg_usage_err("unexpected argument '%s'", a.pos[0]);
+	if (given)
+		*given = a.given;
+	xg_args_free(&a);
+	return ret;
+}
+
 struct iface_json {
 	const char *ifname;
 	bool json;
@@ -254,15 +276,9 @@ int xg_opts_iface_json(int argc, char **argv, const char *usage,
 		       const char **ifname, bool *json)
 {
 	struct iface_json o = {};
-	struct xg_args a;
 	int ret;
 
-	ret = xg_opts_parse(argc, argv, NULL, iface_json_opts, &o, &a, usage);
-	if (ret >= 0)
-		return ret;
-	if (a.npos)
-		ret = xg_usage_err("unexpected argument '%s'", a.pos[0]);
-	xg_args_free(&a);
+	ret = xg_opts_only(argc, argv, NULL, iface_json_opts, &o, NULL, usage);
 	*ifname = o.ifname;
 	*json = o.json;
 	return ret;

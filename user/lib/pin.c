@@ -438,6 +438,28 @@ int xg_iface_resolve(const char *ifname, struct xg_iface *ifc)
 	return 0;
 }
 /*
+ * The interfaces a command covers: -i IFNAME (resolved into @one), or
+ * every interface attached in this network namespace (*list, malloc'd).
+ * How many (*list is @one or to be freed), or minus the exit status of
+ * the error said.
+ */
+int xg_iface_targets(const char *ifname, struct xg_iface *one,
+		     struct xg_iface **list)
+{
+	int n, ret;
+
+	*list = one;
+	if (ifname) {
+		ret = xg_iface_resolve(ifname, one);
+		return ret ? -ret : 1;
+	}
+	if (xg_bpffs_ready(false))
+		return -XG_EXIT_FAIL;
+	n = xg_iface_list(list, false);
+	return n < 0 ? -XG_EXIT_FAIL : n;
+}
+
+/*
  * A reading command over its interfaces: -i IFNAME, or every interface
  * attached in this network namespace. @fn prints one (text when @w is
  * NULL); with @json the document is {"interfaces": [...]} whatever their
@@ -447,27 +469,16 @@ int xg_show_each(const char *ifname, bool json,
 		 int (*fn)(const struct xg_iface *ifc, struct xg_jw *w,
 			   void *arg), void *arg)
 {
-	struct xg_iface one, *list = NULL;
+	struct xg_iface one, *list;
 	struct xg_jw *w = NULL;
 	int n, i, ret = XG_EXIT_OK, r;
 
-	if (ifname) {
-		ret = xg_iface_resolve(ifname, &one);
-		if (ret)
-			return ret;
-		list = &one;
-		n = 1;
-	} else {
-		if (xg_bpffs_ready(false))
-			return XG_EXIT_FAIL;
-		n = xg_iface_list(&list, false);
-		if (n < 0)
-			return XG_EXIT_FAIL;
-		if (!n)
-			return xg_usage_err("no interface is attached in this "
-					    "network namespace (xdpguard "
-					    "attach IFACE)");
-	}
+	n = xg_iface_targets(ifname, &one, &list);
+	if (n < 0)
+		return -n;
+	if (!n)
+		return xg_usage_err("no interface is attached in this network "
+				    "namespace (xdpguard attach IFACE)");
 	if (json) {
 		w = xg_jw_new(stdout);
 		if (!w) {
