@@ -32,9 +32,10 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 TOOL_OBJS := $(patsubst tests/tools/%.bpf.c,$(OUTPUT)/%.bpf.o,$(TOOL_BPF))
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
 TOOL_SKELS := $(TOOL_OBJS:.bpf.o=.skel.h)
-HDRS      := $(wildcard include/xdpguard/*.h bpf/lib/*.h user/*.h tests/*.h)
+HDRS      := $(wildcard include/xdpguard/*.h bpf/lib/*.h user/*.h user/*/*.h tests/*.h)
 
-USER_SRCS := $(wildcard user/*.c)
+# user/cmd/ and user/comp/: the layers of issue 12 (commands, components)
+USER_SRCS := $(wildcard user/*.c user/comp/*.c user/cmd/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 # everything but main.o, shared with the unit tests
 LIB_OBJS  := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
@@ -73,7 +74,8 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 $(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Iuser -c $< -o $@
 
 $(OUTPUT)/xdpguard: $(USER_OBJS)
 	$(call msg,LINK,$@)

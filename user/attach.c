@@ -19,6 +19,7 @@
 #include <xdp/libxdp.h>
 #include <xdpguard/pmtu.h>
 #include "xdpguard.h"
+#include "comp/dns.h"
 #include "xdp_guard.skel.h"
 
 #define XG_DEFAULT_PPS		100
@@ -30,7 +31,9 @@ static const char attach_usage[] =
 	"                       [--sources N] [--prefix4 LEN] [--prefix6 LEN]\n"
 	"                       [--pps N] [--burst N] [--no-pmtu]\n"
 	"                       [--blackhole-after N] [--event-budget N]\n"
+	"                       [--no-dns]\n"
 	"  --no-pmtu            no PTB accounting, no black-hole detection\n"
+	"  --no-dns             no DNS telemetry (xdpguard dns)\n"
 	"  --blackhole-after N  full-size retransmissions (2..100, default 3)\n"
 	"                       before a destination is a suspected black hole\n"
 	"  --event-budget N     events per second per CPU (0..1000000, default\n"
@@ -286,6 +289,7 @@ static void finish_half_done(struct xg_iface *ifc, const struct xg_info *info,
 	if (ifc->ifindex) {
 		/* tc and tracepoint parts first, as detach does */
 		xg_cookie_detach(ifc);
+		xg_dns_detach(ifc);
 		xg_pmtu_detach(ifc);
 		xg_xdp_detach(ifc->ifindex, info->prog_id);
 	}
@@ -751,6 +755,7 @@ int cmd_attach(int argc, char **argv)
 		{ "no-pmtu", no_argument, NULL, 'P' },
 		{ "blackhole-after", required_argument, NULL, 'B' },
 		{ "event-budget", required_argument, NULL, 'E' },
+		{ "no-dns", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -771,7 +776,7 @@ int cmd_attach(int argc, char **argv)
 	struct xg_info info = {};
 	const char *ifname;
 	bool burst_set = false, attached = false, made = false;
-	bool replace = false, tuned = false;
+	bool replace = false, tuned = false, dns = true;
 	char dir[256], newdir[300];
 	int c, err, ifindex, lock = -1, ret = XG_EXIT_FAIL;
 	struct stat st;
@@ -830,6 +835,9 @@ int cmd_attach(int argc, char **argv)
 			break;
 		case 'P':
 			pm_flags = 0;
+			break;
+		case 'D':
+			dns = false;
 			break;
 		case 'B':
 			if (xg_parse_u32(optarg, 2, 100, &bh_after))
@@ -979,6 +987,9 @@ int cmd_attach(int argc, char **argv)
 		goto out;
 	if (xg_pmtu_attach(ifname, ifindex, newdir, pm_flags, bh_after))
 		goto out;
+	/* telemetry only: the guard goes on without it (said below) */
+	if (dns && xg_dns_attach(ifname, ifindex, newdir))
+		dns = false;
 	/* the one step that makes the attach visible */
 	if (rename(newdir, dir)) {
 		xg_err("cannot rename %s: %s", newdir, strerror(errno));
@@ -1010,6 +1021,8 @@ int cmd_attach(int argc, char **argv)
 		printf("xdpguard: tc ingress/egress: PTB accounting and "
 		       "black-hole detection off; MSS clamping off until "
 		       "mss set\n");
+	printf("xdpguard: DNS telemetry %s\n", dns ? "on (tc ingress/egress, "
+	       "port 53 UDP and TCP; xdpguard dns)" : "off");
 	ret = XG_EXIT_OK;
 out:
 	if (ret && attached)
@@ -1080,6 +1093,7 @@ static int detach_one(struct xg_iface *ifc)
 			return XG_EXIT_FAIL;
 		}
 	}
+	xg_dns_detach(ifc);
 	xg_pmtu_detach(ifc);
 	remove_pins(ifc->dir);
 	printf("xdpguard: detached from %s\n", ifc->ifname);

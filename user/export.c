@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 #include <xdpguard/pmtu.h>
 #include "xdpguard.h"
+#include "comp/dns.h"
 
 
 static volatile sig_atomic_t stop;
@@ -225,6 +226,7 @@ static char *render_ifaces(struct xg_iface *ifc, struct xg_stats *st,
 			    h.st.events_suppressed);
 		}
 	}
+	xg_dns_export(f, ifc, n);
 	family(f, "xdpguard_attached_interfaces", "gauge",
 	       "Interfaces xdpguard is attached to in this namespace.");
 	fprintf(f, "xdpguard_attached_interfaces %d\n", n);

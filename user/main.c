@@ -24,6 +24,7 @@ static const struct {
 	{ "pmtu", cmd_pmtu, "[-i IFACE] [--json]" },
 	{ "tw", cmd_tw, "[show|on|off|set] [--json] [--top N] [--interval S]" },
 	{ "sockets", cmd_sockets, "[--json]" },
+	{ "dns", cmd_dns, "[-i IFACE] [--json]" },
 };
 
 static void usage(FILE *f)

@@ -218,6 +218,7 @@ int cmd_export(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_cookies(int argc, char **argv);
+int cmd_dns(int argc, char **argv);	/* cmd/dns.c */
 
 /* ---- cookie.c: SYN cookies ---- */
 struct xg_cookie_support {
