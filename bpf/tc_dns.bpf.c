@@ -551,7 +551,9 @@ static __always_inline void on_response(struct scratch *sc,
 			s->ttl_short++;
 		if (ttl >= cfg.ttl_long)
 			s->ttl_long++;
-		if (ttl < s->ttl_min)
+		/* per CPU: this CPU's first one sets the minimum (another
+		 * CPU's creation of the entry left zeroes here) */
+		if (s->answers == 1 || ttl < s->ttl_min)
 			s->ttl_min = ttl;
 		if (ttl > s->ttl_max)
 			s->ttl_max = ttl;
@@ -564,7 +566,7 @@ static __always_inline void on_response(struct scratch *sc,
 		b = xg_dns_ttl_bucket(ttl);
 		if (b < XG_DNS_TTL_BUCKETS)
 			s->neg_ttl[b]++;
-		if (ttl < s->neg_min)
+		if (s->negative == 1 || ttl < s->neg_min)
 			s->neg_min = ttl;
 		if (ttl > s->neg_max)
 			s->neg_max = ttl;

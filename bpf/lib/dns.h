@@ -26,6 +26,10 @@
 
 #include <xdpguard/dns.h>
 
+#ifndef __always_inline		/* user space */
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
 #define XG_DNS_MASK	(XG_DNS_BUF - 1)
 
 enum xg_dns_status {
@@ -211,8 +215,12 @@ static __always_inline long xg_dns_rr(struct xg_dns_ref *r)
 		m->has_edns = 1;
 		m->rcode |= (ttl >> 24) << 4;
 	}
-	c->pos = rd + rdlen;
 	m->rr_seen = idx + 1;
+	if (rd + rdlen > c->len) {	/* its data is past our copy */
+		m->status = XG_DNS_PAST_BOUND;
+		return 1;
+	}
+	c->pos = rd + rdlen;
 	if (m->rr_seen >= c->rr_total) {
 		c->state = XG_DNS_S_DONE;
 		return 1;

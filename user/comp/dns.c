@@ -234,13 +234,14 @@ static void srv_add(struct xg_dns_server *sum, const struct xg_dns_server *c)
 
 	for (i = 0; i < n; i++)
 		s[i] += a[i];
-	if (c->ttl_min < sum->ttl_min)
+	/* a CPU's min/max only once it counted one (the others are 0) */
+	if (c->answers && c->ttl_min < sum->ttl_min)
 		sum->ttl_min = c->ttl_min;
-	if (c->ttl_max > sum->ttl_max)
+	if (c->answers && c->ttl_max > sum->ttl_max)
 		sum->ttl_max = c->ttl_max;
-	if (c->neg_min < sum->neg_min)
+	if (c->negative && c->neg_min < sum->neg_min)
 		sum->neg_min = c->neg_min;
-	if (c->neg_max > sum->neg_max)
+	if (c->negative && c->neg_max > sum->neg_max)
 		sum->neg_max = c->neg_max;
 	if (c->last_ns > sum->last_ns)
 		sum->last_ns = c->last_ns;
