@@ -14,6 +14,8 @@ pkgs=(
 	tmux strace psmisc
 	# the MSS clamp's differential test and the PMTUD lab (nft-backed)
 	iptables
+	# DNS telemetry's lab: authoritative, resolver, clients, TCP 53 drops
+	nsd unbound dnsperf dnsutils nftables
 )
 
 missing=()
