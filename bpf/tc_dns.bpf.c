@@ -235,10 +235,9 @@ struct ncopy {
 static long ncopy_step(__u64 i, void *arg)
 {
 	struct ncopy *c = arg;
-	__u32 qlen = c->m->qname_len;
 	__u8 ch;
 
-	ch = i < qlen ? c->buf[(12 + i) & XG_DNS_MASK] : 0;
+	ch = c->buf[(12 + i) & XG_DNS_MASK];
 	if (ch >= 'A' && ch <= 'Z')
 		ch += 'a' - 'A';
 	c->name[i & (XG_DNS_NAME - 1)] = ch;
@@ -251,8 +250,12 @@ static __always_inline __u32 name_copy(struct scratch *sc)
 	struct ncopy c = { .buf = sc->buf, .name = sc->nk.name, .m = &sc->m,
 			   .hash = &sc->hash };
 
+	__u32 n = sc->m.qname_len;
+
+	/* the name's bytes only: the rest of the key is zeroes */
+	__builtin_memset(sc->nk.name, 0, XG_DNS_NAME);
 	sc->hash = 2166136261u;
-	bpf_loop(XG_DNS_NAME, ncopy_step, &c, 0);
+	bpf_loop(n < XG_DNS_NAME ? n : XG_DNS_NAME, ncopy_step, &c, 0);
 	return sc->hash;
 }
 
