@@ -17,11 +17,15 @@
 #     an NXDOMAIN's negative TTL equals the zone's SOA minimum (60);
 #   - a TXT answer too big for 1232 bytes gives TC=1 and dig's TCP retry
 #     is seen as followed; with nft dropping TCP 53 it is not followed;
+#   - a 4096-byte buffer over a 1280-MTU link: the answer arrives
+#     fragmented and is counted (both ends); a broken delegation's SERVFAILs
+#     are counted as unbound counts them;
 #   - the zone's record changed and nsd reloaded gives dns_answer_changed
 #     (old and new address); a process connecting to the old address past
 #     its TTL gives dns_stale_use naming its pid and command, one that
 #     connects to the new address gives none;
-#   - detach leaves no DNS filter and no pin.
+#   - attach --no-dns puts none of it on; detach leaves no DNS filter and
+#     no pin.
 P=dns-
 . "$(dirname "$0")/../lib.sh"
 
@@ -62,6 +66,8 @@ www2	IN A 198.18.5.4
 zero 0	IN A 198.18.5.2
 day 86400 IN A 198.18.5.3
 app 2	IN A $2
+broken	IN NS ns.broken.example.test.
+ns.broken IN A 198.18.9.9
 big	IN TXT $(for i in $(seq 1 12); do printf '"%0200d" ' $i; done)
 EOF
 }
@@ -231,6 +237,32 @@ ip netns exec ${P}srv nft delete table inet ${P}drop
 expect_eq "with TCP 53 dropped: TC=1 not followed" \
 	"$(d "$tc1" "$tc2" 0),$(d "$tc1" "$tc2" 1),$(d "$tc1" "$tc2" 2)" "1,0,1"
 
+# ---- a 4096-byte buffer over a 1280-MTU link: the answer fragments ----
+ip -n ${P}srv link set eth1 mtu 1280
+ip -n ${P}cli link set c0 mtu 1280
+fr0=$(srv ${P}cli c0 $UNB4 remote "s['fragmented'], s['tc'], s['responses']")
+q big.example.test TXT +bufsize=4096 +ignore >"$T/dig-frag.out"
+fr1=$(srv ${P}cli c0 $UNB4 remote "s['fragmented'], s['tc'], s['responses']")
+check "dig got the big TXT answer over UDP" grep -q 'MSG SIZE.*rcvd: [2-9][0-9][0-9][0-9]' "$T/dig-frag.out"
+expect_eq "it came IP-fragmented, counted once, no TC=1" \
+	"$(d "$fr0" "$fr1" 0),$(d "$fr0" "$fr1" 1),$(d "$fr0" "$fr1" 2)" "1,0,1"
+ufr=$(srv ${P}srv eth1 $UNB4 local "s['fragmented']")
+check "... and leaving unbound too ($ufr)" test "${ufr:-0}" -ge 1
+ip -n ${P}srv link set eth1 mtu 1500
+ip -n ${P}cli link set c0 mtu 1500
+
+# ---- a broken delegation: unbound's SERVFAIL ratio rises ----
+sf0=$(srv ${P}srv eth1 $UNB4 local "s['rcodes']['servfail'], s['responses']")
+ubsf0=$(ubstat num.answer.rcode.SERVFAIL)
+for n in a b c; do
+	q $n.broken.example.test A >/dev/null
+done
+sf1=$(srv ${P}srv eth1 $UNB4 local "s['rcodes']['servfail'], s['responses']")
+expect_eq "3 names under a broken delegation: 3 SERVFAIL, as unbound counts" \
+	"$(d "$sf0" "$sf1" 0),$(d "$sf0" "$sf1" 1)" "3,3"
+expect_eq "... unbound's num.answer.rcode.SERVFAIL says 3 too" \
+	$(( $(ubstat num.answer.rcode.SERVFAIL) - ubsf0 )) 3
+
 # ---- dns_answer_changed after the zone changes; dns_stale_use ----
 lab_exec ${P}cli timeout 60 "$XG" events -i c0 --type dns --json >"$T/events" 2>"$T/events.err" &
 EVPID=$!
@@ -265,7 +297,7 @@ chg=$(python3 - "$T/events" <<'EOF'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 c = [e for e in ev if e["type"] == "dns_answer_changed" and e["name"] == "app.example.test."]
-print(len(c) >= 1 and c[0]["old"] == ["198.18.5.10"] and c[0]["new"] == ["198.18.5.11"] and c[0]["src"] == "198.18.2.1")
+print(len(c) >= 1 and c[0]["old"] == ["198.18.5.10"] and c[0]["new"] == ["198.18.5.11"] and c[0]["src"] == "198.18.2.1" and c[0]["qtype"] == "A")
 EOF
 )
 expect_eq "dns_answer_changed: app.example.test 198.18.5.10 -> 198.18.5.11 from unbound" "$chg" True
@@ -280,6 +312,18 @@ print(len(mine) == 1 and mine[0]["dst"] == "198.18.5.10" and mine[0]["comm"] == 
 EOF
 )
 expect_eq "dns_stale_use names the process on the old address (pid $stale_pid), none for the one that re-resolved" "$stale" "True 0"
+
+# ---- attach --no-dns: none of it ----
+lab_exec ${P}srv ip link add ${P}v0 type veth peer name ${P}v1
+lab_exec ${P}srv ip link set ${P}v0 up
+lab_exec ${P}srv ip link set ${P}v1 up
+out=$(lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb --no-dns 2>&1)
+check "attach --no-dns says DNS telemetry off" grep -q "DNS telemetry off" <<<"$out"
+nf=$(ip netns exec ${P}srv tc filter show dev ${P}v0 ingress | grep -c xg_dns)
+expect_eq "... no DNS filter" "$nf" 0
+out=$(lab_exec ${P}srv "$XG" dns -i ${P}v0 2>&1); rc=$?
+expect_eq "dns -i on it: exit 1, saying why" "$rc,$(grep -c 'no DNS telemetry' <<<"$out")" "1,1"
+check "detach ${P}v0" lab_exec ${P}srv "$XG" detach ${P}v0
 
 # ---- detach leaves nothing of it ----
 check "detach c0" xg_cli detach c0

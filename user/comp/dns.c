@@ -487,11 +487,12 @@ void xg_dns_event_body(FILE *f, bool json, const struct xg_event *h)
 {
 	const struct xg_dns_event *e = (const void *)h;
 	const struct xg_dns_ev_body *d = &e->d;
-	char name[520], qt[16], a[400], b[400], comm[17];
+	char name[520], qtb[16], a[400], b[400], comm[17];
 	int fam = h->family;
+	const char *qt;
 
 	xg_dns_name_str(d->name, name, sizeof(name));
-	xg_dns_qtype_str(d->qtype, qt, sizeof(qt));
+	qt = xg_dns_qtype_str(d->qtype, qtb, sizeof(qtb));
 	if (h->type == XG_EV_DNS_STALE_USE) {
 		memcpy(comm, d->comm, 16);
 		comm[16] = 0;
