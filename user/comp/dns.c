@@ -157,6 +157,9 @@ int xg_dns_attach(const char *ifname, int ifindex, const char *dir)
 		info.handle[i] = o.handle;
 		info.priority[i] = o.priority;
 		info.prog_id[i] = o.prog_id;
+		/* at once: a killed attach's recovery finds the filter */
+		bpf_map_update_elem(bpf_map__fd(skel->maps.xg_dns_info), &zero,
+				    &info, BPF_ANY);
 	}
 	link = bpf_program__attach(skel->progs.xg_dns_stale);
 	err = libbpf_get_error(link);
