@@ -349,6 +349,7 @@ static __always_inline void emit(struct scratch *sc, __u16 type,
 	__builtin_memcpy(e->d.new_addrs, m->addrs, sizeof(m->addrs));
 	e->d.n_old = n->n_addrs;
 	e->d.n_new = m->n_addrs;
+	e->d.family = m->addr_family;
 	e->d.old_ttl = n->ttl;
 	e->d.new_ttl = ttl;
 	bpf_ringbuf_submit(e, 0);
@@ -580,8 +581,10 @@ static __always_inline void on_response(struct scratch *sc,
 	__sync_fetch_and_add(&n->responses, 1);
 	if (neg)
 		__sync_fetch_and_add(&n->negative, 1);
-	else if (m->rcode == 0 && (m->status == XG_DNS_OK || m->n_ttls ==
-				    m->an))
+	else if (m->rcode == 0 && (m->status == XG_DNS_OK ||
+				    (m->status == XG_DNS_PAST_BOUND &&
+				     m->rr_seen >= m->an)))
+		/* every answer record read: the set is whole */
 		name_answer(sc, n, sk, m, now);
 }
 
@@ -824,6 +827,7 @@ int BPF_PROG(xg_dns_stale, const struct sock *sk, const int oldstate,
 	e->h.dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	__builtin_memcpy(e->d.name, g->name, XG_DNS_NAME);
 	e->d.qtype = g->qtype;
+	e->d.family = ak.family;
 	e->d.past_ns = now - g->expired_ns;
 	e->d.pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->d.comm, sizeof(e->d.comm));

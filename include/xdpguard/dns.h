@@ -195,6 +195,8 @@ struct xg_dns_ev_body {
 	__u8 n_old;
 	__u8 n_new;
 	__u16 qtype;
+	__u8 family;		/* of the addresses: 4 or 6 */
+	__u8 pad[3];
 	__u32 pid;		/* stale use: the process */
 	__u64 past_ns;		/* stale use: how long after expiry */
 	char comm[16];

@@ -24,6 +24,7 @@
 #     (old and new address); a process connecting to the old address past
 #     its TTL gives dns_stale_use naming its pid and command, one that
 #     connects to the new address gives none;
+#   - export's xdpguard_dns_* say what dns --json says;
 #   - attach --no-dns puts none of it on; detach leaves no DNS filter and
 #     no pin.
 P=dns-
@@ -312,6 +313,23 @@ print(len(mine) == 1 and mine[0]["dst"] == "198.18.5.10" and mine[0]["comm"] == 
 EOF
 )
 expect_eq "dns_stale_use names the process on the old address (pid $stale_pid), none for the one that re-resolved" "$stale" "True 0"
+
+# ---- export: xdpguard_dns_* equal to dns --json ----
+lab_exec ${P}cli timeout 20 "$XG" export --textfile "$T/metrics.prom" --once >/dev/null 2>&1
+want=$(srv ${P}cli c0 $UNB4 remote "s['queries'], s['rcodes']['nxdomain']")
+got=$(python3 - "$T/metrics.prom" <<'EOF'
+import re, sys
+m = {}
+for l in open(sys.argv[1]):
+    r = re.match(r'(\w+)\{(.*)\} (\S+)$', l.strip())
+    if r:
+        m[(r.group(1), r.group(2))] = float(r.group(3))
+q = m.get(("xdpguard_dns_queries_total", 'interface="c0",server="198.18.2.1:53",role="remote"'))
+nx = m.get(("xdpguard_dns_rcode_total", 'interface="c0",server="198.18.2.1:53",role="remote",rcode="NXDOMAIN"'))
+print((int(q), int(nx)) if q is not None and nx is not None else None)
+EOF
+)
+expect_eq "export: xdpguard_dns_queries_total and _rcode_total{NXDOMAIN} as dns --json" "$got" "$want"
 
 # ---- attach --no-dns: none of it ----
 lab_exec ${P}srv ip link add ${P}v0 type veth peer name ${P}v1

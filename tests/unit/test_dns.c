@@ -779,6 +779,8 @@ static int t_answer_changed(void)
 	       evs[0].d.old_ttl == 300 && evs[0].d.new_ttl == 60,
 	       "event: %s (ttl %u) -> %s (ttl %u)", a, evs[0].d.old_ttl, b,
 	       evs[0].d.new_ttl);
+	ASSERT(evs[0].d.family == 4 && evs[0].d.qtype == 1,
+	       "event: family %u qtype %u", evs[0].d.family, evs[0].d.qtype);
 	TRY(name_entry("app.example.test", 1, &n));
 	ASSERT(n.changes == 1 && n.disagreements == 0, "changes %llu",
 	       n.changes);
@@ -788,6 +790,28 @@ static int t_answer_changed(void)
 				    &g), "198.18.1.1 not remembered as left");
 	ASSERT(g.expired_ns > g.changed_ns, "old answer expires %llu, change "
 	       "at %llu", g.expired_ns, g.changed_ns);
+	return 0;
+}
+
+/* AAAA answers from an IPv4 server: the event's addresses are IPv6 */
+static int t_aaaa_from_v4_server(void)
+{
+	char a[64];
+	struct msg m;
+
+	mhead(&m, 92, QR, 1, 0, 0, "six.example.test", 28);
+	manswer_a(&m, "2001:db8:5::1", 300);
+	TRY(run(false, &r4, &m));
+	mhead(&m, 93, QR, 1, 0, 0, "six.example.test", 28);
+	manswer_a(&m, "2001:db8:5::2", 300);
+	TRY(run(false, &r4, &m));
+	ASSERT(events() == 1 && evs[0].h.type == XG_EV_DNS_ANSWER_CHANGED,
+	       "%d events", nev);
+	inet_ntop(AF_INET6, evs[0].d.new_addrs[0], a, sizeof(a));
+	ASSERT(evs[0].h.family == 4 && evs[0].d.family == 6 &&
+	       evs[0].d.qtype == 28 && !strcmp(a, "2001:db8:5::2"),
+	       "server family %u, addresses %u, qtype %u, new %s",
+	       evs[0].h.family, evs[0].d.family, evs[0].d.qtype, a);
 	return 0;
 }
 
@@ -859,6 +883,7 @@ int main(void)
 		{ "dns_timeout_timer", t_timeout },
 		{ "dns_fragmented_and_oversize", t_frag_oversize },
 		{ "dns_answer_changed_event", t_answer_changed },
+		{ "dns_aaaa_answer_from_ipv4_server", t_aaaa_from_v4_server },
 		{ "dns_servers_disagree_event", t_disagree },
 		{ "dns_not_dns", t_not_dns },
 	};

@@ -491,7 +491,7 @@ void xg_dns_event_body(FILE *f, bool json, const struct xg_event *h)
 	const struct xg_dns_event *e = (const void *)h;
 	const struct xg_dns_ev_body *d = &e->d;
 	char name[520], qtb[16], a[400], b[400], comm[17];
-	int fam = h->family;
+	int fam = d->family;	/* the server's may differ */
 	const char *qt;
 
 	xg_dns_name_str(d->name, name, sizeof(name));
@@ -566,12 +566,13 @@ void xg_dns_export(FILE *f, const struct xg_iface *ifc, int n)
 					   s->k.port, ep, sizeof(ep));	\
 			body;						\
 		}
+#define ROLE(s) ((s)->k.role ? "local" : "remote")
 #define SRV_COUNTER(name, help, field)					\
 	do {								\
 		fam_head(f, name, "counter", help);			\
 		EACH_SRV(fprintf(f, name "{interface=\"%s\",server=\"%s\"," \
 				 "role=\"%s\"} %llu\n", ifc[i].ifname, ep, \
-				 s->k.role ? "local" : "remote",	\
+				 ROLE(s),				\
 				 (unsigned long long)s->v.field));	\
 	} while (0)
 	SRV_COUNTER("xdpguard_dns_queries_total", "DNS queries per server.",
@@ -600,8 +601,8 @@ void xg_dns_export(FILE *f, const struct xg_iface *ifc, int n)
 		 "per server and rcode.");
 	EACH_SRV(for (r = 0; r < XG_DNS_RC_MAX; r++)
 		 fprintf(f, "xdpguard_dns_rcode_total{interface=\"%s\","
-			 "server=\"%s\",rcode=\"%s\"} %llu\n", ifc[i].ifname,
-			 ep, rc_names[r],
+			 "server=\"%s\",role=\"%s\",rcode=\"%s\"} %llu\n",
+			 ifc[i].ifname, ep, ROLE(s), rc_names[r],
 			 (unsigned long long)s->v.rcode[r]));
 	fam_head(f, "xdpguard_dns_latency_seconds", "histogram", "Query to "
 		 "response time per server.");
@@ -611,20 +612,21 @@ void xg_dns_export(FILE *f, const struct xg_iface *ifc, int n)
 		for (b = 0; b < XG_DNS_LAT_BUCKETS; b++) {
 			acc += s->v.lat[b];
 			fprintf(f, "xdpguard_dns_latency_seconds_bucket{"
-				"interface=\"%s\",server=\"%s\",le=\"%g\"} "
-				"%llu\n", ifc[i].ifname, ep,
+				"interface=\"%s\",server=\"%s\",role=\"%s\","
+				"le=\"%g\"} %llu\n", ifc[i].ifname, ep, ROLE(s),
 				(double)(1ULL << (b + 1)) / 1e6,
 				(unsigned long long)acc);
 		}
 		fprintf(f, "xdpguard_dns_latency_seconds_bucket{interface="
-			"\"%s\",server=\"%s\",le=\"+Inf\"} %llu\n",
-			ifc[i].ifname, ep, (unsigned long long)acc);
-		fprintf(f, "xdpguard_dns_latency_seconds_sum{interface=\"%s\","
-			"server=\"%s\"} %.9f\n", ifc[i].ifname, ep,
-			s->v.lat_sum_ns / 1e9);
-		fprintf(f, "xdpguard_dns_latency_seconds_count{interface="
-			"\"%s\",server=\"%s\"} %llu\n", ifc[i].ifname, ep,
+			"\"%s\",server=\"%s\",role=\"%s\",le=\"+Inf\"} "
+			"%llu\n", ifc[i].ifname, ep, ROLE(s),
 			(unsigned long long)acc);
+		fprintf(f, "xdpguard_dns_latency_seconds_sum{interface=\"%s\","
+			"server=\"%s\",role=\"%s\"} %.9f\n", ifc[i].ifname,
+			ep, ROLE(s), s->v.lat_sum_ns / 1e9);
+		fprintf(f, "xdpguard_dns_latency_seconds_count{interface="
+			"\"%s\",server=\"%s\",role=\"%s\"} %llu\n",
+			ifc[i].ifname, ep, ROLE(s), (unsigned long long)acc);
 	});
 	fam_head(f, "xdpguard_dns_malformed_total", "counter", "DNS messages "
 		 "that claim more than they hold.");
@@ -642,6 +644,7 @@ void xg_dns_export(FILE *f, const struct xg_iface *ifc, int n)
 				(unsigned long long)v[i].cnt[XG_DNS_C_PAST_BOUND]);
 #undef SRV_COUNTER
 #undef EACH_SRV
+#undef ROLE
 out:
 	if (v)
 		for (i = 0; i < n; i++)
