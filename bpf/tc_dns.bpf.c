@@ -562,7 +562,8 @@ static __always_inline void on_response(struct scratch *sc,
 		if (ttl > s->ttl_max)
 			s->ttl_max = ttl;
 	}
-	neg = m->rcode == 3 || (m->rcode == 0 && m->an == 0);
+	/* NXDOMAIN, or NODATA; a truncated answer is neither */
+	neg = !m->tc && (m->rcode == 3 || (m->rcode == 0 && m->an == 0));
 	if (neg && m->has_soa) {
 		/* RFC 2308 5: the lesser of the SOA's TTL and MINIMUM */
 		ttl = m->soa_min < m->soa_ttl ? m->soa_min : m->soa_ttl;
