@@ -18,6 +18,8 @@ pkgs=(
 	man-db groff-base pandoc
 	# the JSON schema of every command (tests/integration/json.sh)
 	python3-jsonschema
+	# DNS telemetry's lab: authoritative, resolver, clients, TCP 53 drops
+	nsd unbound dnsperf dnsutils nftables
 )
 
 missing=()

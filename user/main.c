@@ -74,6 +74,8 @@ static const struct object objects[] = {
 	  "[show|on|off|set] [--json] [--top N] [--interval S]" },
 	{ "sockets", cmd_sockets, PRE_ROOT | NO_SHOW_VERB, v_show,
 	  "[show] [--json]" },
+	{ "dns", cmd_dns, PRE_ROOT | PRE_SESSION | NO_SHOW_VERB, v_show,
+	  "[show] [-i IFACE] [--json]" },
 };
 
 #define N_OBJECTS (sizeof(objects) / sizeof(objects[0]))

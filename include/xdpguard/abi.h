@@ -275,11 +275,18 @@ enum xg_event_type {
 				 * the threshold (percent of the range) */
 	XG_EV_ACCEPT_FULL,	/* a listener's accept queue is full */
 	XG_EV_NO_PORT,		/* connect() found no free local port */
+	/* DNS telemetry (include/xdpguard/dns.h): struct xg_dns_event */
+	XG_EV_DNS_ANSWER_CHANGED,
+	XG_EV_DNS_SERVERS_DISAGREE,
+	XG_EV_DNS_STALE_USE,
 	XG_EV_MAX,
 };
 
 /* Host-wide records (no interface): the socket telemetry's. */
-#define XG_EV_IS_HOST(t)	((t) >= XG_EV_TW_CHURN && (t) < XG_EV_MAX)
+#define XG_EV_IS_HOST(t)	((t) >= XG_EV_TW_CHURN && (t) <= XG_EV_NO_PORT)
+/* Records longer than struct xg_event: struct xg_dns_event. */
+#define XG_EV_IS_DNS(t)		((t) >= XG_EV_DNS_ANSWER_CHANGED && \
+				 (t) <= XG_EV_DNS_STALE_USE)
 
 struct xg_event {
 	/* head: every record */

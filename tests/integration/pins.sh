@@ -174,7 +174,7 @@ out=$(unshare -m --propagation private bash -c "
 expect_eq "the remount scenario ran" "$rc" 0
 check "status reports the unpinned guard" grep -q "eth1: UNPINNED" <<<"$out"
 check "attach removes what no pins account for" \
-	grep -q "removed the XDP program and 2 tc filters" <<<"$out"
+	grep -q "removed the XDP program and 4 tc filters" <<<"$out"
 check "... then attaches" bash -c '! grep -q "attach failed" <<<"$1"' _ "$out"
 check "detach removes everything" bash -c '! grep -q "detach failed" <<<"$1"' _ "$out"
 check "no XDP left on eth1" bash -c "! ip -n ${P}srv link show eth1 | grep -q xdp"

@@ -19,7 +19,7 @@ static const char attach_usage[] =
 	"usage: xdpguard attach [-i] IFACE [--mode native|skb] [--dry-run]\n"
 	"                       [--sources N] [--prefix4 LEN] [--prefix6 LEN]\n"
 	"                       [--pps N] [--burst N] [--no-pmtu]\n"
-	"                       [--blackhole-after N] [--event-budget N]\n"
+	"                       [--blackhole-after N] [--event-budget N] [--no-dns]\n"
 	"       xdpguard attach --replace [-i] IFACE   (new programs, same "
 	"maps)\n";
 
@@ -44,7 +44,7 @@ static const char *const modes[] = { "native", "skb", NULL };
 
 struct attach_opts {
 	__u32 mode;		/* in modes[] */
-	bool dry_run, replace, no_pmtu;
+	bool dry_run, replace, no_pmtu, no_dns;
 	__u32 sources, prefix4, prefix6, pps, burst, bh_after, event_budget;
 };
 
@@ -70,6 +70,8 @@ static const struct xg_opt attach_opts[] = {
 	  .help = "new programs on the running guard's maps, same settings" },
 	{ "no-pmtu", 0, XG_OPT_FLAG, A(no_pmtu),
 	  .help = "no PTB accounting, no black-hole detection" },
+	{ "no-dns", 0, XG_OPT_FLAG, A(no_dns),
+	  .help = "no DNS telemetry (xdpguard dns)" },
 	{ "blackhole-after", 0, XG_OPT_U32, A(bh_after), .min = 2, .max = 100,
 	  .def = "3", .arg = "N",
 	  .help = "retransmissions, 2..100: full-size retransmissions before "
@@ -93,7 +95,7 @@ int cmd_attach(int argc, char **argv)
 	struct xg_cookie_support ck;
 	struct xg_info info = {};
 	const char *ifname;
-	bool burst_set, made = false, replace, tuned;
+	bool burst_set, made = false, replace, tuned, dns;
 	char dir[256], newdir[300];
 	int ifindex, lock = -1, ret = XG_EXIT_FAIL;
 	struct xg_args a;
@@ -119,6 +121,7 @@ int cmd_attach(int argc, char **argv)
 	pm_flags = o.no_pmtu ? 0 : XG_PM_F_PTB | XG_PM_F_BH;
 	bh_after = o.bh_after;
 	cfg.event_budget = o.event_budget;
+	dns = !o.no_dns;
 	tuned = a.given & ~xg_opt_bit(attach_opts, "replace");
 	if (replace && tuned) {
 		xg_args_free(&a);
@@ -193,6 +196,9 @@ int cmd_attach(int argc, char **argv)
 		goto out;
 	if (xg_pmtu_attach(ifname, ifindex, newdir, pm_flags, bh_after))
 		goto out;
+	/* telemetry only: the guard goes on without it (said below) */
+	if (dns && xg_dns_attach(ifname, ifindex, newdir))
+		dns = false;
 	/* the one step that makes the attach visible */
 	if (rename(newdir, dir)) {
 		xg_err("cannot rename %s: %s", newdir, strerror(errno));
@@ -224,6 +230,8 @@ int cmd_attach(int argc, char **argv)
 		printf("xdpguard: tc ingress/egress: PTB accounting and "
 		       "black-hole detection off; MSS clamping off until "
 		       "mss set\n");
+	printf("xdpguard: DNS telemetry %s\n", dns ? "on (tc ingress/egress, "
+	       "port 53 UDP and TCP; xdpguard dns)" : "off");
 	ret = XG_EXIT_OK;
 out:
 	xg_guard_close(g, !ret);

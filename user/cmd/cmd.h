@@ -31,6 +31,7 @@ int cmd_mss(int argc, char **argv);
 int cmd_pmtu(int argc, char **argv);
 int cmd_tw(int argc, char **argv);
 int cmd_sockets(int argc, char **argv);
+int cmd_dns(int argc, char **argv);
 
 /* ---- session.c ---- */
 void xg_session_begin(void);
@@ -48,6 +49,10 @@ int xg_detach_moved_here(__u64 cookie, void *arg);
 /* ---- replace.c: attach --replace, and the end of one that was killed ---- */
 int xg_replace(const char *ifname, int ifindex, const char *dir);
 void xg_replace_recover(const struct xg_iface *ifc);
+
+/* ---- dns.c: the DNS body of an event; xdpguard_dns_* for export ---- */
+void xg_dns_event_body(FILE *f, bool json, const struct xg_event *e);
+void xg_dns_export(FILE *f, const struct xg_iface *ifc, int n);
 
 /* ---- cookies.c ---- */
 void xg_cookie_status(const struct xg_iface *ifc);

@@ -69,6 +69,7 @@ static int detach_one(struct xg_iface *ifc)
 			return XG_EXIT_FAIL;
 		}
 	}
+	xg_dns_detach(ifc);
 	xg_pmtu_detach(ifc);
 	xg_folder_remove(ifc->dir);
 	printf("xdpguard: detached from %s\n", ifc->ifname);

@@ -68,6 +68,11 @@ static const struct ev_type {
 	[XG_EV_EPHEMERAL] = { "ephemeral", "sockets", EV_SRC | EV_DST | EV_DPORT },
 	[XG_EV_ACCEPT_FULL] = { "accept_full", "sockets", EV_SRC | EV_SPORT },
 	[XG_EV_NO_PORT] = { "no_port", "sockets", EV_SRC | EV_DST | EV_DPORT },
+	[XG_EV_DNS_ANSWER_CHANGED] = { "dns_answer_changed", "dns",
+				       EV_SRC | EV_SPORT },
+	[XG_EV_DNS_SERVERS_DISAGREE] = { "dns_servers_disagree", "dns",
+					 EV_SRC | EV_SPORT | EV_DST | EV_DPORT },
+	[XG_EV_DNS_STALE_USE] = { "dns_stale_use", "dns", EV_DST | EV_DPORT },
 };
 
 /* One "key":value (JSON) or key=value (text) after the head. */
@@ -165,6 +170,9 @@ static void ev_body(const struct ev_out *o, const struct ev_ctx *ctx,
 		kv_u64(o, "accept_max", e->accept.backlog);
 		kv_u64(o, "syn_recv", e->accept.syn_recv);
 		break;
+	default:
+		if (XG_EV_IS_DNS(e->type))
+			xg_dns_event_body(stdout, o->json, e);
 	}
 }
 
@@ -214,7 +222,8 @@ static int ev_wanted(struct ev_ctx *ctx, const struct xg_event *e,
 		     size_t size)
 {
 	if (size < sizeof(*e) || !e->type || e->type >= XG_EV_MAX ||
-	    !ev_types[e->type].name) {
+	    !ev_types[e->type].name ||
+	    (XG_EV_IS_DNS(e->type) && size < sizeof(struct xg_dns_event))) {
 		ctx->unknown++;	/* a newer kernel side: count, skip */
 		return 0;
 	}
@@ -274,8 +283,11 @@ static int ev_parse_types(const char *arg, __u32 *types)
 					    "cookies_on, cookies_off, ptb, "
 					    "pmtud_blackhole_suspected, "
 					    "tw_churn, ephemeral, accept_full, "
-					    "no_port, or the groups guard, "
-					    "cookies, pmtu, sockets, all; "
+					    "no_port, dns_answer_changed, "
+					    "dns_servers_disagree, "
+					    "dns_stale_use, or the groups "
+					    "guard, cookies, pmtu, sockets, "
+					    "dns, all; "
 					    "comma-separated)", tok);
 	}
 	if (!*types)

@@ -225,6 +225,7 @@ static char *render_ifaces(struct xg_iface *ifc, struct xg_stats *st,
 			    h.st.events_suppressed);
 		}
 	}
+	xg_dns_export(f, ifc, n);
 	family(f, "xdpguard_attached_interfaces", "gauge",
 	       "Interfaces xdpguard is attached to in this namespace.");
 	fprintf(f, "xdpguard_attached_interfaces %d\n", n);

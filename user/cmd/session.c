@@ -139,6 +139,7 @@ static void finish_half_done(struct xg_iface *ifc, const struct xg_info *info,
 	if (ifc->ifindex) {
 		/* tc and tracepoint parts first, as detach does */
 		xg_cookie_detach(ifc);
+		xg_dns_detach(ifc);
 		xg_pmtu_detach(ifc);
 		xg_xdp_detach(ifc->ifindex, info->prog_id);
 	}

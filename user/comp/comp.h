@@ -12,6 +12,7 @@
  *              retrans_host)
  *   host.c     host-wide socket telemetry (sock_tw)
  *   metrics.c  the pmtu and host numbers as top and export read them
+ *   dns.c      DNS telemetry at tc (tc_dns): per server, per name, events
  *
  * A component may call the library (user/lib) and another component;
  * never a command (user/cmd) nor main. scripts/layers checks it.
@@ -191,5 +192,8 @@ int xg_sk_config_write(__u64 netns, const struct xg_sk_config *cfg);
 long long xg_netstat(const char *name);
 int xg_port_range(__u32 *lo, __u32 *hi);
 const char *xg_tcp_state_name(int state);
+
+/* ---- dns.c: DNS telemetry (its own header) ---- */
+#include "dns.h"
 
 #endif /* XDPGUARD_COMP_H */

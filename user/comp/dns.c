@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DNS telemetry, the component: owns tc_dns.bpf.o. attach loads it with
+ * its maps pinned in the interface's folder (reusing the guard's config,
+ * counters and event ring there), puts its two programs on the clsact
+ * ingress and egress hooks as filters of their own (TC_ACT_UNSPEC: the
+ * next filter runs, docs/dns.md) and its stale-use program on
+ * sock:inet_sock_set_state, the link pinned in the folder. detach takes
+ * them off. The readers sum the per-CPU tables for `xdpguard dns`,
+ * `events` and `export`.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "comp.h"
+#include "tc_dns.skel.h"
+
+static void pin_path(char *buf, size_t len, const char *dir,
+		     const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+/* Pin every xg_ map of @obj in @dir: existing pins are reused. */
+static int set_pins(struct bpf_object *obj, const char *dir)
+{
+	struct bpf_map *map;
+	char path[512];
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+
+		if (strncmp(name, "xg_", 3))
+			continue;
+		pin_path(path, sizeof(path), dir, name);
+		if (bpf_map__set_pin_path(map, path))
+			return -1;
+	}
+	return 0;
+}
+
+/* The pins that are the component's own (xg_dns_*): 0600, or removed. */
+static void own_pins(const char *dir, bool remove)
+{
+	static const char *const names[] = {
+		XG_MAP_DNS_CFG, XG_MAP_DNS_INFO, XG_MAP_DNS_CNT,
+		XG_MAP_DNS_SERVERS, XG_MAP_DNS_NAMES, XG_MAP_DNS_PENDING,
+		XG_MAP_DNS_GONE, XG_PIN_DNS_TP,
+	};
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		pin_path(path, sizeof(path), dir, names[i]);
+		if (remove)
+			unlink(path);
+		else
+			chmod(path, 0600);
+	}
+}
+
+static void tc_remove(int ifindex, const struct xg_dns_info *info)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
+	int i, err;
+
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_opts, q, .handle = info->handle[i],
+			    .priority = info->priority[i]);
+		LIBBPF_OPTS(bpf_tc_opts, d, .handle = info->handle[i],
+			    .priority = info->priority[i]);
+
+		if (!info->prog_id[i])
+			continue;
+		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+		/* only our own filter: its program id must match */
+		xg_tc_quiet(true);
+		err = bpf_tc_query(&hook, &q);
+		xg_tc_quiet(false);
+		if (err || q.prog_id != info->prog_id[i])
+			continue;
+		bpf_tc_detach(&hook, &d);
+	}
+	/* a clsact made for us alone, when nothing else is on it */
+	if (info->qdisc_created && xg_tc_filters(ifindex, NULL, NULL) == 0) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		xg_tc_quiet(true);
+		bpf_tc_hook_destroy(&hook);
+		xg_tc_quiet(false);
+	}
+}
+
+int xg_dns_attach(const char *ifname, int ifindex, const char *dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	struct xg_dns_cfg cfg = {
+		.timeout_ns = XG_DNS_TIMEOUT_NS,
+		.tc_window_ns = XG_DNS_TC_WINDOW_NS,
+		.ttl_short = XG_DNS_TTL_SHORT,
+		.ttl_long = XG_DNS_TTL_LONG,
+	};
+	struct xg_dns_info info = { .ifindex = ifindex };
+	struct bpf_link *link = NULL;
+	struct bpf_prog_info pi;
+	struct tc_dns_bpf *skel;
+	char path[512];
+	int err, i, ret = -1;
+	__u32 zero = 0, len;
+
+	skel = tc_dns_bpf__open();
+	if (!skel) {
+		xg_err("cannot open the DNS programs: %s", strerror(errno));
+		return -1;
+	}
+	skel->rodata->netns_cookie = xg_netns_cookie();
+	if (set_pins(skel->obj, dir))
+		goto out;
+	err = tc_dns_bpf__load(skel);
+	if (err) {
+		xg_err("cannot load the DNS programs: %s", strerror(-err));
+		goto out;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.xg_dns_cfg), &zero,
+				&cfg, BPF_ANY)) {
+		xg_err("cannot write the DNS settings: %s", strerror(errno));
+		goto out;
+	}
+	xg_tc_quiet(true);
+	err = bpf_tc_hook_create(&hook);
+	xg_tc_quiet(false);
+	if (err && err != -EEXIST) {
+		xg_err("cannot add a clsact qdisc to %s: %s", ifname,
+		       strerror(-err));
+		goto out;
+	}
+	info.qdisc_created = !err;
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_opts, o);
+
+		o.prog_fd = bpf_program__fd(i ? skel->progs.xg_dns_egress :
+					    skel->progs.xg_dns_ingress);
+		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+		err = bpf_tc_attach(&hook, &o);
+		if (err) {
+			xg_err("cannot attach the DNS tc %s program to %s: %s",
+			       i ? "egress" : "ingress", ifname,
+			       strerror(-err));
+			goto out;
+		}
+		info.handle[i] = o.handle;
+		info.priority[i] = o.priority;
+		info.prog_id[i] = o.prog_id;
+		/* at once: a killed attach's recovery finds the filter */
+		bpf_map_update_elem(bpf_map__fd(skel->maps.xg_dns_info), &zero,
+				    &info, BPF_ANY);
+	}
+	link = bpf_program__attach(skel->progs.xg_dns_stale);
+	err = libbpf_get_error(link);
+	if (err) {
+		link = NULL;
+		xg_err("cannot attach the DNS stale-use program to "
+		       "sock:inet_sock_set_state: %s", strerror(-err));
+		goto out;
+	}
+	pin_path(path, sizeof(path), dir, XG_PIN_DNS_TP);
+	err = bpf_link__pin(link, path);
+	if (err) {
+		xg_err("cannot pin %s: %s", path, strerror(-err));
+		goto out;
+	}
+	memset(&pi, 0, sizeof(pi));
+	len = sizeof(pi);
+	if (!bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.xg_dns_stale),
+				    &pi, &len))
+		info.tp_prog_id = pi.id;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.xg_dns_info), &zero,
+				&info, BPF_ANY)) {
+		xg_err("cannot write the DNS attach facts: %s",
+		       strerror(errno));
+		goto out;
+	}
+	own_pins(dir, false);
+	ret = 0;
+out:
+	if (ret) {
+		tc_remove(ifindex, &info);
+		own_pins(dir, true);
+	}
+	bpf_link__destroy(link);	/* the pin keeps it */
+	tc_dns_bpf__destroy(skel);
+	return ret;
+}
+
+bool xg_dns_is_on(const struct xg_iface *ifc)
+{
+	struct xg_dns_info info;
+
+	return !xg_map_get0(ifc, XG_MAP_DNS_INFO, &info, sizeof(info), true);
+}
+
+void xg_dns_detach(const struct xg_iface *ifc)
+{
+	struct xg_dns_info info;
+
+	/* quietly: an interface may have been attached without DNS */
+	if (xg_map_get0(ifc, XG_MAP_DNS_INFO, &info, sizeof(info), true))
+		return;
+	if (ifc->ifindex && (int)info.ifindex == ifc->ifindex)
+		tc_remove(ifc->ifindex, &info);
+	/* the link goes with its last pin */
+	own_pins(ifc->dir, true);
+}
+
+/* ---------------- reading ---------------- */
+
+static int ncpus(void)
+{
+	static int n;
+
+	if (!n)
+		n = libbpf_num_possible_cpus();
+	return n;
+}
+
+static void srv_add(struct xg_dns_server *sum, const struct xg_dns_server *c)
+{
+	const __u64 *a = (const __u64 *)c;
+	__u64 *s = (__u64 *)sum;
+	size_t i, n = offsetof(struct xg_dns_server, ttl_min) / 8;
+
+	for (i = 0; i < n; i++)
+		s[i] += a[i];
+	/* a CPU's min/max only once it counted one (the others are 0) */
+	if (c->answers && c->ttl_min < sum->ttl_min)
+		sum->ttl_min = c->ttl_min;
+	if (c->answers && c->ttl_max > sum->ttl_max)
+		sum->ttl_max = c->ttl_max;
+	if (c->negative && c->neg_min < sum->neg_min)
+		sum->neg_min = c->neg_min;
+	if (c->negative && c->neg_max > sum->neg_max)
+		sum->neg_max = c->neg_max;
+	if (c->last_ns > sum->last_ns)
+		sum->last_ns = c->last_ns;
+}
+
+static int srv_cmp(const void *a, const void *b)
+{
+	const struct xg_dns_srv *x = a, *y = b;
+
+	if (x->v.queries != y->v.queries)
+		return x->v.queries < y->v.queries ? 1 : -1;
+	return memcmp(&x->k, &y->k, sizeof(x->k));
+}
+
+static int nm_cmp(const void *a, const void *b)
+{
+	const struct xg_dns_nm *x = a, *y = b;
+
+	if (x->v.queries != y->v.queries)
+		return x->v.queries < y->v.queries ? 1 : -1;
+	return memcmp(&x->k, &y->k, sizeof(x->k));
+}
+
+/* entries of the hash map @fd, walked (bounded) */
+static int count_keys(int fd)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	char k[2][512];
+	int n = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len) || mi.key_size > 512)
+		return -1;
+	while (!bpf_map_get_next_key(fd, n ? k[(n - 1) & 1] : NULL, k[n & 1]))
+		if (++n > (1 << 24))
+			break;
+	return n;
+}
+
+int xg_dns_read(const struct xg_iface *ifc, struct xg_dns_view *v)
+{
+	struct xg_dns_server_key sk, skn;
+	struct xg_dns_name_key nk, nkn;
+	struct xg_dns_server *pc = NULL;
+	int fd, cpus = ncpus(), c, ret = -1;
+	bool have;
+	__u64 *vals = NULL;
+	__u32 idx;
+	void *p;
+
+	memset(v, 0, sizeof(*v));
+	if (cpus <= 0)
+		return -1;
+	if (xg_map_get0(ifc, XG_MAP_DNS_CFG, &v->cfg, sizeof(v->cfg), true))
+		return -1;
+	vals = calloc(cpus, sizeof(__u64));
+	pc = calloc(cpus, sizeof(*pc));
+	if (!vals || !pc)
+		goto out;
+	fd = xg_map_open(ifc, XG_MAP_DNS_CNT);
+	if (fd < 0)
+		goto out;
+	for (idx = 0; idx < XG_DNS_C_MAX; idx++)
+		if (!bpf_map_lookup_elem(fd, &idx, vals))
+			for (c = 0; c < cpus; c++)
+				v->cnt[idx] += vals[c];
+	close(fd);
+
+	fd = xg_map_open(ifc, XG_MAP_DNS_SERVERS);
+	if (fd < 0)
+		goto out;
+	for (have = false; !bpf_map_get_next_key(fd, have ? &sk : NULL, &skn) &&
+	     v->nsrv < XG_DNS_SERVERS * 4; have = true) {
+		struct xg_dns_srv *s;
+
+		sk = skn;
+		if (bpf_map_lookup_elem(fd, &sk, pc))
+			continue;	/* gone meanwhile */
+		p = realloc(v->srv, (v->nsrv + 1) * sizeof(*v->srv));
+		if (!p)
+			break;
+		v->srv = p;
+		s = &v->srv[v->nsrv++];
+		memset(s, 0, sizeof(*s));
+		s->k = sk;
+		s->v.ttl_min = s->v.neg_min = 0xffffffff;
+		for (c = 0; c < cpus; c++)
+			srv_add(&s->v, &pc[c]);
+	}
+	close(fd);
+	if (v->nsrv)
+		qsort(v->srv, v->nsrv, sizeof(*v->srv), srv_cmp);
+
+	fd = xg_map_open(ifc, XG_MAP_DNS_NAMES);
+	if (fd < 0)
+		goto out;
+	for (have = false; !bpf_map_get_next_key(fd, have ? &nk : NULL, &nkn) &&
+	     v->nnames < XG_DNS_NAMES * 4; have = true) {
+		struct xg_dns_nm *n;
+
+		nk = nkn;
+		p = realloc(v->names, (v->nnames + 1) * sizeof(*v->names));
+		if (!p)
+			break;
+		v->names = p;
+		n = &v->names[v->nnames];
+		n->k = nk;
+		if (!bpf_map_lookup_elem(fd, &nk, &n->v))
+			v->nnames++;
+	}
+	close(fd);
+	if (v->nnames)
+		qsort(v->names, v->nnames, sizeof(*v->names), nm_cmp);
+
+	fd = xg_map_open(ifc, XG_MAP_DNS_GONE);
+	if (fd >= 0) {
+		v->gone = count_keys(fd);
+		close(fd);
+	}
+	fd = xg_map_open(ifc, XG_MAP_DNS_PENDING);
+	if (fd >= 0) {
+		v->pending = count_keys(fd);
+		close(fd);
+	}
+	ret = 0;
+out:
+	free(vals);
+	free(pc);
+	if (ret)
+		xg_dns_view_free(v);
+	return ret;
+}
+
+void xg_dns_view_free(struct xg_dns_view *v)
+{
+	free(v->srv);
+	free(v->names);
+	v->srv = NULL;
+	v->names = NULL;
+	v->nsrv = v->nnames = 0;
+}
+
+/* ---------------- formatting ---------------- */
+
+/* A wire-form name as text: "www.example.test." ("." for the root) */
+void xg_dns_name_str(const __u8 *w, char *buf, size_t len)
+{
+	size_t o = 0, i = 0, j, l;
+
+	if (!len)
+		return;
+	buf[0] = 0;
+	while (i < XG_DNS_NAME && w[i]) {
+		l = w[i++];
+		if (l > 63 || i + l > XG_DNS_NAME) {	/* cut at our bound */
+			if (o + 4 < len)
+				o += snprintf(buf + o, len - o, "...");
+			break;
+		}
+		for (j = 0; j < l && o + 5 < len; j++, i++) {
+			unsigned char ch = w[i];
+
+			if (ch > 32 && ch < 127 && ch != '.' && ch != '\\' &&
+			    ch != '"')
+				buf[o++] = ch;
+			else
+				o += snprintf(buf + o, len - o, "\\%03u", ch);
+		}
+		if (o + 1 < len)
+			buf[o++] = '.';
+	}
+	if (!o && len > 1)
+		buf[o++] = '.';
+	buf[o < len ? o : len - 1] = 0;
+}
+
+const char *xg_dns_qtype_str(__u16 t, char *buf, size_t len)
+{
+	switch (t) {
+	case 1: return "A";
+	case 2: return "NS";
+	case 5: return "CNAME";
+	case 6: return "SOA";
+	case 12: return "PTR";
+	case 15: return "MX";
+	case 16: return "TXT";
+	case 28: return "AAAA";
+	case 33: return "SRV";
+	case 65: return "HTTPS";
+	}
+	snprintf(buf, len, "TYPE%u", t);
+	return buf;
+}
+
+/* The upper bound (us) of the bucket holding the @pct percentile; 0: none */
+double xg_dns_lat_pct(const struct xg_dns_server *s, double pct)
+{
+	__u64 tot = 0, acc = 0;
+	int i;
+
+	for (i = 0; i < XG_DNS_LAT_BUCKETS; i++)
+		tot += s->lat[i];
+	if (!tot)
+		return 0;
+	for (i = 0; i < XG_DNS_LAT_BUCKETS; i++) {
+		acc += s->lat[i];
+		if (acc * 100.0 >= pct * tot)
+			return (double)(1ULL << (i + 1));
+	}
+	return (double)(1ULL << XG_DNS_LAT_BUCKETS);
+}
