@@ -81,7 +81,7 @@ bad "'a' is ambiguous: attach, allow, apply" a
 bad "'rate s' is ambiguous: show, set" rate s
 bad "unknown verb 'rate frob' (accepted: show, set, del)" rate frob
 bad "--pps belongs to rate set, not rate show" rate show --pps 5
-bad "--json belongs to rate show, not rate set" rate set --pps 5 --json
+bad "--ttl belongs to deny add, not deny del" deny del 198.18.7.0/24 --ttl 5m
 bad "--dir belongs to mss set, not mss show" mss --dir both
 bad "option '--pps' needs a value" rate set --pps
 bad "unknown option '--frob'" attach g1 --frob

@@ -65,19 +65,45 @@ for c in "status" "rate" "allow" "deny" "cookies" "mss" "pmtu" "top --once --int
 	expect_eq "$c -i j2 --json: the same shape, one interface${out:+ ($out)}" "$rc/$(json_get 'len(d["interfaces"])' <"$tmp/one.json")" "0/1"
 done
 
+# writing commands: what changed, in the same style
+x rate set -i j0 --port 8080 --pps 11 --burst 12 --json >"$tmp/w.json"; rc=$?
+out=$(validate rate_change "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "rate set --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... what changed" "$(json_get '(d["port"], d["pps"], d["burst"])' <"$tmp/w.json")" "(8080, 11, 12)"
+x deny add -i j0 198.18.9.0/24 --ttl 10m --json >"$tmp/w.json"; rc=$?
+out=$(validate list_change "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "deny add --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... what changed" "$(json_get '(d["added"], d["expires_in_seconds"])' <"$tmp/w.json")" "(['198.18.9.0/24'], 600)"
+x save -i j0 >"$tmp/pol"
+sed -i 's|^deny 198.18.9.0/24.*|deny 198.18.10.0/24|; s|^rate port 8080 .*|rate port 8080 pps 13 burst 13|' "$tmp/pol"
+x apply -i j0 -f "$tmp/pol" --dry-run --json >"$tmp/w.json"; rc=$?
+out=$(validate apply "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "apply --dry-run --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... 1 added, 1 changed, 1 removed, not applied" \
+	"$(json_get '(d["added"], d["changed"], d["removed"], d["applied"], d["dry_run"])' <"$tmp/w.json")" "(1, 1, 1, False, True)"
+x apply -i j0 -f "$tmp/pol" --json >"$tmp/w.json"; rc=$?
+out=$(validate apply "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "apply --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... the same changes, applied" \
+	"$(json_get '(d["added"], d["changed"], d["removed"], d["applied"], sorted(c["op"] for c in d["changes"]))' <"$tmp/w.json")" \
+	"(1, 1, 1, True, ['add', 'change', 'remove'])"
+
 dir0=$(t_pin_dirs | grep -- '-j0$')
 dir2=$(t_pin_dirs | grep -- '-j2$')
 # values are the kernel's
 expect_eq "rate: j0's default pps = its xg_config" \
 	"$(x rate -i j0 --json | json_get 'd["interfaces"][0]["default"]["pps"]')" \
 	"$(bpftool -j map dump pinned $dir0/xg_config | json_get 'd[0]["formatted"]["value"]["rate"]["pps"]')"
-expect_eq "rate: j0's port 443 = its xg_port_rate entry" \
+expect_eq "rate: j0's ports = its xg_port_rate entries" \
 	"$(x rate -i j0 --json | json_get '[(p["port"], p["pps"], p["burst"]) for p in d["interfaces"][0]["ports"]]')" \
 	"$(bpftool -j map dump pinned $dir0/xg_port_rate | json_get '[(e["formatted"]["key"], e["formatted"]["value"]["pps"], e["formatted"]["value"]["burst"]) for e in d]')"
 n4=$(bpftool -j map dump pinned $dir2/xg_deny4 | json_get 'len(d)')
 n6=$(bpftool -j map dump pinned $dir2/xg_deny6 | json_get 'len(d)')
 expect_eq "deny: j2's entries = its two LPM maps ($n4 + $n6)" \
 	"$(x deny -i j2 --json | json_get 'len(d["interfaces"][0]["deny"])')" $((n4 + n6))
+expect_eq "deny: j0 after apply: the kernel's LPM map holds the new entry, not the old" \
+	"$(bpftool -j map dump pinned $dir0/xg_deny4 | json_get 'sorted("%d.%d.%d.%d/%d" % (tuple(e["formatted"]["key"]["addr"].to_bytes(4, "little")) + (e["formatted"]["key"]["prefixlen"],)) for e in d)' 2>/dev/null || echo unreadable)" \
+	"['198.18.10.0/24']"
 expect_eq "deny: null for never, seconds for the ones that expire" \
 	"$(x deny -i j2 --json | json_get 'sorted((e["cidr"], e["expires_in_seconds"] is None or 3500 < e["expires_in_seconds"] <= 3600) for e in d["interfaces"][0]["deny"])')" \
 	"[('198.19.5.0/24', True), ('198.19.6.1/32', True), ('2001:db8:5::/48', True)]"

@@ -114,7 +114,7 @@ static const struct xg_opt rate_opts[] = {
 	  .min = 1, .max = 100000000, .arg = "N", .verbs = "set",
 	  .help = "SYNs, 1..100000000; default: the pps" },
 	{ "json", 0, XG_OPT_FLAG, offsetof(struct rate_opts, json),
-	  .help = "JSON output", .verbs = "show" },
+	  .help = "JSON output (set, del: what changed)" },
 	{}
 };
 
@@ -195,7 +195,25 @@ int cmd_rate(int argc, char **argv)
 			       ifc.ifname, strerror(errno));
 		close(fd);
 	}
-	if (!ret) {
+	if (!ret && o.json) {
+		struct xg_jw *w = xg_jw_new(stdout);
+
+		if (w) {
+			xg_jw_object(w);
+			xg_jw_str_field(w, "interface", ifc.ifname);
+			xg_jw_str_field(w, "command", xg_cmd);
+			if (has_port)
+				xg_jw_u64_field(w, "port", port);
+			else
+				xg_jw_null_field(w, "port");
+			if (strcmp(sub, "del")) {
+				xg_jw_u64_field(w, "pps", r.pps);
+				xg_jw_u64_field(w, "burst", r.burst);
+			}
+			xg_jw_object_end(w);
+			xg_jw_free(w);
+		}
+	} else if (!ret) {
 		if (!strcmp(sub, "del"))
 			printf("xdpguard: %s: port %u uses the default rate "
 			       "again\n", ifc.ifname, port);
@@ -336,7 +354,7 @@ static int lpm_list(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
  * restore what was changed before it.
  */
 static int lpm_change(const struct xg_iface *ifc, bool deny, bool add,
-		      struct xg_cidr *cidrs, int n, __u64 ttl_ns)
+		      struct xg_cidr *cidrs, int n, __u64 ttl_ns, bool json)
 {
 	struct saved {
 		union { struct xg_lpm4 k4; struct xg_lpm6 k6; } key;
@@ -411,10 +429,37 @@ static int lpm_change(const struct xg_iface *ifc, bool deny, bool add,
 		}
 		goto out;
 	}
-	printf("xdpguard: %s: %s %d %s %s\n", ifc->ifname,
-	       add ? "added" : "deleted", n, n == 1 ? "prefix" : "prefixes",
-	       add ? (deny ? "to the deny list" : "to the allow list") :
-	       (deny ? "from the deny list" : "from the allow list"));
+	if (json) {
+		struct xg_jw *w = xg_jw_new(stdout);
+		char buf[64];
+		int i;
+
+		if (w) {
+			xg_jw_object(w);
+			xg_jw_str_field(w, "interface", ifc->ifname);
+			xg_jw_str_field(w, "command", xg_cmd);
+			xg_jw_name(w, add ? "added" : "deleted");
+			xg_jw_array(w);
+			for (i = 0; i < n; i++) {
+				xg_format_cidr(&cidrs[i], buf, sizeof(buf));
+				xg_jw_str(w, buf);
+			}
+			xg_jw_array_end(w);
+			if (deny && add && ttl_ns)
+				xg_jw_u64_field(w, "expires_in_seconds",
+						ttl_ns / 1000000000ULL);
+			else if (deny && add)
+				xg_jw_null_field(w, "expires_in_seconds");
+			xg_jw_object_end(w);
+			xg_jw_free(w);
+		}
+	} else {
+		printf("xdpguard: %s: %s %d %s %s\n", ifc->ifname,
+		       add ? "added" : "deleted", n,
+		       n == 1 ? "prefix" : "prefixes",
+		       add ? (deny ? "to the deny list" : "to the allow list") :
+		       (deny ? "from the deny list" : "from the allow list"));
+	}
 	ret = XG_EXIT_OK;
 out:
 	if (journaled) {
@@ -442,7 +487,7 @@ static const struct xg_opt lpm_opts[] = {
 	  .arg = "DURATION", .verbs = "add",
 	  .help = "accepted: 90, 90s, 15m, 2h, 7d; at most 365d (deny only)" },
 	{ "json", 0, XG_OPT_FLAG, offsetof(struct lpm_opts, json),
-	  .help = "JSON output", .verbs = "list" },
+	  .help = "JSON output (add, del: what changed)" },
 	{}
 };
 
@@ -496,7 +541,8 @@ static int cmd_lpm(int argc, char **argv, bool deny)
 		return ret;
 	if (deny)
 		deny_prune(&ifc);
-	ret = lpm_change(&ifc, deny, !strcmp(sub, "add"), cidrs, n, o.ttl);
+	ret = lpm_change(&ifc, deny, !strcmp(sub, "add"), cidrs, n, o.ttl,
+			 o.json);
 	/* after a change, a rollback or a prune alike */
 	if (xg_sync_flags(&ifc))
 		ret = XG_EXIT_FAIL;

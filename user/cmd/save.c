@@ -534,6 +534,37 @@ static void plan_print(const struct plan *pl, FILE *f)
 		fprintf(f, "%c %s\n", pl->op[i].sign, pl->op[i].text);
 }
 
+/* apply --json: what changed (or would, with --dry-run) */
+static void plan_json(const struct plan *pl, const struct xg_iface *ifc,
+		      const char *file, bool dry, bool applied)
+{
+	struct xg_jw *w = xg_jw_new(stdout);
+	int i;
+
+	if (!w)
+		return;
+	xg_jw_object(w);
+	xg_jw_str_field(w, "interface", ifc->ifname);
+	xg_jw_str_field(w, "file", file);
+	xg_jw_bool_field(w, "dry_run", dry);
+	xg_jw_bool_field(w, "applied", applied);
+	xg_jw_u64_field(w, "added", pl->added);
+	xg_jw_u64_field(w, "changed", pl->changed);
+	xg_jw_u64_field(w, "removed", pl->removed);
+	xg_jw_name(w, "changes");
+	xg_jw_array(w);
+	for (i = 0; i < pl->n; i++) {
+		xg_jw_object(w);
+		xg_jw_str_field(w, "op", pl->op[i].sign == '+' ? "add" :
+				pl->op[i].sign == '-' ? "remove" : "change");
+		xg_jw_str_field(w, "statement", pl->op[i].text);
+		xg_jw_object_end(w);
+	}
+	xg_jw_array_end(w);
+	xg_jw_object_end(w);
+	xg_jw_free(w);
+}
+
 static int journal_plan(struct xg_journal *j, const struct plan *pl)
 {
 	int i;
@@ -599,7 +630,7 @@ static const char save_usage[] =
 	"  ending with 'end'; xdpguard apply -f FILE puts it back\n";
 
 static const char apply_usage[] =
-	"usage: xdpguard apply [-i IFACE] -f FILE [--dry-run]\n"
+	"usage: xdpguard apply [-i IFACE] -f FILE [--dry-run] [--json]\n"
 	"  FILE: as written by xdpguard save (- reads standard input): the "
 	"whole\n"
 	"        policy, ending with 'end'; anything else is refused, "
@@ -609,7 +640,7 @@ static const char apply_usage[] =
 
 struct file_opts {
 	const char *ifname, *file;
-	bool dry;
+	bool dry, json;
 };
 
 static const struct xg_opt save_opts[] = {
@@ -625,12 +656,15 @@ static const struct xg_opt apply_opts[] = {
 	  .arg = "FILE", .help = "the policy file; - reads standard input" },
 	{ "dry-run", 'n', XG_OPT_FLAG, offsetof(struct file_opts, dry),
 	  .help = "print the changes, change nothing" },
+	{ "json", 0, XG_OPT_FLAG, offsetof(struct file_opts, json),
+	  .help = "the changes as JSON" },
 	{}
 };
 
 /* save's or apply's options; 0 to go on, -1 after --help, or the status */
 static int one_iface(int argc, char **argv, const char *usage,
-		     const char **ifname, const char **file, bool *dry)
+		     const char **ifname, const char **file, bool *dry,
+		     bool *json)
 {
 	struct file_opts o = { .file = "" };
 	int ret;
@@ -644,6 +678,8 @@ static int one_iface(int argc, char **argv, const char *usage,
 		*file = o.file;
 	if (dry)
 		*dry = o.dry;
+	if (json)
+		*json = o.json;
 	if (file && !**file)
 		return xg_usage_err("missing -f FILE (- for standard input)");
 	return 0;
@@ -661,7 +697,7 @@ int cmd_save(int argc, char **argv)
 	bool have_pm;
 
 	xg_cmd = "save";
-	ret = one_iface(argc, argv, save_usage, &ifname, NULL, NULL);
+	ret = one_iface(argc, argv, save_usage, &ifname, NULL, NULL, NULL);
 	if (ret)
 		return ret < 0 ? XG_EXIT_OK : ret;
 	ret = xg_lock_iface(ifname, &ifc, &lock);
@@ -733,7 +769,7 @@ int cmd_apply(int argc, char **argv)
 	struct xg_policy cur = {}, want = {};
 	struct xg_journal j = { .ufd = -1 };
 	struct plan pl = { .j = &j };
-	bool jopen = false, dry = false, tc_new = false;
+	bool jopen = false, dry = false, tc_new = false, json = false;
 	struct xg_cookie_cfg cc;
 	struct xg_iface ifc;
 	const char *ifname = NULL, *file = "";
@@ -742,7 +778,7 @@ int cmd_apply(int argc, char **argv)
 	FILE *f;
 
 	xg_cmd = "apply";
-	ret = one_iface(argc, argv, apply_usage, &ifname, &file, &dry);
+	ret = one_iface(argc, argv, apply_usage, &ifname, &file, &dry, &json);
 	if (ret)
 		return ret < 0 ? XG_EXIT_OK : ret;
 	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
@@ -775,6 +811,11 @@ int cmd_apply(int argc, char **argv)
 			       strerror(errno));
 		goto out;
 	}
+	if (dry && json) {
+		plan_json(&pl, &ifc, file, true, false);
+		ret = XG_EXIT_OK;
+		goto out;
+	}
 	if (dry) {
 		plan_print(&pl, stdout);
 		printf("xdpguard: %s: %s would make %d change%s (%d new, %d "
@@ -791,7 +832,8 @@ int cmd_apply(int argc, char **argv)
 	if (i < pl.n && xg_cookie_prepare(&ifc, &tc_new))
 		goto out;
 	if (tc_new && !xg_cookie_cfg_read(&ifc, &cc))
-		printf("xdpguard: %s: tc ingress hand-off attached (handle "
+		fprintf(json ? stderr : stdout, "xdpguard: %s: tc ingress "
+			"hand-off attached (handle "
 		       "%#x priority %u); detach removes it\n", ifc.ifname,
 		       cc.tc_handle, cc.tc_priority);
 	if (xg_journal_open(&j, &ifc)) {
@@ -806,6 +848,9 @@ int cmd_apply(int argc, char **argv)
 		xg_err("applying %s to %s failed; putting back the policy it "
 		       "had", file, ifc.ifname);
 		xg_journal_rollback(&j);
+	} else if (json) {
+		plan_json(&pl, &ifc, file, false, true);
+		ret = XG_EXIT_OK;
 	} else {
 		plan_print(&pl, stdout);
 		if (pl.n)
