@@ -46,7 +46,7 @@ echo "# $d; ss: $n"
 expect_eq "the range is the namespace's" "$(json_get 'd["ephemeral"]["range"], d["ephemeral"]["ports"]' <"$tmp/tw")" "[$LO, $HI] 100"
 expect_eq "ports in use toward $LAB_SRV4_C:8080 = ss" "$(json_get 'd["in_use"]' <<<"${d//\'/\"}")" "$n"
 expect_eq "... all 100 of the range" "$n" 100
-expect_eq "... 100%" "$(json_get 'd["pct"]' <<<"${d//\'/\"}")" "100.0"
+expect_eq "... all of it (share 1.0)" "$(json_get 'd["share"]' <<<"${d//\'/\"}")" "1.0"
 
 check "the 101st connect failed with EADDRNOTAVAIL" python3 -c "
 import json, sys

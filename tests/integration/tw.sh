@@ -126,13 +126,13 @@ made=$(( $(jf "$tmp/c1" 'd["ok"]') + $(jf "$tmp/c2" 'd["ok"]') + $(jf "$tmp/c3" 
 expect_eq "all $E connections made" "$made" "$E"
 check "the connections fit in the window ($(( (t1 - t0) / 1000000 )) ms)" \
 	test $(( (t1 - t0) / 1000000 )) -lt $(( (IVAL - 1) * 1000 ))
-echo "# window: $(jf "$tmp/tw" '"%.3f s, %d entries, %.1f/s" % (d["interval_s"], d["tw_entries"], d["tw_entries_per_s"])')"
+echo "# window: $(jf "$tmp/tw" '"%.3f s, %d entries, %.1f/s" % (d["interval_seconds"], d["tw_entries"], d["tw_entries_per_s"])')"
 expect_eq "TIME_WAIT entries (tracepoint) = connections closed first here" \
 	"$(jf "$tmp/tw" 'd["tw_entries"]')" "$E"
 expect_eq "... = timewait sockets younger than the window (iterator)" \
 	"$(jf "$tmp/tw" 'd["tw_entries_iter"]')" "$E"
 # the window as tw measured it (about IVAL, longer on a busy machine)
-win=$(jf "$tmp/tw" 'd["interval_s"]')
+win=$(jf "$tmp/tw" 'd["interval_seconds"]')
 per10() { python3 -c "print(int($1 * 10 / $win))"; }	# N -> 10 x N per second
 expect_near "entry rate = connections / window" \
 	"$(jf "$tmp/tw" 'int(d["tw_entries_per_s"] * 10)')" "$(per10 $E)" 1

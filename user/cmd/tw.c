@@ -163,27 +163,27 @@ struct twrep {
 };
 
 static void grp_print(const char *title, struct grp *g, size_t n, int top,
-		      bool json, const char *nkey, const char *okey,
-		      bool first)
+		      struct xg_jw *w, const char *nkey, const char *okey)
 {
 	char ep[80];
 	size_t i;
 
-	if (json) {
-		printf("%s\"%s\":[", first ? "" : ",", title);
+	if (w) {
+		xg_jw_name(w, title);
+		xg_jw_array(w);
 		for (i = 0; i < n && (int)i < top; i++) {
-			xg_format_endpoint(g[i].family, g[i].addr, g[i].port,
-					   ep, sizeof(ep));
-			if (g[i].family)
-				printf("%s{\"endpoint\":\"%s\",\"port\":%u,",
-				       i ? "," : "", ep, g[i].port);
-			else
-				printf("%s{\"port\":%u,", i ? "," : "",
-				       g[i].port);
-			printf("\"%s\":%llu,\"%s\":%.1f}", nkey, g[i].n, okey,
-			       g[i].rate);
+			xg_jw_object(w);
+			if (g[i].family) {
+				xg_format_endpoint(g[i].family, g[i].addr,
+						   g[i].port, ep, sizeof(ep));
+				xg_jw_str_field(w, "endpoint", ep);
+			}
+			xg_jw_u64_field(w, "port", g[i].port);
+			xg_jw_u64_field(w, nkey, g[i].n);
+			xg_jw_float_field(w, okey, g[i].rate, 1);
+			xg_jw_object_end(w);
 		}
-		printf("]");
+		xg_jw_array_end(w);
 		return;
 	}
 	printf("\n%s\n", title);
@@ -299,53 +299,84 @@ static void tw_print(struct twrep *r, int top, bool json)
 	xg_format_duration((__u64)r->cfg.event_every_ms * 1000000ULL, every,
 			   sizeof(every));
 	if (json) {
-		printf("{\"netns\":%llu,\"interval_s\":%.3f,\"sockets\":%zu,"
-		       "\"snapshot_ms\":%.1f,\"states\":{", xg_netns_ino(),
-		       r->dt, r->nrec, r->snap_ms);
+		struct xg_jw *w = xg_jw_new(stdout);
+
+		if (!w)
+			return;
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "netns", xg_netns_ino());
+		xg_jw_float_field(w, "interval_seconds", r->dt, 3);
+		xg_jw_u64_field(w, "sockets", r->nrec);
+		xg_jw_float_field(w, "snapshot_ms", r->snap_ms, 1);
+		xg_jw_name(w, "states");
+		xg_jw_object(w);
 		for (i = 1; i < XG_TCP_MAX_STATES; i++)
 			if (strcmp(xg_tcp_state_name(i), "unknown"))
-				printf("%s\"%s\":%llu", i > 1 ? "," : "",
-				       xg_tcp_state_name(i), r->state[i]);
-		printf("},\"time_wait\":%llu,\"timewait_sockets\":%llu,"
-		       "\"tw_entries\":%llu,\"tw_entries_per_s\":%.1f,"
-		       "\"tw_entered_fin_wait2\":%llu,"
-		       "\"tw_entries_iter\":%llu,\"tw_taken_back\":%llu,"
-		       "\"tw_overflow\":%lld,"
-		       "\"reset_closes\":%llu,\"reset_closes_per_s\":%.1f,"
-		       "\"rst_received\":%llu,\"rst_sent\":%llu,"
-		       "\"connects_per_s\":%.1f,\"closes_per_s\":%.1f,"
-		       "\"state_changes_per_s\":%.1f,\"no_port\":%llu,",
-		       r->state[XG_TCP_TIME_WAIT], r->tw_socks, D(tw_entries),
-		       D(tw_entries) / r->dt, D(tw_fin_wait2), r->tw_recent,
-		       D(tw_taken_back),
-		       r->ovf0 >= 0 ? r->ovf1 - r->ovf0 : -1, resets,
-		       resets / r->dt, D(rst_received), D(rst_sent),
-		       D(connects) / r->dt, D(closes) / r->dt,
-		       D(transitions) / r->dt, D(no_port));
-		grp_print("top_remote_by_count", r->rby, r->nrby, top, true,
-			  "time_wait", "tw_entries_per_s", true);
-		grp_print("top_remote_by_churn", r->rch, nrch, top, true,
-			  "time_wait", "tw_entries_per_s", false);
-		grp_print("top_lport_by_count", r->lby, r->nlby, top, true,
-			  "time_wait", "tw_entries_per_s", false);
-		grp_print("top_lport_by_churn", r->lch, nlch, top, true,
-			  "time_wait", "tw_entries_per_s", false);
-		printf(",\"ephemeral\":{\"range\":[%u,%u],\"ports\":%llu,"
-		       "\"destinations\":[", r->lo, r->hi, size);
+				xg_jw_u64_field(w, xg_tcp_state_name(i),
+						r->state[i]);
+		xg_jw_object_end(w);
+		xg_jw_u64_field(w, "time_wait", r->state[XG_TCP_TIME_WAIT]);
+		xg_jw_u64_field(w, "timewait_sockets", r->tw_socks);
+		xg_jw_u64_field(w, "tw_entries", D(tw_entries));
+		xg_jw_float_field(w, "tw_entries_per_s", D(tw_entries) / r->dt,
+				  1);
+		xg_jw_u64_field(w, "tw_entered_fin_wait2", D(tw_fin_wait2));
+		xg_jw_u64_field(w, "tw_entries_iter", r->tw_recent);
+		xg_jw_u64_field(w, "tw_taken_back", D(tw_taken_back));
+		if (r->ovf0 >= 0)
+			xg_jw_s64_field(w, "tw_overflow", r->ovf1 - r->ovf0);
+		else
+			xg_jw_null_field(w, "tw_overflow");
+		xg_jw_u64_field(w, "reset_closes", resets);
+		xg_jw_float_field(w, "reset_closes_per_s", resets / r->dt, 1);
+		xg_jw_u64_field(w, "rst_received", D(rst_received));
+		xg_jw_u64_field(w, "rst_sent", D(rst_sent));
+		xg_jw_float_field(w, "connects_per_s", D(connects) / r->dt, 1);
+		xg_jw_float_field(w, "closes_per_s", D(closes) / r->dt, 1);
+		xg_jw_float_field(w, "state_changes_per_s",
+				  D(transitions) / r->dt, 1);
+		xg_jw_u64_field(w, "no_port", D(no_port));
+		grp_print("top_remote_by_count", r->rby, r->nrby, top, w,
+			  "time_wait", "tw_entries_per_s");
+		grp_print("top_remote_by_churn", r->rch, nrch, top, w,
+			  "time_wait", "tw_entries_per_s");
+		grp_print("top_lport_by_count", r->lby, r->nlby, top, w,
+			  "time_wait", "tw_entries_per_s");
+		grp_print("top_lport_by_churn", r->lch, nlch, top, w,
+			  "time_wait", "tw_entries_per_s");
+		xg_jw_name(w, "ephemeral");
+		xg_jw_object(w);
+		xg_jw_name(w, "range");
+		xg_jw_array(w);
+		xg_jw_u64(w, r->lo);
+		xg_jw_u64(w, r->hi);
+		xg_jw_array_end(w);
+		xg_jw_u64_field(w, "ports", size);
+		xg_jw_name(w, "destinations");
+		xg_jw_array(w);
 		for (i = 0; i < (int)r->neph && i < top; i++) {
 			xg_format_endpoint(r->eph[i].family, r->eph[i].addr,
 					   r->eph[i].port, ep, sizeof(ep));
-			printf("%s{\"destination\":\"%s\",\"in_use\":%llu,"
-			       "\"pct\":%.1f}", i ? "," : "", ep, r->eph[i].n,
-			       100.0 * r->eph[i].n / size);
+			xg_jw_object(w);
+			xg_jw_str_field(w, "destination", ep);
+			xg_jw_u64_field(w, "in_use", r->eph[i].n);
+			xg_jw_float_field(w, "share", (double)r->eph[i].n / size,
+					  4);
+			xg_jw_object_end(w);
 		}
-		printf("]},\"thresholds\":{\"churn_per_s\":%u,"
-		       "\"ephemeral_pct\":%u,\"accept_full\":%s,"
-		       "\"event_every_ms\":%u,\"event_budget\":%u,"
-		       "\"own\":%s}}\n", r->cfg.churn, r->cfg.ephemeral_pct,
-		       r->cfg.accept_full ? "true" : "false",
-		       r->cfg.event_every_ms, r->cfg.event_budget,
-		       r->own_cfg ? "true" : "false");
+		xg_jw_array_end(w);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "thresholds");
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "churn_per_s", r->cfg.churn);
+		xg_jw_u64_field(w, "ephemeral_pct", r->cfg.ephemeral_pct);
+		xg_jw_bool_field(w, "accept_full", r->cfg.accept_full);
+		xg_jw_u64_field(w, "event_every_ms", r->cfg.event_every_ms);
+		xg_jw_u64_field(w, "event_budget", r->cfg.event_budget);
+		xg_jw_bool_field(w, "own", r->own_cfg);
+		xg_jw_object_end(w);
+		xg_jw_object_end(w);
+		xg_jw_free(w);
 		return;
 	}
 	printf("xdpguard tw: network namespace %llu, %zu TCP sockets (snapshot "
@@ -377,13 +408,13 @@ static void tw_print(struct twrep *r, int top, bool json)
 	       r->cfg.ephemeral_pct, r->cfg.accept_full ? "on" : "off",
 	       every);
 	grp_print("top remote endpoints by TIME_WAIT count:", r->rby, r->nrby,
-		  top, false, "time-wait", "entries/s", true);
+		  top, NULL, "time-wait", "entries/s");
 	grp_print("top remote endpoints by TIME_WAIT entries/s:", r->rch,
-		  nrch, top, false, "time-wait", "entries/s", true);
+		  nrch, top, NULL, "time-wait", "entries/s");
 	grp_print("top local ports by TIME_WAIT count:", r->lby, r->nlby, top,
-		  false, "time-wait", "entries/s", true);
+		  NULL, "time-wait", "entries/s");
 	grp_print("top local ports by TIME_WAIT entries/s:", r->lch, nlch, top,
-		  false, "time-wait", "entries/s", true);
+		  NULL, "time-wait", "entries/s");
 	printf("\nephemeral ports per destination (range %u-%u, %llu "
 	       "ports):\n", r->lo, r->hi, size);
 	if (!r->neph)
@@ -639,6 +670,7 @@ int cmd_sockets(int argc, char **argv)
 	struct xg_sk_rec *rec = NULL, *lis = NULL, *req = NULL;
 	size_t nrec = 0, nlis = 0, nreq = 0, i, j;
 	struct sockets_opts o = {};
+	struct xg_jw *w = NULL;
 	struct xg_sk_stats st;
 	struct xg_sk_listen lv;
 	bool json;
@@ -672,9 +704,15 @@ int cmd_sockets(int argc, char **argv)
 	}
 	qsort(lis, nlis, sizeof(*lis), listener_cmp);
 	qsort(req, nreq, sizeof(*req), rec_cookie_cmp);
-	if (json)
-		printf("{\"netns\":%llu,\"listeners\":[", xg_netns_ino());
-	else
+	if (json) {
+		w = xg_jw_new(stdout);
+		if (!w)
+			goto out;
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "netns", xg_netns_ino());
+		xg_jw_name(w, "listeners");
+		xg_jw_array(w);
+	} else
 		printf("xdpguard sockets: network namespace %llu, %zu "
 		       "listeners, %zu SYN_RECV requests\n%-46s %14s %5s %9s "
 		       "%15s\n", xg_netns_ino(), nlis, nreq, "listener",
@@ -698,15 +736,17 @@ int cmd_sockets(int argc, char **argv)
 			rtx = lv.synack_retrans;
 		xg_format_endpoint(l->family, l->laddr, l->lport, ep,
 				   sizeof(ep));
-		if (json) {
-			printf("%s{\"local\":\"%s\",\"port\":%u,"
-			       "\"accept_queue\":%u,\"accept_max\":%u,"
-			       "\"full\":%s,\"syn_recv\":%llu,"
-			       "\"syn_queue\":%u,\"synack_retrans\":%llu}",
-			       i ? "," : "", ep, l->lport, l->accept_q,
-			       l->accept_max,
-			       l->accept_q > l->accept_max ? "true" : "false",
-			       nsyn, l->syn_recv, rtx);
+		if (w) {
+			xg_jw_object(w);
+			xg_jw_str_field(w, "local", ep);
+			xg_jw_u64_field(w, "port", l->lport);
+			xg_jw_u64_field(w, "accept_queue", l->accept_q);
+			xg_jw_u64_field(w, "accept_max", l->accept_max);
+			xg_jw_bool_field(w, "full", l->accept_q > l->accept_max);
+			xg_jw_u64_field(w, "syn_recv", nsyn);
+			xg_jw_u64_field(w, "syn_queue", l->syn_recv);
+			xg_jw_u64_field(w, "synack_retrans", rtx);
+			xg_jw_object_end(w);
 		} else {
 			snprintf(q, sizeof(q), "%u/%u", l->accept_q,
 				 l->accept_max);
@@ -715,14 +755,24 @@ int cmd_sockets(int argc, char **argv)
 			       rtx);
 		}
 	}
-	if (json) {
-		printf("],\"syn_recv\":%zu,\"synack_retrans\":%llu,"
-		       "\"netstat\":{", nreq, st.synack_retrans);
+	if (w) {
+		xg_jw_array_end(w);
+		xg_jw_u64_field(w, "syn_recv", nreq);
+		xg_jw_u64_field(w, "synack_retrans", st.synack_retrans);
+		xg_jw_name(w, "netstat");
+		xg_jw_object(w);
 		for (i = 0; i < sizeof(netstat_names) / sizeof(*netstat_names);
-		     i++)
-			printf("%s\"%s\":%lld", i ? "," : "", netstat_names[i],
-			       xg_netstat(netstat_names[i]));
-		printf("}}\n");
+		     i++) {
+			long long v = xg_netstat(netstat_names[i]);
+
+			if (v >= 0)
+				xg_jw_s64_field(w, netstat_names[i], v);
+			else
+				xg_jw_null_field(w, netstat_names[i]);
+		}
+		xg_jw_object_end(w);
+		xg_jw_object_end(w);
+		xg_jw_free(w);
 	} else {
 		printf("SYN-ACK retransmissions in this namespace since `tw "
 		       "on`: %llu\nkernel (TcpExt):", st.synack_retrans);
