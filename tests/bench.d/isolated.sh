@@ -156,7 +156,7 @@ if fd < 0:
 t0, n0 = show()
 time.sleep(float(sys.argv[2]))
 t1, n1 = show()
-print("%.0f" % ((t1 - t0) / (n1 - n0)) if n1 > n0 else "nan")
+print("%.0f" % ((t1 - t0) / (n1 - n0)) if n1 > n0 else "-")
 PY
 }
 
@@ -193,12 +193,14 @@ row() {
 	sleep 0.5
 	clients &
 	cpid=$!
-	a0=$(answers)
+	# answers are read as long after each sample (the same shift at
+	# both ends of the window)
 	read -r t0 w0 r0 < <(sample $kpid)
+	a0=$(answers)
 	sleep "$SECS"
 	read -r t1 w1 r1 < <(sample $kpid)
-	pns=$(prog_ns "$pid" 0.3)
 	a1=$(answers)
+	pns=$(prog_ns "$pid" 0.3)
 	wait $fpid
 	wait $cpid
 	sleep 0.3
@@ -210,7 +212,7 @@ row() {
 import sys
 name, key, tmp = sys.argv[1:4]
 ns, rx, ans, ok, ck, runs = map(int, sys.argv[4:10])
-pns = float(sys.argv[10])
+pns = sys.argv[10]
 per = ns / rx if rx else float("nan")
 open(tmp + "/r." + key, "w").write("%f\n" % per)
 ref = {}
@@ -221,7 +223,7 @@ for k in ("drop", "kernel"):
         pass
 ratio = lambda k: "%6.2fx" % (per / ref[k]) if k in ref and ref[k] else "     -"
 kx = "%6.1fx" % (ref["kernel"] / per) if "kernel" in ref and per else "     -"
-print("%-46s %6.0f %5.0f %6.2f %5.0f %s %s %6.1f%% %3s/10 %7d" % (name,
+print("%-46s %6.0f %5s %6.2f %5.0f %s %s %6.1f%% %3s/10 %7d" % (name,
       per, pns, rx / 1e6, rx / runs if runs else 0, ratio("drop"), kx,
       100.0 * ans / rx if rx else 0, ok, ck))
 PY

@@ -16,6 +16,8 @@
  * a network namespace of this process (unshare) with listeners on PORT.
  *
  * usage: stagebench [--repeat N] [--calls N] [--rounds N]
+ * XG_STAGE_SLOTS=N (a power of two) sizes the source table (default
+ * 65536, the attach's): how a new source's cost grows with the table.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -118,6 +120,8 @@ static double warm_ns(struct ckbench_bpf *ck, int fd, int dfd,
 }
 
 /* one copy of the guard stopping at @stop, set up as attach + cookies */
+static __u32 slots;
+
 static struct xdp_guard_bpf *load_stage(__u32 stop)
 {
 	struct xg_cookie_cfg cc = {
@@ -137,6 +141,10 @@ static struct xdp_guard_bpf *load_stage(__u32 stop)
 	if (!g)
 		return NULL;
 	g->rodata->bench_stop = stop;
+	if (slots) {
+		bpf_map__set_max_entries(g->maps.xg_buckets, slots);
+		g->rodata->src_mask = slots - 1;
+	}
 	g->rodata->src_seed = 0x5eed;
 	if (xdp_guard_bpf__load(g) ||
 	    bpf_map_update_elem(bpf_map__fd(g->maps.xg_config), &zero, &cfg,
@@ -161,6 +169,14 @@ int main(int argc, char **argv)
 
 	if (prog_bench_args(argc, argv, "stagebench", "rcn", &opt))
 		return 2;
+	if (getenv("XG_STAGE_SLOTS")) {
+		slots = strtoul(getenv("XG_STAGE_SLOTS"), NULL, 0);
+		if (!slots || slots & (slots - 1)) {
+			fprintf(stderr, "stagebench: XG_STAGE_SLOTS=%s: want a "
+				"power of two\n", getenv("XG_STAGE_SLOTS"));
+			return 2;
+		}
+	}
 	prog_pin_cpu(0);
 	if (unshare(CLONE_NEWNET) || system("ip link set lo up") ||
 	    prog_listen(AF_INET, PORT, 64) < 0) {
