@@ -17,7 +17,7 @@
 #
 # Per SYN: the kthread's run time (/proc/PID/schedstat, first field)
 # over the frames S0 received (rx_packets), in a window of SECS seconds
-# inside a flood of SECS + 3 s, while 10 clients connect through S1.
+# inside a flood of SECS + 4 s, while 10 clients connect through S1.
 # One row per server configuration: "prog" the XDP program's own ns per
 # run (the kernel's run-time stats, on for 0.3 s right after the window,
 # the flood still on: the rest of ns/SYN is the driver's, the stack's and
@@ -188,7 +188,7 @@ row() {
 	c0=$(nst TcpExtSyncookiesSent)
 	taskset -c $CPU_GEN nsenter --net=/run/netns/$GEN "$ROOT/build/synflood" \
 		--dev $G0 --dst-mac "$MAC" --dport $PORT --count 0 \
-		--duration $((SECS + 3)) --json "$@" >"$TMP/flood" 2>"$TMP/flood.err" &
+		--duration $((SECS + 4)) --json "$@" >"$TMP/flood" 2>"$TMP/flood.err" &
 	fpid=$!
 	sleep 0.5
 	clients &
@@ -199,8 +199,10 @@ row() {
 	a0=$(answers)
 	sleep "$SECS"
 	read -r t1 w1 r1 < <(sample $kpid)
+	prog_ns "$pid" 0.3 >"$TMP/pns" &
 	a1=$(answers)
-	pns=$(prog_ns "$pid" 0.3)
+	wait $!
+	pns=$(cat "$TMP/pns")
 	wait $fpid
 	wait $cpid
 	sleep 0.3
