@@ -47,12 +47,12 @@ PORT=8080
 SRV4=198.18.30.1 GEN4=198.18.30.2 SRV4C=198.18.31.1 CLI4=198.18.31.2
 SRV6=2001:db8:30::1 GEN6=2001:db8:30::2
 CPU_SRV=1 CPU_GEN=0
-TMP=$(mktemp -d /tmp/${P}XXXX)
 
 if [ "$(nproc)" -lt 2 ]; then
 	echo "## SYN path on its own core: skipped (needs 2 CPUs)"
 	exit 0
 fi
+TMP=$(mktemp -d /tmp/${P}XXXX)
 
 down() {
 	local ns
@@ -143,16 +143,17 @@ answers() {
 # inside the measured window; nobody else's setting is touched)
 prog_ns() {
 	python3 - "$1" "$2" <<'PY'
-import ctypes, json, subprocess, sys, time
+import ctypes, json, platform, subprocess, sys, time
+NR_BPF = {"x86_64": 321, "aarch64": 280}.get(platform.machine())
 libc = ctypes.CDLL(None, use_errno=True)
 attr = ctypes.create_string_buffer(16)	# enable_stats.type = RUN_TIME
-fd = libc.syscall(321, 32, attr, 16)	# bpf(BPF_ENABLE_STATS)
+fd = libc.syscall(NR_BPF, 32, attr, 16) if NR_BPF else -1	# BPF_ENABLE_STATS
 def show():
     j = json.loads(subprocess.check_output(
         ["bpftool", "-j", "prog", "show", "id", sys.argv[1]]))
     return j.get("run_time_ns", 0), j.get("run_cnt", 0)
 if fd < 0:
-    print("nan"); sys.exit()
+    print("-"); sys.exit()
 t0, n0 = show()
 time.sleep(float(sys.argv[2]))
 t1, n1 = show()
@@ -258,7 +259,7 @@ xdp off
 xdp obj "$ROOT/build/xdp_tx.bpf.o" sec xdp
 row "bare XDP_TX, frame bounced (floor for answers)" tx $V4
 xdp off
-xdp obj "$LAB_XDP_PASS" sec xdp
+xdp obj "$ROOT/build/xdp_pass.bpf.o" sec xdp
 row "kernel SYN cookies alone" kernel $V4
 xdp off
 
