@@ -35,11 +35,13 @@ const volatile __u32 prefix6 = 64;
 const volatile __u32 src_mask = XG_DEFAULT_SOURCES - 1;
 const volatile __u32 src_seed;
 /*
- * make bench only (build/stagebench): a SYN stops with XDP_DROP at the
- * end of stage bench_stop (enum xg_bench_stop), to time the SYN path a
- * stage at a time. 0 in every attach: the verifier drops the checks as
- * dead code.
+ * make bench only: tests/tools/xg_stages.bpf.c builds this file with
+ * XG_BENCH_STAGES, where a SYN stops with XDP_DROP at the end of stage
+ * bench_stop (enum xg_bench_stop, set before load), to time the SYN path
+ * a stage at a time (build/stagebench). Nothing of it in the attached
+ * program.
  */
+#ifdef XG_BENCH_STAGES
 const volatile __u32 bench_stop;
 
 #define XG_STOP(n)					\
@@ -47,6 +49,9 @@ const volatile __u32 bench_stop;
 		if (bench_stop == (n))			\
 			return XDP_DROP;		\
 	} while (0)
+#else
+#define XG_STOP(n) do { } while (0)
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -429,9 +429,10 @@ struct xg_cookie_cfg {
 };
 
 /*
- * make bench (build/stagebench): where the XDP guard's bench_stop (a
- * load-time constant, 0 in every attach) makes a SYN stop with XDP_DROP.
- * Each stage includes the ones before it.
+ * make bench (build/stagebench): where the XDP guard built with its bench
+ * stops (tests/tools/xg_stages.bpf.c; never the attached program) makes a
+ * SYN stop with XDP_DROP, by its load-time bench_stop. Each stage
+ * includes the ones before it.
  */
 enum xg_bench_stop {
 	XG_STOP_NONE = 0,	/* the whole path */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * make bench: where a spoofed SYN's time goes in the XDP guard. One copy
- * of the program per stage (bench_stop, enum xg_bench_stop: the SYN
- * stops with XDP_DROP at the end of that stage), the default attach's
+ * of the program per stage (xg_stages.bpf.c, the guard's own source with
+ * its bench stops: bench_stop, enum xg_bench_stop, makes the SYN stop
+ * with XDP_DROP at the end of that stage), the default attach's
  * settings plus cookies on for the SYN's port, timed three ways through
  * BPF_PROG_TEST_RUN, each beside a bare XDP_DROP timed the same way:
  *
@@ -29,7 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdpguard/abi.h>
-#include "xdp_guard.skel.h"
+#include "xg_stages.skel.h"
 #include "xdp_drop.skel.h"
 #include "ckbench.skel.h"
 #include "../prog.h"
@@ -122,7 +123,7 @@ static double warm_ns(struct ckbench_bpf *ck, int fd, int dfd,
 /* one copy of the guard stopping at @stop, set up as attach + cookies */
 static __u32 slots;
 
-static struct xdp_guard_bpf *load_stage(__u32 stop)
+static struct xg_stages_bpf *load_stage(__u32 stop)
 {
 	struct xg_cookie_cfg cc = {
 		.flags = XG_CKF_TS | XG_CKF_SACK | XG_CKF_WSCALE,
@@ -134,7 +135,7 @@ static struct xdp_guard_bpf *load_stage(__u32 stop)
 				 .event_budget = 1000,
 				 .flags = XG_F_ENABLED | XG_F_COOKIES };
 	struct xg_cookie_port on = { .mode = XG_CK_ON };
-	struct xdp_guard_bpf *g = xdp_guard_bpf__open();
+	struct xg_stages_bpf *g = xg_stages_bpf__open();
 	__u16 port = PORT;
 	__u32 zero = 0;
 
@@ -146,14 +147,14 @@ static struct xdp_guard_bpf *load_stage(__u32 stop)
 		g->rodata->src_mask = slots - 1;
 	}
 	g->rodata->src_seed = 0x5eed;
-	if (xdp_guard_bpf__load(g) ||
+	if (xg_stages_bpf__load(g) ||
 	    bpf_map_update_elem(bpf_map__fd(g->maps.xg_config), &zero, &cfg,
 				BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(g->maps.xg_cookie_cfg), &zero,
 				&cc, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(g->maps.xg_cookie_ports), &port,
 				&on, BPF_ANY)) {
-		xdp_guard_bpf__destroy(g);
+		xg_stages_bpf__destroy(g);
 		return NULL;
 	}
 	return g;
@@ -200,7 +201,7 @@ int main(int argc, char **argv)
 	       "SYN path, cumulative", "warm", "16 src", "new src",
 	       opt.repeat, opt.rounds, opt.calls);
 	for (i = 0; i < (int)(sizeof(stages) / sizeof(stages[0])); i++) {
-		struct xdp_guard_bpf *g = load_stage(stages[i].stop);
+		struct xg_stages_bpf *g = load_stage(stages[i].stop);
 		int want = stages[i].stop ? XDP_DROP : XDP_TX, gfd;
 
 		if (!g) {
@@ -214,7 +215,7 @@ int main(int argc, char **argv)
 		b1 = single_ns(dfd, 16, XDP_DROP, w);
 		s16 = single_ns(gfd, 16, want, v);
 		snew = single_ns(gfd, 0, want, v);
-		xdp_guard_bpf__destroy(g);
+		xg_stages_bpf__destroy(g);
 		if (warm < -1e6 || b1 < 0 || s16 < 0 || snew < 0) {
 			fprintf(stderr, "stagebench: stage %u: not the verdict "
 				"expected (%d)\n", stages[i].stop, want);
