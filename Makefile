@@ -74,6 +74,9 @@ $(OUTPUT)/%.bpf.o: tests/tools/%.bpf.c $(HDRS) $(VMLINUX) | $(OUTPUT)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
+# the XDP guard built with its bench stops (build/stagebench)
+$(OUTPUT)/xg_stages.bpf.o: bpf/xdp_guard.bpf.c
+
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@

@@ -34,6 +34,24 @@ const volatile __u32 prefix6 = 64;
 /* xg_buckets: slots - 1 (a power of two less one) and the hash seed */
 const volatile __u32 src_mask = XG_DEFAULT_SOURCES - 1;
 const volatile __u32 src_seed;
+/*
+ * make bench only: tests/tools/xg_stages.bpf.c builds this file with
+ * XG_BENCH_STAGES, where a SYN stops with XDP_DROP at the end of stage
+ * bench_stop (enum xg_bench_stop, set before load), to time the SYN path
+ * a stage at a time (build/stagebench). Nothing of it in the attached
+ * program.
+ */
+#ifdef XG_BENCH_STAGES
+const volatile __u32 bench_stop;
+
+#define XG_STOP(n)					\
+	do {						\
+		if (bench_stop == (n))			\
+			return XDP_DROP;		\
+	} while (0)
+#else
+#define XG_STOP(n) do { } while (0)
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -600,6 +618,7 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 	__u8 mac[6];
 	__u32 seq;
 
+	XG_STOP(XG_STOP_PORT);
 	cc = bpf_map_lookup_elem(&xg_cookie_cfg, &zero);
 	if (!cc || (void *)(tcp + 1) > end)
 		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
@@ -652,12 +671,14 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 		return drop(ctx, cfg, p, XG_R_MALFORMED);
 	if (ret)
 		return drop(ctx, cfg, p, XG_R_BAD_CSUM);
+	XG_STOP(XG_STOP_CSUM);
 
 	state = sk_state(ctx, p, tcp);
 	if (state < 0)
 		return verdict(ctx, cfg, 0, XG_R_NO_LISTENER);
 	if (state != BPF_TCP_LISTEN)	/* a SYN for a live connection */
 		return verdict(ctx, cfg, 0, XG_R_SYN_BUDGET);
+	XG_STOP(XG_STOP_LISTENER);
 	if (cfg->flags & XG_F_DRY_RUN)
 		return verdict(ctx, cfg, 0, XG_R_COOKIE_SYN);
 
@@ -691,6 +712,7 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 	}
 	if (ret < 0)
 		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+	XG_STOP(XG_STOP_COOKIE);
 
 	/* options as the kernel's cookies keep them */
 	ts = (o.has & XG_OPT_TS) && (cc->flags & XG_CKF_TS);
@@ -754,6 +776,7 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
 	sum += (__u32)bpf_csum_diff(NULL, 0, (void *)&t, tlen, 0);
 	t.th.check = xg_csum_fold(sum);
+	XG_STOP(XG_STOP_BUILD);
 
 	/* resize the frame to L2 + the new L3 + TCP, then write them */
 	l2len = (long)p->l3 - (long)data;
@@ -862,7 +885,10 @@ int xdpguard(struct xdp_md *ctx)
 		}
 		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
 	}
-	switch (syn_budget(ctx, cfg, &p, clock_ns(&now))) {
+	XG_STOP(XG_STOP_PARSE);
+	rc = syn_budget(ctx, cfg, &p, clock_ns(&now));
+	XG_STOP(XG_STOP_BUDGET);
+	switch (rc) {
 	case SYN_OK:
 		if (have_cookies && (cfg->flags & XG_F_COOKIES)) {
 			__u16 port = bpf_ntohs(p.tcp->dest);

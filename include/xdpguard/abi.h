@@ -435,4 +435,21 @@ struct xg_cookie_cfg {
 	__u32 tc_prog_id;
 };
 
+/*
+ * make bench (build/stagebench): where the XDP guard built with its bench
+ * stops (tests/tools/xg_stages.bpf.c; never the attached program) makes a
+ * SYN stop with XDP_DROP, by its load-time bench_stop. Each stage
+ * includes the ones before it.
+ */
+enum xg_bench_stop {
+	XG_STOP_NONE = 0,	/* the whole path */
+	XG_STOP_PARSE,		/* config, parse, deny, "is a SYN" */
+	XG_STOP_BUDGET,		/* + the source's slot and budget */
+	XG_STOP_PORT,		/* + the port's cookie state */
+	XG_STOP_CSUM,		/* + the SYN's IP and TCP checksums */
+	XG_STOP_LISTENER,	/* + the socket lookup (a listener?) */
+	XG_STOP_COOKIE,		/* + options, the cookie helper */
+	XG_STOP_BUILD,		/* + the SYN-ACK's headers and checksums */
+};
+
 #endif /* XDPGUARD_ABI_H */
