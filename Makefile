@@ -35,7 +35,8 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 TOOL_OBJS := $(patsubst tests/tools/%.bpf.c,$(OUTPUT)/%.bpf.o,$(TOOL_BPF))
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
 TOOL_SKELS := $(TOOL_OBJS:.bpf.o=.skel.h)
-HDRS      := $(wildcard include/xdpguard/*.h bpf/lib/*.h user/*/*.h tests/*.h)
+BPF_HDRS  := $(wildcard include/xdpguard/*.h bpf/lib/*.h)
+HDRS      := $(BPF_HDRS) $(wildcard user/*/*.h tests/*.h)
 
 # user/: lib (library) and comp (components) make libxdpguard.a; the
 # commands (cmd) and main.c link against it (scripts/layers checks the
@@ -52,7 +53,7 @@ TOOL_SRCS := $(filter-out %.bpf.c,$(wildcard tests/tools/*.c))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/%,$(TOOL_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean check demo bench vmlinux deps tools fuzz man
+.PHONY: all clean check demo bench vmlinux deps tools fuzz man install uninstall
 
 FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/%,$(FUZZ_SRCS))
@@ -64,12 +65,12 @@ tools: $(TOOL_BINS) $(UNIT_BINS) $(TOOL_OBJS) $(FUZZ_BINS)
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) $(VMLINUX) | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
-$(OUTPUT)/%.bpf.o: tests/tools/%.bpf.c $(HDRS) $(VMLINUX) | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: tests/tools/%.bpf.c $(BPF_HDRS) $(VMLINUX) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
@@ -142,6 +143,38 @@ fuzz: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=] (the Debian package: PREFIX=/usr
+# UNITDIR=/lib/systemd/system); make uninstall removes what it installed
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+COMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+UNITS      := $(wildcard contrib/systemd/*.service)
+INSTALLED  := $(SBINDIR)/xdpguard $(MANDIR)/man8/xdpguard.8 \
+	      $(COMPDIR)/xdpguard $(SYSCONFDIR)/xdpguard/example.policy \
+	      $(patsubst contrib/systemd/%,$(UNITDIR)/%,$(UNITS))
+
+install: $(OUTPUT)/xdpguard
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(OUTPUT)/xdpguard $(DESTDIR)$(SBINDIR)/xdpguard
+	$(Q)install -D -m 0644 man/xdpguard.8 $(DESTDIR)$(MANDIR)/man8/xdpguard.8
+	$(Q)install -D -m 0644 contrib/bash-completion/xdpguard \
+		$(DESTDIR)$(COMPDIR)/xdpguard
+	$(Q)install -D -m 0644 contrib/example.policy \
+		$(DESTDIR)$(SYSCONFDIR)/xdpguard/example.policy
+	$(Q)for u in $(UNITS); do \
+		install -D -m 0644 $$u $(DESTDIR)$(UNITDIR)/$${u##*/} && \
+		sed -i 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			$(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/xdpguard 2>/dev/null || true
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))

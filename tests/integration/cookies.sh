@@ -35,7 +35,7 @@ bad=(
 	"cookies set -i eth0 on --port 0|--port '0'"
 	"cookies set -i eth0 on --port 70000|--port '70000'"
 	"cookies set -i eth0 on off|unexpected argument 'off'"
-	"cookies set -i eth0 on --json|--json belongs to cookies show, not cookies set"
+	"cookies show -i eth0 --threshold 5|--threshold belongs to cookies set, not cookies show"
 	"cookies show -i eth0 --port 80|--port belongs to cookies set, not cookies show"
 	"cookies frob|unknown verb 'cookies frob' (accepted: show, set)"
 	"cookies set -i nosuch0 on|unknown interface 'nosuch0'"

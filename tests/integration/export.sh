@@ -38,6 +38,9 @@ syns() {	# SYNs judged on eth0, from parsed samples
 
 a=$(scrape | parse); rc=$?
 expect_eq "first scrape parses with prometheus_client" "$rc" 0
+expect_eq "xdpguard_build_info names this version and the pins layout" \
+	"$(grep '^xdpguard_build_info' <<<"$a")" \
+	"xdpguard_build_info{pins_layout=$(sed -n 's/^#define XG_ABI_VERSION[[:space:]]*\([0-9]*\).*/\1/p' include/xdpguard/abi.h),version=$(cat VERSION)} 1"
 mac=$(lab_mac ${P}srv eth0)
 err0=$(atk_xmit_errors)
 lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport 80 \

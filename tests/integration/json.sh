@@ -117,4 +117,49 @@ expect_eq "status: the XDP program id = what ip link says (j2)" \
 	"$(ip -n $NS -d -j link show j2 | json_get 'd[0]["xdp"]["prog"]["id"]')"
 expect_eq "status: no cookie hand-off on j2: null, not 0" \
 	"$(x status -i j2 --json | json_get 'd["interfaces"][0]["programs"]["tc_cookie"]')" None
+# the other writing commands, and the per-namespace readers
+ip -n $NS link add j4 type veth peer name j5
+ip -n $NS link set j4 up
+ip -n $NS link set j5 up
+x attach j4 --mode skb --no-dns --prefix4 24 --json >"$tmp/w.json"; rc=$?
+out=$(validate attach "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "attach --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... its program is the one ip link shows, its settings as asked" \
+	"$(json_get '(d["prog_id"], d["prefix4"], d["dns"])' <"$tmp/w.json")" \
+	"($(ip -n $NS -d -j link show j4 | json_get 'd[0]["xdp"]["prog"]["id"]'), 24, False)"
+x mss set -i j4 1400 --dir egress --json >"$tmp/w.json"; rc=$?
+out=$(validate mss_change "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "mss set --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... what changed" "$(json_get '(d["mode"], d["mss"], d["directions"])' <"$tmp/w.json")" "('fixed', 1400, 'egress')"
+if x cookies set -i j4 auto --port 9443 --threshold 500 --json >"$tmp/w.json" 2>/dev/null; then
+	out=$(validate cookies_change "$tmp/w.json" 2>&1); rc2=$?
+	expect_eq "cookies set --json validates${out:+ ($out)}" "$rc2" 0
+	expect_eq "... what changed" "$(json_get '(d["port"], d["mode"], d["threshold_pps"], d["changed"])' <"$tmp/w.json")" "(9443, 'auto', 500, True)"
+else
+	skip "cookies set --json" "this kernel cannot answer cookies"
+fi
+x tw on --churn 700 --json >"$tmp/w.json"; rc=$?
+out=$(validate tw_change "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "tw on --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... on, the threshold set" "$(json_get '(d["telemetry"], d["thresholds"]["churn_per_s"])' <"$tmp/w.json")" "(True, 700)"
+x tw --json --interval 1 >"$tmp/w.json"; rc=$?
+out=$(validate tw "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "tw --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... TIME_WAIT = ss's count" "$(json_get 'd["time_wait"]' <"$tmp/w.json")" \
+	"$(nsenter --net=/run/netns/$NS ss -tanH state time-wait | wc -l)"
+x sockets --json >"$tmp/w.json"; rc=$?
+out=$(validate sockets "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "sockets --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+x tw off --json >"$tmp/w.json"; rc=$?
+out=$(validate tw_change "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "tw off --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... off, it was on" "$(json_get '(d["telemetry"], d["was_on"])' <"$tmp/w.json")" "(False, True)"
+x detach j4 --json >"$tmp/w.json"; rc=$?
+out=$(validate detach "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "detach --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... j4 detached (ip link: no XDP)" "$(json_get 'd["detached"]' <"$tmp/w.json")/$(ip -n $NS -d -j link show j4 | json_get '"xdp" in d[0]')" "['j4']/False"
+x detach --all --json >"$tmp/w.json"; rc=$?
+out=$(validate detach "$tmp/w.json" 2>&1); rc2=$?
+expect_eq "detach --all --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
+expect_eq "... j0 and j2" "$(json_get 'sorted(d["detached"])' <"$tmp/w.json")" "['j0', 'j2']"
 t_end

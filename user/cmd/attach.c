@@ -20,6 +20,7 @@ static const char attach_usage[] =
 	"                       [--sources N] [--prefix4 LEN] [--prefix6 LEN]\n"
 	"                       [--pps N] [--burst N] [--no-pmtu]\n"
 	"                       [--blackhole-after N] [--event-budget N] [--no-dns]\n"
+	"       xdpguard attach --ensure [-i] IFACE ...  (attached alike: success)\n"
 	"       xdpguard attach --replace [-i] IFACE   (new programs, same "
 	"maps)\n";
 
@@ -44,7 +45,7 @@ static const char *const modes[] = { "native", "skb", NULL };
 
 struct attach_opts {
 	__u32 mode;		/* in modes[] */
-	bool dry_run, replace, no_pmtu, no_dns;
+	bool dry_run, replace, no_pmtu, no_dns, json, ensure;
 	__u32 sources, prefix4, prefix6, pps, burst, bh_after, event_budget;
 };
 
@@ -76,12 +77,61 @@ static const struct xg_opt attach_opts[] = {
 	  .def = "3", .arg = "N",
 	  .help = "retransmissions, 2..100: full-size retransmissions before "
 		  "a destination is a suspected black hole" },
+	{ "json", 0, XG_OPT_FLAG, A(json),
+	  .help = "what was attached, as JSON" },
+	{ "ensure", 0, XG_OPT_FLAG, A(ensure),
+	  .help = "already attached with these settings: success, nothing "
+		  "changed (with others: exit 1, naming them)" },
 	{ "event-budget", 0, XG_OPT_U32, A(event_budget), .max = 1000000,
 	  .def = "1000", .arg = "N",
 	  .help = "events per second per CPU, 0..1000000; 0 = no limit" },
 	{}
 };
 #undef A
+
+/*
+ * attach --ensure on an interface already attached: success when its guard
+ * runs with the settings asked (fixed at attach: mode, sources, prefixes,
+ * PMTU options, event budget; the policy is apply's), otherwise the
+ * settings that differ, exit 1. What a restarted unit needs.
+ */
+static int ensure_same(const char *ifname, const struct attach_opts *o,
+		       int mode, __u32 sources, __u32 pm_flags)
+{
+	struct xg_attached a = {
+		.sources = sources, .prefix4 = o->prefix4,
+		.prefix6 = o->prefix6, .pmtu = !!pm_flags,
+		.bh_threshold = o->bh_after, .event_budget = o->event_budget,
+	};
+	struct xg_iface ifc;
+	struct xg_info info;
+	char diff[300];
+	size_t l;
+	int ret;
+
+	ret = xg_iface_resolve(ifname, &ifc);
+	if (ret)
+		return ret;
+	if (xg_attached_diff(&ifc, &a, diff, sizeof(diff)) ||
+	    xg_info_read(&ifc, &info)) {
+		xg_err("%s: its pins cannot be read", ifname);
+		return XG_EXIT_FAIL;
+	}
+	l = strlen(diff);
+	if ((int)info.mode != mode)
+		snprintf(diff + l, sizeof(diff) - l, " --mode %s (here %s)",
+			 mode == XDP_MODE_SKB ? "skb" : "native",
+			 info.mode == XDP_MODE_SKB ? "skb" : "native");
+	if (diff[0]) {
+		xg_err("%s is attached with other settings:%s; nothing "
+		       "changed (detach it to attach with these)", ifname,
+		       diff);
+		return XG_EXIT_FAIL;
+	}
+	printf("xdpguard: %s is attached with these settings already; "
+	       "nothing changed\n", ifname);
+	return XG_EXIT_OK;
+}
 
 int cmd_attach(int argc, char **argv)
 {
@@ -152,6 +202,8 @@ int cmd_attach(int argc, char **argv)
 	if (xg_bpffs_ready(true))
 		return XG_EXIT_FAIL;
 	xg_iface_dir(ifname, dir, sizeof(dir));
+	if (!replace && o.ensure && guarded(ifname, ifindex, dir))
+		return ensure_same(ifname, &o, mode, sources, pm_flags);
 	if (!replace && guarded(ifname, ifindex, dir)) {
 		xg_err("%s is already attached (pins in %s); detach it first "
 		       "or retune it with rate/allow/deny", ifname, dir);
@@ -206,32 +258,65 @@ int cmd_attach(int argc, char **argv)
 	}
 	made = false;
 
-	printf("xdpguard: attached to %s (%s mode, %s%s): SYN budget %u/s "
-	       "burst %u per /%u (IPv4) and /%u (IPv6) source, %u sources "
-	       "tracked at most\n", ifname,
-	       mode == XDP_MODE_SKB ? "skb" : "native", info.how,
-	       strcmp(info.how, "libxdp dispatcher") ?
-	       ": the kernel refused the dispatcher, other XDP programs "
-	       "cannot share this interface" : "",
-	       cfg.rate.pps, cfg.rate.burst, p4, p6, sources);
-	if (cfg.flags & XG_F_DRY_RUN)
-		printf("xdpguard: dry run: drops are counted, nothing is "
-		       "dropped\n");
-	printf("xdpguard: SYN cookies %s\n", ck.ok ? "available (xdpguard "
-	       "cookies set on|auto)" : "not available: ");
-	if (!ck.ok)
-		printf("  %s\n", ck.why);
-	if (pm_flags)
-		printf("xdpguard: tc ingress/egress: PTB accounting and "
-		       "black-hole detection on (after %u full-size "
-		       "retransmissions); MSS clamping off until mss set\n",
-		       bh_after);
-	else
-		printf("xdpguard: tc ingress/egress: PTB accounting and "
-		       "black-hole detection off; MSS clamping off until "
-		       "mss set\n");
-	printf("xdpguard: DNS telemetry %s\n", dns ? "on (tc ingress/egress, "
-	       "port 53 UDP and TCP; xdpguard dns)" : "off");
+	if (o.json) {
+		struct xg_jw *w = xg_jw_new(stdout);
+
+		if (w) {
+			xg_jw_object(w);
+			xg_jw_str_field(w, "interface", ifname);
+			xg_jw_str_field(w, "command", "attach");
+			xg_jw_str_field(w, "mode", mode == XDP_MODE_SKB ? "skb" :
+					"native");
+			xg_jw_str_field(w, "attach", info.how);
+			xg_jw_u64_field(w, "prog_id", info.prog_id);
+			xg_jw_bool_field(w, "dry_run", cfg.flags & XG_F_DRY_RUN);
+			xg_jw_name(w, "rate");
+			xg_jw_object(w);
+			xg_jw_u64_field(w, "pps", cfg.rate.pps);
+			xg_jw_u64_field(w, "burst", cfg.rate.burst);
+			xg_jw_object_end(w);
+			xg_jw_u64_field(w, "prefix4", p4);
+			xg_jw_u64_field(w, "prefix6", p6);
+			xg_jw_u64_field(w, "sources", sources);
+			xg_jw_bool_field(w, "cookies_available", ck.ok);
+			xg_jw_bool_field(w, "pmtu", pm_flags);
+			if (pm_flags)
+				xg_jw_u64_field(w, "blackhole_after", bh_after);
+			else
+				xg_jw_null_field(w, "blackhole_after");
+			xg_jw_bool_field(w, "dns", dns);
+			xg_jw_object_end(w);
+			xg_jw_free(w);
+		}
+	} else {
+		printf("xdpguard: attached to %s (%s mode, %s%s): SYN budget "
+		       "%u/s burst %u per /%u (IPv4) and /%u (IPv6) source, %u "
+		       "sources tracked at most\n", ifname,
+		       mode == XDP_MODE_SKB ? "skb" : "native", info.how,
+		       strcmp(info.how, "libxdp dispatcher") ?
+		       ": the kernel refused the dispatcher, other XDP "
+		       "programs cannot share this interface" : "",
+		       cfg.rate.pps, cfg.rate.burst, p4, p6, sources);
+		if (cfg.flags & XG_F_DRY_RUN)
+			printf("xdpguard: dry run: drops are counted, nothing "
+			       "is dropped\n");
+		printf("xdpguard: SYN cookies %s\n", ck.ok ? "available "
+		       "(xdpguard cookies set on|auto)" : "not available: ");
+		if (!ck.ok)
+			printf("  %s\n", ck.why);
+		if (pm_flags)
+			printf("xdpguard: tc ingress/egress: PTB accounting "
+			       "and black-hole detection on (after %u "
+			       "full-size retransmissions); MSS clamping off "
+			       "until mss set\n", bh_after);
+		else
+			printf("xdpguard: tc ingress/egress: PTB accounting "
+			       "and black-hole detection off; MSS clamping off "
+			       "until mss set\n");
+		printf("xdpguard: DNS telemetry %s\n", dns ? "on (tc "
+		       "ingress/egress, port 53 UDP and TCP; xdpguard dns)" :
+		       "off");
+	}
 	ret = XG_EXIT_OK;
 out:
 	xg_guard_close(g, !ret);

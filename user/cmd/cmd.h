@@ -54,6 +54,10 @@ void xg_replace_recover(const struct xg_iface *ifc);
 void xg_dns_event_body(FILE *f, bool json, const struct xg_event *e);
 void xg_dns_export(FILE *f, const struct xg_iface *ifc, int n);
 
+/* ---- save.c ---- */
+int xg_attached_diff(const struct xg_iface *ifc, const struct xg_attached *a,
+		     char *diff, size_t len);
+
 /* ---- cookies.c ---- */
 void xg_cookie_status(const struct xg_iface *ifc);
 void xg_cookie_ports_json(struct xg_jw *w, const struct xg_iface *ifc);

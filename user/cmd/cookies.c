@@ -263,8 +263,34 @@ static int cookies_show(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 	return XG_EXIT_OK;
 }
 
+/* cookies set --json: what changed */
+static void set_json(const struct xg_iface *ifc, bool has_port, __u16 port,
+		     __u32 mode, __u32 threshold, bool changed, bool tc_new)
+{
+	struct xg_jw *w = xg_jw_new(stdout);
+
+	if (!w)
+		return;
+	xg_jw_object(w);
+	xg_jw_str_field(w, "interface", ifc->ifname);
+	xg_jw_str_field(w, "command", "cookies set");
+	if (has_port && port)
+		xg_jw_u64_field(w, "port", port);
+	else
+		xg_jw_null_field(w, "port");
+	xg_jw_str_field(w, "mode", mode_name(mode));
+	if (mode == XG_CK_AUTO)
+		xg_jw_u64_field(w, "threshold_pps", threshold);
+	else
+		xg_jw_null_field(w, "threshold_pps");
+	xg_jw_bool_field(w, "changed", changed);
+	xg_jw_bool_field(w, "tc_handoff_attached", tc_new);
+	xg_jw_object_end(w);
+	xg_jw_free(w);
+}
+
 static int cookies_set(const struct xg_iface *ifc, __u32 mode, bool has_port,
-		       __u16 port, __u32 threshold)
+		       __u16 port, __u32 threshold, bool json)
 {
 	struct xg_cookie_cfg cc, old_cc;
 	struct xg_cookie_port c = {}, old;
@@ -287,6 +313,11 @@ static int cookies_set(const struct xg_iface *ifc, __u32 mode, bool has_port,
 	existed = !bpf_map_lookup_elem(fd, &port, &old);
 
 	if (mode == XG_CK_OFF) {
+		if (!existed && json) {
+			set_json(ifc, has_port, port, mode, 0, false, false);
+			ret = XG_EXIT_OK;
+			goto out;
+		}
 		if (!existed) {
 			printf("xdpguard: %s: %s had no SYN cookies; nothing "
 			       "changed\n", ifc->ifname, what);
@@ -300,8 +331,11 @@ static int cookies_set(const struct xg_iface *ifc, __u32 mode, bool has_port,
 		}
 		if (xg_sync_flags(ifc))
 			goto out;
-		printf("xdpguard: %s: %s: SYN cookies off\n", ifc->ifname,
-		       what);
+		if (json)
+			set_json(ifc, has_port, port, mode, 0, true, false);
+		else
+			printf("xdpguard: %s: %s: SYN cookies off\n",
+			       ifc->ifname, what);
 		ret = XG_EXIT_OK;
 		goto out;
 	}
@@ -331,7 +365,9 @@ static int cookies_set(const struct xg_iface *ifc, __u32 mode, bool has_port,
 			bpf_map_delete_elem(fd, &port);
 		goto undo;
 	}
-	if (mode == XG_CK_ON)
+	if (json)
+		set_json(ifc, has_port, port, mode, threshold, true, tc_new);
+	else if (mode == XG_CK_ON)
 		printf("xdpguard: %s: %s: SYN cookies on: SYNs that pass "
 		       "allow/deny and the budget are answered from XDP, "
 		       "valid ACKs handed to the listener at tc ingress\n",
@@ -341,7 +377,7 @@ static int cookies_set(const struct xg_iface *ifc, __u32 mode, bool has_port,
 		       "second at or above %u SYN/s, off after %d seconds in "
 		       "a row below %u SYN/s\n", ifc->ifname, what, threshold,
 		       XG_CK_CALM_WINDOWS, threshold / 2);
-	if (tc_new)
+	if (tc_new && !json)
 		printf("xdpguard: %s: tc ingress hand-off attached (handle "
 		       "%#x priority %u); detach removes it\n", ifc->ifname,
 		       cc.tc_handle, cc.tc_priority);
@@ -373,7 +409,7 @@ static const struct xg_opt cookies_opts[] = {
 	  .min = 1, .max = 100000000, .arg = "PPS", .verbs = "set",
 	  .help = "SYNs per second, 1..100000000 (auto: cookies on above it)" },
 	{ "json", 0, XG_OPT_FLAG, offsetof(struct cookies_opts, json),
-	  .help = "JSON output", .verbs = "show" },
+	  .help = "JSON output (set: what changed)" },
 	{}
 };
 
@@ -441,7 +477,7 @@ int cmd_cookies(int argc, char **argv)
 	lock = xg_lock();
 	if (lock < 0)
 		return XG_EXIT_FAIL;
-	ret = cookies_set(&ifc, mode, has_port, port, threshold);
+	ret = cookies_set(&ifc, mode, has_port, port, threshold, o.json);
 	xg_unlock(lock);
 	return ret;
 }

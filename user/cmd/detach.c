@@ -18,6 +18,18 @@ static const char detach_usage[] =
 	"                               run in the host's, and the host-wide\n"
 	"                               socket telemetry)\n";
 
+/* --json: the interfaces detached, in one document (NULL: text) */
+static struct xg_jw *jw;
+static bool host_off;	/* detach --all switched host telemetry off */
+
+static void said(const char *ifname)
+{
+	if (jw)
+		xg_jw_str(jw, ifname);
+	else
+		printf("xdpguard: detached from %s\n", ifname);
+}
+
 /* Detach one resolved interface; the lock is held. */
 /* Detach one interface, under the lock. */
 static int detach_one(struct xg_iface *ifc)
@@ -43,7 +55,7 @@ static int detach_one(struct xg_iface *ifc)
 		struct moved m = { .prog_id = info.prog_id };
 
 		if (xg_netns_each(xg_detach_moved_here, &m) > 0 && !m.err)
-			printf("xdpguard: %s had moved to another network "
+			fprintf(jw ? stderr : stdout, "xdpguard: %s had moved to another network "
 			       "namespace (cookie %llu, as %s): its XDP program "
 			       "(id %u) is detached there\n", ifc->ifname,
 			       (unsigned long long)m.cookie, m.ifname,
@@ -72,7 +84,7 @@ static int detach_one(struct xg_iface *ifc)
 	xg_dns_detach(ifc);
 	xg_pmtu_detach(ifc);
 	xg_folder_remove(ifc->dir);
-	printf("xdpguard: detached from %s\n", ifc->ifname);
+	said(ifc->ifname);
 	return XG_EXIT_OK;
 }
 
@@ -86,7 +98,8 @@ static int detach_there(struct xg_iface *ifc)
 	if (xg_info_read(ifc, &info) || xg_iface_enter(ifc, &back))
 		return XG_EXIT_FAIL;
 	xg_netns_name(info.netns_ino, name, sizeof(name));
-	printf("xdpguard: in network namespace %s:\n", name);
+	if (!jw)
+		printf("xdpguard: in network namespace %s:\n", name);
 	ret = detach_one(ifc);
 	xg_netns_leave(back);
 	return ret;
@@ -117,23 +130,26 @@ static int detach_all(void)
 	free(list);
 	xg_unlock(lock);
 	off = xg_host_off();
+	host_off = off > 0;
 	if (off < 0)
 		ret = XG_EXIT_FAIL;
-	else if (off)
+	else if (off && !jw)
 		printf("xdpguard: host socket telemetry off: programs "
 		       "detached, pins removed\n");
-	if (n <= 0 && !off)
+	if (n <= 0 && !off && !jw)
 		printf("xdpguard: nothing was attached\n");
 	return ret;
 }
 
 struct detach_opts {
-	bool all;
+	bool all, json;
 };
 
 static const struct xg_opt detach_opts[] = {
 	{ "all", 0, XG_OPT_FLAG, offsetof(struct detach_opts, all),
 	  .help = "every interface (and the host-wide socket telemetry)" },
+	{ "json", 0, XG_OPT_FLAG, offsetof(struct detach_opts, json),
+	  .help = "what was detached, as JSON" },
 	{}
 };
 
@@ -155,20 +171,37 @@ int cmd_detach(int argc, char **argv)
 	n = a.npos;
 	name = n ? a.pos[0] : NULL;
 	xg_args_free(&a);
-	if (o.all && !n)
-		return detach_all();
+	if (o.json && !o.all && n == 1 && !xg_ifname_ok(name))
+		return xg_ifname_check(name);
+	if (o.json) {
+		jw = xg_jw_new(stdout);
+		if (!jw)
+			return XG_EXIT_FAIL;
+		xg_jw_object(jw);
+		xg_jw_str_field(jw, "command", "detach");
+		xg_jw_name(jw, "detached");
+		xg_jw_array(jw);
+	}
+	if (o.all && !n) {
+		ret = detach_all();
+		goto done;
+	}
 	if (n != 1 || o.all) {
 		fputs(detach_usage, stderr);
-		return xg_usage_err(o.all ? "--all takes no IFACE" : !n ?
-				    "missing IFACE" : "one IFACE only");
+		ret = xg_usage_err(o.all ? "--all takes no IFACE" : !n ?
+				   "missing IFACE" : "one IFACE only");
+		goto done;
 	}
-	if (xg_ifname_check(name))
-		return XG_EXIT_USAGE;
+	if (xg_ifname_check(name)) {
+		ret = XG_EXIT_USAGE;
+		goto done;
+	}
+	ret = XG_EXIT_FAIL;
 	if (xg_bpffs_ready(false))
-		return XG_EXIT_FAIL;
+		goto done;
 	lock = xg_lock();
 	if (lock < 0)
-		return XG_EXIT_FAIL;
+		goto done;
 	xg_quiet_libs();
 	xg_iface_dir(name, dir, sizeof(dir));
 	n = 0;
@@ -176,7 +209,7 @@ int cmd_detach(int argc, char **argv)
 		/* no pins: what runs there is cleaned up all the same */
 		n = xg_clean_unpinned(name, idx);
 	if (n > 0) {
-		printf("xdpguard: detached from %s\n", name);
+		said(name);
 		ret = XG_EXIT_OK;
 	} else if (n < 0) {
 		ret = XG_EXIT_FAIL;
@@ -186,5 +219,14 @@ int cmd_detach(int argc, char **argv)
 			ret = detach_one(&ifc);
 	}
 	xg_unlock(lock);
+done:
+	if (jw) {
+		xg_jw_array_end(jw);
+		if (o.all)
+			xg_jw_bool_field(jw, "host_telemetry_off", host_off);
+		xg_jw_object_end(jw);
+		xg_jw_free(jw);
+		jw = NULL;
+	}
 	return ret;
 }

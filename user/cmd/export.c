@@ -17,6 +17,10 @@
 #include "cmd.h"
 
 
+#ifndef XG_VERSION
+#define XG_VERSION "unknown"
+#endif
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -226,6 +230,11 @@ static char *render_ifaces(struct xg_iface *ifc, struct xg_stats *st,
 		}
 	}
 	xg_dns_export(f, ifc, n);
+	family(f, "xdpguard_build_info", "gauge",
+	       "Always 1; the version of the xdpguard that serves these "
+	       "metrics, and the layout of the pins it reads.");
+	fprintf(f, "xdpguard_build_info{version=\"%s\",pins_layout=\"%d\"} 1\n",
+		XG_VERSION, XG_ABI_VERSION);
 	family(f, "xdpguard_attached_interfaces", "gauge",
 	       "Interfaces xdpguard is attached to in this namespace.");
 	fprintf(f, "xdpguard_attached_interfaces %d\n", n);

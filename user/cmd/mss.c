@@ -107,7 +107,7 @@ static const struct xg_opt mss_opts[] = {
 	{ "dir", 0, XG_OPT_CHOICE, offsetof(struct mss_opts, dir),
 	  .choices = mss_dirs, .def = "both", .arg = "DIR", .verbs = "set" },
 	{ "json", 0, XG_OPT_FLAG, offsetof(struct mss_opts, json),
-	  .help = "JSON output", .verbs = "show" },
+	  .help = "JSON output (set: what changed)" },
 	{}
 };
 
@@ -174,8 +174,29 @@ int cmd_mss(int argc, char **argv)
 		c.dirs = want.dirs;
 	if (xg_pm_cfg_rw(&ifc, &c, true))
 		goto out;
-	mss_describe(&c, what, sizeof(what));
-	printf("xdpguard: %s: MSS %s\n", ifc.ifname, what);
+	if (o.json) {
+		struct xg_jw *w = xg_jw_new(stdout);
+
+		if (w) {
+			xg_jw_object(w);
+			xg_jw_str_field(w, "interface", ifc.ifname);
+			xg_jw_str_field(w, "command", "mss set");
+			xg_jw_str_field(w, "mode", c.mode == XG_MSS_FIXED ?
+					"fixed" : c.mode == XG_MSS_PMTU ?
+					"pmtu" : "off");
+			if (c.mode == XG_MSS_FIXED)
+				xg_jw_u64_field(w, "mss", c.mss);
+			else
+				xg_jw_null_field(w, "mss");
+			xg_jw_str_field(w, "directions", c.mode == XG_MSS_OFF ?
+					"none" : dir_names[c.dirs & 3]);
+			xg_jw_object_end(w);
+			xg_jw_free(w);
+		}
+	} else {
+		mss_describe(&c, what, sizeof(what));
+		printf("xdpguard: %s: MSS %s\n", ifc.ifname, what);
+	}
 	ret = XG_EXIT_OK;
 out:
 	xg_unlock(lock);

@@ -724,23 +724,28 @@ int cmd_save(int argc, char **argv)
 }
 
 /* 'attached': settings apply cannot change; say where they differ. */
-static void check_attached(const struct xg_iface *ifc, const char *file,
-			   const struct xg_attached *a)
+/*
+ * The settings fixed at attach in which @ifc's guard differs from @a, as
+ * " --sources 65536 (here 1024)..." in @diff ("" when none). 0, or -1
+ * when its pins cannot be read. attach --ensure and apply say them.
+ */
+int xg_attached_diff(const struct xg_iface *ifc, const struct xg_attached *a,
+		     char *diff, size_t len)
 {
 	struct xg_info info;
 	struct xg_config cfg;
 	struct xg_pm_cfg pm = {};
-	char diff[256] = "";
 	size_t l;
 
+	diff[0] = 0;
 	if (xg_info_read(ifc, &info) ||
 	    xg_map_get0(ifc, XG_MAP_CONFIG, &cfg, sizeof(cfg), false))
-		return;
+		return -1;
 	xg_map_get0(ifc, XG_MAP_PM_CFG, &pm, sizeof(pm), true);
 #define DIFF(cond, ...) do {						\
 		l = strlen(diff);					\
 		if (cond)						\
-			snprintf(diff + l, sizeof(diff) - l, __VA_ARGS__); \
+			snprintf(diff + l, len - l, __VA_ARGS__);	\
 	} while (0)
 	DIFF(a->sources != info.sources, " --sources %u (here %u)",
 	     a->sources, info.sources);
@@ -757,7 +762,15 @@ static void check_attached(const struct xg_iface *ifc, const char *file,
 	DIFF(a->event_budget != cfg.event_budget, " --event-budget %u (here "
 	     "%u)", a->event_budget, cfg.event_budget);
 #undef DIFF
-	if (diff[0])
+	return 0;
+}
+
+static void check_attached(const struct xg_iface *ifc, const char *file,
+			   const struct xg_attached *a)
+{
+	char diff[256];
+
+	if (!xg_attached_diff(ifc, a, diff, sizeof(diff)) && diff[0])
 		fprintf(stderr, "xdpguard: %s: note: %s was saved from a guard "
 			"attached with%s; those are fixed at attach and not "
 			"applied (detach and attach with them to match)\n",

@@ -510,7 +510,7 @@ struct tw_opts {
 
 static const struct xg_opt tw_opts[] = {
 	{ "json", 0, XG_OPT_FLAG, offsetof(struct tw_opts, json),
-	  .help = "JSON output", .verbs = "show" },
+	  .help = "JSON output (on, off, set: what changed)" },
 	{ "top", 0, XG_OPT_U32, offsetof(struct tw_opts, top),
 	  .min = 1, .max = 1000, .def = "10", .arg = "N", .verbs = "show",
 	  .help = "1..1000" },
@@ -536,6 +536,36 @@ static const struct xg_opt tw_opts[] = {
 	{}
 };
 
+/* tw on|off|set --json: the telemetry's state and the thresholds set */
+static int tw_json(const char *cmd, bool on, bool was_on,
+		   const struct xg_sk_config *cfg)
+{
+	struct xg_jw *w = xg_jw_new(stdout);
+
+	if (!w)
+		return XG_EXIT_FAIL;
+	xg_jw_object(w);
+	xg_jw_str_field(w, "command", cmd);
+	xg_jw_u64_field(w, "netns", xg_netns_ino());
+	xg_jw_bool_field(w, "telemetry", on);
+	xg_jw_bool_field(w, "was_on", was_on);
+	xg_jw_name(w, "thresholds");
+	if (cfg) {
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "churn_per_s", cfg->churn);
+		xg_jw_u64_field(w, "ephemeral_pct", cfg->ephemeral_pct);
+		xg_jw_bool_field(w, "accept_full", cfg->accept_full);
+		xg_jw_u64_field(w, "event_every_ms", cfg->event_every_ms);
+		xg_jw_u64_field(w, "event_budget", cfg->event_budget);
+		xg_jw_object_end(w);
+	} else {
+		xg_jw_null(w);
+	}
+	xg_jw_object_end(w);
+	xg_jw_free(w);
+	return XG_EXIT_OK;
+}
+
 static int tw_on_set(const struct tw_opts *o, const struct xg_args *a,
 		     bool on)
 {
@@ -554,15 +584,17 @@ static int tw_on_set(const struct tw_opts *o, const struct xg_args *a,
 				    "--event-budget)");
 	if (xg_host_on(&was_on))
 		return XG_EXIT_FAIL;
-	if (on)
+	if (on && !o->json)
 		printf("xdpguard: host socket telemetry %s (tracepoints "
 		       "sock:inet_sock_set_state, tcp:tcp_receive_reset, "
 		       "tcp:tcp_send_reset, tcp:tcp_retransmit_synack; "
 		       "iter/tcp; pins in %s)\n",
 		       was_on ? "was already on" : "on", xg_pin_host());
-	else if (!was_on)
+	else if (!on && !was_on)
 		fprintf(stderr, "xdpguard: host socket telemetry was off: "
 			"switched it on\n");
+	if (!given && o->json)
+		return tw_json(on ? "tw on" : "tw set", true, was_on, NULL);
 	if (!given)
 		return XG_EXIT_OK;
 	netns = xg_netns_cookie();
@@ -581,6 +613,8 @@ static int tw_on_set(const struct tw_opts *o, const struct xg_args *a,
 		cfg.event_budget = o->event_budget;
 	if (xg_sk_config_write(netns, &cfg))
 		return XG_EXIT_FAIL;
+	if (o->json)
+		return tw_json(on ? "tw on" : "tw set", true, was_on, &cfg);
 	printf("xdpguard: thresholds of network namespace %llu: churn %u/s, "
 	       "ephemeral %u%%, accept-full %s, one event per key per %u ms, "
 	       "%u events/s per CPU\n", xg_netns_ino(), cfg.churn,
@@ -612,6 +646,8 @@ int cmd_tw(int argc, char **argv)
 		ret = xg_host_off();
 		if (ret < 0)
 			return XG_EXIT_FAIL;
+		if (o.json)
+			return tw_json("tw off", false, ret > 0, NULL);
 		printf("xdpguard: host socket telemetry %s\n",
 		       ret ? "off: programs detached, pins removed" :
 		       "was already off");
