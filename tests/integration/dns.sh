@@ -20,6 +20,8 @@
 #   - a 4096-byte buffer over a 1280-MTU link: the answer arrives
 #     fragmented and is counted (both ends); a broken delegation's SERVFAILs
 #     are counted as unbound counts them;
+#   - two resolvers answering one name differently within its TTL give
+#     dns_servers_disagree;
 #   - the zone's record changed and nsd reloaded gives dns_answer_changed
 #     (old and new address); a process connecting to the old address past
 #     its TTL gives dns_stale_use naming its pid and command, one that
@@ -67,6 +69,7 @@ www2	IN A 198.18.5.4
 zero 0	IN A 198.18.5.2
 day 86400 IN A 198.18.5.3
 app 2	IN A $2
+split	IN A 198.18.6.5
 broken	IN NS ns.broken.example.test.
 ns.broken IN A 198.18.9.9
 big	IN TXT $(for i in $(seq 1 12); do printf '"%0200d" ' $i; done)
@@ -266,10 +269,36 @@ expect_eq "3 names under a broken delegation: 3 SERVFAIL, as unbound counts" \
 expect_eq "... unbound's num.answer.rcode.SERVFAIL says 3 too" \
 	$(( $(ubstat num.answer.rcode.SERVFAIL) - ubsf0 )) 3
 
-# ---- dns_answer_changed after the zone changes; dns_stale_use ----
-lab_exec ${P}cli timeout 60 "$XG" events -i c0 --type dns --json >"$T/events" 2>"$T/events.err" &
+# ---- two resolvers, two answers within the TTL: dns_servers_disagree ----
+ip -n ${P}srv addr add 198.18.2.3/24 dev eth1
+sed -e "s/interface: $UNB4/interface: 198.18.2.3/" -e "s|$T/unbound|$T/unbound2|g" \
+	-e 's/local-zone: "test." nodefault/local-zone: "test." nodefault\
+	local-zone: "split.example.test." static\
+	local-data: "split.example.test. 300 IN A 198.18.6.6"/' \
+	"$T/unbound.conf" >"$T/unbound2.conf"
+lab_exec ${P}srv timeout 900 unbound -d -c "$T/unbound2.conf" >"$T/unbound2.out" 2>&1 &
+for i in $(seq 1 100); do
+	lab_exec ${P}cli dig @198.18.2.3 +tries=1 +time=1 ns.example.test >/dev/null 2>&1 && break
+	sleep 0.1
+done
+# one reader of c0's ring for the rest (a ring has one consumer)
+lab_exec ${P}cli timeout 120 "$XG" events -i c0 --type dns --json >"$T/events" 2>"$T/events.err" &
 EVPID=$!
 sleep 0.5
+a1=$(q split.example.test A +short)
+a2=$(lab_exec ${P}cli dig @198.18.2.3 +tries=1 +time=5 +short split.example.test A)
+sleep 0.5
+dis=$(python3 - "$T/events" <<'EOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+d = [e for e in ev if e["name"] == "split.example.test."]
+print(len(d) == 1 and d[0]["src"] == "198.18.2.1" and d[0]["dst"] == "198.18.2.3"
+      and d[0]["old"] == ["198.18.6.5"] and d[0]["new"] == ["198.18.6.6"])
+EOF
+)
+expect_eq "split.example.test: $a1 from $UNB4, $a2 from 198.18.2.3 within the TTL: dns_servers_disagree" "$dis" True
+
+# ---- dns_answer_changed after the zone changes; dns_stale_use ----
 old=$(q app.example.test A +short)
 expect_eq "app.example.test first resolves to 198.18.5.10" "$old" 198.18.5.10
 zone 2 198.18.5.11

@@ -673,6 +673,7 @@ static int t_tc_followed(void)
 	ASSERT(s.tc == 1 && s.tc_followed == 1 && s.tc_not_followed == 0,
 	       "tc %llu followed %llu not %llu", s.tc, s.tc_followed,
 	       s.tc_not_followed);
+	ASSERT(s.negative == 0, "a TC=1 answer counted as negative");
 	return 0;
 }
 
