@@ -14,7 +14,7 @@ P=${XG_NS_PREFIX:-}${P:-}
 # the suite's own pin root: it never meets an operator's pins on this host
 export XDPGUARD_PIN_ROOT=${XDPGUARD_PIN_ROOT:-/sys/fs/bpf/xdpguard-test}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-XG=$ROOT/build/xdpguard
+XG=${XG_BIN:-$ROOT/build/xdpguard}
 FLOOD=$ROOT/build/synflood
 . "$ROOT/scripts/lab.sh"
 

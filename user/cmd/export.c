@@ -6,6 +6,8 @@
  * Labels are bounded: interface, verdict, reason; never a source address.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -272,21 +274,38 @@ static char *render(size_t *len)
 }
 
 /* Write PATH atomically: a temporary file in the same folder, renamed. */
-static int write_textfile(const char *path)
+/*
+ * The textfile, replaced whole: written to a new file of a random name in
+ * its folder (mkstemp: O_CREAT|O_EXCL, so a name planted there, symlink
+ * or not, is never opened), given @mode, then renamed over @path. 0, or
+ * -1 said (the caller tries again at the next interval).
+ */
+static int write_textfile(const char *path, mode_t mode)
 {
 	char tmp[4096];
-	size_t len;
+	size_t len, off = 0;
 	char *buf = render(&len);
-	FILE *f;
-	int err = -1;
+	ssize_t n;
+	int fd, err = -1;
 
 	if (!buf)
 		return -1;
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, getpid());
-	f = fopen(tmp, "w");
-	if (f) {
-		err = fwrite(buf, 1, len, f) != len;
-		err |= fclose(f);
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+		xg_err("cannot write %s: name too long", path);
+		free(buf);
+		return -1;
+	}
+	fd = mkstemp(tmp);
+	if (fd >= 0) {
+		err = fchmod(fd, mode);
+		while (!err && off < len) {
+			n = write(fd, buf + off, len - off);
+			if (n <= 0)
+				err = -1;
+			else
+				off += n;
+		}
+		err |= close(fd);
 		if (!err)
 			err = rename(tmp, path);
 		if (err)
@@ -338,18 +357,22 @@ static const char export_usage[] =
 	"usage: xdpguard export --listen ADDR:PORT [--textfile PATH] "
 	"[--interval S]\n"
 	"       xdpguard export --textfile PATH [--interval S | --once]\n"
-	"  ADDR:PORT: 127.0.0.1:9400, [::1]:9400, :9400 (all addresses)\n";
+	"  ADDR:PORT: 127.0.0.1:9400, [::1]:9400; every address only when\n"
+	"  named: 0.0.0.0:9400, [::]:9400\n";
+
+static const char *const file_modes[] = { "0600", "0640", "0644", NULL };
 
 struct export_opts {
 	const char *listen, *textfile;
-	__u32 interval;
+	__u32 interval, mode;
 	bool once;
 };
 
 static const struct xg_opt export_opts[] = {
 	{ "listen", 0, XG_OPT_STR, offsetof(struct export_opts, listen),
 	  .arg = "ADDR:PORT",
-	  .help = "accepted: 127.0.0.1:9400, [::1]:9400, :9400" },
+	  .help = "an address and a port: 127.0.0.1:9400, [::1]:9400; every "
+		  "address only when named: 0.0.0.0:9400, [::]:9400" },
 	{ "textfile", 0, XG_OPT_STR, offsetof(struct export_opts, textfile),
 	  .arg = "PATH", .help = "write the metrics to PATH (node_exporter's "
 	  "textfile collector)" },
@@ -358,6 +381,9 @@ static const struct xg_opt export_opts[] = {
 	  .help = "seconds, 1..3600, between textfile writes" },
 	{ "once", 0, XG_OPT_FLAG, offsetof(struct export_opts, once),
 	  .help = "write the textfile once and exit" },
+	{ "textfile-mode", 0, XG_OPT_CHOICE, offsetof(struct export_opts, mode),
+	  .choices = file_modes, .def = "0640", .arg = "MODE",
+	  .help = "the textfile's mode: 0600, 0640 or 0644" },
 	{}
 };
 
@@ -382,10 +408,16 @@ int cmd_export(int argc, char **argv)
 	textfile = o.textfile;
 	interval = o.interval;
 	once = o.once;
+	o.mode = o.mode == 0 ? 0600 : o.mode == 1 ? 0640 : 0644;
+	if (listen && listen[0] == ':')
+		return xg_usage_err("bad --listen '%s': name the address to "
+				    "listen on (127.0.0.1%s, or every address: "
+				    "0.0.0.0%s, [::]%s)", listen, listen,
+				    listen, listen);
 	if (listen && xg_parse_listen(listen, &ss))
 		return xg_usage_err("bad --listen '%s' (accepted: "
-				    "127.0.0.1:9400, [::1]:9400, :9400)",
-				    listen);
+				    "127.0.0.1:9400, [::1]:9400, 0.0.0.0:9400, "
+				    "[::]:9400)", listen);
 	if (!listen && !textfile)
 		return xg_usage_err("missing --listen ADDR:PORT or --textfile "
 				    "PATH");
@@ -394,18 +426,27 @@ int cmd_export(int argc, char **argv)
 	if (xg_bpffs_ready(false))
 		return XG_EXIT_FAIL;
 	if (once)
-		return write_textfile(textfile) ? XG_EXIT_FAIL : XG_EXIT_OK;
+		return write_textfile(textfile, o.mode) ? XG_EXIT_FAIL :
+			XG_EXIT_OK;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (listen) {
-		d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+		/*
+		 * epoll (no select() FD_SETSIZE ceiling), and limits so that
+		 * slow or idle clients never lock a scraper out: so many
+		 * connections at once, fewer from one address, each one
+		 * closed after a few idle seconds.
+		 */
+		d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD |
 				     (ss.ss_family == AF_INET6 ?
 				      MHD_USE_IPv6 : 0),
 				     0, NULL, NULL, serve, NULL,
 				     MHD_OPTION_SOCK_ADDR, &ss,
-				     MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+				     MHD_OPTION_CONNECTION_LIMIT, 512U,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32U,
+				     MHD_OPTION_CONNECTION_TIMEOUT, 5U,
 				     MHD_OPTION_END);
 		if (!d) {
 			xg_err("cannot listen on %s: %s", listen,
@@ -416,15 +457,14 @@ int cmd_export(int argc, char **argv)
 			listen);
 	}
 	while (!stop) {
+		/* a failed write is said and tried again, the server goes on */
 		if (textfile && xg_mono_ns() >= next) {
-			if (write_textfile(textfile))
-				goto out;
+			write_textfile(textfile, o.mode);
 			next = xg_mono_ns() + interval * 1000000000ULL;
 		}
 		usleep(100000);
 	}
 	ret = XG_EXIT_OK;
-out:
 	if (d)
 		MHD_stop_daemon(d);
 	return ret;
