@@ -10,7 +10,10 @@
  *   warm  repeat N behind ckbench.bpf.c's restore program (one source,
  *         everything in cache), minus restore + XDP_DROP;
  *   16    one run per call (repeat 1), the source rotated over 16;
- *   new   one run per call, a new source every call (16M and more),
+ *   new   one run per call, a new source every call (16M and more);
+ *   port  one run per call, the source rotated over 16 and a new source
+ *         port every call: a known source slot but a new 4-tuple (the
+ *         socket lookup's established-table bucket a cold one),
  *
  * the one-run columns minus a bare XDP_DROP's one run. A stage's own
  * cost is its row minus the row above. The programs look sockets up in
@@ -56,7 +59,7 @@ static const struct {
 
 /* the SYN from source @i of 198.18.0.0/15 and 10/8 beyond (test runs
  * only: nothing is sent) */
-static void syn_from(struct pkt *p, __u32 i)
+static void syn_from(struct pkt *p, __u32 i, __u16 sport)
 {
 	struct spec s = { .src = "198.19.0.1", .flags = T_SYN, .tcpopt = 20,
 			  .dport = PORT };
@@ -66,19 +69,29 @@ static void syn_from(struct pkt *p, __u32 i)
 	ip = (struct iphdr *)(p->buf + p->l3);
 	ip->saddr = i < (1U << 17) ? htonl(0xc6120000 | i) :
 		    htonl(0x0a000000 | (i & 0xffffff));
+	if (sport)
+		((struct tcphdr *)(p->buf + p->l4))->source = htons(sport);
 	finish(p);
 }
 
-/* median of @calls one-shot runs; @nsrc 0: a new source each call */
-static double single_ns(int fd, __u32 nsrc, int want, double *v)
+/*
+ * median of @calls one-shot runs; @nsrc 0: a new source each call;
+ * @newport: a new source port each call
+ */
+static double single_ns(int fd, __u32 nsrc, bool newport, int want,
+			double *v)
 {
 	static __u32 next = 1U << 17;	/* never the same source twice */
+	static __u16 port = 1024;
 	struct pkt p;
 	__u32 i;
 	int ret;
 
 	for (i = 0; i < opt.calls; i++) {
-		syn_from(&p, nsrc ? i % nsrc : next++ * 2654435761U >> 8);
+		if (newport && ++port < 1024)
+			port = 1024;
+		syn_from(&p, nsrc ? i % nsrc : next++ * 2654435761U >> 8,
+			 newport ? port : 0);
 		v[i] = prog_ns(fd, &p, 1, &ret);
 		if (v[i] < 0 || (want >= 0 && ret != want))
 			return -1;
@@ -164,7 +177,7 @@ int main(int argc, char **argv)
 {
 	struct xdp_drop_bpf *d = NULL;
 	struct ckbench_bpf *ck = NULL;
-	double *v = NULL, *w = NULL, b1, warm, s16, snew;
+	double *v = NULL, *w = NULL, b1, warm, s16, snew, sport;
 	int i, dfd, err = 1;
 	struct pkt syn;
 
@@ -195,10 +208,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	dfd = bpf_program__fd(d->progs.xdp_drop);
-	syn_from(&syn, 1);
-	printf("%-32s %8s %8s %8s   (ns over XDP_DROP; warm: repeat %u, "
-	       "median of %u; 16, new: one run per call, median of %u)\n",
-	       "SYN path, cumulative", "warm", "16 src", "new src",
+	syn_from(&syn, 1, 0);
+	printf("%-32s %8s %8s %8s %8s   (ns over XDP_DROP; warm: repeat "
+	       "%u, median of %u; the others: one run per call, median of "
+	       "%u)\n", "SYN path, cumulative", "warm", "16 src", "new src",
+	       "new port",
 	       opt.repeat, opt.rounds, opt.calls);
 	for (i = 0; i < (int)(sizeof(stages) / sizeof(stages[0])); i++) {
 		struct xg_stages_bpf *g = load_stage(stages[i].stop);
@@ -211,18 +225,20 @@ int main(int argc, char **argv)
 		}
 		gfd = bpf_program__fd(g->progs.xdpguard);
 		warm = warm_ns(ck, gfd, dfd, &syn, want, v, w);
-		single_ns(gfd, 16, want, v);	/* warm the 16 slots */
-		b1 = single_ns(dfd, 16, XDP_DROP, w);
-		s16 = single_ns(gfd, 16, want, v);
-		snew = single_ns(gfd, 0, want, v);
+		single_ns(gfd, 16, false, want, v);	/* warm the slots */
+		b1 = single_ns(dfd, 16, false, XDP_DROP, w);
+		s16 = single_ns(gfd, 16, false, want, v);
+		snew = single_ns(gfd, 0, false, want, v);
+		sport = single_ns(gfd, 16, true, want, v);
 		xg_stages_bpf__destroy(g);
-		if (warm < -1e6 || b1 < 0 || s16 < 0 || snew < 0) {
+		if (warm < -1e6 || b1 < 0 || s16 < 0 || snew < 0 ||
+		    sport < 0) {
 			fprintf(stderr, "stagebench: stage %u: not the verdict "
 				"expected (%d)\n", stages[i].stop, want);
 			goto out;
 		}
-		printf("%-32s %8.0f %8.0f %8.0f\n", stages[i].name, warm,
-		       s16 - b1, snew - b1);
+		printf("%-32s %8.0f %8.0f %8.0f %8.0f\n", stages[i].name,
+		       warm, s16 - b1, snew - b1, sport - b1);
 	}
 	err = 0;
 out:

@@ -44,6 +44,8 @@
 
 #define PORT		8080
 #define PORT_CLOSED	8081	/* cookies on, nobody listening */
+#define PORT_LATE	8082	/* cookies on, listened on by one case */
+#define PORT_TW		8083	/* cookies on, a TIME_WAIT socket */
 #define MSS4		1460
 #define MSS6		1440
 #define WSCALE		7
@@ -739,6 +741,117 @@ static int t_established_ack(void)
 	return ret;
 }
 
+/*
+ * The listener is checked on every SYN, not remembered: a listener that
+ * closes stops the answers at once (its port's next SYN goes to the
+ * kernel, which resets it), and one that opens starts them at once. A
+ * cached "this port listens" would fail here, whatever its expiry.
+ */
+static int t_listener_closed(void)
+{
+	struct spec sp = { .src = "198.18.0.16", .flags = T_SYN, .tcpopt = 20,
+			   .dport = PORT_LATE };
+	struct pkt s, o;
+	int fd, ret;
+
+	TRY(set_port(PORT_LATE, XG_CK_ON, 0));
+	build(&sp, &s);
+	TRY(xdp(&s, XDP_PASS, XG_V_PASS, XG_R_NO_LISTENER, NULL));
+	fd = prog_listen(AF_INET, PORT_LATE, 16);
+	if (fd < 0)
+		return fail("cannot listen on port %d: %s", PORT_LATE,
+			    strerror(errno));
+	ret = xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o);
+	close(fd);
+	TRY(ret);
+	return xdp(&s, XDP_PASS, XG_V_PASS, XG_R_NO_LISTENER, NULL);
+}
+
+/* A SYN from 127.0.0.1:@sport to 127.0.0.1:@dport. */
+static void syn_lo(struct pkt *p, __u16 sport, __u16 dport)
+{
+	struct spec sp = { .src = "127.0.0.1", .flags = T_SYN, .tcpopt = 20,
+			   .dport = dport };
+	struct iphdr *ip;
+
+	build(&sp, p);
+	ip = (struct iphdr *)(p->buf + p->l3);
+	ip->daddr = htonl(INADDR_LOOPBACK);
+	((struct tcphdr *)(p->buf + p->l4))->source = sport;
+	finish(p);
+}
+
+/*
+ * A SYN whose 4-tuple the kernel already has a socket for is the
+ * kernel's: for an established connection it sends a challenge ACK; for
+ * a TIME_WAIT one it may start a new connection there (a client reusing
+ * its port), and the ACK of a cookie SYN-ACK would meet the TIME_WAIT
+ * socket and never complete. So the per-SYN socket lookup (the
+ * established table, before the listener) stays.
+ */
+static int t_syn_live_tuple(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in local;
+	socklen_t sl = sizeof(local);
+	int lfd, fd = -1, child = -1, i, ret = -1;
+	char cmd[128], c;
+	struct pkt s;
+
+	TRY(set_port(PORT_TW, XG_CK_ON, 0));
+	lfd = prog_listen(AF_INET, PORT_TW, 16);
+	if (lfd < 0)
+		return fail("cannot listen on port %d: %s", PORT_TW,
+			    strerror(errno));
+	sa.sin_port = htons(PORT_TW);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&local, &sl) ||
+	    (child = accept(lfd, NULL, NULL)) < 0) {
+		fail("cannot connect to 127.0.0.1:%d: %s", PORT_TW,
+		     strerror(errno));
+		goto out;
+	}
+	/* established: the server's socket answers it */
+	syn_lo(&s, local.sin_port, PORT_TW);
+	if (xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL))
+		goto out;
+	/* the server closes first, so its socket ends in TIME_WAIT */
+	close(child);
+	child = -1;
+	if (read(fd, &c, 1) != 0) {
+		fail("no FIN from the closed server socket");
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	snprintf(cmd, sizeof(cmd), "ss -Htan state time-wait "
+		 "'( sport = :%d and dport = :%u )' | grep -q .", PORT_TW,
+		 ntohs(local.sin_port));
+	for (i = 0; i < 50 && system(cmd); i++)
+		usleep(20000);
+	if (i == 50) {
+		fail("no TIME_WAIT socket for port %d after 1 s", PORT_TW);
+		goto out;
+	}
+	ret = xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL);
+	/* another source port of the same client: the listener's */
+	if (!ret) {
+		struct pkt o;
+
+		syn_lo(&s, htons(ntohs(local.sin_port) ^ 1), PORT_TW);
+		ret = xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o);
+	}
+out:
+	if (child >= 0)
+		close(child);
+	if (fd >= 0)
+		close(fd);
+	close(lfd);
+	return ret;
+}
+
 static int t_dry_run(void)
 {
 	struct pkt s, a;
@@ -938,6 +1051,8 @@ static const struct test tests[] = {
 	{ "forged_stale_acks_v6_dropped", t_bad_acks_v6 },
 	{ "kernel_cookie_left_to_kernel", t_kernel_cookie_left_alone },
 	{ "established_ack_passes", t_established_ack },
+	{ "listener_closed_no_answer_at_once", t_listener_closed },
+	{ "syn_for_live_or_timewait_tuple_left", t_syn_live_tuple },
 	{ "dry_run", t_dry_run },
 	{ "syn_fin_syn_rst_dropped", t_odd_flags },
 	{ "default_port_entry", t_default_port },
