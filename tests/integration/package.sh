@@ -22,12 +22,12 @@ trap pk_cleanup EXIT
 trap 'exit 1' INT TERM
 
 # make install / uninstall into a DESTDIR
-make -s install DESTDIR="$tmp/di" PREFIX=/usr/local >/dev/null
+make -s -o build/xdpguard install DESTDIR="$tmp/di" PREFIX=/usr/local >/dev/null
 n=$(find "$tmp/di" -type f | wc -l)
 check "make install DESTDIR: binary, man page, completion, units, example policy ($n files)" \
 	bash -c "test -x $tmp/di/usr/local/sbin/xdpguard && test -f $tmp/di/usr/local/share/man/man8/xdpguard.8 && test -f $tmp/di/usr/local/share/bash-completion/completions/xdpguard && test -f $tmp/di/usr/local/lib/systemd/system/xdpguard@.service && test -f $tmp/di/etc/xdpguard/example.policy"
 check "... the units name the installed binary" grep -q "^ExecStart=/usr/local/sbin/xdpguard attach --ensure %I" "$tmp/di/usr/local/lib/systemd/system/xdpguard@.service"
-make -s uninstall DESTDIR="$tmp/di" PREFIX=/usr/local >/dev/null
+make -s -o build/xdpguard uninstall DESTDIR="$tmp/di" PREFIX=/usr/local >/dev/null
 expect_eq "make uninstall removes every file" "$(find "$tmp/di" -type f | wc -l)" 0
 
 if dpkg-query -W -f='${Status}' xdpguard 2>/dev/null | grep -q "ok installed"; then

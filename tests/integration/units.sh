@@ -27,7 +27,7 @@ ip -n $NS link set u1 up
 x() { nsenter --net=/run/netns/$NS "$XG" "$@"; }
 
 # the units as make install writes them, with this build's binary
-make -s install DESTDIR="$tmp/root" PREFIX=/usr SYSCONFDIR="$tmp/etc" \
+make -s -o build/xdpguard install DESTDIR="$tmp/root" PREFIX=/usr SYSCONFDIR="$tmp/etc" \
 	UNITDIR=/lib/systemd/system >/dev/null || not_ok "make install"
 UNIT=$tmp/root/lib/systemd/system/xdpguard@.service
 check "make install wrote the template unit" test -f "$UNIT"
