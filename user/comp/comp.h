@@ -39,7 +39,6 @@ void xg_guard_close(struct xg_guard *g, bool keep);
 int xg_sync_flags(const struct xg_iface *ifc);
 struct bpf_object;
 struct xg_pm_info;
-int xg_reuse_pins(struct bpf_object *obj, const struct xg_iface *ifc);
 int xg_xdp_detach(int ifindex, __u32 prog_id);
 bool xg_xdp_runs(int ifindex, __u32 prog_id);
 __u32 xg_xdp_guard_id(int ifindex);

@@ -26,22 +26,32 @@ static void pin_path(char *buf, size_t len, const char *dir,
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
-/* Pin every xg_ map of @obj in @dir: existing pins are reused. */
-static int set_pins(struct bpf_object *obj, const char *dir)
+/* The filters *info records, as lib/tc.c takes them */
+static struct xg_tc_pair tc_of(struct xg_dns_info *info)
 {
-	struct bpf_map *map;
-	char path[512];
+	return (struct xg_tc_pair){ info->handle, info->priority,
+				    info->prog_id, &info->qdisc_created };
+}
 
-	bpf_object__for_each_map(map, obj) {
-		const char *name = bpf_map__name(map);
+static void tc_remove(int ifindex, struct xg_dns_info *info)
+{
+	struct xg_tc_pair p = tc_of(info);
 
-		if (strncmp(name, "xg_", 3))
-			continue;
-		pin_path(path, sizeof(path), dir, name);
-		if (bpf_map__set_pin_path(map, path))
-			return -1;
-	}
-	return 0;
+	xg_tc_pair_remove(ifindex, &p);
+}
+
+struct info_step {
+	int fd;
+	const struct xg_dns_info *info;
+};
+
+/* after each filter: a killed attach's recovery finds it */
+static void info_write(void *arg)
+{
+	const struct info_step *st = arg;
+	__u32 zero = 0;
+
+	bpf_map_update_elem(st->fd, &zero, st->info, BPF_ANY);
 }
 
 /* The pins that are the component's own (xg_dns_*): 0600, or removed. */
@@ -64,41 +74,8 @@ static void own_pins(const char *dir, bool remove)
 	}
 }
 
-static void tc_remove(int ifindex, const struct xg_dns_info *info)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
-	int i, err;
-
-	for (i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_tc_opts, q, .handle = info->handle[i],
-			    .priority = info->priority[i]);
-		LIBBPF_OPTS(bpf_tc_opts, d, .handle = info->handle[i],
-			    .priority = info->priority[i]);
-
-		if (!info->prog_id[i])
-			continue;
-		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-		/* only our own filter: its program id must match */
-		xg_tc_quiet(true);
-		err = bpf_tc_query(&hook, &q);
-		xg_tc_quiet(false);
-		if (err || q.prog_id != info->prog_id[i])
-			continue;
-		bpf_tc_detach(&hook, &d);
-	}
-	/* a clsact made for us alone, when nothing else is on it */
-	if (info->qdisc_created && xg_tc_filters(ifindex, NULL, NULL) == 0) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		xg_tc_quiet(true);
-		bpf_tc_hook_destroy(&hook);
-		xg_tc_quiet(false);
-	}
-}
-
 int xg_dns_attach(const char *ifname, int ifindex, const char *dir)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 	struct xg_dns_cfg cfg = {
 		.timeout_ns = XG_DNS_TIMEOUT_NS,
 		.tc_window_ns = XG_DNS_TC_WINDOW_NS,
@@ -106,11 +83,14 @@ int xg_dns_attach(const char *ifname, int ifindex, const char *dir)
 		.ttl_long = XG_DNS_TTL_LONG,
 	};
 	struct xg_dns_info info = { .ifindex = ifindex };
+	struct info_step st = { .info = &info };
 	struct bpf_link *link = NULL;
+	struct xg_tc_pair tc;
+	int fds[2];
 	struct bpf_prog_info pi;
 	struct tc_dns_bpf *skel;
 	char path[512];
-	int err, i, ret = -1;
+	int err, ret = -1;
 	__u32 zero = 0, len;
 
 	skel = tc_dns_bpf__open();
@@ -119,7 +99,7 @@ int xg_dns_attach(const char *ifname, int ifindex, const char *dir)
 		return -1;
 	}
 	skel->rodata->netns_cookie = xg_netns_cookie();
-	if (set_pins(skel->obj, dir))
+	if (xg_pin_paths(skel->obj, dir))
 		goto out;
 	err = tc_dns_bpf__load(skel);
 	if (err) {
@@ -131,35 +111,13 @@ int xg_dns_attach(const char *ifname, int ifindex, const char *dir)
 		xg_err("cannot write the DNS settings: %s", strerror(errno));
 		goto out;
 	}
-	xg_tc_quiet(true);
-	err = bpf_tc_hook_create(&hook);
-	xg_tc_quiet(false);
-	if (err && err != -EEXIST) {
-		xg_err("cannot add a clsact qdisc to %s: %s", ifname,
-		       strerror(-err));
+	fds[0] = bpf_program__fd(skel->progs.xg_dns_ingress);
+	fds[1] = bpf_program__fd(skel->progs.xg_dns_egress);
+	st.fd = bpf_map__fd(skel->maps.xg_dns_info);
+	tc = tc_of(&info);
+	if (xg_tc_pair_attach(ifindex, ifname, "DNS", fds, &tc, info_write,
+			      &st))
 		goto out;
-	}
-	info.qdisc_created = !err;
-	for (i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_tc_opts, o);
-
-		o.prog_fd = bpf_program__fd(i ? skel->progs.xg_dns_egress :
-					    skel->progs.xg_dns_ingress);
-		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-		err = bpf_tc_attach(&hook, &o);
-		if (err) {
-			xg_err("cannot attach the DNS tc %s program to %s: %s",
-			       i ? "egress" : "ingress", ifname,
-			       strerror(-err));
-			goto out;
-		}
-		info.handle[i] = o.handle;
-		info.priority[i] = o.priority;
-		info.prog_id[i] = o.prog_id;
-		/* at once: a killed attach's recovery finds the filter */
-		bpf_map_update_elem(bpf_map__fd(skel->maps.xg_dns_info), &zero,
-				    &info, BPF_ANY);
-	}
 	link = bpf_program__attach(skel->progs.xg_dns_stale);
 	err = libbpf_get_error(link);
 	if (err) {

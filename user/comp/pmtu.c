@@ -27,24 +27,6 @@
 #include "sock_retrans.skel.h"
 #include "retrans_host.skel.h"
 
-/* Pin every xg_ map of @obj in @dir: existing pins are reused. */
-static int set_pins(struct bpf_object *obj, const char *dir)
-{
-	struct bpf_map *map;
-	char path[512];
-
-	bpf_object__for_each_map(map, obj) {
-		const char *name = bpf_map__name(map);
-
-		if (strncmp(name, "xg_", 3))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (bpf_map__set_pin_path(map, path))
-			return -1;
-	}
-	return 0;
-}
-
 /* libbpf pins with the umask's mode: pins are 0600 here */
 static void chmod_pins(const char *dir)
 {
@@ -63,35 +45,12 @@ static void chmod_pins(const char *dir)
 	closedir(d);
 }
 
-static void tc_remove(int ifindex, const struct xg_pm_info *info)
+static void tc_remove(int ifindex, struct xg_pm_info *info)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
-	int i, err;
+	struct xg_tc_pair p = { info->handle, info->priority, info->prog_id,
+				&info->qdisc_created };
 
-	for (i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_tc_opts, q, .handle = info->handle[i],
-			    .priority = info->priority[i]);
-		LIBBPF_OPTS(bpf_tc_opts, d, .handle = info->handle[i],
-			    .priority = info->priority[i]);
-
-		if (!info->prog_id[i])
-			continue;
-		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-		/* only our own filter: its program id must match (a filter
-		 * removed by hand is not news: quietly) */
-		xg_tc_quiet(true);
-		err = bpf_tc_query(&hook, &q);
-		xg_tc_quiet(false);
-		if (err || q.prog_id != info->prog_id[i])
-			continue;
-		bpf_tc_detach(&hook, &d);
-	}
-	if (info->qdisc_created) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		xg_tc_quiet(true);
-		bpf_tc_hook_destroy(&hook);
-		xg_tc_quiet(false);
-	}
+	xg_tc_pair_remove(ifindex, &p);
 }
 
 /* ---------------- the host's retransmission program ---------------- */
@@ -429,7 +388,7 @@ static int pm_load(const struct xg_iface *ifc, bool tp, int slot, int via,
 		       strerror(-err));
 		goto fail;
 	}
-	if (reuse ? xg_reuse_pins(tc->obj, ifc) : set_pins(tc->obj, ifc->dir))
+	if (reuse ? xg_reuse_pins(tc->obj, ifc) : xg_pin_paths(tc->obj, ifc->dir))
 		goto fail;
 	err = tc_mss_bpf__load(tc);
 	if (err) {
@@ -447,7 +406,7 @@ static int pm_load(const struct xg_iface *ifc, bool tp, int slot, int via,
 		sr->rodata->netns_cookie = cookie;
 		sr->rodata->ifindex = ifc->ifindex;
 		if (reuse ? xg_reuse_pins(sr->obj, ifc) :
-			    set_pins(sr->obj, ifc->dir))
+			    xg_pin_paths(sr->obj, ifc->dir))
 			goto fail;
 		err = sock_retrans_bpf__load(sr);
 		if (err) {
@@ -470,14 +429,15 @@ int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
 {
 	struct xg_pm_cfg cfg = { .mode = XG_MSS_OFF, .dirs = XG_DIR_BOTH,
 				 .flags = flags, .bh_threshold = threshold };
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 	struct sock_retrans_bpf *sr = NULL;
 	struct tc_mss_bpf *tc = NULL;
 	struct xg_pm_info info = { .ifindex = ifindex, .flags = flags };
+	struct xg_tc_pair pair = { info.handle, info.priority, info.prog_id,
+				   &info.qdisc_created };
+	int fds[2];
 	struct xg_iface ifc = { .lock_fd = -1, .ifindex = ifindex };
 	struct bpf_prog_info pi;
-	int err, i, fd, slot = -1, progs = -1, via = -1, ret = -1;
+	int fd, slot = -1, progs = -1, via = -1, ret = -1;
 	__u32 zero = 0, len;
 
 	snprintf(ifc.dir, sizeof(ifc.dir), "%s", dir);
@@ -501,30 +461,11 @@ int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
 		       strerror(errno));
 		goto out;
 	}
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		xg_err("cannot add a clsact qdisc to %s: %s", ifname,
-		       strerror(-err));
+	fds[0] = bpf_program__fd(tc->progs.xg_tc_ingress);
+	fds[1] = bpf_program__fd(tc->progs.xg_tc_egress);
+	if (xg_tc_pair_attach(ifindex, ifname, "MSS/PTB", fds, &pair, NULL,
+			      NULL))
 		goto out;
-	}
-	info.qdisc_created = !err;
-	for (i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_tc_opts, o);
-
-		o.prog_fd = bpf_program__fd(i ? tc->progs.xg_tc_egress :
-					    tc->progs.xg_tc_ingress);
-		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-		err = bpf_tc_attach(&hook, &o);
-		if (err) {
-			xg_err("cannot attach the tc %s program to %s: %s",
-			       i ? "egress" : "ingress", ifname,
-			       strerror(-err));
-			goto out;
-		}
-		info.handle[i] = o.handle;
-		info.priority[i] = o.priority;
-		info.prog_id[i] = o.prog_id;
-	}
 	if (sr) {
 		fd = bpf_program__fd(sr->progs.xg_retrans);
 		memset(&pi, 0, sizeof(pi));

@@ -103,6 +103,10 @@ int xg_info_read_any(const struct xg_iface *ifc, struct xg_info *info,
 		     __u32 *layout);
 /* into @ifc's namespace when it is another (then *back to leave it) */
 int xg_iface_enter(struct xg_iface *ifc, int *back);
+struct bpf_object;
+/* the xg_ maps of an opened object: pinned in @dir at load / the pins */
+int xg_pin_paths(struct bpf_object *obj, const char *dir);
+int xg_reuse_pins(struct bpf_object *obj, const struct xg_iface *ifc);
 
 /* ---- tc.c: the tc filters the kernel really holds ---- */
 struct xg_tc_filter {
@@ -114,6 +118,16 @@ int xg_tc_filters(int ifindex, int (*fn)(const struct xg_tc_filter *f,
 					 void *arg), void *arg);
 bool xg_prog_name(__u32 id, char *name, size_t len);
 int xg_tc_remove_ours(int ifindex);
+/* a component's ingress and egress filters, as its pinned record holds
+ * them (pointers into it: the records differ in layout) */
+struct xg_tc_pair {
+	__u32 *handle, *priority, *prog_id;	/* [2]: ingress, egress */
+	__u32 *qdisc_created;
+};
+int xg_tc_pair_attach(int ifindex, const char *ifname, const char *what,
+		      const int fd[2], struct xg_tc_pair *p,
+		      void (*step)(void *arg), void *arg);
+void xg_tc_pair_remove(int ifindex, const struct xg_tc_pair *p);
 
 /* ---- log.c: what libbpf and libxdp print ---- */
 void xg_quiet_libs(void);

@@ -676,6 +676,27 @@ int xg_lock_iface(const char *ifname, struct xg_iface *ifc, int *lock)
 }
 
 /*
+ * Give every xg_ map of @obj (opened, not loaded) its pin path in @dir:
+ * the load pins it there, or reuses the map pinned there already.
+ */
+int xg_pin_paths(struct bpf_object *obj, const char *dir)
+{
+	struct bpf_map *map;
+	char path[512];
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+
+		if (strncmp(name, "xg_", 3))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (bpf_map__set_pin_path(map, path))
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Point every xg_ map of @obj (opened, not loaded) at the map of the same
  * name pinned in @ifc's folder: what attach --replace loads new programs
  * on. Each must be there and match (type, sizes), or -1 with a message.

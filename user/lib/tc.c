@@ -7,6 +7,7 @@
  * removed), and what tells whether a clsact qdisc is still in use.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -164,4 +165,83 @@ int xg_tc_remove_ours(int ifindex)
 			n++;
 	}
 	return n;
+}
+
+/*
+ * A component's two cls_bpf filters: @fd[0] at @ifindex's clsact ingress,
+ * @fd[1] at egress (the qdisc made when missing: *qdisc_created), their
+ * handle, priority and program id recorded in @p as each goes on; @step
+ * (may be NULL) is called after each one, so that a killed attach's
+ * recovery finds it. 0, or -1 said (what went on stays for
+ * xg_tc_pair_remove).
+ */
+int xg_tc_pair_attach(int ifindex, const char *ifname, const char *what,
+		      const int fd[2], struct xg_tc_pair *p,
+		      void (*step)(void *arg), void *arg)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int i, err;
+
+	xg_tc_quiet(true);
+	err = bpf_tc_hook_create(&hook);
+	xg_tc_quiet(false);
+	if (err && err != -EEXIST) {
+		xg_err("cannot add a clsact qdisc to %s: %s", ifname,
+		       strerror(-err));
+		return -1;
+	}
+	*p->qdisc_created = !err;
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_opts, o, .prog_fd = fd[i]);
+
+		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+		err = bpf_tc_attach(&hook, &o);
+		if (err) {
+			xg_err("cannot attach the %s tc %s program to %s: %s",
+			       what, i ? "egress" : "ingress", ifname,
+			       strerror(-err));
+			return -1;
+		}
+		p->handle[i] = o.handle;
+		p->priority[i] = o.priority;
+		p->prog_id[i] = o.prog_id;
+		if (step)
+			step(arg);
+	}
+	return 0;
+}
+
+/*
+ * Remove the filters @p records from @ifindex, each only if it still runs
+ * the recorded program (one removed by hand is not news: quietly), then
+ * the clsact if it was made for them and nothing else is on it.
+ */
+void xg_tc_pair_remove(int ifindex, const struct xg_tc_pair *p)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
+	int i, err;
+
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_opts, q, .handle = p->handle[i],
+			    .priority = p->priority[i]);
+		LIBBPF_OPTS(bpf_tc_opts, d, .handle = p->handle[i],
+			    .priority = p->priority[i]);
+
+		if (!p->prog_id[i])
+			continue;
+		hook.attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+		xg_tc_quiet(true);
+		err = bpf_tc_query(&hook, &q);
+		xg_tc_quiet(false);
+		if (err || q.prog_id != p->prog_id[i])
+			continue;
+		bpf_tc_detach(&hook, &d);
+	}
+	if (*p->qdisc_created && xg_tc_filters(ifindex, NULL, NULL) == 0) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		xg_tc_quiet(true);
+		bpf_tc_hook_destroy(&hook);
+		xg_tc_quiet(false);
+	}
 }
