@@ -300,6 +300,28 @@ t_wait_line() {
 	return 1
 }
 
+# A test's own namespace, NS=${P}srv, with veth pairs given as A:B (both
+# ends up), for tests that need no lab; x runs xdpguard in it. t_ns_down
+# (from the test's EXIT trap) detaches whatever is attached there and
+# removes it.
+NS=${P}srv
+x() { nsenter --net=/run/netns/$NS "$XG" "$@"; }
+t_ns() {
+	local pr
+	ip netns del $NS 2>/dev/null
+	ip netns add $NS || return 1
+	for pr in "$@"; do
+		ip -n $NS link add ${pr%:*} type veth peer name ${pr#*:} &&
+			ip -n $NS link set ${pr%:*} up &&
+			ip -n $NS link set ${pr#*:} up || return 1
+	done
+}
+t_ns_down() {
+	[ -e /run/netns/$NS ] &&
+		nsenter --net=/run/netns/$NS "$XG" detach --all >/dev/null 2>&1
+	ip netns del $NS 2>/dev/null
+}
+
 t_cleanup() {
 	[ -n "${T_HOST:-}" ] && "$XG" tw off >/dev/null 2>&1
 	lab_down "$P"

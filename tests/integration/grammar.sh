@@ -8,19 +8,9 @@
 P=xggr-
 . "$(dirname "$0")/../lib.sh"
 
-NS=${P}srv
-gr_cleanup() {
-	[ -e /run/netns/$NS ] && nsenter --net=/run/netns/$NS "$XG" detach --all >/dev/null 2>&1
-	ip netns del $NS 2>/dev/null
-}
-trap gr_cleanup EXIT
+trap t_ns_down EXIT
 trap 'exit 1' INT TERM
-ip netns del $NS 2>/dev/null
-ip netns add $NS
-ip -n $NS link add g0 type veth peer name g1
-ip -n $NS link set g0 up
-ip -n $NS link set g1 up
-x() { nsenter --net=/run/netns/$NS "$XG" "$@"; }
+t_ns g0:g1
 cfg_pps() {	# the default pps in the kernel's config map
 	bpftool -j map dump pinned "$(t_pin_dirs | head -1)/xg_config" |
 		json_get 'd[0]["formatted"]["value"]["rate"]["pps"]'

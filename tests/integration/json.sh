@@ -8,21 +8,9 @@
 P=xgjs-
 . "$(dirname "$0")/../lib.sh"
 
-NS=${P}srv
-js_cleanup() {
-	[ -e /run/netns/$NS ] && nsenter --net=/run/netns/$NS "$XG" detach --all >/dev/null 2>&1
-	ip netns del $NS 2>/dev/null
-}
-trap js_cleanup EXIT
+trap t_ns_down EXIT
 trap 'exit 1' INT TERM
-ip netns del $NS 2>/dev/null
-ip netns add $NS
-for i in 0 2; do
-	ip -n $NS link add j$i type veth peer name j$((i + 1))
-	ip -n $NS link set j$i up
-	ip -n $NS link set j$((i + 1)) up
-done
-x() { nsenter --net=/run/netns/$NS "$XG" "$@"; }
+t_ns j0:j1 j2:j3
 
 check "attach j0" x attach j0 --mode skb --pps 30
 check "attach j2" x attach j2 --mode skb
@@ -51,7 +39,7 @@ except jsonschema.ValidationError as e:
 PY
 }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; js_cleanup' EXIT
+trap 'rm -rf "$tmp"; t_ns_down' EXIT
 for c in "status" "rate" "allow" "deny" "cookies" "mss" "pmtu" "top --once --interval 1"; do
 	def=${c%% *}
 	x $c --json >"$tmp/all.json" 2>"$tmp/err"; rc=$?
@@ -118,9 +106,8 @@ expect_eq "status: the XDP program id = what ip link says (j2)" \
 expect_eq "status: no cookie hand-off on j2: null, not 0" \
 	"$(x status -i j2 --json | json_get 'd["interfaces"][0]["programs"]["tc_cookie"]')" None
 # the other writing commands, and the per-namespace readers
-ip -n $NS link add j4 type veth peer name j5
-ip -n $NS link set j4 up
-ip -n $NS link set j5 up
+ip -n $NS link add j4 type veth peer name j5 && ip -n $NS link set j4 up &&
+	ip -n $NS link set j5 up
 x attach j4 --mode skb --no-dns --prefix4 24 --json >"$tmp/w.json"; rc=$?
 out=$(validate attach "$tmp/w.json" 2>&1); rc2=$?
 expect_eq "attach --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0

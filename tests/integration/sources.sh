@@ -9,25 +9,18 @@
 P=xgsz-
 . "$(dirname "$0")/../lib.sh"
 
-NS=${P}srv
 CG=
 tmp=$(mktemp -d /tmp/${P}XXXXXX)
 APID=
 sz_cleanup() {
 	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
-	[ -e /run/netns/$NS ] && nsenter --net=/run/netns/$NS "$XG" detach --all >/dev/null 2>&1
-	ip netns del $NS 2>/dev/null
+	t_ns_down
 	[ -n "$CG" ] && rmdir "$CG" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap sz_cleanup EXIT
 trap 'exit 1' INT TERM
-ip netns del $NS 2>/dev/null
-ip netns add $NS
-ip -n $NS link add q0 type veth peer name q1
-ip -n $NS link set q0 up
-ip -n $NS link set q1 up
-x() { nsenter --net=/run/netns/$NS "$XG" "$@"; }
+t_ns q0:q1
 xdp_on() { ip -n $NS link show q0 | grep -q 'prog/xdp'; }
 
 # ---- refused in a memory cgroup that cannot hold it ----

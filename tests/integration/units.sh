@@ -10,21 +10,10 @@
 P=xgun-
 . "$(dirname "$0")/../lib.sh"
 
-NS=${P}srv
 tmp=$(mktemp -d /tmp/${P}XXXXXX)
-un_cleanup() {
-	[ -e /run/netns/$NS ] && nsenter --net=/run/netns/$NS "$XG" detach --all >/dev/null 2>&1
-	ip netns del $NS 2>/dev/null
-	rm -rf "$tmp"
-}
-trap un_cleanup EXIT
+trap 't_ns_down; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
-ip netns del $NS 2>/dev/null
-ip netns add $NS
-ip -n $NS link add u0 type veth peer name u1
-ip -n $NS link set u0 up
-ip -n $NS link set u1 up
-x() { nsenter --net=/run/netns/$NS "$XG" "$@"; }
+t_ns u0:u1
 
 # the units as make install writes them, with this build's binary
 make -s -o build/xdpguard install DESTDIR="$tmp/root" PREFIX=/usr SYSCONFDIR="$tmp/etc" \
