@@ -37,6 +37,19 @@ static void mss_describe(const struct xg_pm_cfg *c, char *buf, size_t len)
 		snprintf(buf, len, "off");
 }
 
+/* the clamp's mode, MSS (null unless fixed) and directions */
+static void mss_json(struct xg_jw *w, const struct xg_pm_cfg *c)
+{
+	xg_jw_str_field(w, "mode", c->mode == XG_MSS_FIXED ? "fixed" :
+			c->mode == XG_MSS_PMTU ? "pmtu" : "off");
+	if (c->mode == XG_MSS_FIXED)
+		xg_jw_u64_field(w, "mss", c->mss);
+	else
+		xg_jw_null_field(w, "mss");
+	xg_jw_str_field(w, "directions", c->mode == XG_MSS_OFF ? "none" :
+			dir_names[c->dirs & 3]);
+}
+
 static int mss_show(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 {
 	struct xg_pm_cfg c;
@@ -62,14 +75,7 @@ static int mss_show(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 
 		xg_jw_object(w);
 		xg_jw_str_field(w, "interface", ifc->ifname);
-		xg_jw_str_field(w, "mode", c.mode == XG_MSS_FIXED ? "fixed" :
-				c.mode == XG_MSS_PMTU ? "pmtu" : "off");
-		if (c.mode == XG_MSS_FIXED)
-			xg_jw_u64_field(w, "mss", c.mss);
-		else
-			xg_jw_null_field(w, "mss");
-		xg_jw_str_field(w, "directions", c.mode == XG_MSS_OFF ?
-				"none" : dir_names[c.dirs & 3]);
+		mss_json(w, &c);
 		xg_jw_name(w, "counters");
 		xg_jw_object(w);
 		for (i = 0; i < sizeof(cnt) / sizeof(cnt[0]); i++)
@@ -181,15 +187,7 @@ int cmd_mss(int argc, char **argv)
 			xg_jw_object(w);
 			xg_jw_str_field(w, "interface", ifc.ifname);
 			xg_jw_str_field(w, "command", "mss set");
-			xg_jw_str_field(w, "mode", c.mode == XG_MSS_FIXED ?
-					"fixed" : c.mode == XG_MSS_PMTU ?
-					"pmtu" : "off");
-			if (c.mode == XG_MSS_FIXED)
-				xg_jw_u64_field(w, "mss", c.mss);
-			else
-				xg_jw_null_field(w, "mss");
-			xg_jw_str_field(w, "directions", c.mode == XG_MSS_OFF ?
-					"none" : dir_names[c.dirs & 3]);
+			mss_json(w, &c);
 			xg_jw_object_end(w);
 			xg_jw_free(w);
 		}

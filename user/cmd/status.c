@@ -256,7 +256,7 @@ int cmd_status(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	ret = XG_EXIT_OK;
-	/* the lock also finishes what a killed command left half done */
+	/* under the lock: no command changes the folders while they are read */
 	if (ifname) {
 		ret = xg_lock_iface(ifname, &one, &lock);
 		if (ret)

@@ -469,12 +469,9 @@ int cmd_top(int argc, char **argv)
 	if (json && !once)
 		return xg_usage_err("--json needs --once (one sample for "
 				    "scripts)");
-	n = xg_iface_targets(ifname, &one, &list);
+	n = xg_iface_some(ifname, &one, &list);
 	if (n < 0)
 		return -n;
-	if (!n)
-		return xg_usage_err("no interface is attached in this network "
-				    "namespace (xdpguard attach IFACE)");
 	ret = XG_EXIT_FAIL;
 	v = calloc(n, sizeof(*v));
 	if (!v) {

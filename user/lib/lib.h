@@ -263,6 +263,8 @@ void xg_jw_ago_field(struct xg_jw *w, const char *n, __u64 then_ns,
 /* pin.c: -i IFNAME or every attached interface; a reading command over them */
 int xg_iface_targets(const char *ifname, struct xg_iface *one,
 		     struct xg_iface **list);
+int xg_iface_some(const char *ifname, struct xg_iface *one,
+		  struct xg_iface **list);
 int xg_show_each(const char *ifname, bool json,
 		 int (*fn)(const struct xg_iface *ifc, struct xg_jw *w,
 			   void *arg), void *arg);

@@ -459,6 +459,18 @@ int xg_iface_targets(const char *ifname, struct xg_iface *one,
 	return n < 0 ? -XG_EXIT_FAIL : n;
 }
 
+/* xg_iface_targets(), at least one: none is a usage error, said. */
+int xg_iface_some(const char *ifname, struct xg_iface *one,
+		  struct xg_iface **list)
+{
+	int n = xg_iface_targets(ifname, one, list);
+
+	if (n)
+		return n;
+	return -xg_usage_err("no interface is attached in this network "
+			     "namespace (xdpguard attach IFACE)");
+}
+
 /*
  * A reading command over its interfaces: -i IFNAME, or every interface
  * attached in this network namespace. @fn prints one (text when @w is
@@ -473,12 +485,9 @@ int xg_show_each(const char *ifname, bool json,
 	struct xg_jw *w = NULL;
 	int n, i, ret = XG_EXIT_OK, r;
 
-	n = xg_iface_targets(ifname, &one, &list);
+	n = xg_iface_some(ifname, &one, &list);
 	if (n < 0)
 		return -n;
-	if (!n)
-		return xg_usage_err("no interface is attached in this network "
-				    "namespace (xdpguard attach IFACE)");
 	if (json) {
 		w = xg_jw_new(stdout);
 		if (!w) {
