@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The event stream under a flood from a million sources: every source goes
-# over its budget, yet the kernel's per-CPU event budget keeps the records
+# The event stream under a flood from a hundred thousand sources, each
+# back ten times: every source goes over its budget, yet the kernel's per-CPU event budget keeps the records
 # per second bounded and counts what it held back; `events --json` lines
 # parse and carry the documented head (docs/events.md); --type filters;
 # with no budget and a stalled consumer the ring overflows and the lost
@@ -10,7 +10,10 @@ P=xgev-
 . "$(dirname "$0")/../lib.sh"
 t_start
 tmp=$(mktemp -d /tmp/${P}XXXXXX)
-NSRC=1000000
+# a pass through the sources must take less than the budget's refill (one
+# second) even when the generator is slowed by a busy machine (262 k pps
+# seen), or the sources come back within budget and nothing is over it
+NSRC=100000
 NCPU=$(nproc)
 BUDGET=1000
 mac=$(lab_mac ${P}srv eth0)
@@ -42,7 +45,7 @@ s0=$(status_ev "['events_suppressed']")
 # the first pass through the fresh table is the slow part (an LRU insert
 # per SYN); then every source comes back over its budget
 # (a count, not a time: a busy machine sends fewer per second)
-flood 60 $NSRC $((2 * NSRC)) >"$tmp/flood"
+flood 60 $NSRC $((10 * NSRC)) >"$tmp/flood"
 sleep 0.5
 kill -INT $all
 wait $all; rc=$?
@@ -51,7 +54,7 @@ supp=$(( $(status_ev "['events_suppressed']") - s0 ))
 judged=$(status_ev "['counters']" | python3 -c '
 import ast, sys
 print(sum(c["packets"] for c in ast.literal_eval(sys.stdin.read()) if c["reason"] in ("syn_budget", "syn_over_budget")))')
-check "a million sources flooded: $judged SYNs judged" test "$judged" -ge $NSRC
+check "$NSRC sources flooded: $judged SYNs judged" test "$judged" -ge $NSRC
 echo "# flood: $(cat "$tmp/flood"); exit line: $(tail -1 "$tmp/all.err")"
 check "every line parses and carries the head" python3 - "$tmp/all" <<'PY'
 import json, re, sys
