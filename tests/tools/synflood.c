@@ -17,6 +17,13 @@
  * is owed after that fixed cost. Runs of one frame skip the dispatcher,
  * which lets --batch 1 pace low rates evenly.
  *
+ * Kernels that refuse live frames (EPERM: some hosts' kernels are built
+ * or configured so) get the same frames from user space instead: each
+ * worker stamps them as the BPF side does (sf_stamp() below) and sends
+ * them with sendmmsg() on an AF_PACKET socket that bypasses the qdisc;
+ * the count is then the frames the kernel accepted. The first run that
+ * fails with EPERM switches every worker, and says so once.
+ *
  * A veth drops XDP_TX/redirected frames unless its peer runs an XDP
  * program (or has GRO on). Frames the peer's ring (256) has no room for
  * are dropped as well: they show as rx "dropped" of the peer in
@@ -30,6 +37,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -43,6 +51,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/if_link.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -100,6 +109,15 @@ struct opts {
 	__u8 tcp_flags;
 };
 
+/* What varies in a frame, as the BPF side's rodata has it. */
+struct sf_gen {
+	int family;		/* 4 or 6 */
+	__u32 tcp_hlen;
+	bool rand_ack;
+	__u64 sources;		/* 0: random */
+	__u32 base[4], hostmask[4];	/* network order */
+};
+
 struct worker {
 	pthread_t tid;
 	timer_t timer;
@@ -115,7 +133,14 @@ struct worker {
 	__u64 done;		/* frames of the runs that completed */
 	double start, deadline, end;
 	int err;
+	/* user-space sending, when the kernel refuses live frames */
+	const struct sf_gen *gen;
+	int pkt_fd;
+	__u64 next_src, rnd;
 };
+
+/* set once a run was refused: every worker sends from user space */
+static volatile int use_packet;
 
 struct link_info {
 	unsigned int flags;		/* IFF_* */
@@ -617,7 +642,7 @@ static int build_frame(const struct opts *o, const __u8 *src_mac, __u8 *buf,
 }
 
 /* Cycling counts up from --src as given; random fills its host bits. */
-static void set_source_range(const struct opts *o, struct synflood_bpf *skel)
+static void set_source_range(const struct opts *o, struct sf_gen *g)
 {
 	int words = o->family == AF_INET ? 1 : 4, i;
 
@@ -634,9 +659,147 @@ static void set_source_range(const struct opts *o, struct synflood_bpf *skel)
 		memcpy(&base, o->src + i * 4, 4);
 		if (!o->sources)
 			base &= ~htonl(host);
-		skel->rodata->sf_base[i] = base;
-		skel->rodata->sf_hostmask[i] = htonl(host);
+		g->base[i] = base;
+		g->hostmask[i] = htonl(host);
 	}
+}
+
+/* ---- user-space frames: what synflood.bpf.c does, for AF_PACKET ---- */
+
+static __u64 sf_rand(struct worker *w)
+{
+	/* xorshift64*: fast, per worker, good enough for addresses */
+	w->rnd ^= w->rnd >> 12;
+	w->rnd ^= w->rnd << 25;
+	w->rnd ^= w->rnd >> 27;
+	return w->rnd * 0x2545F4914F6CDD1DULL;
+}
+
+static __u64 sum16(const void *p, int words)
+{
+	const __u16 *q = p;
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; i < words; i++)
+		sum += q[i];
+	return sum;
+}
+
+static __u16 fold(__u64 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+/* Copy the template into @f and give it its source, port and sequence. */
+static void sf_stamp(struct worker *w, __u8 *f)
+{
+	const struct sf_gen *g = w->gen;
+	__u32 l3len = g->family == 6 ? 40 : 20, i;
+	struct tcphdr *tcp = (struct tcphdr *)(f + ETH_HLEN + l3len);
+	__u32 *saddr;
+	__u64 sum, r = sf_rand(w);
+
+	memcpy(f, w->frame, w->len);
+	tcp->source = htons(1024 + (__u32)r % (65536 - 1024));
+	tcp->seq = r >> 32;
+	if (g->rand_ack)
+		tcp->ack_seq = sf_rand(w);
+	tcp->check = 0;
+	saddr = g->family == 6 ?
+		((struct ipv6hdr *)(f + ETH_HLEN))->saddr.s6_addr32 :
+		&((struct iphdr *)(f + ETH_HLEN))->saddr;
+	if (!g->sources) {
+		for (i = 0; i < (g->family == 6 ? 4u : 1u); i++)
+			saddr[i] = g->base[i] | ((__u32)sf_rand(w) &
+						 g->hostmask[i]);
+	} else {
+		unsigned __int128 n = 0;
+		__u64 idx = w->next_src++;
+
+		if (w->next_src >= g->sources)
+			w->next_src = 0;
+		for (i = 0; i < (g->family == 6 ? 4u : 1u); i++)
+			n = n << 32 | ntohl(g->base[i]);
+		n += idx;
+		for (i = g->family == 6 ? 4 : 1; i-- > 0; n >>= 32)
+			saddr[i] = htonl((__u32)n);
+	}
+	sum = htons(IPPROTO_TCP) + htons(g->tcp_hlen);
+	if (g->family == 6) {
+		sum += sum16(saddr, 16);
+	} else {
+		struct iphdr *iph = (struct iphdr *)(f + ETH_HLEN);
+
+		iph->check = 0;
+		iph->check = fold(sum16(iph, 10));
+		sum += sum16(saddr, 4);
+	}
+	sum += sum16(tcp, g->tcp_hlen / 2);
+	tcp->check = fold(sum);
+}
+
+static int pkt_open(struct worker *w)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = w->ifindex,
+	};
+	int one = 1, fd;
+
+	/* protocol 0: sends only, receives nothing */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	w->pkt_fd = fd;
+	return 0;
+}
+
+/* Up to @want frames by sendmmsg(); the number the kernel took, or -errno. */
+static long long pkt_send(struct worker *w, __u64 want)
+{
+	static __thread __u8 buf[SF_KBATCH][SF_FRAME_MAX];
+	struct mmsghdr msg[SF_KBATCH];
+	struct iovec iov[SF_KBATCH];
+	__u64 done = 0;
+	int n, i, r;
+
+	if (w->pkt_fd < 0 && (r = pkt_open(w)))
+		return r;
+	while (done < want && !stop && !timeup) {
+		n = want - done < SF_KBATCH ? want - done : SF_KBATCH;
+		memset(msg, 0, sizeof(msg[0]) * n);
+		for (i = 0; i < n; i++) {
+			sf_stamp(w, buf[i]);
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = w->len;
+			msg[i].msg_hdr.msg_iov = &iov[i];
+			msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		r = sendmmsg(w->pkt_fd, msg, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				break;
+			/* a full device queue: let it drain, try again */
+			if (errno == ENOBUFS || errno == EAGAIN) {
+				sched_yield();
+				continue;
+			}
+			return -errno;
+		}
+		done += r;
+	}
+	return done;
 }
 
 static double now_s(void)
@@ -763,8 +926,31 @@ static void *worker_run(void *arg)
 		}
 		if (want > UINT32_MAX)
 			want = UINT32_MAX;
+		if (use_packet) {
+			long long r = pkt_send(w, want);
+
+			if (r < 0) {
+				err = r;
+				fprintf(stderr, PROG ": sending on an AF_PACKET "
+					"socket failed: %s\n", strerror(-err));
+				on_stop(SIGTERM);
+				break;
+			}
+			w->done += r;
+			continue;
+		}
 		run.repeat = want;
 		err = bpf_prog_test_run_opts(w->prog_fd, &run);
+		if (err == -EPERM) {
+			/* this kernel refuses live frames: from user space */
+			if (!__sync_lock_test_and_set(&use_packet, 1))
+				fprintf(stderr, PROG ": this kernel refuses "
+					"BPF_PROG_RUN live frames (EPERM); "
+					"sending from user space on an "
+					"AF_PACKET socket instead\n");
+			err = 0;
+			continue;
+		}
 		if (err == -EINTR)
 			break;
 		if (err) {
@@ -815,6 +1001,7 @@ int main(int argc, char **argv)
 	struct synflood_bpf *skel = NULL;
 	double start, end, secs, rate;
 	int ifindex, len, ncpus, i, err = 0;
+	struct sf_gen gen = {};
 	struct opts o = {};
 	__u64 sent = 0;
 	__u32 tcp_hlen;
@@ -873,13 +1060,20 @@ int main(int argc, char **argv)
 			strerror(errno));
 		goto cleanup;
 	}
-	skel->rodata->sf_family = o.family == AF_INET ? 4 : 6;
-	skel->rodata->sf_tcp_hlen = tcp_hlen;
-	skel->rodata->sf_rand_ack = o.tcp_flags == SF_TCP_ACK;
-	skel->rodata->sf_sources = o.sources;
+	gen.family = o.family == AF_INET ? 4 : 6;
+	gen.tcp_hlen = tcp_hlen;
+	gen.rand_ack = o.tcp_flags == SF_TCP_ACK;
+	gen.sources = o.sources;
+	set_source_range(&o, &gen);
+	skel->rodata->sf_family = gen.family;
+	skel->rodata->sf_tcp_hlen = gen.tcp_hlen;
+	skel->rodata->sf_rand_ack = gen.rand_ack;
+	skel->rodata->sf_sources = gen.sources;
 	memcpy((void *)skel->rodata->sf_frame, frame, len);
 	skel->rodata->sf_len = len;
-	set_source_range(&o, skel);
+	memcpy((void *)skel->rodata->sf_base, gen.base, sizeof(gen.base));
+	memcpy((void *)skel->rodata->sf_hostmask, gen.hostmask,
+	       sizeof(gen.hostmask));
 	err = synflood_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, PROG ": cannot load the BPF program: %s\n",
@@ -897,6 +1091,9 @@ int main(int argc, char **argv)
 		w->frame = frame;
 		w->len = len;
 		w->batch = o.batch;
+		w->gen = &gen;
+		w->pkt_fd = -1;
+		w->rnd = 0x9E3779B97F4A7C15ULL * (i + 1) ^ (__u64)(start * 1e9);
 		w->start = start;
 		w->deadline = start + o.duration;
 		w->end = start;
@@ -933,14 +1130,22 @@ int main(int argc, char **argv)
 			err = w->err;
 		if (w->have_timer)
 			timer_delete(w->timer);
+		if (w->pkt_fd >= 0)
+			close(w->pkt_fd);
 	}
 
-	i = read_sent(bpf_map__fd(skel->maps.sf_pcpu), ncpus, &sent);
-	if (i) {
-		fprintf(stderr, PROG ": cannot read the sent counter: %s\n",
-			strerror(-i));
-		if (!err)
-			err = i;
+	if (use_packet) {
+		/* frames sent from user space: what the kernel took */
+		for (sent = 0, i = 0; i < o.threads; i++)
+			sent += workers[i].done;
+	} else {
+		i = read_sent(bpf_map__fd(skel->maps.sf_pcpu), ncpus, &sent);
+		if (i) {
+			fprintf(stderr, PROG ": cannot read the sent counter: "
+				"%s\n", strerror(-i));
+			if (!err)
+				err = i;
+		}
 	}
 	secs = end - start;
 	rate = secs > 0 ? sent / secs : 0;
