@@ -36,7 +36,16 @@ set -u
 cd "$(dirname "$0")/.."
 # Debian's tools first (see tests/lib.sh)
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-pat=${1:-}
+pats=("$@")
+# wanted NAME: no pattern given, or NAME contains one of them
+wanted() {
+	local p
+	[ ${#pats[@]} = 0 ] && return 0
+	for p in "${pats[@]}"; do
+		[[ "$1" == *"$p"* ]] && return 0
+	done
+	return 1
+}
 pass=0 fail=0 skip=0
 ALONE=" "
 # started first (the longest, as measured on 2 CPUs), so that the run is
@@ -115,14 +124,14 @@ names=() cmds=()
 for t in build/tests/*; do
 	[ -x "$t" ] || continue
 	n=$(basename "$t")
-	[[ -n "$pat" && "$n" != *"$pat"* ]] && continue
+	wanted "$n" || continue
 	names+=("$n") cmds+=("$t")
 done
 nunit=${#names[@]}
 for t in tests/integration/*.sh; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .sh)
-	[[ -n "$pat" && "$n" != *"$pat"* ]] && continue
+	wanted "$n" || continue
 	names+=("$n") cmds+=("bash $t")
 done
 # the order tests start in: unit tests, the FIRST ones, the others

@@ -19,10 +19,12 @@
 #endif
 
 enum {
-	PRE_ROOT	= 1 << 0,	/* needs CAP_BPF + CAP_NET_ADMIN */
+	PRE_ROOT	= 1 << 0,	/* privileged: XG_CAPS_READ to read,
+					 * XG_CAPS_ADMIN to change */
 	PRE_SESSION	= 1 << 1,	/* recovery first (pinned state) */
 	IFACE_ARG	= 1 << 2,	/* takes IFACE: -i IFACE becomes it */
 	NO_SHOW_VERB	= 1 << 3,	/* reads only: "show" is dropped */
+	WRITES		= 1 << 4,	/* changes protection: audited */
 };
 
 struct object {
@@ -42,9 +44,11 @@ static const char *const v_show[] = { "show", NULL };
 
 /* in the order of `xdpguard --help`; prefixes are resolved in any order */
 static const struct object objects[] = {
-	{ "attach", cmd_attach, PRE_ROOT | PRE_SESSION | IFACE_ARG, NULL,
+	{ "attach", cmd_attach,
+	  PRE_ROOT | PRE_SESSION | IFACE_ARG | WRITES, NULL,
 	  "[-i] IFACE [--mode native|skb] [--dry-run] [--replace] ..." },
-	{ "detach", cmd_detach, PRE_ROOT | PRE_SESSION | IFACE_ARG, NULL,
+	{ "detach", cmd_detach,
+	  PRE_ROOT | PRE_SESSION | IFACE_ARG | WRITES, NULL,
 	  "[-i] IFACE | --all" },
 	{ "status", cmd_status, PRE_ROOT | PRE_SESSION | NO_SHOW_VERB, v_show,
 	  "[show] [-i IFACE] [--json]" },
@@ -68,7 +72,7 @@ static const struct object objects[] = {
 	  "--listen ADDR:PORT | --textfile PATH" },
 	{ "save", cmd_save, PRE_ROOT | PRE_SESSION, NULL,
 	  "[-i IFACE] > FILE" },
-	{ "apply", cmd_apply, PRE_ROOT | PRE_SESSION, NULL,
+	{ "apply", cmd_apply, PRE_ROOT | PRE_SESSION | WRITES, NULL,
 	  "[-i IFACE] -f FILE [--dry-run]" },
 	{ "tw", cmd_tw, PRE_ROOT, v_tw,
 	  "[show|on|off|set] [--json] [--top N] [--interval S]" },
@@ -273,14 +277,22 @@ int main(int argc, char **argv)
 
 	/* the preamble, once; --help needs none */
 	if (!wants_help(ac, av)) {
-		if ((o->flags & PRE_ROOT) && xg_need_root()) {
+		bool writes = (o->flags & WRITES) ||
+			      (verb && verb != o->verbs[0]);
+
+		if ((o->flags & PRE_ROOT) &&
+		    xg_need_caps(writes ? XG_CAPS_ADMIN : XG_CAPS_READ)) {
 			free(av);
-			return XG_EXIT_USAGE;
+			return XG_EXIT_FAIL;
 		}
 		if ((o->flags & PRE_SESSION) && bpffs_here())
 			xg_session_begin();
 	}
 	j = o->fn(ac, av);
+	/* the audit trail: what changes protection, or tried to */
+	if (!wants_help(ac, av) && ((o->flags & WRITES) ||
+				    (verb && verb != o->verbs[0])))
+		xg_audit(argc, argv, j);
 	free(av);
 	return j;
 }

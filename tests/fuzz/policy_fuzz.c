@@ -5,7 +5,9 @@
  * accepted keeps the parser's promises: rates within bounds, lists sorted
  * with no prefix twice, masked prefixes, no IPv4-mapped IPv6 prefix (those
  * are stored as IPv4), cookie and MSS settings within bounds, and the
- * file had an 'end' and no NUL byte (a cut or corrupt file is refused).
+ * file had an 'end' and no NUL byte (a cut or corrupt file is refused);
+ * a file of sections has as many as its 'interfaces N' says, each named
+ * once with a valid interface name, and each section keeps them all.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -15,16 +17,13 @@
 #include <xdpguard/pmtu.h>
 #include "lib.h"
 
-int LLVMFuzzerTestOneInput(const char *data, size_t size)
+static void check_policy(const char *data, size_t size,
+			 const struct xg_policy *pp)
 {
-	struct xg_policy p;
-	FILE *f;
+	const struct xg_policy p = *pp;
 	int d, i;
 
-	f = fmemopen((void *)data, size, "r");
-	if (!f)
-		return 0;
-	if (!xg_policy_parse(f, "fuzz", &p)) {
+	{
 		if (p.rate.pps > 100000000 || !p.rate.burst ||
 		    p.nports > XG_MAX_PORT_RULES)
 			abort();
@@ -63,7 +62,30 @@ int LLVMFuzzerTestOneInput(const char *data, size_t size)
 					abort();
 			}
 	}
-	xg_policy_free(&p);
+}
+
+int LLVMFuzzerTestOneInput(const char *data, size_t size)
+{
+	struct xg_policy_file pf;
+	FILE *f;
+	int i;
+
+	f = fmemopen((void *)data, size, "r");
+	if (!f)
+		return 0;
+	if (!xg_policy_file_parse(f, "fuzz", &pf)) {
+		if (pf.n < 1 || (!pf.named && pf.n != 1) ||
+		    (pf.named && !memmem(data, size, "interfaces", 10)))
+			abort();
+		for (i = 0; i < pf.n; i++) {
+			if (pf.named && (!xg_ifname_ok(pf.sec[i].ifname) ||
+			    xg_policy_file_find(&pf, pf.sec[i].ifname) !=
+			    &pf.sec[i]))
+				abort();
+			check_policy(data, size, &pf.sec[i].p);
+		}
+		xg_policy_file_free(&pf);
+	}
 	fclose(f);
 	return 0;
 }

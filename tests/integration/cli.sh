@@ -144,8 +144,23 @@ check "under ip netns exec: says to use nsenter" grep -q "nsenter" <<<"$out"
 
 out=$(lab_exec ${P}srv setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$XG" rate set -i eth0 --pps 1 2>&1); rc=$?
-expect_eq "non-root: usage error" "$rc" 2
-check "non-root: says root is needed" grep -q "root" <<<"$out"
+expect_eq "non-root: a runtime failure (exit 1), not a usage error" "$rc" 1
+check "non-root: names the capabilities it needs" grep -q "not privileged: needs CAP_DAC_OVERRIDE, CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF" <<<"$out"
+out=$(lab_exec ${P}srv setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$XG" status 2>&1); rc=$?
+expect_eq "non-root status: exit 1" "$rc" 1
+check "... it needs CAP_DAC_OVERRIDE alone" grep -q "needs CAP_DAC_OVERRIDE, which" <<<"$out"
+# a reader of its own: CAP_DAC_OVERRIDE reads what root reads, and no more
+rd() { lab_exec ${P}srv setpriv --reuid=65534 --regid=65534 --clear-groups \
+	--inh-caps=-all,+dac_override --ambient-caps=-all,+dac_override \
+	--bounding-set=-all,+dac_override "$XG" "$@"; }
+expect_eq "a user with CAP_DAC_OVERRIDE alone: rate show as root sees it" \
+	"$(rd rate show -i eth0 --json)" "$(xg_srv rate show -i eth0 --json)"
+expect_eq "... status says protection is on (state ok)" \
+	"$(rd status -i eth0 --json | json_get 'd["interfaces"][0]["state"]')" ok
+out=$(rd deny add -i eth0 198.19.99.0/24 2>&1); rc=$?
+expect_eq "... cannot change anything: exit 1" "$rc" 1
+check "... saying what it lacks" grep -q "not privileged: needs CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF" <<<"$out"
 check "non-root cannot open pins" bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat $dir0/xg_config 2>/dev/null"
 expect_eq "non-root changed nothing" "$(state)" "$before"
 

@@ -68,13 +68,13 @@ x apply -i j0 -f "$tmp/pol" --dry-run --json >"$tmp/w.json"; rc=$?
 out=$(validate apply "$tmp/w.json" 2>&1); rc2=$?
 expect_eq "apply --dry-run --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
 expect_eq "... 1 added, 1 changed, 1 removed, not applied" \
-	"$(json_get '(d["added"], d["changed"], d["removed"], d["applied"], d["dry_run"])' <"$tmp/w.json")" "(1, 1, 1, False, True)"
+	"$(json_get '(lambda i: (i["interface"], i["added"], i["changed"], i["removed"], d["applied"], d["dry_run"]))(d["interfaces"][0])' <"$tmp/w.json")" "('j0', 1, 1, 1, False, True)"
 x apply -i j0 -f "$tmp/pol" --json >"$tmp/w.json"; rc=$?
 out=$(validate apply "$tmp/w.json" 2>&1); rc2=$?
 expect_eq "apply --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
 expect_eq "... the same changes, applied" \
-	"$(json_get '(d["added"], d["changed"], d["removed"], d["applied"], sorted(c["op"] for c in d["changes"]))' <"$tmp/w.json")" \
-	"(1, 1, 1, True, ['add', 'change', 'remove'])"
+	"$(json_get '(lambda i: (len(d["interfaces"]), i["added"], i["changed"], i["removed"], d["applied"], sorted(c["op"] for c in i["changes"])))(d["interfaces"][0])' <"$tmp/w.json")" \
+	"(1, 1, 1, 1, True, ['add', 'change', 'remove'])"
 
 dir0=$(t_pin_dirs | grep -- '-j0$')
 dir2=$(t_pin_dirs | grep -- '-j2$')

@@ -14,13 +14,15 @@ t_start
 F=/tmp/${P}policy
 trap 'rm -f $F $F.*; t_cleanup' EXIT
 
+# state [IFACE]: the policy as the reading commands see it (default eth0)
 state() {
-	xg_srv rate show --json | json_one | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["default"], sorted((p["port"], p["pps"], p["burst"]) for p in d["ports"]))'
-	xg_srv allow list --json | json_one | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(e["cidr"] for e in d["allow"]))'
-	xg_srv deny list --json | json_one | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted((e["cidr"], e["expires_in_seconds"] is not None) for e in d["deny"]))'
-	xg_srv cookies show --json | json_one | json_get 'sorted((p["port"], p["mode"], p["threshold_pps"]) for p in d["ports"])'
-	xg_srv mss show --json | json_one | json_get 'd["mode"], d["mss"], d["directions"]'
-	xg_srv status --json | json_get 'd["interfaces"][0]["dry_run"]'
+	local i="-i ${1:-eth0}"
+	xg_srv rate show $i --json | json_one | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["default"], sorted((p["port"], p["pps"], p["burst"]) for p in d["ports"]))'
+	xg_srv allow list $i --json | json_one | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(e["cidr"] for e in d["allow"]))'
+	xg_srv deny list $i --json | json_one | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted((e["cidr"], e["expires_in_seconds"] is not None) for e in d["deny"]))'
+	xg_srv cookies show $i --json | json_one | json_get 'sorted((p["port"], p["mode"], p["threshold_pps"]) for p in d["ports"])'
+	xg_srv mss show $i --json | json_one | json_get 'd["mode"], d["mss"], d["directions"]'
+	xg_srv status $i --json | json_get 'd["interfaces"][0]["dry_run"]'
 }
 # refused NAME FILE PATTERN: exit 2 and a message matching PATTERN
 refused() {
@@ -49,7 +51,7 @@ else
 	skip "SYN cookies in the saved policy" "no SYN cookie support here"
 fi
 s0=$(state)
-check "save" bash -c "xg_srv() { lab_exec ${P}srv $XG \"\$@\"; }; . $ROOT/scripts/lab.sh; xg_srv save >$F"
+check "save" bash -c "xg_srv() { lab_exec ${P}srv $XG \"\$@\"; }; . $ROOT/scripts/lab.sh; xg_srv save -i eth0 >$F"
 # attached, rate default, 2 ports, 2 allow, 3 deny, mss, dry-run, end, cookies
 expect_eq "the file has every statement" "$(grep -vc "^#" $F)" $((12 + COOKIES))
 expect_eq "the file ends with 'end'" "$(tail -n1 $F)" end
@@ -68,7 +70,7 @@ out=$(xg_srv apply -f - <$F); rc=$?
 expect_eq "apply from standard input" "$rc" 0
 expect_eq "the policy is back, SYN cookies and MSS included" "$(state)" "$s0"
 expect_eq "a second save equals the first" \
-	"$(xg_srv save | grep -v '^#' | sed 's/ until .*//')" \
+	"$(xg_srv save -i eth0 | grep -v '^#' | sed 's/ until .*//')" \
 	"$(grep -v '^#' $F | sed 's/ until .*//')"
 
 # --- files that cannot be a whole policy: exit 2, nothing changed ---
@@ -148,6 +150,65 @@ out=$(xg_srv apply -f $F.big 2>&1); rc=$?
 expect_eq "an overflowing apply fails" "$rc" 1
 check "it says it put the policy back" grep -q "putting back" <<<"$out"
 expect_eq "an overflowing apply is rolled back" "$(state)" "$s0"
+
+# --- every interface: save without -i writes a section for each, after
+# their number; apply puts each back, all or nothing across them ---
+check "attach eth1" xg_srv attach eth1 --no-dns
+xg_srv rate set -i eth1 --pps 7 --burst 8 >/dev/null
+xg_srv deny add -i eth1 198.19.44.0/24 >/dev/null
+xg_srv mss set -i eth1 1400 >/dev/null
+a0=$(state eth0); a1=$(state eth1)
+xg_srv save >$F.all; rc=$?
+expect_eq "save without -i: exit 0" "$rc" 0
+expect_eq "... says how many sections" "$(grep -v '^#' $F.all | grep -m1 .)" "interfaces 2"
+expect_eq "... one section a interface, each ended" \
+	"$(grep '^interface \|^end$' $F.all | tr '\n' ' ')" "interface eth0 end interface eth1 end "
+check "... eth1's section has eth1's policy" bash -c "sed -n '/^interface eth1\$/,/^end\$/p' $F.all | grep -qx 'rate default pps 7 burst 8'"
+xg_srv rate set -i eth0 --pps 1 >/dev/null
+xg_srv deny del -i eth1 198.19.44.0/24 >/dev/null
+out=$(xg_srv apply -f $F.all); rc=$?
+expect_eq "apply of every section: exit 0" "$rc" 0
+check "... reports each interface" bash -c "grep -q '^xdpguard: eth0: applied.*(1 change: ' <<<'$out' && grep -q '^xdpguard: eth1: applied.*(1 change: ' <<<'$out'"
+expect_eq "... eth0 is back" "$(state eth0)" "$a0"
+expect_eq "... eth1 is back" "$(state eth1)" "$a1"
+xg_srv rate set -i eth0 --pps 2 >/dev/null
+xg_srv rate set -i eth1 --pps 3 >/dev/null
+b0=$(state eth0)
+out=$(xg_srv apply -i eth1 -f $F.all); rc=$?
+expect_eq "apply -i eth1 of the file: exit 0" "$rc" 0
+expect_eq "... eth1 is back" "$(state eth1)" "$a1"
+expect_eq "... eth0 is left alone" "$(state eth0)" "$b0"
+xg_srv rate set -i eth1 --pps 3 >/dev/null
+b1=$(state eth1)
+# refused whole, nothing changed on either interface
+sec2=$(grep -n '^interface eth1$' $F.all | cut -d: -f1)
+head -n $((sec2 - 1)) $F.all >$F.cut
+refused "a file cut between two sections" $F.cut "1 section, but line [0-9]* says 'interfaces 2'"
+sed '$d' $F.all >$F.cut
+refused "a last section without its end" $F.cut "incomplete (interface eth1)"
+sed 's/^interface eth1$/interface eth9/' $F.all >$F.cut
+refused "a section of an interface not attached" $F.cut "section of eth9 cannot be applied"
+sed 's/^interface eth1$/interface eth0/' $F.all >$F.cut
+refused "an interface given twice" $F.cut "interface eth0 given twice"
+sed 's/^interfaces 2$/interfaces 2\nrate default pps 1 burst 1/' $F.all >$F.cut
+refused "statements before the first section" $F.cut "before the first 'interface NAME'"
+{ echo "rate default pps 1 burst 1"; cat $F.all; } >$F.cut
+refused "a policy, then sections" $F.cut "'interfaces' is the first statement"
+out=$(xg_srv apply -i eth7 -f $F.all 2>&1); rc=$?
+check "-i naming no section: exit 2, the sections named (exit $rc)" \
+	bash -c "[ $rc = 2 ] && grep -q 'has no section for eth7 (it has: eth0 eth1)' <<<'$out'"
+expect_eq "the refused files changed neither interface" "$(state eth0)/$(state eth1)" "$b0/$b1"
+# a failure on the second interface puts the first back too
+{ sed -n "1,$((sec2 - 1))p" $F.all | sed 's/^rate default .*/rate default pps 33 burst 33/'
+  sed -n "$sec2,\$p" $F.all | grep -v '^end$'; python3 -c '
+for i in range(70000):
+    print("deny 2001:db8:%x:%x::/64" % (i >> 16, i & 0xffff))'; echo end; } >$F.big
+out=$(xg_srv apply -f $F.big 2>&1); rc=$?
+expect_eq "an apply overflowing eth1's deny list fails" "$rc" 1
+check "... says it put every interface back" grep -q "putting back the policies every interface had" <<<"$out"
+expect_eq "... eth0 put back too (its change had been made)" "$(state eth0)" "$b0"
+expect_eq "... eth1 put back" "$(state eth1)" "$b1"
+check "detach eth1" xg_srv detach eth1
 
 t_snapshot
 check "detach eth0" xg_srv detach eth0

@@ -228,11 +228,22 @@ check "tw off" xg_cli tw off
 t_host_nothing_left "$ids"
 out=$(xg_cli tw off)
 check "tw off twice: says it was off" grep -q "already off" <<<"$out"
+# reading never switches anything on
+for c in "tw" "tw show" "sockets"; do
+	out=$(xg_cli $c 2>&1); rc=$?
+	check "'$c' while it is off: exit 2, says so and what to do (exit $rc)" \
+		bash -c "[ $rc = 2 ] && grep -q 'host socket telemetry is off.*xdpguard tw on' <<<'$out'"
+done
+t_host_nothing_left "$ids"
 check "tw on again" xg_cli tw on
 check "attach c0 too" xg_cli attach c0 --mode skb
 ids=$(t_host_ids)
 t_snapshot
-check "detach --all: the interface and the host telemetry" xg_cli detach --all
+out=$(xg_cli detach --all); rc=$?
+expect_eq "detach --all in a namespace: exit 0" "$rc" 0
+check "... says it left the host-wide telemetry on" grep -q "host socket telemetry left on" <<<"$out"
+check "... and left it on" test -e "$XG_PINS/host/xg_sk_config"
+check "tw off then" xg_cli tw off
 t_host_nothing_left "$ids"
 check "nothing left: no xdp on c0" bash -c "! ip -n ${P}cli link show c0 | grep -q xdp"
 t_nothing_left

@@ -123,5 +123,39 @@ rm -f "$tmp/etc/xdpguard/u0.policy"
 out=$(unit_run start u0 2>&1); rc=$?
 expect_eq "a start with no policy file: attached with its settings alone" "$rc" 0
 check "... attached" bash -c "ip -n $NS link show u0 | grep -q prog/xdp"
+
+# the exporter's unit runs as a user of its own with the capabilities it
+# lists, and nothing else (as DynamicUser= and AmbientCapabilities= give
+# it): its ExecStart, run that way, serves the same numbers status reads
+EXU=$tmp/root/lib/systemd/system/xdpguard-export.service
+caps=$(sed -n 's/^AmbientCapabilities=//p' "$EXU" | tr 'A-Z' 'a-z' | sed 's/cap_//g; s/ /,+/g')
+bset=$(sed -n 's/^CapabilityBoundingSet=//p' "$EXU" | tr 'A-Z' 'a-z' | sed 's/cap_//g; s/ /,+/g')
+check "the exporter's unit has a user of its own" grep -qx "DynamicUser=yes" "$EXU"
+expect_eq "... and one capability: reading root's pins" "$caps/$bset" "dac_override/dac_override"
+ip -n $NS link set lo up
+passed() { x status --json | json_get 'sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["verdict"] == "pass")'; }
+p0=$(passed)
+cmd=$(sed -n 's/^ExecStart=//p' "$EXU" | sed "s|/usr/sbin/xdpguard|$XG|")
+nsenter --net=/run/netns/$NS setpriv --reuid=61234 --regid=61234 --clear-groups \
+	--inh-caps=-all,+$caps --ambient-caps=-all,+$caps --bounding-set=-all,+$bset \
+	--no-new-privs $cmd >"$tmp/exp.log" 2>&1 &
+exp=$!
+for i in $(seq 50); do
+	nsenter --net=/run/netns/$NS curl -sf -o "$tmp/m" http://127.0.0.1:9400/metrics && break
+	sleep 0.1
+done
+kill $exp 2>/dev/null; wait $exp 2>/dev/null
+sed 's/^/# exporter | /' "$tmp/exp.log"
+expect_eq "... its scrape lists the attached interface" \
+	"$(sed -n 's/^xdpguard_attached_interfaces //p' "$tmp/m")" 1
+p1=$(passed)
+got=$(awk '/^xdpguard_packets_total.*verdict="pass"/ {s += $2} END {print s + 0}' "$tmp/m")
+check "... and its counters: passed $got, status said $p0 before and $p1 after" \
+	test "$p0" -le "$got" -a "$got" -le "$p1"
+out=$(nsenter --net=/run/netns/$NS setpriv --reuid=61234 --regid=61234 --clear-groups \
+	--inh-caps=-all,+$caps --ambient-caps=-all,+$caps --bounding-set=-all,+$bset \
+	"$XG" rate set -i u0 --pps 1 2>&1); rc=$?
+expect_eq "... that user cannot change the policy: exit 1" "$rc" 1
+check "... naming what it lacks" grep -q "not privileged: needs CAP_NET_ADMIN" <<<"$out"
 unit_run stop u0 >/dev/null 2>&1
 t_end

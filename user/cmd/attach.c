@@ -38,7 +38,7 @@ static bool guarded(const char *ifname, int ifindex, const char *dir)
 	snprintf(ifc.ifname, sizeof(ifc.ifname), "%s", ifname);
 	return !xg_map_get0(&ifc, XG_MAP_INFO, &info, sizeof(info), true) &&
 	       (int)info.ifindex == ifindex &&
-	       xg_xdp_runs(ifindex, info.prog_id);
+	       xg_xdp_runs(ifindex, info.prog_id) > 0;
 }
 
 static const char *const modes[] = { "native", "skb", NULL };

@@ -16,7 +16,7 @@ static const char detach_usage[] =
 	"       xdpguard detach --all   (every interface attached in this\n"
 	"                               network namespace, in every one when\n"
 	"                               run in the host's, and the host-wide\n"
-	"                               socket telemetry)\n";
+	"                               socket telemetry there)\n";
 
 /* --json: the interfaces detached, in one document (NULL: text) */
 static struct xg_jw *jw;
@@ -107,7 +107,9 @@ static int detach_there(struct xg_iface *ifc)
 
 /*
  * Every interface of this namespace; run in the host's namespace, every
- * interface of every namespace (their folders are all in the one bpffs).
+ * interface of every namespace (their folders are all in the one bpffs)
+ * and the host-wide socket telemetry. Run in another namespace it leaves
+ * that telemetry on, since it serves every namespace, and says so.
  */
 static int detach_all(void)
 {
@@ -129,6 +131,16 @@ static int detach_all(void)
 			ret = XG_EXIT_FAIL;
 	free(list);
 	xg_unlock(lock);
+	if (!xg_netns_is_host()) {
+		if (xg_host_is_on())
+			fprintf(jw ? stderr : stdout, "xdpguard: host socket "
+				"telemetry left on: it is host-wide and serves "
+				"every network namespace (`xdpguard tw off` "
+				"switches it off for all of them)\n");
+		if (n <= 0 && !jw)
+			printf("xdpguard: nothing was attached\n");
+		return ret;
+	}
 	off = xg_host_off();
 	host_off = off > 0;
 	if (off < 0)

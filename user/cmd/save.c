@@ -534,20 +534,14 @@ static void plan_print(const struct plan *pl, FILE *f)
 		fprintf(f, "%c %s\n", pl->op[i].sign, pl->op[i].text);
 }
 
-/* apply --json: what changed (or would, with --dry-run) */
+/* apply --json: one interface's changes (or would-be changes) */
 static void plan_json(const struct plan *pl, const struct xg_iface *ifc,
-		      const char *file, bool dry, bool applied)
+		      struct xg_jw *w)
 {
-	struct xg_jw *w = xg_jw_new(stdout);
 	int i;
 
-	if (!w)
-		return;
 	xg_jw_object(w);
 	xg_jw_str_field(w, "interface", ifc->ifname);
-	xg_jw_str_field(w, "file", file);
-	xg_jw_bool_field(w, "dry_run", dry);
-	xg_jw_bool_field(w, "applied", applied);
 	xg_jw_u64_field(w, "added", pl->added);
 	xg_jw_u64_field(w, "changed", pl->changed);
 	xg_jw_u64_field(w, "removed", pl->removed);
@@ -562,7 +556,6 @@ static void plan_json(const struct plan *pl, const struct xg_iface *ifc,
 	}
 	xg_jw_array_end(w);
 	xg_jw_object_end(w);
-	xg_jw_free(w);
 }
 
 static int journal_plan(struct xg_journal *j, const struct plan *pl)
@@ -582,17 +575,31 @@ static int journal_plan(struct xg_journal *j, const struct plan *pl)
 
 /* ---- text ---- */
 
-static void print_policy(const struct xg_iface *ifc, const struct xg_policy *p,
-			 const struct xg_info *info, const struct xg_config *cfg,
-			 const struct xg_pm_cfg *pm)
+/* What save writes of one interface, read whole before a line is printed */
+struct saved {
+	struct xg_iface *ifc;
+	struct xg_policy p;
+	struct xg_info info;
+	struct xg_config cfg;
+	struct xg_pm_cfg pm;
+	bool have_pm;
+};
+
+static void print_policy(const struct saved *sv, bool section)
 {
+	const struct xg_policy *p = &sv->p;
+	const struct xg_pm_cfg *pm = sv->have_pm ? &sv->pm : NULL;
+	const struct xg_info *info = &sv->info;
+	const struct xg_config *cfg = &sv->cfg;
 	char buf[64], when[32];
 	time_t t;
 	int i, d;
 
 	t = xg_real_ns() / 1000000000ULL;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	printf("# xdpguard policy of %s, saved %s\n", ifc->ifname, when);
+	if (section)
+		printf("\ninterface %s\n", sv->ifc->ifname);
+	printf("# xdpguard policy of %s, saved %s\n", sv->ifc->ifname, when);
 	printf("# apply checks 'attached' (fixed at attach: not applied)\n");
 	printf("attached sources %u prefix4 %u prefix6 %u pmtu %s "
 	       "blackhole-after %u event-budget %u\n", info->sources,
@@ -627,7 +634,9 @@ static const char save_usage[] =
 	"usage: xdpguard save [-i IFACE] > FILE\n"
 	"  writes the whole policy (budgets, allow/deny, SYN cookies, MSS, "
 	"dry-run),\n"
-	"  ending with 'end'; xdpguard apply -f FILE puts it back\n";
+	"  ending with 'end'; xdpguard apply -f FILE puts it back. Without "
+	"-i: every\n"
+	"  interface attached here, one 'interface NAME' section each\n";
 
 static const char apply_usage[] =
 	"usage: xdpguard apply [-i IFACE] -f FILE [--dry-run] [--json]\n"
@@ -635,6 +644,8 @@ static const char apply_usage[] =
 	"whole\n"
 	"        policy, ending with 'end'; anything else is refused, "
 	"nothing changed\n"
+	"  a file of sections applies each to its interface (with -i: that "
+	"one only)\n"
 	"  --dry-run prints the changes, one a line (+ new, ~ changed, - "
 	"removed)\n";
 
@@ -661,64 +672,67 @@ static const struct xg_opt apply_opts[] = {
 	{}
 };
 
-/* save's or apply's options; 0 to go on, -1 after --help, or the status */
-static int one_iface(int argc, char **argv, const char *usage,
-		     const char **ifname, const char **file, bool *dry,
-		     bool *json)
-{
-	struct file_opts o = { .file = "" };
-	int ret;
-
-	ret = xg_opts_only(argc, argv, NULL, file ? apply_opts : save_opts,
-			   &o, NULL, usage);
-	if (ret >= 0)
-		return ret ? ret : -1;
-	*ifname = o.ifname;
-	if (file)
-		*file = o.file;
-	if (dry)
-		*dry = o.dry;
-	if (json)
-		*json = o.json;
-	if (file && !**file)
-		return xg_usage_err("missing -f FILE (- for standard input)");
-	return 0;
-}
-
+/*
+ * save: -i IFACE writes that interface's policy, a file for any interface;
+ * without -i every interface attached in this namespace, each in its
+ * section, after 'interfaces N' (so that a file cut between two sections
+ * is refused too). Everything is read before the first line is written.
+ */
 int cmd_save(int argc, char **argv)
 {
-	struct xg_iface ifc;
-	struct xg_info info;
-	struct xg_config cfg;
-	struct xg_pm_cfg pm;
-	struct xg_policy p = {};
-	const char *ifname = NULL;
-	int ret, lock;
-	bool have_pm;
+	struct file_opts o = {};
+	struct xg_iface one, *list = NULL;
+	struct saved *sv = NULL;
+	int ret, lock = -1, n, i;
 
 	xg_cmd = "save";
-	ret = one_iface(argc, argv, save_usage, &ifname, NULL, NULL, NULL);
-	if (ret)
-		return ret < 0 ? XG_EXIT_OK : ret;
-	ret = xg_lock_iface(ifname, &ifc, &lock);
-	if (ret)
+	ret = xg_opts_only(argc, argv, NULL, save_opts, &o, NULL, save_usage);
+	if (ret >= 0)
 		return ret;
-	ret = XG_EXIT_FAIL;
-	have_pm = !xg_map_get0(&ifc, XG_MAP_PM_CFG, &pm, sizeof(pm), true);
-	if (xg_info_read(&ifc, &info) ||
-	    xg_map_get0(&ifc, XG_MAP_CONFIG, &cfg, sizeof(cfg), false) ||
-	    policy_read(&ifc, &p, NULL)) {
-		xg_err("cannot read the policy of %s", ifc.ifname);
-	} else {
-		print_policy(&ifc, &p, &info, &cfg, have_pm ? &pm : NULL);
-		/* a save cut short (disk full, closed pipe) has no 'end' */
-		ret = fflush(stdout) || ferror(stdout) ? XG_EXIT_FAIL :
-		      XG_EXIT_OK;
-		if (ret)
-			xg_err("cannot write the policy of %s: %s", ifc.ifname,
-			       strerror(errno));
+	if (xg_bpffs_ready(false))
+		return XG_EXIT_FAIL;
+	lock = xg_lock();
+	if (lock < 0)
+		return XG_EXIT_FAIL;
+	n = xg_iface_some(o.ifname, &one, &list);
+	if (n < 0) {
+		list = NULL;
+		ret = -n;
+		goto out;
 	}
-	xg_policy_free(&p);
+	ret = XG_EXIT_FAIL;
+	sv = calloc(n, sizeof(*sv));
+	if (!sv)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sv[i].ifc = &list[i];
+		sv[i].have_pm = !xg_map_get0(&list[i], XG_MAP_PM_CFG, &sv[i].pm,
+					     sizeof(sv[i].pm), true);
+		if (xg_info_read(&list[i], &sv[i].info) ||
+		    xg_map_get0(&list[i], XG_MAP_CONFIG, &sv[i].cfg,
+				sizeof(sv[i].cfg), false) ||
+		    policy_read(&list[i], &sv[i].p, NULL)) {
+			xg_err("cannot read the policy of %s; nothing written",
+			       list[i].ifname);
+			goto out;
+		}
+	}
+	if (!o.ifname)
+		printf("# xdpguard policies of the %d interface%s attached in "
+		       "this network namespace\ninterfaces %d\n", n,
+		       n == 1 ? "" : "s", n);
+	for (i = 0; i < n; i++)
+		print_policy(&sv[i], !o.ifname);
+	/* a save cut short (disk full, closed pipe) has no 'end' */
+	ret = fflush(stdout) || ferror(stdout) ? XG_EXIT_FAIL : XG_EXIT_OK;
+	if (ret)
+		xg_err("cannot write the policy: %s", strerror(errno));
+out:
+	for (i = 0; sv && i < n; i++)
+		xg_policy_free(&sv[i].p);
+	free(sv);
+	if (list && list != &one)
+		free(list);
 	xg_unlock(lock);
 	return ret;
 }
@@ -777,115 +791,233 @@ static void check_attached(const struct xg_iface *ifc, const char *file,
 			ifc->ifname, file, diff);
 }
 
+/* One interface's part of an apply: its target, its plan, its journal. */
+struct job {
+	struct xg_iface ifc;
+	const struct xg_policy *want;
+	struct xg_policy cur;
+	struct used u;
+	struct xg_journal j;
+	struct plan pl;
+	bool jopen, begun, tc_new;
+};
+
+/* The interfaces @pf goes to: -i's section, or every section, or the one. */
+static int jobs_make(const struct xg_policy_file *pf, const char *ifname,
+		     const char *file, struct job **jobs, int *njobs)
+{
+	const struct xg_policy_sec *sec;
+	int n = pf->named && !ifname ? pf->n : 1, i, ret;
+	struct job *jb;
+
+	if (pf->named && ifname && !xg_policy_file_find(pf, ifname)) {
+		fprintf(stderr, "xdpguard apply: %s has no section for %s (it "
+			"has:", file, ifname);
+		for (i = 0; i < pf->n; i++)
+			fprintf(stderr, " %s", pf->sec[i].ifname);
+		fprintf(stderr, "); nothing applied\n");
+		return XG_EXIT_USAGE;
+	}
+	jb = calloc(n, sizeof(*jb));
+	if (!jb)
+		return XG_EXIT_FAIL;
+	*jobs = jb;
+	*njobs = n;
+	for (i = 0; i < n; i++) {
+		jb[i].j.ufd = -1;
+		jb[i].pl.j = &jb[i].j;
+		if (!pf->named) {
+			sec = &pf->sec[0];
+			ret = xg_iface_resolve(ifname, &jb[i].ifc);
+		} else {
+			sec = ifname ? xg_policy_file_find(pf, ifname) :
+				       &pf->sec[i];
+			ret = xg_iface_resolve(sec->ifname, &jb[i].ifc);
+		}
+		if (ret) {
+			if (pf->named)
+				fprintf(stderr, "xdpguard apply: %s:%d: the "
+					"section of %s cannot be applied; "
+					"nothing applied\n", file, sec->line,
+					sec->ifname);
+			return ret;
+		}
+		jb[i].want = &sec->p;
+	}
+	return 0;
+}
+
+static void jobs_free(struct job *jb, int n, bool failed)
+{
+	int i;
+
+	for (i = 0; jb && i < n; i++) {
+		if (failed && jb[i].tc_new)
+			xg_cookie_unprepare(&jb[i].ifc);
+		if (jb[i].begun)
+			xg_journal_end(&jb[i].j);
+		if (jb[i].jopen)
+			xg_journal_close(&jb[i].j);
+		free(jb[i].pl.op);
+		xg_policy_free(&jb[i].cur);
+	}
+	free(jb);
+}
+
+static void report(const struct job *jb, int n, const char *file, bool dry,
+		   bool applied, bool json)
+{
+	struct xg_jw *w;
+	int i;
+
+	if (!json) {
+		for (i = 0; i < n; i++) {
+			const struct plan *pl = &jb[i].pl;
+
+			plan_print(pl, stdout);
+			if (dry)
+				printf("xdpguard: %s: %s would make %d change%s "
+				       "(%d new, %d changed, %d removed); "
+				       "nothing changed (--dry-run)\n",
+				       jb[i].ifc.ifname, file, pl->n,
+				       pl->n == 1 ? "" : "s", pl->added,
+				       pl->changed, pl->removed);
+			else if (pl->n)
+				printf("xdpguard: %s: applied %s (%d change%s: "
+				       "%d new, %d changed, %d removed)\n",
+				       jb[i].ifc.ifname, file, pl->n,
+				       pl->n == 1 ? "" : "s", pl->added,
+				       pl->changed, pl->removed);
+			else
+				printf("xdpguard: %s: applied %s (0 changes)\n",
+				       jb[i].ifc.ifname, file);
+		}
+		return;
+	}
+	w = xg_jw_new(stdout);
+	if (!w)
+		return;
+	xg_jw_object(w);
+	xg_jw_str_field(w, "command", "apply");
+	xg_jw_str_field(w, "file", file);
+	xg_jw_bool_field(w, "dry_run", dry);
+	xg_jw_bool_field(w, "applied", applied);
+	xg_jw_name(w, "interfaces");
+	xg_jw_array(w);
+	for (i = 0; i < n; i++)
+		plan_json(&jb[i].pl, &jb[i].ifc, w);
+	xg_jw_array_end(w);
+	xg_jw_object_end(w);
+	xg_jw_free(w);
+}
+
+/*
+ * apply: every interface's change is planned before the first is made;
+ * then every journal is begun, every plan run, every journal ended. A
+ * failure anywhere puts every interface back; a kill before the journals
+ * end is undone by the next command on every interface (a kill while
+ * they end, a moment, leaves each interface whole: old or new).
+ */
 int cmd_apply(int argc, char **argv)
 {
-	struct xg_policy cur = {}, want = {};
-	struct xg_journal j = { .ufd = -1 };
-	struct plan pl = { .j = &j };
-	bool jopen = false, dry = false, tc_new = false, json = false;
+	struct xg_policy_file pf = {};
+	struct file_opts o = { .file = "" };
 	struct xg_cookie_cfg cc;
-	struct xg_iface ifc;
-	const char *ifname = NULL, *file = "";
-	struct used u;
-	int ret, lock, err, i;
+	struct job *jb = NULL;
+	int ret, lock = -1, n = 0, i, k, err;
 	FILE *f;
 
 	xg_cmd = "apply";
-	ret = one_iface(argc, argv, apply_usage, &ifname, &file, &dry, &json);
-	if (ret)
-		return ret < 0 ? XG_EXIT_OK : ret;
-	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	ret = xg_opts_only(argc, argv, NULL, apply_opts, &o, NULL, apply_usage);
+	if (ret >= 0)
+		return ret;
+	if (!*o.file)
+		return xg_usage_err("missing -f FILE (- for standard input)");
+	f = strcmp(o.file, "-") ? fopen(o.file, "r") : stdin;
 	if (!f)
-		return xg_usage_err("cannot read -f '%s': %s", file,
+		return xg_usage_err("cannot read -f '%s': %s", o.file,
 				    strerror(errno));
-	ret = xg_policy_parse(f, f == stdin ? "standard input" : file, &want);
+	if (f == stdin)
+		o.file = "standard input";
+	ret = xg_policy_file_parse(f, o.file, &pf);
 	if (f != stdin)
 		fclose(f);
-	if (ret) {
-		xg_policy_free(&want);
+	if (ret)
 		return XG_EXIT_USAGE;
-	}
-	ret = xg_lock_iface(ifname, &ifc, &lock);
-	if (ret) {
-		xg_policy_free(&want);
-		return ret;
-	}
 	ret = XG_EXIT_FAIL;
-	if (policy_read(&ifc, &cur, &u)) {
-		xg_err("cannot read the policy of %s", ifc.ifname);
+	if (xg_bpffs_ready(false))
 		goto out;
-	}
-	if (want.has_attached)
-		check_attached(&ifc, file, &want.attached);
-	err = plan_make(&pl, &ifc, &cur, &want, &u);
-	if (err) {
-		if (err == -1)
-			xg_err("cannot plan the changes to %s: %s", ifc.ifname,
-			       strerror(errno));
+	lock = xg_lock();
+	if (lock < 0)
 		goto out;
+	ret = jobs_make(&pf, o.ifname, o.file, &jb, &n);
+	if (ret)
+		goto out;
+	ret = XG_EXIT_FAIL;
+	for (i = 0; i < n; i++) {
+		if (policy_read(&jb[i].ifc, &jb[i].cur, &jb[i].u)) {
+			xg_err("cannot read the policy of %s", jb[i].ifc.ifname);
+			goto out;
+		}
+		if (jb[i].want->has_attached)
+			check_attached(&jb[i].ifc, o.file, &jb[i].want->attached);
+		err = plan_make(&jb[i].pl, &jb[i].ifc, &jb[i].cur, jb[i].want,
+				&jb[i].u);
+		if (err) {
+			if (err == -1)
+				xg_err("cannot plan the changes to %s: %s",
+				       jb[i].ifc.ifname, strerror(errno));
+			goto out;
+		}
 	}
-	if (dry && json) {
-		plan_json(&pl, &ifc, file, true, false);
+	if (o.dry) {
+		report(jb, n, o.file, true, false, o.json);
 		ret = XG_EXIT_OK;
 		goto out;
 	}
-	if (dry) {
-		plan_print(&pl, stdout);
-		printf("xdpguard: %s: %s would make %d change%s (%d new, %d "
-		       "changed, %d removed); nothing changed (--dry-run)\n",
-		       ifc.ifname, file, pl.n, pl.n == 1 ? "" : "s", pl.added,
-		       pl.changed, pl.removed);
-		ret = XG_EXIT_OK;
-		goto out;
+	for (i = 0; i < n; i++) {
+		/* cookies switched on need the tc hand-off before the first
+		 * SYN-ACK */
+		for (k = 0; k < jb[i].pl.n; k++)
+			if (jb[i].pl.op[k].map == XG_J_COOKIE_PORTS &&
+			    jb[i].pl.op[k].sign != '-')
+				break;
+		if (k < jb[i].pl.n &&
+		    xg_cookie_prepare(&jb[i].ifc, &jb[i].tc_new))
+			goto out;
+		if (jb[i].tc_new && !xg_cookie_cfg_read(&jb[i].ifc, &cc))
+			fprintf(o.json ? stderr : stdout, "xdpguard: %s: tc "
+				"ingress hand-off attached (handle %#x priority "
+				"%u); detach removes it\n", jb[i].ifc.ifname,
+				cc.tc_handle, cc.tc_priority);
+		if (xg_journal_open(&jb[i].j, &jb[i].ifc)) {
+			xg_err("cannot open the maps of %s", jb[i].ifc.ifname);
+			goto out;
+		}
+		jb[i].jopen = true;
+		if (journal_plan(&jb[i].j, &jb[i].pl)) {
+			xg_err("cannot write the journal of %s: %s; nothing "
+			       "changed", jb[i].ifc.ifname, strerror(errno));
+			goto out;
+		}
+		jb[i].begun = true;
 	}
-	/* cookies switched on need the tc hand-off before the first SYN-ACK */
-	for (i = 0; i < pl.n; i++)
-		if (pl.op[i].map == XG_J_COOKIE_PORTS && pl.op[i].sign != '-')
+	for (i = 0; i < n; i++)
+		if (plan_run(&jb[i].pl, &jb[i].ifc))
 			break;
-	if (i < pl.n && xg_cookie_prepare(&ifc, &tc_new))
-		goto out;
-	if (tc_new && !xg_cookie_cfg_read(&ifc, &cc))
-		fprintf(json ? stderr : stdout, "xdpguard: %s: tc ingress "
-			"hand-off attached (handle "
-		       "%#x priority %u); detach removes it\n", ifc.ifname,
-		       cc.tc_handle, cc.tc_priority);
-	if (xg_journal_open(&j, &ifc)) {
-		xg_err("cannot open the maps of %s", ifc.ifname);
+	if (i < n) {
+		xg_err("applying %s to %s failed; putting back the polic%s "
+		       "%s had", o.file, jb[i].ifc.ifname, n > 1 ? "ies" : "y",
+		       n > 1 ? "every interface" : "it");
+		for (k = 0; k < n; k++)
+			xg_journal_rollback(&jb[k].j);
 		goto out;
 	}
-	jopen = true;
-	if (journal_plan(&j, &pl)) {
-		xg_err("cannot write the journal of %s: %s; nothing changed",
-		       ifc.ifname, strerror(errno));
-	} else if (plan_run(&pl, &ifc)) {
-		xg_err("applying %s to %s failed; putting back the policy it "
-		       "had", file, ifc.ifname);
-		xg_journal_rollback(&j);
-	} else if (json) {
-		plan_json(&pl, &ifc, file, false, true);
-		ret = XG_EXIT_OK;
-	} else {
-		plan_print(&pl, stdout);
-		if (pl.n)
-			printf("xdpguard: %s: applied %s (%d change%s: %d new, "
-			       "%d changed, %d removed)\n", ifc.ifname, file,
-			       pl.n, pl.n == 1 ? "" : "s", pl.added,
-			       pl.changed, pl.removed);
-		else
-			printf("xdpguard: %s: applied %s (0 changes)\n",
-			       ifc.ifname, file);
-		ret = XG_EXIT_OK;
-	}
+	report(jb, n, o.file, false, true, o.json);
+	ret = XG_EXIT_OK;
 out:
-	if (ret && tc_new)
-		xg_cookie_unprepare(&ifc);
-	if (jopen) {
-		xg_journal_end(&j);
-		xg_journal_close(&j);
-	}
-	free(pl.op);
-	xg_policy_free(&cur);
-	xg_policy_free(&want);
+	jobs_free(jb, n, ret != XG_EXIT_OK);
+	xg_policy_file_free(&pf);
 	xg_unlock(lock);
 	return ret;
 }

@@ -81,7 +81,7 @@ int xg_detach_moved_here(__u64 cookie, void *arg)
 	if (!ifs)
 		return 0;
 	for (i = ifs; i->if_index && !found; i++) {
-		if (!xg_xdp_runs(i->if_index, m->prog_id))
+		if (xg_xdp_runs(i->if_index, m->prog_id) == 0)
 			continue;
 		m->err = xg_xdp_detach(i->if_index, m->prog_id);
 		xg_tc_remove_ours(i->if_index);
@@ -105,7 +105,7 @@ static void follow_rename(struct xg_iface *ifc, struct xg_info *info)
 	int fd;
 
 	if (!if_indextoname(info->ifindex, now) || !strcmp(now, ifc->ifname) ||
-	    !xg_xdp_runs(info->ifindex, info->prog_id))
+	    xg_xdp_runs(info->ifindex, info->prog_id) == 0)
 		return;
 	xg_iface_dir(now, dir, sizeof(dir));
 	if (rename(ifc->dir, dir)) {
@@ -274,8 +274,13 @@ void xg_recover(void)
  */
 void xg_session_begin(void)
 {
-	int fd = xg_lock_try();
+	int fd;
 
+	/* a reader with only XG_CAPS_READ cannot tell a live guard from a
+	 * lost one, nor undo: recovery is for the next privileged command */
+	if (!xg_have_caps(XG_CAPS_ADMIN))
+		return;
+	fd = xg_lock_try();
 	if (fd < 0)
 		return;
 	xg_recover();

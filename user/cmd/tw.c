@@ -447,8 +447,8 @@ static int tw_show(int top, __u32 interval, bool json)
 	__u64 netns, t0, t1;
 	int fd, ret = XG_EXIT_FAIL;
 
-	if (xg_host_ensure())
-		return XG_EXIT_FAIL;
+	if (xg_host_need("TIME_WAIT churn"))
+		return XG_EXIT_USAGE;
 	netns = xg_netns_cookie();
 	if (!netns) {
 		xg_err("cannot read this network namespace's cookie "
@@ -721,8 +721,8 @@ int cmd_sockets(int argc, char **argv)
 		return ret;
 	ret = XG_EXIT_FAIL;
 	json = o.json;
-	if (xg_host_ensure())
-		return XG_EXIT_FAIL;
+	if (xg_host_need("socket telemetry"))
+		return XG_EXIT_USAGE;
 	netns = xg_netns_cookie();
 	fd = xg_host_open(XG_MAP_SK_LISTEN);
 	if (!netns || fd < 0 || xg_sk_stats_read(netns, &st) ||

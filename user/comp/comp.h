@@ -40,7 +40,7 @@ int xg_sync_flags(const struct xg_iface *ifc);
 struct bpf_object;
 struct xg_pm_info;
 int xg_xdp_detach(int ifindex, __u32 prog_id);
-bool xg_xdp_runs(int ifindex, __u32 prog_id);
+int xg_xdp_runs(int ifindex, __u32 prog_id);
 __u32 xg_xdp_guard_id(int ifindex);
 bool xg_prog_alive(__u32 id);
 /* this binary's programs on the pinned maps, loaded, not attached */
@@ -181,7 +181,7 @@ int xg_pmtu_dests(const struct xg_iface *ifc, struct xg_pm_dest **out);
 bool xg_host_is_on(void);
 int xg_host_on(bool *was_on);
 int xg_host_off(void);
-int xg_host_ensure(void);
+int xg_host_need(const char *what);
 int xg_host_ring(void);
 int xg_host_open(const char *name);
 int xg_sk_snapshot(struct xg_sk_rec **out, size_t *n);

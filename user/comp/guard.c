@@ -61,16 +61,36 @@ int xg_xdp_detach(int ifindex, __u32 prog_id)
 	return err;
 }
 
-/* Whether XDP program @prog_id runs on @ifindex (alone or in libxdp's
- * dispatcher). */
-bool xg_xdp_runs(int ifindex, __u32 prog_id)
+/*
+ * Whether XDP program @prog_id runs on @ifindex, alone or in libxdp's
+ * dispatcher: 1 yes, 0 no, -1 cannot tell (the dispatcher's programs
+ * need CAP_SYS_ADMIN to be looked at). The netlink answer needs no
+ * privilege and settles the single-program case and the empty one.
+ */
+int xg_xdp_runs(int ifindex, __u32 prog_id)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct xdp_multiprog *mp;
 	struct xdp_program *p;
 	bool found = false;
+	long err;
 
-	if (libxdp_get_error(mp) || !mp)
-		return false;
+	if (!bpf_xdp_query(ifindex, 0, &q)) {
+		if (q.prog_id == prog_id || q.drv_prog_id == prog_id ||
+		    q.skb_prog_id == prog_id || q.hw_prog_id == prog_id)
+			return 1;
+		if (!q.prog_id && !q.drv_prog_id && !q.skb_prog_id &&
+		    !q.hw_prog_id)
+			return 0;
+	}
+	if (!xg_have_caps(XG_CAP(CAP_SYS_ADMIN)))
+		return -1;
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	err = libxdp_get_error(mp);
+	if (err == -EPERM)
+		return -1;
+	if (err || !mp)
+		return 0;
 	if (xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
 		found = p && xdp_program__id(p) == prog_id;
@@ -658,7 +678,7 @@ int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st)
 	close(fd);
 	st->gone = !ifc->ifindex || (__u32)ifc->ifindex != st->info.ifindex;
 	if (!st->gone)
-		st->state = xg_xdp_runs(ifc->ifindex, st->info.prog_id) ?
+		st->state = xg_xdp_runs(ifc->ifindex, st->info.prog_id) != 0 ?
 			    XG_ST_OK : XG_ST_XDP_GONE;
 	else
 		st->state = xg_prog_alive(st->info.prog_id) ? XG_ST_MOVED :

@@ -212,18 +212,18 @@ int xg_host_off(void)
 	return ret;
 }
 
-/* Make sure the host programs run; say so when this switched them on. */
-int xg_host_ensure(void)
+/*
+ * A reading command needs the host programs: 0 when they run; otherwise
+ * the usage error that says so and how to switch them on. Reading never
+ * switches anything on.
+ */
+int xg_host_need(const char *what)
 {
-	bool was_on;
-
-	if (xg_host_on(&was_on))
-		return -1;
-	if (!was_on)
-		fprintf(stderr, "xdpguard: host socket telemetry was off: "
-			"switched it on (pins in %s; `xdpguard tw off` "
-			"removes it)\n", xg_pin_host());
-	return 0;
+	if (xg_host_is_on())
+		return 0;
+	return xg_usage_err("host socket telemetry is off, so there is no %s "
+			    "to show: `xdpguard tw on` switches it on (it "
+			    "then counts from that moment)", what);
 }
 
 /*

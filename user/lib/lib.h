@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <net/if.h>
+#include <linux/capability.h>
 #include <xdpguard/abi.h>
 #include <xdpguard/sock.h>
 
@@ -47,7 +48,16 @@ bool xg_ifname_ok(const char *s);
 extern const char *xg_cmd;	/* "rate set", for messages */
 void xg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int xg_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int xg_need_root(void);
+/* capability masks (1 << CAP_*) a command needs; util.c checks them */
+#define XG_CAP(c)	(1ULL << (c))
+/* reading pinned maps and programs: the pins are root's, mode 0600 */
+#define XG_CAPS_READ	XG_CAP(CAP_DAC_OVERRIDE)
+/* loading, attaching, pinning, following other namespaces */
+#define XG_CAPS_ADMIN	(XG_CAP(CAP_BPF) | XG_CAP(CAP_NET_ADMIN) |	\
+			 XG_CAP(CAP_PERFMON) | XG_CAP(CAP_SYS_ADMIN) |	\
+			 XG_CAP(CAP_DAC_OVERRIDE))
+int xg_need_caps(__u64 need);
+bool xg_have_caps(__u64 need);
 __u64 xg_mono_ns(void);
 __u64 xg_real_ns(void);
 __u64 xg_proc_u64(const char *path, const char *key);
@@ -129,6 +139,9 @@ int xg_tc_pair_attach(int ifindex, const char *ifname, const char *what,
 		      void (*step)(void *arg), void *arg);
 void xg_tc_pair_remove(int ifindex, const struct xg_tc_pair *p);
 
+/* ---- audit.c: one syslog record per command that changes protection ---- */
+void xg_audit(int argc, char **argv, int status);
+
 /* ---- log.c: what libbpf and libxdp print ---- */
 void xg_quiet_libs(void);
 void xg_quiet_probe(bool on);
@@ -190,6 +203,24 @@ const struct xg_port_rule *xg_policy_port(const struct xg_policy *p,
 const struct xg_cookie_rule *xg_policy_cookie(const struct xg_policy *p,
 					      __u16 port);
 int xg_policy_parse(FILE *f, const char *name, struct xg_policy *p);
+
+/* A file of one policy, or of sections 'interface NAME' ... 'end' */
+struct xg_policy_sec {
+	char ifname[16];	/* "" in a file without sections */
+	int line;		/* where it starts */
+	struct xg_policy p;
+};
+
+struct xg_policy_file {
+	struct xg_policy_sec *sec;
+	int n;
+	bool named;		/* sections by interface */
+};
+
+int xg_policy_file_parse(FILE *f, const char *name, struct xg_policy_file *pf);
+void xg_policy_file_free(struct xg_policy_file *pf);
+const struct xg_policy_sec *xg_policy_file_find(const struct xg_policy_file *pf,
+						const char *ifname);
 
 /* ---- opts.c: options declared as tables ---- */
 enum xg_opt_type {

@@ -21,8 +21,15 @@
  * empty pipe from a failed save), a required setting missing or given
  * twice, a statement after 'end', a NUL byte, a line longer than
  * XG_POLICY_LINE bytes (never split into two statements).
+ *
+ * A file saved from every interface (xdpguard save without -i) holds one
+ * such policy per interface, each opened by 'interface NAME' and closed by
+ * its own 'end'; then every statement is in a section, a name is given
+ * once, and each section is checked as a whole file is.
  */
 #define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -267,37 +274,221 @@ static int parse_cookies(char **w, int n, struct xg_cookie_rule *r)
 	return -1;
 }
 
-/*
- * Parse @f into @p; on error print FILE:LINE and what is wrong, and
- * return -1: the file is refused whole.
- */
-int xg_policy_parse(FILE *f, const char *name, struct xg_policy *p)
+/* Where a policy file is wrong: FILE:LINE: what; the file is refused. */
+static int __attribute__((format(printf, 3, 4)))
+bad(const char *name, int lineno, const char *fmt, ...)
 {
-	char line[XG_POLICY_LINE + 1], *w[MAX_WORDS], *save, why[128];
-	int lineno = 0, n, i, d, r;
-	int rate_at = 0, mss_at = 0, dry_at = 0, att_at = 0, end_at = 0;
-	int nstmt = 0;
-	const char *bad;
-	struct xg_cidr c;
-	__u64 exp;
+	va_list ap;
 
-	memset(p, 0, sizeof(*p));
-	p->rate.burst = 1;
-#define BAD(...) do {							\
-		fprintf(stderr, "xdpguard apply: %s:%d: ", name, lineno); \
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "; nothing applied\n");			\
-		goto fail;						\
-	} while (0)
+	fprintf(stderr, "xdpguard apply: %s", name);
+	if (lineno)
+		fprintf(stderr, ":%d", lineno);
+	fprintf(stderr, ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; nothing applied\n");
+	return -1;
+}
+
+/* One policy being read: where its once-only statements were. */
+struct pstate {
+	struct xg_policy *p;
+	const char *name;	/* the file, for messages */
+	const char *sec;	/* "" or " (interface X)" */
+	int rate_at, mss_at, dry_at, att_at, end_at, nstmt;
+};
+
+#define BAD(...)	return bad(s->name, lineno, __VA_ARGS__)
 #define ONCE(at, what) do {						\
 		if (at)							\
-			BAD("'%s' given twice (first on line %d)", what, at); \
+			BAD("'%s' given twice%s (first on line %d)", what, \
+			    s->sec, at);				\
 		at = lineno;						\
 	} while (0)
-	while ((r = read_line(f, line, sizeof(line), &bad))) {
+
+/* One statement of @n words into the policy of @s. */
+static int statement(struct pstate *s, char **w, int n, int lineno)
+{
+	struct xg_policy *p = s->p;
+	struct xg_cidr c;
+	char why[128];
+	__u64 exp;
+	int i;
+
+	s->nstmt++;
+	if (!strcmp(w[0], "rate") && n >= 2 && !strcmp(w[1], "default")) {
+		ONCE(s->rate_at, "rate default");
+		if (parse_rate_words(w + 2, n - 2, &p->rate))
+			BAD("expected 'rate default pps N burst N' "
+			    "(pps 0..100000000, burst 1..100000000)");
+	} else if (!strcmp(w[0], "rate") && n >= 3 && !strcmp(w[1], "port")) {
+		struct xg_port_rule *pr = &p->ports[p->nports];
+
+		if (p->nports == XG_MAX_PORT_RULES)
+			BAD("more than %d port rules", XG_MAX_PORT_RULES);
+		if (xg_parse_port(w[2], &pr->port) ||
+		    parse_rate_words(w + 3, n - 3, &pr->r))
+			BAD("expected 'rate port PORT pps N burst N'");
+		for (i = 0; i < p->nports; i++)
+			if (p->ports[i].port == pr->port)
+				BAD("port %u given twice", pr->port);
+		p->nports++;
+	} else if (!strcmp(w[0], "allow") || !strcmp(w[0], "deny")) {
+		int deny = w[0][0] == 'd';
+
+		if (n != 2 && !(deny && n == 4 && !strcmp(w[2], "until")))
+			BAD("expected '%s CIDR%s'", w[0],
+			    deny ? " [until YYYY-MM-DDTHH:MM:SSZ]" : "");
+		if (xg_parse_cidr(w[1], &c, why, sizeof(why)))
+			BAD("bad CIDR '%s': %s", w[1], why);
+		exp = 0;
+		if (n == 4) {
+			int rr = parse_until(w[3], &exp);
+
+			if (rr < 0)
+				BAD("bad time '%s' (accepted: "
+				    "2026-11-25T23:10:00Z, UTC)", w[3]);
+			if (rr > 0)
+				return 0;	/* already expired */
+		}
+		if (xg_policy_add(p, deny, &c, exp))
+			BAD("out of memory");
+	} else if (!strcmp(w[0], "cookies")) {
+		struct xg_cookie_rule *cr = &p->cookies[p->ncookies];
+
+		if (parse_cookies(w + 1, n - 1, cr))
+			BAD("expected 'cookies default|port PORT on|auto "
+			    "threshold N' (threshold 1..100000000 SYN/s)");
+		for (i = 0; i < p->ncookies; i++)
+			if (p->cookies[i].port == cr->port)
+				BAD("cookies of %s given twice",
+				    cr->port ? "a port" : "default");
+		if (p->ncookies == XG_MAX_PORT_RULES)
+			BAD("more than %d cookie settings", XG_MAX_PORT_RULES);
+		p->ncookies++;
+	} else if (!strcmp(w[0], "mss")) {
+		ONCE(s->mss_at, "mss");
+		if (parse_mss(w + 1, n - 1, p))
+			BAD("expected 'mss off', 'mss N|pmtu [dir "
+			    "ingress|egress|both]' (N %u..65535)", XG_MSS_MIN);
+	} else if (!strcmp(w[0], "dry-run")) {
+		ONCE(s->dry_at, "dry-run");
+		if (n != 2 || parse_onoff(w[1], &p->dry_run))
+			BAD("expected 'dry-run on|off'");
+	} else if (!strcmp(w[0], "attached")) {
+		ONCE(s->att_at, "attached");
+		if (parse_attached(w + 1, n - 1, &p->attached))
+			BAD("expected 'attached sources N prefix4 N prefix6 N "
+			    "pmtu on|off blackhole-after N event-budget N'");
+		p->has_attached = true;
+	} else if (!strcmp(w[0], "end") && n == 1) {
+		s->end_at = lineno;
+	} else {
+		BAD("unknown statement '%s' (accepted: interface, rate "
+		    "default, rate port, allow, deny, cookies, mss, dry-run, "
+		    "attached, end)", w[0]);
+	}
+	return 0;
+}
+#undef ONCE
+#undef BAD
+
+/* The policy of @s is read up to @lineno: is it a whole one? */
+static int finish(struct pstate *s, int lineno)
+{
+	struct xg_policy *p = s->p;
+	char buf[64];
+	int d, i;
+
+	if (!s->end_at && !s->nstmt)
+		return bad(s->name, 0, "empty%s: not one statement; applying "
+			   "it would remove every setting. A policy file is "
+			   "the whole policy, as xdpguard save writes it, and "
+			   "ends with 'end'", s->sec);
+	if (!s->end_at)
+		return bad(s->name, 0, "incomplete%s: no 'end' line after line "
+			   "%d, so it may be cut short (a failed save, a "
+			   "truncated copy); a policy file is the whole "
+			   "policy, as xdpguard save writes it, and ends with "
+			   "'end'", s->sec, lineno);
+	if (!s->rate_at || !s->mss_at || !s->dry_at)
+		return bad(s->name, 0, "incomplete%s: no '%s' line; a policy "
+			   "file states every setting, as xdpguard save "
+			   "writes it", s->sec, !s->rate_at ? "rate default" :
+			   !s->mss_at ? "mss" : "dry-run");
+	/* sorted for lookups; a prefix listed twice sits next to itself */
+	xg_policy_sort(p);
+	for (d = 0; d < 2; d++)
+		for (i = 1; i < p->n[d]; i++)
+			if (!entry_cmp(&p->list[d][i - 1], &p->list[d][i])) {
+				xg_format_cidr(&p->list[d][i].c, buf,
+					       sizeof(buf));
+				return bad(s->name, 0, "%s %s given twice%s",
+					   d ? "deny" : "allow", buf, s->sec);
+			}
+	return 0;
+}
+
+void xg_policy_file_free(struct xg_policy_file *pf)
+{
+	int i;
+
+	for (i = 0; i < pf->n; i++)
+		xg_policy_free(&pf->sec[i].p);
+	free(pf->sec);
+	memset(pf, 0, sizeof(*pf));
+}
+
+/* A new section of @pf for @ifname ("" for a file without sections). */
+static struct xg_policy_sec *sec_new(struct xg_policy_file *pf,
+				     const char *ifname)
+{
+	struct xg_policy_sec *sec;
+
+	sec = realloc(pf->sec, (pf->n + 1) * sizeof(*sec));
+	if (!sec)
+		return NULL;
+	pf->sec = sec;
+	sec += pf->n++;
+	memset(sec, 0, sizeof(*sec));
+	snprintf(sec->ifname, sizeof(sec->ifname), "%s", ifname);
+	sec->p.rate.burst = 1;
+	return sec;
+}
+
+const struct xg_policy_sec *xg_policy_file_find(const struct xg_policy_file *pf,
+						const char *ifname)
+{
+	int i;
+
+	for (i = 0; i < pf->n; i++)
+		if (!strcmp(pf->sec[i].ifname, ifname))
+			return &pf->sec[i];
+	return NULL;
+}
+
+/*
+ * Parse @f into @pf: one policy, or one section a policy, each opened by
+ * 'interface NAME' and closed by its own 'end'. On error print FILE:LINE
+ * and what is wrong, and return -1: the file is refused whole.
+ */
+int xg_policy_file_parse(FILE *f, const char *name, struct xg_policy_file *pf)
+{
+	char line[XG_POLICY_LINE + 1], *w[MAX_WORDS], *save, sec[40];
+	struct pstate s = { .name = name, .sec = "" };
+	int lineno = 0, n, r, at_expect = 0;
+	struct xg_policy_sec *cur = NULL;
+	__u32 expect = 0;
+	const char *why;
+
+	memset(pf, 0, sizeof(*pf));
+	while ((r = read_line(f, line, sizeof(line), &why))) {
 		lineno++;
-		if (r < 0)
-			BAD("the line %s", bad);
+		if (r < 0) {
+			bad(name, lineno, "the line %s", why);
+			goto fail;
+		}
 		if (strchr(line, '#'))
 			*strchr(line, '#') = '\0';
 		for (n = 0, w[0] = strtok_r(line, " \t\r", &save);
@@ -306,131 +497,134 @@ int xg_policy_parse(FILE *f, const char *name, struct xg_policy *p)
 			;
 		if (!n)
 			continue;
-		if (n == MAX_WORDS - 1)
-			BAD("too many words");
-		nstmt++;
-		if (end_at)
-			BAD("'%s' after 'end' (line %d): two files run "
-			    "together?", w[0], end_at);
-		if (!strcmp(w[0], "rate") && n >= 2 &&
-		    !strcmp(w[1], "default")) {
-			ONCE(rate_at, "rate default");
-			if (parse_rate_words(w + 2, n - 2, &p->rate))
-				BAD("expected 'rate default pps N burst N' "
-				    "(pps 0..100000000, burst 1..100000000)");
-		} else if (!strcmp(w[0], "rate") && n >= 3 &&
-			   !strcmp(w[1], "port")) {
-			struct xg_port_rule *pr = &p->ports[p->nports];
-
-			if (p->nports == XG_MAX_PORT_RULES)
-				BAD("more than %d port rules",
-				    XG_MAX_PORT_RULES);
-			if (xg_parse_port(w[2], &pr->port) ||
-			    parse_rate_words(w + 3, n - 3, &pr->r))
-				BAD("expected 'rate port PORT pps N burst N'");
-			for (i = 0; i < p->nports; i++)
-				if (p->ports[i].port == pr->port)
-					BAD("port %u given twice", pr->port);
-			p->nports++;
-		} else if (!strcmp(w[0], "allow") || !strcmp(w[0], "deny")) {
-			int deny = w[0][0] == 'd';
-
-			if (n != 2 && !(deny && n == 4 &&
-					!strcmp(w[2], "until")))
-				BAD("expected '%s CIDR%s'", w[0],
-				    deny ? " [until YYYY-MM-DDTHH:MM:SSZ]" : "");
-			if (xg_parse_cidr(w[1], &c, why, sizeof(why)))
-				BAD("bad CIDR '%s': %s", w[1], why);
-			exp = 0;
-			if (n == 4) {
-				int rr = parse_until(w[3], &exp);
-
-				if (rr < 0)
-					BAD("bad time '%s' (accepted: "
-					    "2026-11-25T23:10:00Z, UTC)",
-					    w[3]);
-				if (rr > 0)
-					continue;	/* already expired */
-			}
-			if (xg_policy_add(p, deny, &c, exp))
-				BAD("out of memory");
-		} else if (!strcmp(w[0], "cookies")) {
-			struct xg_cookie_rule *cr = &p->cookies[p->ncookies];
-
-			if (parse_cookies(w + 1, n - 1, cr))
-				BAD("expected 'cookies default|port PORT "
-				    "on|auto threshold N' (threshold "
-				    "1..100000000 SYN/s)");
-			for (i = 0; i < p->ncookies; i++)
-				if (p->cookies[i].port == cr->port)
-					BAD("cookies of %s given twice",
-					    cr->port ? "a port" : "default");
-			if (p->ncookies == XG_MAX_PORT_RULES)
-				BAD("more than %d cookie settings",
-				    XG_MAX_PORT_RULES);
-			p->ncookies++;
-		} else if (!strcmp(w[0], "mss")) {
-			ONCE(mss_at, "mss");
-			if (parse_mss(w + 1, n - 1, p))
-				BAD("expected 'mss off', 'mss N|pmtu [dir "
-				    "ingress|egress|both]' (N %u..65535)",
-				    XG_MSS_MIN);
-		} else if (!strcmp(w[0], "dry-run")) {
-			ONCE(dry_at, "dry-run");
-			if (n != 2 || parse_onoff(w[1], &p->dry_run))
-				BAD("expected 'dry-run on|off'");
-		} else if (!strcmp(w[0], "attached")) {
-			ONCE(att_at, "attached");
-			if (parse_attached(w + 1, n - 1, &p->attached))
-				BAD("expected 'attached sources N prefix4 N "
-				    "prefix6 N pmtu on|off blackhole-after N "
-				    "event-budget N'");
-			p->has_attached = true;
-		} else if (!strcmp(w[0], "end") && n == 1) {
-			end_at = lineno;
-		} else {
-			BAD("unknown statement '%s' (accepted: rate default, "
-			    "rate port, allow, deny, cookies, mss, dry-run, "
-			    "attached, end)", w[0]);
+		if (n == MAX_WORDS - 1) {
+			bad(name, lineno, "too many words");
+			goto fail;
 		}
-	}
-#undef ONCE
-#undef BAD
-#define BAD(...) do {							\
-		fprintf(stderr, "xdpguard apply: %s: ", name);		\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "; nothing applied\n");			\
-		goto fail;						\
-	} while (0)
-	if (ferror(f))
-		BAD("read error after line %d", lineno);
-	if (!end_at && !nstmt)
-		BAD("empty: not one statement; applying it would remove every "
-		    "setting. A policy file is the whole policy, as xdpguard "
-		    "save writes it, and ends with 'end'");
-	if (!end_at)
-		BAD("incomplete: no 'end' line after line %d, so it may be "
-		    "cut short (a failed save, a truncated copy); a policy "
-		    "file is the whole policy, as xdpguard save writes it, "
-		    "and ends with 'end'", lineno);
-	if (!rate_at || !mss_at || !dry_at)
-		BAD("incomplete: no '%s' line; a policy file states every "
-		    "setting, as xdpguard save writes it",
-		    !rate_at ? "rate default" : !mss_at ? "mss" : "dry-run");
-	/* sorted for lookups; a prefix listed twice sits next to itself */
-	xg_policy_sort(p);
-	for (d = 0; d < 2; d++)
-		for (i = 1; i < p->n[d]; i++)
-			if (!entry_cmp(&p->list[d][i - 1], &p->list[d][i])) {
-				xg_format_cidr(&p->list[d][i].c, why,
-					       sizeof(why));
-				BAD("%s %s given twice", d ? "deny" : "allow",
-				    why);
+		if (!strcmp(w[0], "interfaces")) {
+			if (cur || expect) {
+				bad(name, lineno, "'interfaces' is the first "
+				    "statement of a file of sections, given "
+				    "once");
+				goto fail;
 			}
-#undef BAD
+			if (n != 2 || xg_parse_u32(w[1], 1, 1U << 20, &expect)) {
+				bad(name, lineno, "expected 'interfaces N' (the "
+				    "number of sections, 1..%u)", 1U << 20);
+				goto fail;
+			}
+			at_expect = lineno;
+			continue;
+		}
+		if (!strcmp(w[0], "interface")) {
+			if (n != 2 || !xg_ifname_ok(w[1])) {
+				bad(name, lineno, "expected 'interface NAME' (a "
+				    "name of 1..15 bytes, no '/', no spaces)");
+				goto fail;
+			}
+			if (cur && !pf->named) {
+				bad(name, lineno, "'interface' after "
+				    "statements of no interface: either the "
+				    "whole file is one policy, or every "
+				    "statement is in an 'interface' section");
+				goto fail;
+			}
+			if (cur && !s.end_at) {
+				bad(name, lineno, "'interface %s' before the "
+				    "'end' of interface %s's section", w[1],
+				    cur->ifname);
+				goto fail;
+			}
+			if (xg_policy_file_find(pf, w[1])) {
+				bad(name, lineno, "interface %s given twice "
+				    "(first on line %d)", w[1],
+				    xg_policy_file_find(pf, w[1])->line);
+				goto fail;
+			}
+			if (!expect) {
+				bad(name, lineno, "a file of sections starts "
+				    "with 'interfaces N', their number (so "
+				    "that a file cut between two is seen)");
+				goto fail;
+			}
+			pf->named = true;
+			cur = sec_new(pf, w[1]);
+			if (!cur) {
+				bad(name, lineno, "out of memory");
+				goto fail;
+			}
+			cur->line = lineno;
+			snprintf(sec, sizeof(sec), " (interface %s)", w[1]);
+			s = (struct pstate){ .p = &cur->p, .name = name,
+					     .sec = sec };
+			continue;
+		}
+		if (s.end_at) {
+			bad(name, lineno, "'%s' after 'end' (line %d): %s",
+			    w[0], s.end_at, pf->named ?
+			    "a new section starts with 'interface NAME'" :
+			    "two files run together?");
+			goto fail;
+		}
+		if (!cur && expect) {
+			bad(name, lineno, "'%s' before the first 'interface "
+			    "NAME' section", w[0]);
+			goto fail;
+		}
+		if (!cur) {
+			cur = sec_new(pf, "");
+			if (!cur) {
+				bad(name, lineno, "out of memory");
+				goto fail;
+			}
+			cur->line = lineno;
+			s.p = &cur->p;
+		}
+		if (statement(&s, w, n, lineno))
+			goto fail;
+		if (s.end_at && finish(&s, lineno))
+			goto fail;
+	}
+	if (ferror(f)) {
+		bad(name, 0, "read error after line %d", lineno);
+		goto fail;
+	}
+	if (expect && (__u32)pf->n != expect) {
+		bad(name, 0, "%d section%s, but line %d says 'interfaces %u': "
+		    "cut short? (as xdpguard save writes it, every section "
+		    "is there)", pf->n, pf->n == 1 ? "" : "s", at_expect,
+		    expect);
+		goto fail;
+	}
+	if (!cur || !s.end_at) {
+		/* s is the last section's (or an empty file's) */
+		struct xg_policy empty = {};
+
+		if (!s.p)
+			s.p = &empty;
+		finish(&s, lineno);
+		xg_policy_free(&empty);
+		goto fail;
+	}
 	return 0;
 fail:
-	xg_policy_free(p);
-	memset(p, 0, sizeof(*p));
+	xg_policy_file_free(pf);
 	return -1;
+}
+
+/* A file of one policy, without sections, into @p (the fuzzer's entry). */
+int xg_policy_parse(FILE *f, const char *name, struct xg_policy *p)
+{
+	struct xg_policy_file pf;
+
+	memset(p, 0, sizeof(*p));
+	if (xg_policy_file_parse(f, name, &pf))
+		return -1;
+	if (pf.named) {
+		xg_policy_file_free(&pf);
+		return bad(name, 0, "has 'interface' sections: not one policy");
+	}
+	*p = pf.sec[0].p;
+	free(pf.sec);
+	return 0;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include "lib.h"
 
 const char *xg_cmd = "";
@@ -37,12 +39,58 @@ int xg_usage_err(const char *fmt, ...)
 	return XG_EXIT_USAGE;
 }
 
-int xg_need_root(void)
+static const struct {
+	int cap;
+	const char *name;
+} cap_names[] = {
+	{ CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE" },
+	{ CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" },
+	{ CAP_PERFMON, "CAP_PERFMON" },
+	{ CAP_BPF, "CAP_BPF" },
+};
+
+/* The effective capability set of this process, as a mask of 1 << CAP_*. */
+static __u64 caps_effective(void)
 {
-	if (geteuid() == 0)
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &h, d))
 		return 0;
-	return xg_usage_err("must be run as root (needs CAP_BPF and "
-			    "CAP_NET_ADMIN): try sudo xdpguard ...");
+	return (__u64)d[1].effective << 32 | d[0].effective;
+}
+
+bool xg_have_caps(__u64 need)
+{
+	return !(need & ~caps_effective());
+}
+
+/*
+ * The capabilities a command needs (XG_CAPS_*), checked in the effective
+ * set rather than the uid, so that a dedicated user with just these can
+ * run it. Missing ones: exit 1 (a runtime failure), naming them.
+ */
+int xg_need_caps(__u64 need)
+{
+	__u64 have = caps_effective(), miss = need & ~have;
+	char buf[160];
+	size_t o = 0, i;
+
+	if (!miss)
+		return 0;
+	buf[0] = 0;
+	for (i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (miss & XG_CAP(cap_names[i].cap))
+			o += snprintf(buf + o, o < sizeof(buf) ?
+				      sizeof(buf) - o : 0, "%s%s", o ? ", " : "",
+				      cap_names[i].name);
+	xg_err("not privileged: needs %s, which this process does not "
+	       "have: run it as root (sudo xdpguard ...), or give the user "
+	       "these capabilities (AmbientCapabilities= in a unit)", buf);
+	return XG_EXIT_FAIL;
 }
 
 static __u64 clock_ns(clockid_t id)
