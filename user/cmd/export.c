@@ -36,15 +36,6 @@ static void family(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Only the (verdict, reason) pairs the program can produce get a series. */
-static bool possible(int v, int r)
-{
-	bool drops = r == XG_R_DENY || r == XG_R_SYN_OVER ||
-		     r == XG_R_MALFORMED;
-
-	return v == XG_V_PASS ? !drops : drops;
-}
-
 static void verdict_family(FILE *f, const char *name, const char *help,
 			   const struct xg_iface *ifc,
 			   const struct xg_stats *st, int n, bool bytes)
@@ -56,7 +47,8 @@ static void verdict_family(FILE *f, const char *name, const char *help,
 	for (i = 0; i < n; i++)
 		for (v = 0; v < XG_V_MAX; v++)
 			for (r = 0; r < XG_R_MAX; r++) {
-				if (!possible(v, r))
+				/* the pairs the kernel counts (abi.h) */
+				if (!XG_COUNTED(v, r))
 					continue;
 				c = &st[i].cnt[XG_COUNTER_IDX(v, r)];
 				fprintf(f, "%s{interface=\"%s\",verdict=\"%s\","
