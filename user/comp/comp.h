@@ -78,6 +78,15 @@ struct xg_host_sum {
 };
 int xg_host_sum_read(struct xg_host_sum *h);
 
+/* A port with a SYN budget of its own (xg_port_rate). */
+struct xg_port_rate_row {
+	__u16 port;
+	struct xg_rate rate;
+};
+/* those ports, sorted; how many (at most @max), or -1 */
+int xg_port_rates(const struct xg_iface *ifc, struct xg_port_rate_row *rows,
+		  int max);
+
 struct xg_stats {
 	struct xg_info info;
 	struct xg_config cfg;
