@@ -2,8 +2,10 @@
 /*
  * export: Prometheus text exposition (format 0.0.4) of every attached
  * interface of this network namespace, served on /metrics by libmicrohttpd
- * and/or written atomically for node_exporter's textfile collector.
- * Labels are bounded: interface, verdict, reason; never a source address.
+ * and/or written atomically for node_exporter's textfile collector; / is
+ * a page linking /metrics. Labels are bounded: interface, verdict, reason
+ * (the pairs of abi.h's XG_REASON_VERDICTS), port (ports with a setting),
+ * direction, family; never a source address.
  */
 #include <errno.h>
 #include <fcntl.h>

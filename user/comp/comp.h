@@ -11,7 +11,8 @@
  *              host's one retransmission program (tc_mss, sock_retrans,
  *              retrans_host)
  *   host.c     host-wide socket telemetry (sock_tw)
- *   metrics.c  the pmtu and host numbers as top and export read them
+ *   metrics.c  the pmtu and host numbers, the per-port budgets, as top
+ *              and export read them
  *   dns.c      DNS telemetry at tc (tc_dns): per server, per name, events
  *
  * A component may call the library (user/lib) and another component;
