@@ -121,8 +121,14 @@ struct {
 	__type(value, struct xg_deny_val);
 } xg_deny6 SEC(".maps");
 
-static __always_inline int verdict(struct xdp_md *ctx, struct xg_config *cfg,
-				   int drop, __u32 reason)
+/*
+ * Count a packet under its verdict and @reason, and say what XDP does with
+ * it. Called through verdict() and drop() below, which check at compile
+ * time that the pair is one of abi.h's XG_REASON_VERDICTS: a pair counted
+ * here is one the exporter has a series for.
+ */
+static __always_inline int judge(struct xdp_md *ctx, struct xg_config *cfg,
+				 int drop, __u32 reason)
 {
 	__u64 len = ctx->data_end - ctx->data;
 	__u32 v = XG_V_PASS;
@@ -132,6 +138,19 @@ static __always_inline int verdict(struct xdp_md *ctx, struct xg_config *cfg,
 	count(XG_COUNTER_IDX(v, reason), len);
 	return v == XG_V_DROP ? XDP_DROP : XDP_PASS;
 }
+
+/* sizeof(): a compile-time check usable where an expression goes */
+#define XG_PAIR_CHECK(v, r)						\
+	((void)sizeof(struct {						\
+		_Static_assert(XG_COUNTED(v, r), "(" #v ", " #r ") is "	\
+			       "not in XG_REASON_VERDICTS (abi.h)");	\
+		int x;							\
+	}))
+/* @drop: 0 passes (pass/r), 1 drops (drop/r, would_drop/r in a dry run) */
+#define verdict(ctx, cfg, drop, r)					\
+	(XG_PAIR_CHECK((drop) ? XG_V_DROP : XG_V_PASS, r),		\
+	 XG_PAIR_CHECK((drop) ? XG_V_WOULD_DROP : XG_V_PASS, r),	\
+	 judge(ctx, cfg, drop, r))
 
 static __always_inline void mask_addr(struct xg_bucket_key *k,
 				      struct xg_pkt *p)
@@ -265,13 +284,19 @@ static __always_inline int allowed(struct xg_config *cfg, struct xg_pkt *p)
 }
 
 /* Drop for @reason unless the source is allowed. */
-static __always_inline int drop(struct xdp_md *ctx, struct xg_config *cfg,
-				struct xg_pkt *p, __u32 reason)
+static __always_inline int judge_drop(struct xdp_md *ctx,
+				      struct xg_config *cfg, struct xg_pkt *p,
+				      __u32 reason)
 {
 	if (allowed(cfg, p))
 		return verdict(ctx, cfg, 0, XG_R_ALLOW);
-	return verdict(ctx, cfg, 1, reason);
+	return judge(ctx, cfg, 1, reason);
 }
+
+/* a drop unless the source is allowed: drop/r, would_drop/r, pass/allow */
+#define drop(ctx, cfg, p, r)						\
+	(XG_PAIR_CHECK(XG_V_DROP, r), XG_PAIR_CHECK(XG_V_WOULD_DROP, r),	\
+	 judge_drop(ctx, cfg, p, r))
 
 enum { SYN_OK, SYN_OVER, SYN_ALLOWED };
 
@@ -544,6 +569,8 @@ static __always_inline int sk_state(struct xdp_md *ctx, struct xg_pkt *p,
 
 static __always_inline int verdict_tx(struct xdp_md *ctx)
 {
+	_Static_assert(XG_COUNTED(XG_V_TX, XG_R_COOKIE_SYN),
+		       "(XG_V_TX, XG_R_COOKIE_SYN) is in XG_REASON_VERDICTS");
 	count(XG_COUNTER_IDX(XG_V_TX, XG_R_COOKIE_SYN),
 	      ctx->data_end - ctx->data);
 	return XDP_TX;

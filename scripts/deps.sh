@@ -16,6 +16,8 @@ pkgs=(
 	iptables
 	# the man page: rendered (man -l) and made from its source (make man)
 	man-db groff-base pandoc
+	# a real Prometheus scraping the exporter (tests/integration/export_prom.sh)
+	prometheus
 	# the JSON schema of every command (tests/integration/json.sh)
 	python3-jsonschema
 	# DNS telemetry's lab: authoritative, resolver, clients, TCP 53 drops

@@ -73,6 +73,42 @@ enum xg_reason {
 	XG_R_MAX,
 };
 
+/*
+ * The verdicts each reason is counted under: one row per reason, the one
+ * table of the (verdict, reason) pairs that exist. The XDP program checks
+ * every pair it counts against it at compile time (xdp_guard.bpf.c), the
+ * unit tests every pair a crafted frame is counted under, and the
+ * exporter gives a series to these pairs and to no other. A reason that
+ * drops is counted drop, or would_drop under --dry-run; a cookie SYN is
+ * answered (tx), or passed under --dry-run.
+ */
+#define XG_VM(v)	(1U << (v))
+#define XG_VM_PASS	XG_VM(XG_V_PASS)
+#define XG_VM_DROPS	(XG_VM(XG_V_DROP) | XG_VM(XG_V_WOULD_DROP))
+#define XG_REASON_VERDICTS(r)						\
+	((r) == XG_R_NOT_IP	 ? XG_VM_PASS :				\
+	 (r) == XG_R_NOT_TCP	 ? XG_VM_PASS :				\
+	 (r) == XG_R_TCP_NOT_SYN ? XG_VM_PASS :				\
+	 (r) == XG_R_FRAGMENT	 ? XG_VM_PASS :				\
+	 (r) == XG_R_ALLOW	 ? XG_VM_PASS :				\
+	 (r) == XG_R_DENY	 ? XG_VM_DROPS :			\
+	 (r) == XG_R_SYN_BUDGET	 ? XG_VM_PASS :				\
+	 (r) == XG_R_SYN_OVER	 ? XG_VM_DROPS :			\
+	 (r) == XG_R_MALFORMED	 ? XG_VM_DROPS :			\
+	 (r) == XG_R_COOKIE_SYN	 ? XG_VM(XG_V_TX) | XG_VM_PASS :	\
+	 (r) == XG_R_COOKIE_ACK	 ? XG_VM_PASS :				\
+	 (r) == XG_R_COOKIE_BAD	 ? XG_VM_DROPS :			\
+	 (r) == XG_R_BAD_CSUM	 ? XG_VM_DROPS :			\
+	 (r) == XG_R_NO_LISTENER ? XG_VM_PASS :				\
+	 (r) == XG_R_COOKIE_SKIP ? XG_VM_PASS : 0U)
+/* (v, r) is a pair of the table: an integer constant for constants */
+#define XG_COUNTED(v, r)						\
+	((unsigned int)(v) < XG_V_MAX && (unsigned int)(r) < XG_R_MAX &&	\
+	 (XG_REASON_VERDICTS(r) >> (v) & 1))
+/* a reason appended to the enum without a row (the unit tests check all) */
+_Static_assert(XG_REASON_VERDICTS(XG_R_MAX - 1) != 0,
+	       "every reason has a row in XG_REASON_VERDICTS");
+
 #define XG_COUNTER_IDX(v, r)	((v) * XG_R_MAX + (r))
 #define XG_COUNTERS_MAX		(XG_V_MAX * XG_R_MAX)
 /* extra slots after the verdict x reason matrix */

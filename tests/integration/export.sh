@@ -105,7 +105,7 @@ sleep 1.5
 tf=$(parse <"$TXT"); rc=$?
 expect_eq "textfile parses with prometheus_client" "$rc" 0
 check "textfile has the counters" grep -q "^xdpguard_packets_total{interface=eth0," <<<"$tf"
-check "no temporary files left beside the textfile" bash -c "[ -z \"\$(ls $TXT.*.tmp 2>/dev/null)\" ]"
+check "no temporary files left beside the textfile" bash -c "[ -z \"\$(ls $TXT.* 2>/dev/null)\" ]"
 kill -TERM $xpid
 wait $xpid
 expect_eq "export exits 0 on SIGTERM" "$?" 0

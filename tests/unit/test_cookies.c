@@ -193,6 +193,9 @@ static const char *vname(int v)
 	return xg_verdict_name(v);
 }
 
+/* every (verdict, reason) slot a frame of this file was counted under */
+static bool seen[XG_COUNTERS_MAX];
+
 /*
  * Run @in through the XDP program; check its retval, that it was counted
  * exactly once under (v, r), and return the frame it left in @out (NULL:
@@ -216,6 +219,12 @@ static int xdp(const struct pkt *in, int want, int v, int r, struct pkt *out)
 			n += b[i].packets - a[i].packets;
 			slot = i;
 		}
+	if (slot >= 0)
+		seen[slot] = true;
+	if (slot >= 0 && !XG_COUNTED(slot / XG_R_MAX, slot % XG_R_MAX))
+		return fail("counted as %s/%s, a pair not in abi.h's "
+			    "XG_REASON_VERDICTS", vname(slot / XG_R_MAX),
+			    xg_reason_name(slot % XG_R_MAX));
 	if (o.retval != want || n != 1 || slot != XG_COUNTER_IDX(v, r))
 		return fail("retval %u counted %d times (last %s/%s), want %d "
 			    "counted once as %s/%s", (unsigned int)o.retval, n,
@@ -1036,6 +1045,64 @@ static int t_cookie_helpers(void)
 	return 0;
 }
 
+/*
+ * The table of pairs (abi.h) has a row and a name for every reason, and
+ * the cookie pairs it lists are the ones the frames above produced: a
+ * cookie path counting a pair the table lacks fails in xdp(), and a row
+ * with a cookie pair that no path counts fails here.
+ */
+static int t_pairs_table(void)
+{
+	static const int cookie_pairs[][2] = {
+		{ XG_V_TX, XG_R_COOKIE_SYN },
+		{ XG_V_PASS, XG_R_COOKIE_SYN },		/* dry run */
+		{ XG_V_PASS, XG_R_COOKIE_ACK },
+		{ XG_V_DROP, XG_R_COOKIE_BAD },
+		{ XG_V_WOULD_DROP, XG_R_COOKIE_BAD },	/* dry run */
+		{ XG_V_DROP, XG_R_BAD_CSUM },
+		{ XG_V_PASS, XG_R_NO_LISTENER },
+		{ XG_V_PASS, XG_R_COOKIE_SKIP },
+	};
+	unsigned int i;
+	int v, r;
+
+	for (r = 0; r < XG_R_MAX; r++) {
+		ASSERT(XG_REASON_VERDICTS(r) != 0, "reason %d has no row", r);
+		ASSERT(strcmp(xg_reason_name(r), "?") && *xg_reason_name(r),
+		       "reason %d has no name", r);
+		ASSERT(!(XG_REASON_VERDICTS(r) >> XG_V_MAX),
+		       "reason %s: a verdict past XG_V_MAX", xg_reason_name(r));
+	}
+	for (v = 0; v < XG_V_MAX; v++)
+		ASSERT(strcmp(xg_verdict_name(v), "?"), "verdict %d has no "
+		       "name", v);
+	for (i = 0; i < ARRAY_SIZE(cookie_pairs); i++) {
+		v = cookie_pairs[i][0];
+		r = cookie_pairs[i][1];
+		ASSERT(XG_COUNTED(v, r), "%s/%s is not in the table",
+		       vname(v), xg_reason_name(r));
+		ASSERT(seen[XG_COUNTER_IDX(v, r)], "%s/%s is in the table but "
+		       "no frame of these cases was counted under it",
+		       vname(v), xg_reason_name(r));
+	}
+	/* the table's cookie rows hold no pair beyond these */
+	for (r = XG_R_COOKIE_SYN; r <= XG_R_COOKIE_SKIP; r++)
+		for (v = 0; v < XG_V_MAX; v++) {
+			bool listed = false;
+
+			for (i = 0; i < ARRAY_SIZE(cookie_pairs); i++)
+				listed |= cookie_pairs[i][0] == v &&
+					  cookie_pairs[i][1] == r;
+			/* bad checksums in a dry run: the path of drop/ */
+			if (v == XG_V_WOULD_DROP && r == XG_R_BAD_CSUM)
+				listed = true;
+			ASSERT(listed == !!XG_COUNTED(v, r), "%s/%s: the table "
+			       "says %d, the paths %d", vname(v),
+			       xg_reason_name(r), !!XG_COUNTED(v, r), listed);
+		}
+	return 0;
+}
+
 static const struct test tests[] = {
 	{ "cookie_helpers", t_cookie_helpers },
 	{ "synack_v4_bytes_and_handoff", t_synack_v4 },
@@ -1058,6 +1125,8 @@ static const struct test tests[] = {
 	{ "default_port_entry", t_default_port },
 	{ "auto_on_off_events", t_auto },
 	{ "loads_without_cookie_paths", t_without_cookie_paths },
+	/* last: the pairs the cases above were counted under */
+	{ "pairs_table_rows_and_cookie_pairs", t_pairs_table },
 };
 
 int main(void)

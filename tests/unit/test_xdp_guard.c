@@ -378,10 +378,13 @@ static int bucket(const char *masked, __u16 port, struct xg_bucket *b)
 	return 0;
 }
 
-static const char *verdict_name[XG_V_MAX] = { "pass", "drop", "would_drop" };
+static const char *verdict_name[XG_V_MAX] = {
+	"pass", "drop", "would_drop", "tx",
+};
 static const char *reason_name[XG_R_MAX] = {
 	"not_ip", "not_tcp", "tcp_not_syn", "fragment", "allow", "deny",
-	"syn_budget", "syn_over", "malformed",
+	"syn_budget", "syn_over", "malformed", "cookie_syn", "cookie_ack",
+	"cookie_bad", "bad_checksum", "no_listener", "cookie_skip",
 };
 
 static const char *xdp_name(int ret)
@@ -443,6 +446,12 @@ static int expect_raw(const void *data, size_t len, int xdp, int v, int r)
 			 reason_name[slot % XG_R_MAX]);
 	else if (n > 1)
 		snprintf(got, sizeof(got), "%llu times", (unsigned long long)n);
+	/* every pair a frame is counted under is one of abi.h's table */
+	if (slot >= 0 && !XG_COUNTED(slot / XG_R_MAX, slot % XG_R_MAX))
+		return fail("frame %d: counted %s/%s, a pair not in abi.h's "
+			    "XG_REASON_VERDICTS", npkt,
+			    verdict_name[slot / XG_R_MAX],
+			    reason_name[slot % XG_R_MAX]);
 	if (ret != xdp || n != 1 || slot != XG_COUNTER_IDX(v, r))
 		return fail("frame %d (%zu bytes): %s counted %s, want %s "
 			    "counted %s/%s", npkt, len, xdp_name(ret), got,

@@ -2,8 +2,10 @@
 /*
  * export: Prometheus text exposition (format 0.0.4) of every attached
  * interface of this network namespace, served on /metrics by libmicrohttpd
- * and/or written atomically for node_exporter's textfile collector.
- * Labels are bounded: interface, verdict, reason; never a source address.
+ * and/or written atomically for node_exporter's textfile collector; / is
+ * a page linking /metrics. Labels are bounded: interface, verdict, reason
+ * (the pairs of abi.h's XG_REASON_VERDICTS), port (ports with a setting),
+ * direction, family; never a source address.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
 #include <xdpguard/pmtu.h>
@@ -36,15 +39,6 @@ static void family(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Only the (verdict, reason) pairs the program can produce get a series. */
-static bool possible(int v, int r)
-{
-	bool drops = r == XG_R_DENY || r == XG_R_SYN_OVER ||
-		     r == XG_R_MALFORMED;
-
-	return v == XG_V_PASS ? !drops : drops;
-}
-
 static void verdict_family(FILE *f, const char *name, const char *help,
 			   const struct xg_iface *ifc,
 			   const struct xg_stats *st, int n, bool bytes)
@@ -56,7 +50,8 @@ static void verdict_family(FILE *f, const char *name, const char *help,
 	for (i = 0; i < n; i++)
 		for (v = 0; v < XG_V_MAX; v++)
 			for (r = 0; r < XG_R_MAX; r++) {
-				if (!possible(v, r))
+				/* the pairs the kernel counts (abi.h) */
+				if (!XG_COUNTED(v, r))
 					continue;
 				c = &st[i].cnt[XG_COUNTER_IDX(v, r)];
 				fprintf(f, "%s{interface=\"%s\",verdict=\"%s\","
@@ -96,9 +91,101 @@ static void pm_pair(FILE *f, const char *name, const char *help,
 	}
 }
 
+/*
+ * The figures the kernel keeps per port: the ports with a SYN budget of
+ * their own and the ports with a cookie setting (port 0 of the cookies,
+ * "every port without a setting of its own", is port="default"). The
+ * verdict counters are per interface only: the kernel does not count
+ * them per port.
+ */
+struct port_figs {
+	struct xg_port_rate_row *rate;
+	struct xg_cookie_row *ck;
+	int nrate, nck;
+};
+
+static void port_figs_read(const struct xg_iface *ifc, struct port_figs *pf,
+			   int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pf[i].rate = calloc(XG_MAX_PORT_RULES, sizeof(*pf[i].rate));
+		pf[i].ck = calloc(XG_MAX_PORT_RULES, sizeof(*pf[i].ck));
+		if (pf[i].rate)
+			pf[i].nrate = xg_port_rates(&ifc[i], pf[i].rate,
+						    XG_MAX_PORT_RULES);
+		if (pf[i].ck)
+			pf[i].nck = xg_cookie_ports(&ifc[i], pf[i].ck,
+						    XG_MAX_PORT_RULES);
+	}
+}
+
+static void port_figs_free(struct port_figs *pf, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(pf[i].rate);
+		free(pf[i].ck);
+	}
+}
+
+static const char *port_label(__u16 port, char *buf, size_t len)
+{
+	if (!port)
+		return "default";
+	snprintf(buf, len, "%u", port);
+	return buf;
+}
+
+static void port_families(FILE *f, const struct xg_iface *ifc,
+			  const struct port_figs *pf, int n)
+{
+	const struct xg_cookie_port *c;
+	char pb[8];
+	int i, k;
+
+#define PORT_METRIC(name, type, help, rows, cnt, expr)			\
+	do {								\
+		family(f, name, type, help);				\
+		for (i = 0; i < n; i++)					\
+			for (k = 0; k < pf[i].cnt; k++)			\
+				fprintf(f, name "{interface=\"%s\",port="	\
+					"\"%s\"} %llu\n", ifc[i].ifname,	\
+					port_label(pf[i].rows[k].port, pb,	\
+						   sizeof(pb)),		\
+					(unsigned long long)(expr));	\
+	} while (0)
+	PORT_METRIC("xdpguard_port_syn_budget_pps", "gauge", "SYN budget "
+		    "per source of a port with a budget of its own, SYNs per "
+		    "second (0: no limit).", rate, nrate,
+		    pf[i].rate[k].rate.pps);
+	PORT_METRIC("xdpguard_port_syn_burst_packets", "gauge", "SYN burst "
+		    "per source of a port with a budget of its own.", rate,
+		    nrate, pf[i].rate[k].rate.burst);
+	PORT_METRIC("xdpguard_cookies_answering", "gauge", "1 while SYNs to "
+		    "the port are answered with SYN cookies (on, or auto and "
+		    "switched on).", ck, nck,
+		    (c = &pf[i].ck[k].c, c->mode == XG_CK_ON || c->active));
+	PORT_METRIC("xdpguard_cookie_threshold_pps", "gauge", "auto: the "
+		    "port's SYNs per second that switch its cookies on (0: "
+		    "on, always).", ck, nck,
+		    pf[i].ck[k].c.mode == XG_CK_AUTO ?
+		    pf[i].ck[k].c.threshold : 0);
+	PORT_METRIC("xdpguard_cookie_last_rate_pps", "gauge", "auto: the "
+		    "port's SYNs per second in its last closed one-second "
+		    "window (0: on).", ck, nck, pf[i].ck[k].c.last_rate);
+	PORT_METRIC("xdpguard_cookie_switches_total", "counter", "auto: "
+		    "times the port's cookies switched on or off.", ck, nck,
+		    pf[i].ck[k].c.switches);
+#undef PORT_METRIC
+}
+
 /* Render the exposition into a malloc'ed buffer; NULL on failure. */
 static char *render_ifaces(struct xg_iface *ifc, struct xg_stats *st,
-			   struct xg_pm_sum *pm, int n, size_t *len)
+			   struct xg_pm_sum *pm, struct port_figs *pf, int n,
+			   size_t *len)
 {
 	struct xg_host_sum h;
 	char *buf = NULL;
@@ -111,9 +198,12 @@ static char *render_ifaces(struct xg_iface *ifc, struct xg_stats *st,
 		    !xg_pm_sum_read(&ifc[i], &pm[k]))
 			ifc[k++] = ifc[i];
 	n = k;
+	port_figs_read(ifc, pf, n);
 	f = open_memstream(&buf, len);
-	if (!f)
+	if (!f) {
+		port_figs_free(pf, n);
 		return NULL;
+	}
 
 	verdict_family(f, "xdpguard_packets_total", "Packets judged by the "
 		       "XDP guard, by verdict and reason.", ifc, st, n, false);
@@ -167,6 +257,8 @@ static char *render_ifaces(struct xg_iface *ifc, struct xg_stats *st,
 	COUNTER("xdpguard_cookie_handoff_failures_total", "Cookie ACKs the "
 		"kernel refused to take (dropped).",
 		st[i].cnt[XG_C_HANDOFF_FAIL].packets);
+	port_families(f, ifc, pf, n);
+	port_figs_free(pf, n);
 	/* MSS clamp, PTB accounting, black holes: interfaces that have them */
 	pm_pair(f, "xdpguard_mss_clamped_total", "TCP SYNs and SYN-ACKs whose "
 		"MSS option was lowered, by direction.", "direction=\"ingress\"",
@@ -257,6 +349,7 @@ static char *render(size_t *len)
 	struct xg_iface *ifc;
 	struct xg_stats *st;
 	struct xg_pm_sum *pm;
+	struct port_figs *pf;
 	char *buf = NULL;
 	int n;
 
@@ -265,8 +358,10 @@ static char *render(size_t *len)
 		return NULL;
 	st = calloc(n + 1, sizeof(*st));
 	pm = calloc(n + 1, sizeof(*pm));
-	if (st && pm)
-		buf = render_ifaces(ifc, st, pm, n, len);
+	pf = calloc(n + 1, sizeof(*pf));
+	if (st && pm && pf)
+		buf = render_ifaces(ifc, st, pm, pf, n, len);
+	free(pf);
 	free(pm);
 	free(st);
 	free(ifc);
@@ -286,10 +381,12 @@ static int write_textfile(const char *path, mode_t mode)
 	size_t len, off = 0;
 	char *buf = render(&len);
 	ssize_t n;
-	int fd, err = -1;
+	int fd, err = -1, e;
 
-	if (!buf)
+	if (!buf) {
+		xg_err("cannot write %s: cannot read the metrics", path);
 		return -1;
+	}
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
 		xg_err("cannot write %s: name too long", path);
 		free(buf);
@@ -305,11 +402,16 @@ static int write_textfile(const char *path, mode_t mode)
 			else
 				off += n;
 		}
+		e = errno;
 		err |= close(fd);
 		if (!err)
 			err = rename(tmp, path);
+		else
+			errno = e;
+		e = errno;
 		if (err)
 			unlink(tmp);
+		errno = e;
 	}
 	if (err)
 		xg_err("cannot write %s: %s", path, strerror(errno));
@@ -323,6 +425,12 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
 			     size_t *upload_size, void **state)
 {
 	static const char not_found[] = "see /metrics\n";
+	static const char landing[] =
+		"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+		"<title>xdpguard exporter</title></head>\n<body>"
+		"<h1>xdpguard exporter</h1>\n<p>xdpguard " XG_VERSION
+		": <a href=\"/metrics\">/metrics</a> (Prometheus text "
+		"format 0.0.4)</p>\n</body></html>\n";
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	unsigned int code = MHD_HTTP_OK;
@@ -331,7 +439,14 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
 
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return MHD_NO;
-	if (strcmp(url, "/metrics")) {
+	if (!strcmp(url, "/")) {
+		resp = MHD_create_response_from_buffer(sizeof(landing) - 1,
+						       (void *)landing,
+						       MHD_RESPMEM_PERSISTENT);
+		if (resp)
+			MHD_add_response_header(resp, "Content-Type",
+						"text/html; charset=utf-8");
+	} else if (strcmp(url, "/metrics")) {
 		resp = MHD_create_response_from_buffer(sizeof(not_found) - 1,
 						       (void *)not_found,
 						       MHD_RESPMEM_PERSISTENT);
@@ -342,6 +457,10 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;
 		resp = MHD_create_response_from_buffer(len, buf,
 						       MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(buf);
+			return MHD_NO;
+		}
 		MHD_add_response_header(resp, "Content-Type",
 					"text/plain; version=0.0.4; "
 					"charset=utf-8");
@@ -351,6 +470,36 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn,
 	ret = MHD_queue_response(conn, code, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/*
+ * Connections served at once, at most from one address, and the seconds
+ * a connection may stay idle (docs/man/xdpguard.8.md).
+ */
+#define XG_EXPORT_CONNS		4096U
+#define XG_EXPORT_PER_IP	32U
+#define XG_EXPORT_IDLE_S	5U
+
+/*
+ * XG_EXPORT_CONNS, as far as descriptors allow: the soft limit raised to
+ * the hard one, a few kept for the maps and the textfile.
+ */
+static unsigned int connection_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 256;
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < XG_EXPORT_CONNS + 64) {
+		rl.rlim_cur = rl.rlim_max < XG_EXPORT_CONNS + 64 ?
+			      rl.rlim_max : XG_EXPORT_CONNS + 64;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < 128)
+		return 16;
+	return rl.rlim_cur - 64 < XG_EXPORT_CONNS ? rl.rlim_cur - 64 :
+	       XG_EXPORT_CONNS;
 }
 
 static const char export_usage[] =
@@ -393,7 +542,7 @@ int cmd_export(int argc, char **argv)
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d = NULL;
 	const char *listen, *textfile;
-	__u32 interval;
+	__u32 interval, failing = 0;
 	bool once;
 	int ret = XG_EXIT_FAIL;
 	__u64 next = 0;
@@ -436,17 +585,21 @@ int cmd_export(int argc, char **argv)
 		/*
 		 * epoll (no select() FD_SETSIZE ceiling), and limits so that
 		 * slow or idle clients never lock a scraper out: so many
-		 * connections at once, fewer from one address, each one
-		 * closed after a few idle seconds.
+		 * connections at once (descriptors for all of them), fewer
+		 * from one address, each one closed after a few idle
+		 * seconds.
 		 */
-		d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD |
+		d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
 				     (ss.ss_family == AF_INET6 ?
 				      MHD_USE_IPv6 : 0),
 				     0, NULL, NULL, serve, NULL,
 				     MHD_OPTION_SOCK_ADDR, &ss,
-				     MHD_OPTION_CONNECTION_LIMIT, 512U,
-				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, 32U,
-				     MHD_OPTION_CONNECTION_TIMEOUT, 5U,
+				     MHD_OPTION_CONNECTION_LIMIT,
+				     connection_limit(),
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				     XG_EXPORT_PER_IP,
+				     MHD_OPTION_CONNECTION_TIMEOUT,
+				     XG_EXPORT_IDLE_S,
 				     MHD_OPTION_END);
 		if (!d) {
 			xg_err("cannot listen on %s: %s", listen,
@@ -459,7 +612,18 @@ int cmd_export(int argc, char **argv)
 	while (!stop) {
 		/* a failed write is said and tried again, the server goes on */
 		if (textfile && xg_mono_ns() >= next) {
-			write_textfile(textfile, o.mode);
+			if (write_textfile(textfile, o.mode)) {
+				if (!failing)
+					fprintf(stderr, "xdpguard export: "
+						"trying again every %us\n",
+						interval);
+				failing++;
+			} else if (failing) {
+				fprintf(stderr, "xdpguard export: %s written "
+					"again, after %u failed writes\n",
+					textfile, failing);
+				failing = 0;
+			}
 			next = xg_mono_ns() + interval * 1000000000ULL;
 		}
 		usleep(100000);

@@ -11,7 +11,8 @@
  *              host's one retransmission program (tc_mss, sock_retrans,
  *              retrans_host)
  *   host.c     host-wide socket telemetry (sock_tw)
- *   metrics.c  the pmtu and host numbers as top and export read them
+ *   metrics.c  the pmtu and host numbers, the per-port budgets, as top
+ *              and export read them
  *   dns.c      DNS telemetry at tc (tc_dns): per server, per name, events
  *
  * A component may call the library (user/lib) and another component;
@@ -77,6 +78,15 @@ struct xg_host_sum {
 	__u32 worst_q, worst_max;
 };
 int xg_host_sum_read(struct xg_host_sum *h);
+
+/* A port with a SYN budget of its own (xg_port_rate). */
+struct xg_port_rate_row {
+	__u16 port;
+	struct xg_rate rate;
+};
+/* those ports, sorted; how many (at most @max), or -1 */
+int xg_port_rates(const struct xg_iface *ifc, struct xg_port_rate_row *rows,
+		  int max);
 
 struct xg_stats {
 	struct xg_info info;

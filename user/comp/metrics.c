@@ -2,8 +2,10 @@
 /*
  * The numbers of the components beside the XDP guard, read one way for
  * `top` and `export`: an interface's MSS/PTB/black-hole counters and
- * destinations, and this namespace's TIME_WAIT and accept queues. The
- * guard's own counters are xg_stats_read() (status.c).
+ * destinations, its ports with a SYN budget of their own, and this
+ * namespace's TIME_WAIT and accept queues. The guard's own counters are
+ * xg_stats_read() (guard.c), its cookie ports xg_cookie_ports()
+ * (cookie.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -80,6 +82,35 @@ int xg_pm_sum_read(const struct xg_iface *ifc, struct xg_pm_sum *s)
 		close(fd);
 	}
 	return 0;
+}
+
+static int rate_row_cmp(const void *a, const void *b)
+{
+	const struct xg_port_rate_row *x = a, *y = b;
+
+	return x->port - y->port;
+}
+
+int xg_port_rates(const struct xg_iface *ifc, struct xg_port_rate_row *rows,
+		  int max)
+{
+	__u16 key, next, *prev = NULL;
+	int fd, n = 0;
+
+	fd = xg_map_open(ifc, XG_MAP_PORTS);
+	if (fd < 0)
+		return -1;
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		/* deleted between the two calls: the walk goes on from it */
+		if (bpf_map_lookup_elem(fd, &key, &rows[n].rate))
+			continue;
+		rows[n++].port = key;
+	}
+	close(fd);
+	qsort(rows, n, sizeof(*rows), rate_row_cmp);
+	return n;
 }
 
 /* "TCP: inuse 5 orphan 0 tw 3 alloc 8 mem 1": this namespace's count. */
