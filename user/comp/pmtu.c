@@ -93,13 +93,7 @@ static int rt_open(bool create, int *progs, int *via)
 		ret = 0;
 		goto done;
 	}
-	if (fd >= 0)
-		close(fd);
-	if (*progs >= 0)
-		close(*progs);
-	if (*via >= 0)
-		close(*via);
-	*progs = *via = -1;
+	xg_fds_close(&fd, progs, via, NULL);
 	if (!create)
 		return -ENOENT;
 
@@ -153,13 +147,8 @@ static int rt_open(bool create, int *progs, int *via)
 	}
 	ret = 0;
 out:
-	if (ret) {
-		if (*progs >= 0)
-			close(*progs);
-		if (*via >= 0)
-			close(*via);
-		*progs = *via = -1;
-	}
+	if (ret)
+		xg_fds_close(progs, via, NULL);
 	bpf_link__destroy(link);	/* the pin keeps it attached */
 	retrans_host_bpf__destroy(rh);
 done:
@@ -561,15 +550,8 @@ int xg_pmtu_load(const struct xg_iface *ifc, const struct xg_pm_info *pi,
 	}
 	ret = 0;
 out:
-	if (ret) {
-		if (*fd_in >= 0)
-			close(*fd_in);
-		if (*fd_eg >= 0)
-			close(*fd_eg);
-		if (*fd_tp >= 0)
-			close(*fd_tp);
-		*fd_in = *fd_eg = *fd_tp = -1;
-	}
+	if (ret)
+		xg_fds_close(fd_in, fd_eg, fd_tp, NULL);
 	if (progs >= 0)
 		close(progs);
 	if (via >= 0)

@@ -58,6 +58,7 @@ int xg_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 			 XG_CAP(CAP_DAC_OVERRIDE))
 int xg_need_caps(__u64 need);
 bool xg_have_caps(__u64 need);
+void xg_fds_close(int *fd, ...) __attribute__((sentinel));
 __u64 xg_mono_ns(void);
 __u64 xg_real_ns(void);
 __u64 xg_proc_u64(const char *path, const char *key);

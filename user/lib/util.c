@@ -63,6 +63,20 @@ static __u64 caps_effective(void)
 	return (__u64)d[1].effective << 32 | d[0].effective;
 }
 
+/* Close each open fd of a NULL-ended list of int *, and set it to -1. */
+void xg_fds_close(int *fd, ...)
+{
+	va_list ap;
+
+	va_start(ap, fd);
+	for (; fd; fd = va_arg(ap, int *)) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+	va_end(ap);
+}
+
 bool xg_have_caps(__u64 need)
 {
 	return !(need & ~caps_effective());
