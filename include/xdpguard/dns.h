@@ -33,11 +33,17 @@
 #define XG_DNS_TTLS		8	/* answer TTLs taken from one message */
 #define XG_DNS_ADDRS		4	/* A/AAAA addresses of an answer set */
 
-/* ---- tables (entries) ---- */
+/* ---- tables (entries): defaults, and attach's bounds ---- */
 #define XG_DNS_SERVERS		256	/* per-CPU: see docs/dns.md */
 #define XG_DNS_NAMES		4096
 #define XG_DNS_PENDING		16384	/* queries awaiting an answer */
-#define XG_DNS_GONE		4096	/* addresses a name stopped using */
+#define XG_DNS_GONE		4096	/* addresses a name stopped using;
+					 * sized as the name table */
+#define XG_DNS_SERVERS_MIN	16	/* attach --dns-servers */
+#define XG_DNS_SERVERS_MAX	65536
+#define XG_DNS_NAMES_MIN	256	/* attach --dns-names */
+#define XG_DNS_NAMES_MAX	(1U << 20)
+#define XG_DNS_TTL_MAX		2147483647U	/* RFC 2181 section 8 */
 
 #define XG_DNS_LAT_BUCKETS	24	/* log2 of microseconds */
 #define XG_DNS_TTL_BUCKETS	24	/* 0, then log2 of seconds */

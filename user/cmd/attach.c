@@ -20,6 +20,8 @@ static const char attach_usage[] =
 	"                       [--sources N] [--prefix4 LEN] [--prefix6 LEN]\n"
 	"                       [--pps N] [--burst N] [--no-pmtu]\n"
 	"                       [--blackhole-after N] [--event-budget N] [--no-dns]\n"
+	"                       [--dns-servers N] [--dns-names N] [--dns-timeout S]\n"
+	"                       [--dns-ttl-short S] [--dns-ttl-long S]\n"
 	"       xdpguard attach --ensure [-i] IFACE ...  (attached alike: success)\n"
 	"       xdpguard attach --replace [-i] IFACE   (new programs, same "
 	"maps)\n";
@@ -47,6 +49,7 @@ struct attach_opts {
 	__u32 mode;		/* in modes[] */
 	bool dry_run, replace, no_pmtu, no_dns, json, ensure;
 	__u32 sources, prefix4, prefix6, pps, burst, bh_after, event_budget;
+	__u32 dns_servers, dns_names, dns_timeout, dns_ttl_short, dns_ttl_long;
 };
 
 #define A(f) offsetof(struct attach_opts, f)
@@ -85,6 +88,25 @@ static const struct xg_opt attach_opts[] = {
 	{ "event-budget", 0, XG_OPT_U32, A(event_budget), .max = 1000000,
 	  .def = "1000", .arg = "N",
 	  .help = "events per second per CPU, 0..1000000; 0 = no limit" },
+	{ "dns-servers", 0, XG_OPT_U32, A(dns_servers),
+	  .min = XG_DNS_SERVERS_MIN, .max = XG_DNS_SERVERS_MAX, .def = "256",
+	  .arg = "N", .help = "DNS servers tracked, 16..65536 (about 1.7 KB "
+			      "each a CPU)" },
+	{ "dns-names", 0, XG_OPT_U32, A(dns_names), .min = XG_DNS_NAMES_MIN,
+	  .max = XG_DNS_NAMES_MAX, .def = "4096", .arg = "N",
+	  .help = "DNS names tracked, 256..1048576 (about 600 bytes each)" },
+	{ "dns-timeout", 0, XG_OPT_U32, A(dns_timeout), .min = 1, .max = 60,
+	  .def = "5", .arg = "S",
+	  .help = "seconds, 1..60: a DNS query with no response in this long "
+		  "is a timeout" },
+	{ "dns-ttl-short", 0, XG_OPT_U32, A(dns_ttl_short),
+	  .max = XG_DNS_TTL_MAX, .def = "0", .arg = "S",
+	  .help = "seconds, 0..2147483647: answer TTLs at or under it are "
+		  "flagged short" },
+	{ "dns-ttl-long", 0, XG_OPT_U32, A(dns_ttl_long), .min = 1,
+	  .max = XG_DNS_TTL_MAX, .def = "86400", .arg = "S",
+	  .help = "seconds, 1..2147483647: answer TTLs at or over it are "
+		  "flagged long" },
 	{}
 };
 #undef A
@@ -102,10 +124,15 @@ static int ensure_same(const char *ifname, const struct attach_opts *o,
 		.sources = sources, .prefix4 = o->prefix4,
 		.prefix6 = o->prefix6, .pmtu = !!pm_flags,
 		.bh_threshold = o->bh_after, .event_budget = o->event_budget,
+		.has_dns = true, .dns = !o->no_dns,
+		.dns_servers = o->dns_servers, .dns_names = o->dns_names,
+		.dns_timeout = o->dns_timeout,
+		.dns_ttl_short = o->dns_ttl_short,
+		.dns_ttl_long = o->dns_ttl_long,
 	};
 	struct xg_iface ifc;
 	struct xg_info info;
-	char diff[300];
+	char diff[600];
 	size_t l;
 	int ret;
 
@@ -143,7 +170,9 @@ int cmd_attach(int argc, char **argv)
 	struct xg_guard_settings gs = {};
 	struct xg_guard *g = NULL;
 	struct xg_cookie_support ck;
+	struct xg_dns_settings ds;
 	struct xg_info info = {};
+	__u64 dns_cost = 0;
 	const char *ifname;
 	bool burst_set, made = false, replace, tuned, dns;
 	char dir[256], newdir[300];
@@ -190,7 +219,26 @@ int cmd_attach(int argc, char **argv)
 		xg_args_free(&a);
 		return xg_usage_err("--blackhole-after contradicts --no-pmtu");
 	}
+	if (!dns && (a.given & (xg_opt_bit(attach_opts, "dns-servers") |
+				xg_opt_bit(attach_opts, "dns-names") |
+				xg_opt_bit(attach_opts, "dns-timeout") |
+				xg_opt_bit(attach_opts, "dns-ttl-short") |
+				xg_opt_bit(attach_opts, "dns-ttl-long")))) {
+		xg_args_free(&a);
+		return xg_usage_err("--dns-servers, --dns-names, --dns-timeout "
+				    "and --dns-ttl-* contradict --no-dns");
+	}
 	xg_args_free(&a);
+	if (o.dns_ttl_short >= o.dns_ttl_long)
+		return xg_usage_err("bad --dns-ttl-short %u: it must be under "
+				    "--dns-ttl-long (%u)", o.dns_ttl_short,
+				    o.dns_ttl_long);
+	ds.servers = o.dns_servers;
+	ds.names = o.dns_names;
+	ds.timeout_s = o.dns_timeout;
+	ds.ttl_short = o.dns_ttl_short;
+	ds.ttl_long = o.dns_ttl_long;
+	ds.memlock = 0;
 	if (!burst_set && cfg.rate.pps)
 		cfg.rate.burst = cfg.rate.pps;
 	if (xg_ifname_check(ifname))
@@ -208,6 +256,12 @@ int cmd_attach(int argc, char **argv)
 		xg_err("%s is already attached (pins in %s); detach it first "
 		       "or retune it with rate/allow/deny", ifname, dir);
 		return XG_EXIT_FAIL;
+	}
+	if (!replace && dns) {
+		ret = xg_dns_check(&ds, &dns_cost);
+		if (ret)
+			return ret;
+		ret = XG_EXIT_FAIL;
 	}
 	if (!replace) {
 		/* the big allocation first, outside the lock */
@@ -249,8 +303,15 @@ int cmd_attach(int argc, char **argv)
 	if (xg_pmtu_attach(ifname, ifindex, newdir, pm_flags, bh_after))
 		goto out;
 	/* telemetry only: the guard goes on without it (said below) */
-	if (dns && xg_dns_attach(ifname, ifindex, newdir))
+	if (dns && xg_dns_attach(ifname, ifindex, newdir, &ds))
 		dns = false;
+	if (dns) {
+		struct xg_iface nifc = { .lock_fd = -1, .ifindex = ifindex };
+
+		snprintf(nifc.dir, sizeof(nifc.dir), "%s", newdir);
+		snprintf(nifc.ifname, sizeof(nifc.ifname), "%s", ifname);
+		xg_dns_settings_read(&nifc, &ds);	/* what it took */
+	}
 	/* the one step that makes the attach visible */
 	if (rename(newdir, dir)) {
 		xg_err("cannot rename %s: %s", newdir, strerror(errno));
@@ -285,6 +346,21 @@ int cmd_attach(int argc, char **argv)
 			else
 				xg_jw_null_field(w, "blackhole_after");
 			xg_jw_bool_field(w, "dns", dns);
+			xg_jw_name(w, "dns_settings");
+			if (dns) {
+				xg_jw_object(w);
+				xg_jw_u64_field(w, "servers", ds.servers);
+				xg_jw_u64_field(w, "names", ds.names);
+				xg_jw_u64_field(w, "timeout_seconds", ds.timeout_s);
+				xg_jw_u64_field(w, "ttl_short_seconds",
+						ds.ttl_short);
+				xg_jw_u64_field(w, "ttl_long_seconds",
+						ds.ttl_long);
+				xg_jw_u64_field(w, "memory_bytes", ds.memlock);
+				xg_jw_object_end(w);
+			} else {
+				xg_jw_null(w);
+			}
 			xg_jw_object_end(w);
 			xg_jw_free(w);
 		}
@@ -313,9 +389,16 @@ int cmd_attach(int argc, char **argv)
 			printf("xdpguard: tc ingress/egress: PTB accounting "
 			       "and black-hole detection off; MSS clamping off "
 			       "until mss set\n");
-		printf("xdpguard: DNS telemetry %s\n", dns ? "on (tc "
-		       "ingress/egress, port 53 UDP and TCP; xdpguard dns)" :
-		       "off");
+		if (dns)
+			printf("xdpguard: DNS telemetry on (tc ingress/egress, "
+			       "port 53 UDP and TCP; xdpguard dns): %u servers, "
+			       "%u names tracked at most, %.1f MiB of kernel "
+			       "memory; timeout %u s, TTLs flagged at <= %u s "
+			       "and >= %u s\n", ds.servers, ds.names,
+			       ds.memlock / 1048576.0, ds.timeout_s,
+			       ds.ttl_short, ds.ttl_long);
+		else
+			printf("xdpguard: DNS telemetry off\n");
 	}
 	ret = XG_EXIT_OK;
 out:

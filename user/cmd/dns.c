@@ -11,6 +11,7 @@
 
 static const char dns_usage[] =
 	"usage: xdpguard dns [-i IFACE] [--json]\n"
+	"  (without -i: every interface attached in this network namespace)\n"
 	"  DNS seen on IFACE's tc hooks (port 53, UDP and TCP, both\n"
 	"  directions): per server queries, responses, rcodes, latency,\n"
 	"  timeouts, TC=1 and the TCP retry, EDNS sizes, fragmented and\n"
@@ -38,87 +39,116 @@ static const char *const edns_names[XG_DNS_EDNS_MAX] = {
 	"none", "le1232", "le1400", "le1500", "gt1500",
 };
 
-static void json_u64s(const char *key, const __u64 *a, int n)
+static void json_u64s(struct xg_jw *w, const char *key, const __u64 *a,
+		      int n)
 {
 	int i;
 
-	printf(",\"%s\":[", key);
+	xg_jw_name(w, key);
+	xg_jw_array(w);
 	for (i = 0; i < n; i++)
-		printf("%s%llu", i ? "," : "", (unsigned long long)a[i]);
-	putchar(']');
+		xg_jw_u64(w, a[i]);
+	xg_jw_array_end(w);
 }
 
-static void json_srv(const struct xg_dns_srv *s)
+/* a u32 field, or null when @have is false (never seen) */
+static void u32_or_null(struct xg_jw *w, const char *n, bool have, __u32 v)
+{
+	if (have)
+		xg_jw_u64_field(w, n, v);
+	else
+		xg_jw_null_field(w, n);
+}
+
+static void json_srv(struct xg_jw *w, const struct xg_dns_srv *s, __u64 now)
 {
 	const struct xg_dns_server *v = &s->v;
+	bool lat;
 	char a[64];
 	int i;
 
 	xg_format_addr(s->k.family, s->k.addr, a, sizeof(a));
-	printf("{\"address\":\"%s\",\"port\":%u,\"family\":%u,\"role\":\"%s\"",
-	       a, s->k.port, s->k.family, s->k.role ? "local" : "remote");
-#define F(k) printf(",\"" #k "\":%llu", (unsigned long long)v->k)
+	xg_jw_object(w);
+	xg_jw_str_field(w, "address", a);
+	xg_jw_u64_field(w, "port", s->k.port);
+	xg_jw_u64_field(w, "family", s->k.family);
+	xg_jw_str_field(w, "role", s->k.role ? "local" : "remote");
+#define F(k) xg_jw_u64_field(w, #k, v->k)
 	F(queries); F(queries_tcp); F(responses); F(responses_tcp);
 	F(timeouts); F(unmatched); F(tc); F(tc_followed); F(tc_not_followed);
 	F(fragmented); F(oversize); F(answers); F(ttl_short); F(ttl_long);
 	F(negative);
 #undef F
-	printf(",\"rcodes\":{");
+	xg_jw_name(w, "rcodes");
+	xg_jw_object(w);
 	for (i = 0; i < XG_DNS_RC_MAX; i++)
-		printf("%s\"%s\":%llu", i ? "," : "", rc_names[i],
-		       (unsigned long long)v->rcode[i]);
-	printf("},\"edns\":{");
+		xg_jw_u64_field(w, rc_names[i], v->rcode[i]);
+	xg_jw_object_end(w);
+	xg_jw_name(w, "edns");
+	xg_jw_object(w);
 	for (i = 0; i < XG_DNS_EDNS_MAX; i++)
-		printf("%s\"%s\":%llu", i ? "," : "", edns_names[i],
-		       (unsigned long long)v->edns[i]);
-	putchar('}');
-	json_u64s("latency_log2_us", v->lat, XG_DNS_LAT_BUCKETS);
-	printf(",\"latency_p50_us\":%.0f,\"latency_p99_us\":%.0f",
-	       xg_dns_lat_pct(v, 50), xg_dns_lat_pct(v, 99));
-	json_u64s("ttl_log2_s", v->ttl, XG_DNS_TTL_BUCKETS);
-	json_u64s("neg_ttl_log2_s", v->neg_ttl, XG_DNS_TTL_BUCKETS);
-	if (v->answers)
-		printf(",\"ttl_min\":%u,\"ttl_max\":%u", v->ttl_min,
-		       v->ttl_max);
-	else
-		printf(",\"ttl_min\":null,\"ttl_max\":null");
-	if (v->negative)
-		printf(",\"neg_ttl_min\":%u,\"neg_ttl_max\":%u", v->neg_min,
-		       v->neg_max);
-	else
-		printf(",\"neg_ttl_min\":null,\"neg_ttl_max\":null");
-	putchar('}');
+		xg_jw_u64_field(w, edns_names[i], v->edns[i]);
+	xg_jw_object_end(w);
+	json_u64s(w, "latency_log2_us", v->lat, XG_DNS_LAT_BUCKETS);
+	for (i = 0; i < XG_DNS_LAT_BUCKETS && !v->lat[i]; i++)
+		;
+	lat = i < XG_DNS_LAT_BUCKETS;
+	if (lat) {
+		xg_jw_float_field(w, "latency_p50_us", xg_dns_lat_pct(v, 50), 0);
+		xg_jw_float_field(w, "latency_p99_us", xg_dns_lat_pct(v, 99), 0);
+	} else {
+		xg_jw_null_field(w, "latency_p50_us");
+		xg_jw_null_field(w, "latency_p99_us");
+	}
+	json_u64s(w, "ttl_log2_seconds", v->ttl, XG_DNS_TTL_BUCKETS);
+	json_u64s(w, "neg_ttl_log2_seconds", v->neg_ttl, XG_DNS_TTL_BUCKETS);
+	u32_or_null(w, "ttl_min_seconds", v->answers, v->ttl_min);
+	u32_or_null(w, "ttl_max_seconds", v->answers, v->ttl_max);
+	u32_or_null(w, "neg_ttl_min_seconds", v->negative, v->neg_min);
+	u32_or_null(w, "neg_ttl_max_seconds", v->negative, v->neg_max);
+	xg_jw_ago_field(w, "last_seen_ago_seconds", v->last_ns, now);
+	xg_jw_object_end(w);
 }
 
-static void json_name(const struct xg_dns_nm *n, __u64 now)
+static void json_name(struct xg_jw *w, const struct xg_dns_nm *n, __u64 now)
 {
 	char name[520], qt[16], a[64];
+	bool set = n->v.flags & XG_DNS_NF_SET;
 	int i;
 
 	xg_dns_name_str(n->k.name, name, sizeof(name));
-	printf("{\"name\":");
-	xg_json_str(stdout, name);
-	printf(",\"qtype\":\"%s\",\"queries\":%llu,\"responses\":%llu,"
-	       "\"negative\":%llu,\"changes\":%llu,\"disagreements\":%llu,"
-	       "\"many\":%s,\"addresses\":[",
-	       xg_dns_qtype_str(n->k.qtype, qt, sizeof(qt)),
-	       (unsigned long long)n->v.queries,
-	       (unsigned long long)n->v.responses,
-	       (unsigned long long)n->v.negative,
-	       (unsigned long long)n->v.changes,
-	       (unsigned long long)n->v.disagreements,
-	       n->v.flags & XG_DNS_NF_MANY ? "true" : "false");
-	for (i = 0; i < n->v.n_addrs && i < XG_DNS_ADDRS; i++) {
+	xg_jw_object(w);
+	xg_jw_str_field(w, "name", name);
+	xg_jw_str_field(w, "qtype", xg_dns_qtype_str(n->k.qtype, qt,
+						     sizeof(qt)));
+	xg_jw_u64_field(w, "queries", n->v.queries);
+	xg_jw_u64_field(w, "responses", n->v.responses);
+	xg_jw_u64_field(w, "negative", n->v.negative);
+	xg_jw_u64_field(w, "changes", n->v.changes);
+	xg_jw_u64_field(w, "disagreements", n->v.disagreements);
+	xg_jw_bool_field(w, "many", n->v.flags & XG_DNS_NF_MANY);
+	xg_jw_name(w, "addresses");
+	xg_jw_array(w);
+	for (i = 0; set && i < n->v.n_addrs && i < XG_DNS_ADDRS; i++) {
 		xg_format_addr(n->v.family, n->v.addrs[i], a, sizeof(a));
-		printf("%s\"%s\"", i ? "," : "", a);
+		xg_jw_str(w, a);
 	}
-	putchar(']');
-	if (n->v.flags & XG_DNS_NF_SET)
-		printf(",\"ttl\":%u,\"expires_in_s\":%.3f", n->v.ttl,
-		       ((double)n->v.expires_ns - (double)now) / 1e9);
+	xg_jw_array_end(w);
+	if (set && n->v.server.family) {
+		xg_format_endpoint(n->v.server.family, n->v.server.addr,
+				   n->v.server.port, a, sizeof(a));
+		xg_jw_str_field(w, "server", a);
+	} else {
+		xg_jw_null_field(w, "server");
+	}
+	u32_or_null(w, "ttl_seconds", set, n->v.ttl);
+	if (set)
+		xg_jw_float_field(w, "expires_in_seconds",
+				  ((double)n->v.expires_ns - (double)now) / 1e9,
+				  3);
 	else
-		printf(",\"ttl\":null,\"expires_in_s\":null");
-	putchar('}');
+		xg_jw_null_field(w, "expires_in_seconds");
+	xg_jw_object_end(w);
 }
 
 static void text_srv(const struct xg_dns_srv *s)
@@ -201,44 +231,77 @@ static void text_name(const struct xg_dns_nm *n, __u64 now)
 	putchar('\n');
 }
 
-static int dns_show(const struct xg_iface *ifc, bool json)
+static int dns_show(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 {
+	const char *asked = arg;	/* -i IFACE */
+	struct xg_dns_settings ds;
 	struct xg_dns_view v;
 	__u64 now = xg_mono_ns();
 	int i;
 
-	if (xg_dns_read(ifc, &v)) {
-		xg_err("%s has no DNS telemetry (attached with --no-dns, or "
-		       "by an older xdpguard: detach and attach again)",
-		       ifc->ifname);
-		return XG_EXIT_FAIL;
+	if (xg_dns_settings_read(ifc, &ds) || xg_dns_read(ifc, &v)) {
+		if (asked) {
+			xg_err("%s has no DNS telemetry (attached with --no-dns, "
+			       "or by an older xdpguard: detach and attach "
+			       "again)", ifc->ifname);
+			return XG_EXIT_FAIL;
+		}
+		/* one of several: said as off, not an error */
+		if (w) {
+			xg_jw_object(w);
+			xg_jw_str_field(w, "interface", ifc->ifname);
+			xg_jw_bool_field(w, "dns", false);
+			xg_jw_null_field(w, "settings");
+			xg_jw_null_field(w, "counters");
+			xg_jw_null_field(w, "pending");
+			xg_jw_null_field(w, "gone_addresses");
+			xg_jw_name(w, "servers");
+			xg_jw_array(w);
+			xg_jw_array_end(w);
+			xg_jw_name(w, "names");
+			xg_jw_array(w);
+			xg_jw_array_end(w);
+			xg_jw_object_end(w);
+		} else {
+			printf("dns on %s: off (attached with --no-dns)\n",
+			       ifc->ifname);
+		}
+		return XG_EXIT_OK;
 	}
-	if (json) {
-		printf("{\"interface\":");
-		xg_json_str(stdout, ifc->ifname);
-		printf(",\"counters\":{");
+	if (w) {
+		xg_jw_object(w);
+		xg_jw_str_field(w, "interface", ifc->ifname);
+		xg_jw_bool_field(w, "dns", true);
+		xg_jw_name(w, "settings");
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "servers_max", ds.servers);
+		xg_jw_u64_field(w, "names_max", ds.names);
+		xg_jw_u64_field(w, "timeout_seconds", ds.timeout_s);
+		xg_jw_float_field(w, "tc_window_seconds",
+				  (v.cfg.tc_window_ns ? v.cfg.tc_window_ns :
+				   XG_DNS_TC_WINDOW_NS) / 1e9, 3);
+		xg_jw_u64_field(w, "ttl_short_seconds", ds.ttl_short);
+		xg_jw_u64_field(w, "ttl_long_seconds", ds.ttl_long);
+		xg_jw_u64_field(w, "memory_bytes", ds.memlock);
+		xg_jw_object_end(w);
+		xg_jw_name(w, "counters");
+		xg_jw_object(w);
 		for (i = 0; i < XG_DNS_C_MAX; i++)
-			printf("%s\"%s\":%llu", i ? "," : "", cnt_names[i],
-			       (unsigned long long)v.cnt[i]);
-		printf("},\"pending\":%d,\"gone_addresses\":%d,"
-		       "\"timeout_ms\":%llu,\"tc_window_ms\":%llu,"
-		       "\"ttl_short\":%u,\"ttl_long\":%u,\"servers\":[",
-		       v.pending, v.gone,
-		       (unsigned long long)(v.cfg.timeout_ns / 1000000),
-		       (unsigned long long)(v.cfg.tc_window_ns / 1000000),
-		       v.cfg.ttl_short, v.cfg.ttl_long);
-		for (i = 0; i < v.nsrv; i++) {
-			if (i)
-				putchar(',');
-			json_srv(&v.srv[i]);
-		}
-		printf("],\"names\":[");
-		for (i = 0; i < v.nnames; i++) {
-			if (i)
-				putchar(',');
-			json_name(&v.names[i], now);
-		}
-		printf("]}\n");
+			xg_jw_u64_field(w, cnt_names[i], v.cnt[i]);
+		xg_jw_object_end(w);
+		xg_jw_u64_field(w, "pending", v.pending);
+		xg_jw_u64_field(w, "gone_addresses", v.gone);
+		xg_jw_name(w, "servers");
+		xg_jw_array(w);
+		for (i = 0; i < v.nsrv; i++)
+			json_srv(w, &v.srv[i], now);
+		xg_jw_array_end(w);
+		xg_jw_name(w, "names");
+		xg_jw_array(w);
+		for (i = 0; i < v.nnames; i++)
+			json_name(w, &v.names[i], now);
+		xg_jw_array_end(w);
+		xg_jw_object_end(w);
 	} else {
 		printf("dns on %s:", ifc->ifname);
 		for (i = 0; i < XG_DNS_C_MAX; i++)
@@ -246,6 +309,11 @@ static int dns_show(const struct xg_iface *ifc, bool json)
 				printf(" %s %llu", cnt_names[i],
 				       (unsigned long long)v.cnt[i]);
 		printf("; %d awaiting a response\n", v.pending);
+		printf("  tables: %d of %u servers, %d of %u names (%.1f MiB); "
+		       "timeout %u s, TTLs flagged at <= %u s and >= %u s\n",
+		       v.nsrv, ds.servers, v.nnames, ds.names,
+		       ds.memlock / 1048576.0, ds.timeout_s, ds.ttl_short,
+		       ds.ttl_long);
 		for (i = 0; i < v.nsrv; i++)
 			text_srv(&v.srv[i]);
 		if (v.nnames)
@@ -262,7 +330,6 @@ static int dns_show(const struct xg_iface *ifc, bool json)
 int cmd_dns(int argc, char **argv)
 {
 	const char *ifname = NULL;
-	struct xg_iface ifc;
 	bool json = false;
 	int ret;
 
@@ -270,10 +337,7 @@ int cmd_dns(int argc, char **argv)
 	ret = xg_opts_iface_json(argc, argv, dns_usage, &ifname, &json);
 	if (ret >= 0)
 		return ret;
-	ret = xg_iface_resolve(ifname, &ifc);
-	if (ret)
-		return ret;
-	return dns_show(&ifc, json);
+	return xg_show_each(ifname, json, dns_show, (void *)ifname);
 }
 
 /* ---------------- events and export: their DNS part ---------------- */

@@ -591,6 +591,7 @@ static void print_policy(const struct saved *sv, bool section)
 	const struct xg_pm_cfg *pm = sv->have_pm ? &sv->pm : NULL;
 	const struct xg_info *info = &sv->info;
 	const struct xg_config *cfg = &sv->cfg;
+	struct xg_dns_settings ds;
 	char buf[64], when[32];
 	time_t t;
 	int i, d;
@@ -602,10 +603,16 @@ static void print_policy(const struct saved *sv, bool section)
 	printf("# xdpguard policy of %s, saved %s\n", sv->ifc->ifname, when);
 	printf("# apply checks 'attached' (fixed at attach: not applied)\n");
 	printf("attached sources %u prefix4 %u prefix6 %u pmtu %s "
-	       "blackhole-after %u event-budget %u\n", info->sources,
+	       "blackhole-after %u event-budget %u", info->sources,
 	       info->prefix4, info->prefix6,
 	       pm && pm->flags ? "on" : "off", pm ? pm->bh_threshold : 0,
 	       cfg->event_budget);
+	if (xg_dns_settings_read(sv->ifc, &ds))
+		printf(" dns off\n");
+	else
+		printf(" dns on dns-servers %u dns-names %u dns-timeout %u "
+		       "dns-ttl-short %u dns-ttl-long %u\n", ds.servers,
+		       ds.names, ds.timeout_s, ds.ttl_short, ds.ttl_long);
 	printf("rate default pps %u burst %u\n", p->rate.pps, p->rate.burst);
 	for (i = 0; i < p->nports; i++)
 		printf("rate port %u pps %u burst %u\n", p->ports[i].port,
@@ -749,6 +756,8 @@ int xg_attached_diff(const struct xg_iface *ifc, const struct xg_attached *a,
 	struct xg_info info;
 	struct xg_config cfg;
 	struct xg_pm_cfg pm = {};
+	struct xg_dns_settings ds;
+	bool dns;
 	size_t l;
 
 	diff[0] = 0;
@@ -775,6 +784,22 @@ int xg_attached_diff(const struct xg_iface *ifc, const struct xg_attached *a,
 	     pm.bh_threshold);
 	DIFF(a->event_budget != cfg.event_budget, " --event-budget %u (here "
 	     "%u)", a->event_budget, cfg.event_budget);
+	dns = !xg_dns_settings_read(ifc, &ds);
+	DIFF(a->has_dns && a->dns != dns, " %s (here %s)",
+	     a->dns ? "with DNS telemetry" : "--no-dns",
+	     dns ? "with it" : "without");
+	if (a->has_dns && a->dns && dns) {
+		DIFF(a->dns_servers != ds.servers, " --dns-servers %u (here "
+		     "%u)", a->dns_servers, ds.servers);
+		DIFF(a->dns_names != ds.names, " --dns-names %u (here %u)",
+		     a->dns_names, ds.names);
+		DIFF(a->dns_timeout != ds.timeout_s, " --dns-timeout %u (here "
+		     "%u)", a->dns_timeout, ds.timeout_s);
+		DIFF(a->dns_ttl_short != ds.ttl_short, " --dns-ttl-short %u "
+		     "(here %u)", a->dns_ttl_short, ds.ttl_short);
+		DIFF(a->dns_ttl_long != ds.ttl_long, " --dns-ttl-long %u (here "
+		     "%u)", a->dns_ttl_long, ds.ttl_long);
+	}
 #undef DIFF
 	return 0;
 }
@@ -782,7 +807,7 @@ int xg_attached_diff(const struct xg_iface *ifc, const struct xg_attached *a,
 static void check_attached(const struct xg_iface *ifc, const char *file,
 			   const struct xg_attached *a)
 {
-	char diff[256];
+	char diff[600];
 
 	if (!xg_attached_diff(ifc, a, diff, sizeof(diff)) && diff[0])
 		fprintf(stderr, "xdpguard: %s: note: %s was saved from a guard "

@@ -74,13 +74,87 @@ static void own_pins(const char *dir, bool remove)
 	}
 }
 
-int xg_dns_attach(const char *ifname, int ifindex, const char *dir)
+void xg_dns_defaults(struct xg_dns_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->servers = XG_DNS_SERVERS;
+	s->names = XG_DNS_NAMES;
+	s->ttl_short = XG_DNS_TTL_SHORT;
+	s->ttl_long = XG_DNS_TTL_LONG;
+	s->timeout_s = XG_DNS_TIMEOUT_NS / 1000000000ULL;
+}
+
+/* the kernel's bytes for a map of @n entries, from two small ones */
+static __u64 map_cost(enum bpf_map_type t, __u32 ks, __u32 vs, __u32 n)
+{
+	__u64 c1 = 0, c2 = 0, per;
+	int fd1, fd2;
+
+	fd1 = bpf_map_create(t, "xgd_probe", ks, vs, 1024, NULL);
+	fd2 = bpf_map_create(t, "xgd_probe", ks, vs, 2048, NULL);
+	if (fd1 >= 0 && fd2 >= 0) {
+		c1 = xg_fd_memlock(fd1);
+		c2 = xg_fd_memlock(fd2);
+	}
+	if (fd1 >= 0)
+		close(fd1);
+	if (fd2 >= 0)
+		close(fd2);
+	if (c2 <= c1)
+		return 0;
+	per = (c2 - c1) / 1024;
+	return n >= 1024 ? c1 + per * (n - 1024) :
+	       c1 > per * (1024 - n) ? c1 - per * (1024 - n) : per * n;
+}
+
+/*
+ * The DNS tables' cost, as --sources says its own (docs/dns.md): the
+ * server table per CPU, the name table, the table of addresses names
+ * left (as many), the pending queries (fixed). Over half of what is
+ * available (MemAvailable, or the memory cgroup's room if less) is
+ * refused, naming the options; 64 MiB or more is announced.
+ */
+int xg_dns_check(const struct xg_dns_settings *s, __u64 *cost)
+{
+	__u64 c, avail, room;
+
+	c = map_cost(BPF_MAP_TYPE_PERCPU_HASH, sizeof(struct xg_dns_server_key),
+		     sizeof(struct xg_dns_server), s->servers) +
+	    map_cost(BPF_MAP_TYPE_LRU_HASH, sizeof(struct xg_dns_name_key),
+		     sizeof(struct xg_dns_name), s->names) +
+	    map_cost(BPF_MAP_TYPE_LRU_HASH, sizeof(struct xg_dns_addr_key),
+		     sizeof(struct xg_dns_gone), s->names);
+	*cost = c;
+	if (!c)
+		return 0;	/* unknown here: the load says */
+	avail = xg_proc_u64("/proc/meminfo", "MemAvailable:") * 1024;
+	room = xg_cgroup_room();
+	if (room < avail || !avail)
+		avail = room == UINT64_MAX ? 0 : room;
+	if (avail && c > avail / 2)
+		return xg_usage_err("--dns-servers %u --dns-names %u need about "
+				    "%llu MiB of kernel memory; %llu MiB are "
+				    "available%s and DNS tables may take "
+				    "half: ask for fewer, or --no-dns",
+				    s->servers, s->names,
+				    (unsigned long long)(c >> 20),
+				    (unsigned long long)(avail >> 20),
+				    avail == room ? " (memory cgroup)" : "");
+	if (c >= 64ULL << 20)
+		fprintf(stderr, "xdpguard: DNS tables of %u servers and %u "
+			"names take about %llu MiB of kernel memory\n",
+			s->servers, s->names, (unsigned long long)(c >> 20));
+	return 0;
+}
+
+int xg_dns_attach(const char *ifname, int ifindex, const char *dir,
+		  const struct xg_dns_settings *s)
 {
 	struct xg_dns_cfg cfg = {
-		.timeout_ns = XG_DNS_TIMEOUT_NS,
+		.timeout_ns = s->timeout_s * 1000000000ULL,
 		.tc_window_ns = XG_DNS_TC_WINDOW_NS,
-		.ttl_short = XG_DNS_TTL_SHORT,
-		.ttl_long = XG_DNS_TTL_LONG,
+		.ttl_short = s->ttl_short,
+		.ttl_long = s->ttl_long,
 	};
 	struct xg_dns_info info = { .ifindex = ifindex };
 	struct info_step st = { .info = &info };
@@ -99,6 +173,12 @@ int xg_dns_attach(const char *ifname, int ifindex, const char *dir)
 		return -1;
 	}
 	skel->rodata->netns_cookie = xg_netns_cookie();
+	if (bpf_map__set_max_entries(skel->maps.xg_dns_servers, s->servers) ||
+	    bpf_map__set_max_entries(skel->maps.xg_dns_names, s->names) ||
+	    bpf_map__set_max_entries(skel->maps.xg_dns_gone, s->names)) {
+		xg_err("cannot size the DNS tables");
+		goto out;
+	}
 	if (xg_pin_paths(skel->obj, dir))
 		goto out;
 	err = tc_dns_bpf__load(skel);
@@ -175,6 +255,131 @@ void xg_dns_detach(const struct xg_iface *ifc)
 	own_pins(ifc->dir, true);
 }
 
+/* entries (max) of the map pinned as @name, and its bytes added to *@ml */
+static __u32 map_max(const struct xg_iface *ifc, const char *name,
+		     __u64 *ml)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	int fd = xg_map_open_quiet(ifc, name);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
+		mi.max_entries = 0;
+	if (ml)
+		*ml += xg_fd_memlock(fd);
+	close(fd);
+	return mi.max_entries;
+}
+
+int xg_dns_settings_read(const struct xg_iface *ifc,
+			 struct xg_dns_settings *s)
+{
+	static const char *const others[] = {
+		XG_MAP_DNS_CFG, XG_MAP_DNS_INFO, XG_MAP_DNS_CNT,
+		XG_MAP_DNS_PENDING, XG_MAP_DNS_GONE,
+	};
+	struct xg_dns_cfg cfg;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (!xg_dns_is_on(ifc) ||
+	    xg_map_get0(ifc, XG_MAP_DNS_CFG, &cfg, sizeof(cfg), true))
+		return -1;
+	s->servers = map_max(ifc, XG_MAP_DNS_SERVERS, &s->memlock);
+	s->names = map_max(ifc, XG_MAP_DNS_NAMES, &s->memlock);
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		map_max(ifc, others[i], &s->memlock);
+	/* as the programs read it: unset (0) is the default */
+	s->ttl_short = cfg.ttl_short;
+	s->ttl_long = cfg.ttl_long ? cfg.ttl_long : XG_DNS_TTL_LONG;
+	s->timeout_s = (cfg.timeout_ns ? cfg.timeout_ns : XG_DNS_TIMEOUT_NS) /
+		       1000000000ULL;
+	return 0;
+}
+
+__u32 xg_dns_tp_prog(const struct xg_iface *ifc)
+{
+	struct bpf_link_info li = {};
+	__u32 len = sizeof(li);
+	char path[512];
+	int fd;
+
+	pin_path(path, sizeof(path), ifc->dir, XG_PIN_DNS_TP);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &li, &len))
+		li.prog_id = 0;
+	close(fd);
+	return li.prog_id;
+}
+
+/* ---------------- attach --replace ---------------- */
+
+struct xg_dns_new {
+	struct tc_dns_bpf *skel;
+};
+
+struct xg_dns_new *xg_dns_load(const struct xg_iface *ifc)
+{
+	struct xg_dns_new *n = calloc(1, sizeof(*n));
+	int err;
+
+	if (!n)
+		return NULL;
+	n->skel = tc_dns_bpf__open();
+	if (!n->skel) {
+		xg_err("cannot open the DNS programs: %s", strerror(errno));
+		goto fail;
+	}
+	n->skel->rodata->netns_cookie = xg_netns_cookie();
+	/* the sizes come with the pinned maps */
+	if (xg_reuse_pins(n->skel->obj, ifc))
+		goto fail;
+	err = tc_dns_bpf__load(n->skel);
+	if (err) {
+		xg_err("cannot load the new DNS programs: %s (their maps must "
+		       "match the running version's)", strerror(-err));
+		goto fail;
+	}
+	return n;
+fail:
+	xg_dns_new_free(n);
+	return NULL;
+}
+
+int xg_dns_new_fd(const struct xg_dns_new *n, int which)
+{
+	const struct bpf_program *p = which == 0 ? n->skel->progs.xg_dns_ingress :
+				      which == 1 ? n->skel->progs.xg_dns_egress :
+						   n->skel->progs.xg_dns_stale;
+
+	return bpf_program__fd(p);
+}
+
+int xg_dns_new_link(struct xg_dns_new *n)
+{
+	struct bpf_link *link = bpf_program__attach(n->skel->progs.xg_dns_stale);
+	int err = libbpf_get_error(link), fd;
+
+	if (err)
+		return err;
+	fd = dup(bpf_link__fd(link));
+	err = fd < 0 ? -errno : fd;
+	bpf_link__destroy(link);	/* the dup keeps it */
+	return err;
+}
+
+void xg_dns_new_free(struct xg_dns_new *n)
+{
+	if (!n)
+		return;
+	tc_dns_bpf__destroy(n->skel);
+	free(n);
+}
+
 /* ---------------- reading ---------------- */
 
 static int ncpus(void)
@@ -246,7 +451,7 @@ int xg_dns_read(const struct xg_iface *ifc, struct xg_dns_view *v)
 	struct xg_dns_server_key sk, skn;
 	struct xg_dns_name_key nk, nkn;
 	struct xg_dns_server *pc = NULL;
-	int fd, cpus = ncpus(), c, ret = -1;
+	int fd, cpus = ncpus(), c, ret = -1, cap;
 	bool have;
 	__u64 *vals = NULL;
 	__u32 idx;
@@ -273,17 +478,21 @@ int xg_dns_read(const struct xg_iface *ifc, struct xg_dns_view *v)
 	fd = xg_map_open(ifc, XG_MAP_DNS_SERVERS);
 	if (fd < 0)
 		goto out;
-	for (have = false; !bpf_map_get_next_key(fd, have ? &sk : NULL, &skn) &&
-	     v->nsrv < XG_DNS_SERVERS * 4; have = true) {
+	for (have = false, cap = 0;
+	     !bpf_map_get_next_key(fd, have ? &sk : NULL, &skn) &&
+	     v->nsrv < XG_DNS_SERVERS_MAX * 4; have = true) {
 		struct xg_dns_srv *s;
 
 		sk = skn;
 		if (bpf_map_lookup_elem(fd, &sk, pc))
 			continue;	/* gone meanwhile */
-		p = realloc(v->srv, (v->nsrv + 1) * sizeof(*v->srv));
-		if (!p)
-			break;
-		v->srv = p;
+		if (v->nsrv == cap) {
+			cap = cap ? cap * 2 : 64;
+			p = realloc(v->srv, cap * sizeof(*v->srv));
+			if (!p)
+				break;
+			v->srv = p;
+		}
 		s = &v->srv[v->nsrv++];
 		memset(s, 0, sizeof(*s));
 		s->k = sk;
@@ -298,15 +507,19 @@ int xg_dns_read(const struct xg_iface *ifc, struct xg_dns_view *v)
 	fd = xg_map_open(ifc, XG_MAP_DNS_NAMES);
 	if (fd < 0)
 		goto out;
-	for (have = false; !bpf_map_get_next_key(fd, have ? &nk : NULL, &nkn) &&
-	     v->nnames < XG_DNS_NAMES * 4; have = true) {
+	for (have = false, cap = 0;
+	     !bpf_map_get_next_key(fd, have ? &nk : NULL, &nkn) &&
+	     v->nnames < (int)XG_DNS_NAMES_MAX * 4; have = true) {
 		struct xg_dns_nm *n;
 
 		nk = nkn;
-		p = realloc(v->names, (v->nnames + 1) * sizeof(*v->names));
-		if (!p)
-			break;
-		v->names = p;
+		if (v->nnames == cap) {
+			cap = cap ? cap * 2 : 256;
+			p = realloc(v->names, cap * sizeof(*v->names));
+			if (!p)
+				break;
+			v->names = p;
+		}
 		n = &v->names[v->nnames];
 		n->k = nk;
 		if (!bpf_map_lookup_elem(fd, &nk, &n->v))
@@ -342,6 +555,72 @@ void xg_dns_view_free(struct xg_dns_view *v)
 	v->srv = NULL;
 	v->names = NULL;
 	v->nsrv = v->nnames = 0;
+}
+
+/* The summary status and top show: counters, the server table summed
+ * (a few fields), the tables' fill. */
+int xg_dns_sum_read(const struct xg_iface *ifc, struct xg_dns_sum *s)
+{
+	struct xg_dns_server_key sk, skn;
+	struct xg_dns_server *pc = NULL;
+	int fd, cpus = ncpus(), c, n = 0;
+	__u64 *vals = NULL;
+	bool have;
+	__u32 idx;
+
+	memset(s, 0, sizeof(*s));
+	if (!xg_dns_is_on(ifc))
+		return 0;
+	if (cpus <= 0)
+		return -1;
+	vals = calloc(cpus, sizeof(__u64));
+	pc = calloc(cpus, sizeof(*pc));
+	if (!vals || !pc)
+		goto fail;
+	fd = xg_map_open(ifc, XG_MAP_DNS_CNT);
+	if (fd < 0)
+		goto fail;
+	for (idx = 0; idx < XG_DNS_C_MAX; idx++)
+		if (!bpf_map_lookup_elem(fd, &idx, vals))
+			for (c = 0; c < cpus; c++)
+				s->cnt[idx] += vals[c];
+	close(fd);
+	fd = xg_map_open(ifc, XG_MAP_DNS_SERVERS);
+	if (fd < 0)
+		goto fail;
+	for (have = false; !bpf_map_get_next_key(fd, have ? &sk : NULL, &skn) &&
+	     n < XG_DNS_SERVERS_MAX * 4; have = true, n++) {
+		sk = skn;
+		if (bpf_map_lookup_elem(fd, &sk, pc))
+			continue;
+		s->servers++;
+		for (c = 0; c < cpus; c++) {
+			s->timeouts += pc[c].timeouts;
+			s->servfail += pc[c].rcode[XG_DNS_RC_SERVFAIL];
+			s->tc += pc[c].tc;
+			s->tc_not_followed += pc[c].tc_not_followed;
+			s->fragmented += pc[c].fragmented;
+			s->ttl_short += pc[c].ttl_short;
+			s->ttl_long += pc[c].ttl_long;
+		}
+	}
+	close(fd);
+	s->servers_max = map_max(ifc, XG_MAP_DNS_SERVERS, NULL);
+	s->names_max = map_max(ifc, XG_MAP_DNS_NAMES, NULL);
+	fd = xg_map_open(ifc, XG_MAP_DNS_NAMES);
+	if (fd >= 0) {
+		n = count_keys(fd);
+		s->names = n > 0 ? n : 0;
+		close(fd);
+	}
+	s->on = true;
+	free(vals);
+	free(pc);
+	return 0;
+fail:
+	free(vals);
+	free(pc);
+	return -1;
 }
 
 /* ---------------- formatting ---------------- */

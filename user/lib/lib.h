@@ -177,6 +177,9 @@ struct xg_attached {
 	__u32 sources, prefix4, prefix6;
 	__u32 pmtu;		/* XG_PM_F_* */
 	__u32 bh_threshold, event_budget;
+	bool has_dns;		/* the dns words were there (older files: no) */
+	bool dns;		/* DNS telemetry on; then its settings: */
+	__u32 dns_servers, dns_names, dns_timeout, dns_ttl_short, dns_ttl_long;
 };
 
 struct xg_policy {

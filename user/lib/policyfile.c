@@ -6,7 +6,9 @@
  *
  * Format, one statement a line, '#' starts a comment:
  *   attached sources N prefix4 N prefix6 N pmtu on|off blackhole-after N
- *            event-budget N                            (optional: checked)
+ *            event-budget N [dns off | dns on dns-servers N dns-names N
+ *            dns-timeout N dns-ttl-short N dns-ttl-long N]
+ *                                                      (optional: checked)
  *   rate default pps N burst N                                 (required)
  *   rate port PORT pps N burst N
  *   allow CIDR
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <xdpguard/dns.h>
 #include <xdpguard/pmtu.h>
 #include "lib.h"
 
@@ -153,7 +156,7 @@ static int parse_until(const char *s, __u64 *mono_ns)
 	return left > 0 ? 0 : 1;	/* 1: already past */
 }
 
-#define MAX_WORDS	16
+#define MAX_WORDS	32
 #define XG_POLICY_LINE	1024
 #define STR_(x)		#x
 #define STR(x)		STR_(x)
@@ -194,12 +197,38 @@ static int parse_onoff(const char *s, bool *on)
 	return -1;
 }
 
+/* dns off | dns on dns-servers N dns-names N dns-timeout N
+ * dns-ttl-short N dns-ttl-long N */
+static int parse_attached_dns(char **w, int n, struct xg_attached *a)
+{
+	a->has_dns = true;
+	if (n == 2 && !strcmp(w[0], "dns") && !strcmp(w[1], "off"))
+		return 0;
+	a->dns = true;
+	if (n != 12 || strcmp(w[0], "dns") || strcmp(w[1], "on") ||
+	    strcmp(w[2], "dns-servers") || strcmp(w[4], "dns-names") ||
+	    strcmp(w[6], "dns-timeout") || strcmp(w[8], "dns-ttl-short") ||
+	    strcmp(w[10], "dns-ttl-long"))
+		return -1;
+	return xg_parse_u32(w[3], XG_DNS_SERVERS_MIN, XG_DNS_SERVERS_MAX,
+			    &a->dns_servers) ||
+	       xg_parse_u32(w[5], XG_DNS_NAMES_MIN, XG_DNS_NAMES_MAX,
+			    &a->dns_names) ||
+	       xg_parse_u32(w[7], 1, 60, &a->dns_timeout) ||
+	       xg_parse_u32(w[9], 0, XG_DNS_TTL_MAX, &a->dns_ttl_short) ||
+	       xg_parse_u32(w[11], 1, XG_DNS_TTL_MAX, &a->dns_ttl_long) ? -1 : 0;
+}
+
 /* attached sources N prefix4 N prefix6 N pmtu on|off blackhole-after N
- * event-budget N */
+ * event-budget N [DNS words: parse_attached_dns] */
 static int parse_attached(char **w, int n, struct xg_attached *a)
 {
 	bool pm;
 
+	if (n > 12 && parse_attached_dns(w + 12, n - 12, a))
+		return -1;
+	if (n > 12)
+		n = 12;
 	if (n != 12 || strcmp(w[0], "sources") || strcmp(w[2], "prefix4") ||
 	    strcmp(w[4], "prefix6") || strcmp(w[6], "pmtu") ||
 	    strcmp(w[8], "blackhole-after") || strcmp(w[10], "event-budget"))
@@ -380,7 +409,9 @@ static int statement(struct pstate *s, char **w, int n, int lineno)
 		ONCE(s->att_at, "attached");
 		if (parse_attached(w + 1, n - 1, &p->attached))
 			BAD("expected 'attached sources N prefix4 N prefix6 N "
-			    "pmtu on|off blackhole-after N event-budget N'");
+			    "pmtu on|off blackhole-after N event-budget N "
+			    "[dns off | dns on dns-servers N dns-names N "
+			    "dns-timeout N dns-ttl-short N dns-ttl-long N]'");
 		p->has_attached = true;
 	} else if (!strcmp(w[0], "end") && n == 1) {
 		s->end_at = lineno;
