@@ -90,11 +90,11 @@ static const struct xg_opt attach_opts[] = {
 	  .help = "events per second per CPU, 0..1000000; 0 = no limit" },
 	{ "dns-servers", 0, XG_OPT_U32, A(dns_servers),
 	  .min = XG_DNS_SERVERS_MIN, .max = XG_DNS_SERVERS_MAX, .def = "256",
-	  .arg = "N", .help = "DNS servers tracked, 16..65536 (about 1.7 KB "
+	  .arg = "N", .help = "DNS servers tracked, 16..65536 (about 860 bytes "
 			      "each a CPU)" },
 	{ "dns-names", 0, XG_OPT_U32, A(dns_names), .min = XG_DNS_NAMES_MIN,
 	  .max = XG_DNS_NAMES_MAX, .def = "4096", .arg = "N",
-	  .help = "DNS names tracked, 256..1048576 (about 600 bytes each)" },
+	  .help = "DNS names tracked, 256..1048576 (about 620 bytes each)" },
 	{ "dns-timeout", 0, XG_OPT_U32, A(dns_timeout), .min = 1, .max = 60,
 	  .def = "5", .arg = "S",
 	  .help = "seconds, 1..60: a DNS query with no response in this long "

@@ -16,20 +16,24 @@
 #include <xdpguard/pmtu.h>
 #include "cmd.h"
 
+#define NPROGS 8
+
 /*
  * Ids of the interface's programs as recorded (what detach removes): XDP,
- * tc ingress and egress, the cookie hand-off, the tracepoint; 0: none.
+ * tc ingress and egress, the cookie hand-off, the tracepoint, DNS ingress
+ * and egress, DNS stale use; 0: none.
  */
 static void prog_ids(const struct xg_iface *ifc, const struct xg_info *in,
 		     __u32 *id)
 {
 	struct xg_cookie_cfg cc;
 	struct xg_pm_info pm;
+	struct xg_dns_info di;
 	char path[400];
 	__u32 zero = 0;
 	int fd;
 
-	memset(id, 0, 5 * sizeof(*id));
+	memset(id, 0, NPROGS * sizeof(*id));
 	id[0] = in->prog_id;
 	snprintf(path, sizeof(path), "%s/%s", ifc->dir, XG_MAP_PM_INFO);
 	fd = bpf_obj_get(path);
@@ -47,12 +51,65 @@ static void prog_ids(const struct xg_iface *ifc, const struct xg_info *in,
 		id[3] = cc.tc_prog_id;
 	if (fd >= 0)
 		close(fd);
+	if (!xg_map_get0(ifc, XG_MAP_DNS_INFO, &di, sizeof(di), true)) {
+		id[5] = di.prog_id[0];
+		id[6] = di.prog_id[1];
+		id[7] = di.tp_prog_id;
+	}
+}
+
+/* The DNS summary: null (JSON) or "off" when attached with --no-dns. */
+static void dns_status(const struct xg_iface *ifc, struct xg_jw *w)
+{
+	struct xg_dns_sum d;
+
+	if (xg_dns_sum_read(ifc, &d))
+		d.on = false;
+	if (w) {
+		xg_jw_name(w, "dns");
+		if (!d.on) {
+			xg_jw_null(w);
+			return;
+		}
+		xg_jw_object(w);
+		xg_jw_u64_field(w, "queries", d.cnt[XG_DNS_C_QUERIES]);
+		xg_jw_u64_field(w, "responses", d.cnt[XG_DNS_C_RESPONSES]);
+		xg_jw_u64_field(w, "timeouts", d.timeouts);
+		xg_jw_u64_field(w, "servfail", d.servfail);
+		xg_jw_u64_field(w, "truncated", d.tc);
+		xg_jw_u64_field(w, "tc_not_followed", d.tc_not_followed);
+		xg_jw_u64_field(w, "fragmented", d.fragmented);
+		xg_jw_u64_field(w, "ttl_short", d.ttl_short);
+		xg_jw_u64_field(w, "ttl_long", d.ttl_long);
+		xg_jw_u64_field(w, "malformed", d.cnt[XG_DNS_C_MALFORMED]);
+		xg_jw_u64_field(w, "servers_tracked", d.servers);
+		xg_jw_u64_field(w, "servers_max", d.servers_max);
+		xg_jw_u64_field(w, "servers_full", d.cnt[XG_DNS_C_SERVERS_FULL]);
+		xg_jw_u64_field(w, "names_tracked", d.names);
+		xg_jw_u64_field(w, "names_max", d.names_max);
+		xg_jw_u64_field(w, "events_lost", d.cnt[XG_DNS_C_EV_LOST]);
+		xg_jw_object_end(w);
+		return;
+	}
+	if (!d.on) {
+		printf("  dns: off (attached with --no-dns)\n");
+		return;
+	}
+	printf("  dns: %llu queries, %llu responses, %llu timeouts, %llu "
+	       "SERVFAIL, %llu TC=1 (%llu not retried over TCP); %u of %u "
+	       "servers, %u of %u names (xdpguard dns)\n",
+	       (unsigned long long)d.cnt[XG_DNS_C_QUERIES],
+	       (unsigned long long)d.cnt[XG_DNS_C_RESPONSES],
+	       (unsigned long long)d.timeouts,
+	       (unsigned long long)d.servfail, (unsigned long long)d.tc,
+	       (unsigned long long)d.tc_not_followed, d.servers,
+	       d.servers_max, d.names, d.names_max);
 }
 
 static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 {
 	char nsname[64], why[400];
-	__u32 id[5];
+	__u32 id[NPROGS];
 	const struct xg_info *in;
 	const struct xg_config *cf;
 	struct xg_stats st;
@@ -70,8 +127,9 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 
 	if (w) {
-		static const char *const progs[] = { "xdp", "tc_ingress",
-			"tc_egress", "tc_cookie", "tracepoint" };
+		static const char *const progs[NPROGS] = { "xdp",
+			"tc_ingress", "tc_egress", "tc_cookie", "tracepoint",
+			"dns_ingress", "dns_egress", "dns_tracepoint" };
 
 		xg_jw_object(w);
 		xg_jw_str_field(w, "interface", ifc->ifname);
@@ -138,7 +196,7 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 		xg_cookie_ports_json(w, ifc);
 		xg_jw_name(w, "programs");
 		xg_jw_object(w);
-		for (n = 0; n < 5; n++) {
+		for (n = 0; n < NPROGS; n++) {
 			if (id[n])
 				xg_jw_u64_field(w, progs[n], id[n]);
 			else
@@ -147,6 +205,7 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 		xg_jw_bool_field(w, "tracepoint_running",
 				 id[4] && xg_pmtu_rt_running(id[4]));
 		xg_jw_object_end(w);
+		dns_status(ifc, w);
 		xg_jw_object_end(w);
 		return XG_EXIT_OK;
 	}
@@ -171,6 +230,9 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 	if (id[4])
 		printf("; black-hole id %u (in the host's tcp_retransmit_skb "
 		       "program)", id[4]);
+	if (id[5] || id[6])
+		printf("; dns ingress id %u, egress id %u, stale-use id %u",
+		       id[5], id[6], id[7]);
 	printf("\n");
 	if (id[4] && !xg_pmtu_rt_running(id[4]))
 		printf("  BLACK-HOLE DETECTION LOST: its program (id %u) is no "
@@ -199,6 +261,7 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 		printf("  cookie hand-off (tc): %llu connections, %llu refused "
 		       "by the kernel\n", st.cnt[XG_C_HANDOFF].packets,
 		       st.cnt[XG_C_HANDOFF_FAIL].packets);
+	dns_status(ifc, NULL);
 	return XG_EXIT_OK;
 }
 

@@ -36,6 +36,7 @@ struct sample {
 	struct xg_stats st;
 	struct xg_pm_sum pm;
 	struct xg_host_sum host;
+	struct xg_dns_sum dns;
 	struct src *src;
 	size_t n;
 	__u64 t;
@@ -171,6 +172,8 @@ static int take(const struct xg_iface *ifc, int fd, struct sample *s)
 	if (xg_stats_read(ifc, &s->st) || xg_pm_sum_read(ifc, &s->pm) ||
 	    xg_host_sum_read(&s->host))
 		return -1;
+	if (xg_dns_sum_read(ifc, &s->dns))
+		s->dns.on = false;	/* shown as off, top goes on */
 	b = xg_slots_map(fd, &n);
 	if (!b)
 		return -1;
@@ -219,7 +222,51 @@ static double pm_rate(const struct sample *a, const struct sample *b,
 	return (b->pm.c[i] - a->pm.c[i]) / dt;
 }
 
-/* The other components: cookies, MSS/PTB, TIME_WAIT, accept queues. */
+static double dns_rate(const struct sample *a, const struct sample *b,
+		       int i, double dt)
+{
+	return a->dns.on && b->dns.on && b->dns.cnt[i] >= a->dns.cnt[i] ?
+	       (b->dns.cnt[i] - a->dns.cnt[i]) / dt : 0;
+}
+
+/* DNS: rates of queries and responses, what went wrong, the tables */
+static void render_dns(const struct sample *a, const struct sample *b,
+		       double dt, struct xg_jw *w)
+{
+	const struct xg_dns_sum *d = &b->dns;
+	double q = dns_rate(a, b, XG_DNS_C_QUERIES, dt);
+	double r = dns_rate(a, b, XG_DNS_C_RESPONSES, dt);
+
+	if (w) {
+		xg_jw_name(w, "dns");
+		if (!d->on) {
+			xg_jw_null(w);
+			return;
+		}
+		xg_jw_object(w);
+		xg_jw_float_field(w, "queries_pps", q, 1);
+		xg_jw_float_field(w, "responses_pps", r, 1);
+		xg_jw_u64_field(w, "queries", d->cnt[XG_DNS_C_QUERIES]);
+		xg_jw_u64_field(w, "responses", d->cnt[XG_DNS_C_RESPONSES]);
+		xg_jw_u64_field(w, "timeouts", d->timeouts);
+		xg_jw_u64_field(w, "servfail", d->servfail);
+		xg_jw_u64_field(w, "truncated", d->tc);
+		xg_jw_u64_field(w, "servers_tracked", d->servers);
+		xg_jw_u64_field(w, "names_tracked", d->names);
+		xg_jw_object_end(w);
+		return;
+	}
+	if (!d->on) {
+		line("dns    off (attached with --no-dns)");
+		return;
+	}
+	line("dns    query/s %-6.0f answer/s %-6.0f timeout %llu  SERVFAIL %llu  "
+	     "TC %llu  srv %u", q, r, (unsigned long long)d->timeouts,
+	     (unsigned long long)d->servfail, (unsigned long long)d->tc,
+	     d->servers);
+}
+
+/* The other components: cookies, MSS/PTB, TIME_WAIT, accept queues, DNS. */
 static void render_more(const struct sample *a, const struct sample *b,
 			double dt, struct xg_jw *w)
 {
@@ -280,6 +327,7 @@ static void render_more(const struct sample *a, const struct sample *b,
 			xg_jw_u64_field(w, "syn_recv", h->syn_recv);
 		}
 		xg_jw_object_end(w);
+		render_dns(a, b, dt, w);
 		return;
 	}
 	line("cookie answered/s %-8.0f ACK ok/s %-8.0f bad/s %-8.0f "
@@ -300,6 +348,7 @@ static void render_more(const struct sample *a, const struct sample *b,
 	else
 		line("tcp    TIME_WAIT %ld  (xdpguard tw on: churn and accept "
 		     "queues)", h->tw);
+	render_dns(a, b, dt, NULL);
 }
 
 static void render(const struct xg_iface *ifc, const struct sample *a,
