@@ -8,9 +8,14 @@
  *  - XDP: one netlink call naming the old program (XDP_FLAGS_REPLACE); in
  *    libxdp's dispatcher the new program joins before the old one leaves
  *    (xg_guard_swap in attach.c);
- *  - tc (MSS/PTB ingress and egress, the cookie hand-off): cls_bpf swaps
- *    the program of the same filter (same handle and priority,
- *    BPF_TC_F_REPLACE) with one RCU pointer update;
+ *  - tc (MSS/PTB ingress and egress, the cookie hand-off, DNS telemetry
+ *    ingress and egress): cls_bpf swaps the program of the same filter
+ *    (same handle and priority, BPF_TC_F_REPLACE) with one RCU pointer
+ *    update;
+ *  - DNS stale use (tp_btf/inet_sock_set_state): a tracing link cannot
+ *    change its program, so a new link is pinned over the old one
+ *    (xg_dns_tp_link), which goes with its pin: for that instant both
+ *    run, and a stale use may be told twice;
  *  - tcp:tcp_retransmit_skb: bpf_link_update where the kernel can update
  *    the link (tracepoint links cannot, up to at least Linux 6.18: the
  *    call fails with EINVAL), else a new link is attached and pinned
@@ -21,7 +26,7 @@
  * nothing. (Under libxdp's dispatcher, libxdp loads the XDP program when
  * it joins, the first swap: a failure there changes nothing either.) The
  * swaps then go one by one, each recorded at once where detach and
- * status read it (xg_info, xg_pm_info, xg_cookie_cfg). The
+ * status read it (xg_info, xg_pm_info, xg_cookie_cfg, xg_dns_info). The
  * first failure stops the rest: the parts already swapped stay (they run
  * on the same maps as the others), the command says which part failed
  * and which were not tried, and exits 1; running it again finishes.
@@ -40,13 +45,18 @@
 #include <xdpguard/pmtu.h>
 #include "cmd.h"
 
-enum { P_XDP, P_TC_IN, P_TC_EG, P_COOKIE, P_TP, P_MAX };
+/* in the order of the swaps */
+enum { P_XDP, P_TC_IN, P_TC_EG, P_COOKIE, P_DNS_IN, P_DNS_EG, P_DNS_TP, P_TP,
+       P_MAX };
 
 static const char *const part_name[P_MAX] = {
 	[P_XDP] = "xdp",
 	[P_TC_IN] = "tc ingress",
 	[P_TC_EG] = "tc egress",
 	[P_COOKIE] = "tc cookie hand-off",
+	[P_DNS_IN] = "dns ingress",
+	[P_DNS_EG] = "dns egress",
+	[P_DNS_TP] = "dns stale-use (inet_sock_set_state)",
 	[P_TP] = "tcp_retransmit_skb",
 };
 
@@ -70,8 +80,10 @@ struct rec {
 	struct xg_info info;
 	struct xg_pm_info pm;
 	struct xg_cookie_cfg cc;
-	bool has_pm, has_cc;
+	struct xg_dns_info dns;
+	bool has_pm, has_cc, has_dns;
 	struct xg_guard_new *xdp;	/* the new XDP program */
+	struct xg_dns_new *dnsn;	/* the new DNS programs */
 };
 
 static int rec_put(const struct xg_iface *ifc, const char *name,
@@ -102,6 +114,8 @@ static int rec_read(const struct xg_iface *ifc, struct rec *r)
 				 true);
 	r->has_cc = !xg_map_get0(ifc, XG_MAP_COOKIE_CFG, &r->cc,
 				 sizeof(r->cc), true);
+	r->has_dns = !xg_map_get0(ifc, XG_MAP_DNS_INFO, &r->dns,
+				  sizeof(r->dns), true);
 	return 0;
 }
 
@@ -320,6 +334,24 @@ static void plan(struct rec *r, struct part *p)
 					    r->cc.tc_priority) ==
 				    r->cc.tc_prog_id ? S_TODO : S_MISSING;
 	}
+	if (r->has_dns && r->dns.ifindex == (__u32)r->ifc.ifindex) {
+		for (i = 0; i < 2; i++) {
+			struct part *t = &p[i ? P_DNS_EG : P_DNS_IN];
+
+			if (!r->dns.prog_id[i])
+				continue;
+			t->old_id = r->dns.prog_id[i];
+			t->state = tc_prog(r->ifc.ifindex, i, r->dns.handle[i],
+					   r->dns.priority[i]) == t->old_id ?
+				   S_TODO : S_MISSING;
+		}
+		if (r->dns.tp_prog_id) {
+			p[P_DNS_TP].old_id = r->dns.tp_prog_id;
+			p[P_DNS_TP].state = xg_dns_tp_prog(&r->ifc) ==
+					    r->dns.tp_prog_id ? S_TODO :
+								S_MISSING;
+		}
+	}
 }
 
 static void missing_say(const struct rec *r, const struct part *p)
@@ -328,6 +360,9 @@ static void missing_say(const struct rec *r, const struct part *p)
 		[P_TC_IN] = "detach and attach again to restore it",
 		[P_TC_EG] = "detach and attach again to restore it",
 		[P_COOKIE] = "xdpguard cookies set attaches it again",
+		[P_DNS_IN] = "detach and attach again to restore it",
+		[P_DNS_EG] = "detach and attach again to restore it",
+		[P_DNS_TP] = "detach and attach again to restore it",
 		[P_TP] = "detach and attach again to restore it",
 	};
 	int i;
@@ -344,7 +379,7 @@ static void missing_say(const struct rec *r, const struct part *p)
 static int load_all(struct rec *r, struct part *p)
 {
 	struct xg_pm_info pi;
-	int fd_in, fd_eg, fd_tp;
+	int fd_in, fd_eg, fd_tp, i;
 
 	r->xdp = xg_guard_load(&r->ifc, &r->info);
 	if (!r->xdp)
@@ -365,13 +400,27 @@ static int load_all(struct rec *r, struct part *p)
 		if (p[P_COOKIE].fd < 0)
 			return -1;
 	}
+	if (p[P_DNS_IN].state == S_TODO || p[P_DNS_EG].state == S_TODO ||
+	    p[P_DNS_TP].state == S_TODO) {
+		r->dnsn = xg_dns_load(&r->ifc);
+		if (!r->dnsn)
+			return -1;
+		for (i = 0; i < 3; i++) {
+			p[P_DNS_IN + i].fd = dup(xg_dns_new_fd(r->dnsn, i));
+			if (p[P_DNS_IN + i].fd < 0) {
+				xg_err("cannot keep the new DNS programs: %s",
+				       strerror(errno));
+				return -1;
+			}
+		}
+	}
 	return 0;
 }
 
 /* Swap part @i and record it; 0 or a negative errno. */
 static int swap_one(struct rec *r, struct part *p, int i)
 {
-	int err;
+	int err, e, lfd;
 
 	switch (i) {
 	case P_XDP:
@@ -413,6 +462,37 @@ static int swap_one(struct rec *r, struct part *p, int i)
 				"pinned until detach\n", r->ifc.ifname,
 				strerror(-err));
 		return 0;
+	case P_DNS_IN:
+	case P_DNS_EG:
+		e = i == P_DNS_EG;
+		err = swap_tc(r->ifc.ifindex, e, r->dns.handle[e],
+			      r->dns.priority[e], &p[i]);
+		test_pause();
+		if (!err) {
+			r->dns.prog_id[e] = p[i].new_id;
+			err = rec_put(&r->ifc, XG_MAP_DNS_INFO, &r->dns) ?
+			      -EIO : 0;
+		}
+		return err;
+	case P_DNS_TP:
+		/*
+		 * A tracing link cannot change its program: a new link, pinned
+		 * over the old one, which goes with its pin. For that instant
+		 * both run (a stale use may be told twice); killed before the
+		 * rename, the new link goes with the process and its
+		 * "...:new" pin with the recovery.
+		 */
+		lfd = xg_dns_new_link(r->dnsn);
+		if (lfd < 0)
+			return lfd;
+		test_pause();
+		err = pin_over(r->ifc.dir, XG_PIN_DNS_TP, lfd);
+		close(lfd);
+		if (err)
+			return err;
+		p[i].new_id = fd_prog_id(p[i].fd);
+		r->dns.tp_prog_id = p[i].new_id;
+		return rec_put(&r->ifc, XG_MAP_DNS_INFO, &r->dns) ? -EIO : 0;
 	case P_TP:
 		err = swap_tp(&p[i]);
 		test_pause();
@@ -431,7 +511,7 @@ int xg_replace(const char *ifname, int ifindex, const char *dir)
 	struct part p[P_MAX];
 	struct xg_iface ifc = {};
 	struct rec r;
-	char done[400], failed[100], untried[300];
+	char done[700], failed[100], untried[500];
 	int i, err = 0, ret = XG_EXIT_FAIL;
 
 	snprintf(ifc.dir, sizeof(ifc.dir), "%s", dir);
@@ -491,14 +571,15 @@ int xg_replace(const char *ifname, int ifindex, const char *dir)
 		goto out;
 	}
 	printf("xdpguard: replaced the programs on %s (%s); policy, buckets, "
-	       "counters, cookie settings and MSS/PMTU state kept\n", ifname,
-	       done);
+	       "counters, cookie settings, MSS/PMTU state and DNS tables "
+	       "kept\n", ifname, done);
 	ret = XG_EXIT_OK;
 out:
 	for (i = 0; i < P_MAX; i++)
 		if (p[i].fd >= 0)
 			close(p[i].fd);
 	xg_guard_free(r.xdp);
+	xg_dns_new_free(r.dnsn);
 	return ret;
 }
 
@@ -585,6 +666,23 @@ void xg_replace_recover(const struct xg_iface *ifc)
 	}
 	snprintf(tmp, sizeof(tmp), "%s/" XG_PIN_TC_COOKIE ":new", ifc->dir);
 	unlink(tmp);
+	/* a new stale-use link not renamed yet goes: the old one runs */
+	snprintf(tmp, sizeof(tmp), "%s/" XG_PIN_DNS_TP ":new", ifc->dir);
+	unlink(tmp);
+	if (r.has_dns && ifc->ifindex &&
+	    (__u32)ifc->ifindex == r.dns.ifindex) {
+		map = pinned_map_id(ifc, XG_MAP_DNS_CFG);
+		for (i = 0; i < 2; i++) {
+			id = tc_prog(ifc->ifindex, i, r.dns.handle[i],
+				     r.dns.priority[i]);
+			if (r.dns.prog_id[i] && prog_uses(id, map))
+				r.dns.prog_id[i] = id;
+		}
+		id = xg_dns_tp_prog(ifc);
+		if (r.dns.tp_prog_id && id)
+			r.dns.tp_prog_id = id;
+		rec_put(ifc, XG_MAP_DNS_INFO, &r.dns);
+	}
 	r.info.replacing = 0;
 	rec_put(ifc, XG_MAP_INFO, &r.info);
 	fprintf(stderr, "xdpguard: an attach --replace of %s was "
