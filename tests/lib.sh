@@ -346,3 +346,19 @@ t_start() {	# t_start [chain [MTU_R0] [MTU_R1]]: the star lab or a chain
 t_end() {
 	exit $T_FAILED
 }
+
+# t_schema DEF FILE: FILE's JSON against definition DEF of
+# docs/json.schema.json; silent and 0 when valid, else where and why
+t_schema() {
+	/usr/bin/python3 - "$ROOT/docs/json.schema.json" "$1" "$2" <<'PY'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+d = json.load(open(sys.argv[3]))
+sub = dict(schema, **{"$ref": "#/definitions/" + sys.argv[2]})
+try:
+    jsonschema.validate(d, sub)
+except jsonschema.ValidationError as e:
+    print("invalid at %s: %s" % ("/".join(map(str, e.absolute_path)), e.message[:300]))
+    sys.exit(1)
+PY
+}

@@ -27,6 +27,19 @@
 #     its TTL gives dns_stale_use naming its pid and command, one that
 #     connects to the new address gives none;
 #   - export's xdpguard_dns_* say what dns --json says;
+#   - c0 is attached with --dns-ttl-long 3600 --dns-timeout 2: a TTL of
+#     3600 is flagged long there and not at unbound's end (86400), a query
+#     nobody answers is a timeout within 2 s (the kernel's timer), not 5;
+#   - attach --replace on c0 swaps its three DNS programs (new ids in tc
+#     and in the pinned link, recorded by status), the counters and the
+#     name table go on, and the stale use after it is told by the new
+#     stale-use program;
+#   - dns --json validates against docs/json.schema.json, without -i it
+#     covers every attached interface, status and top carry a DNS summary
+#     equal to it;
+#   - table sizes and thresholds at attach: the maps' sizes are the ones
+#     asked (bpftool), save records them, attach --ensure compares them,
+#     values out of bounds are refused (exit 2) with nothing attached;
 #   - attach --no-dns puts none of it on; detach leaves no DNS filter and
 #     no pin.
 P=dns-
@@ -68,6 +81,7 @@ www	IN A 198.18.5.1
 www2	IN A 198.18.5.4
 zero 0	IN A 198.18.5.2
 day 86400 IN A 198.18.5.3
+long 3600 IN A 198.18.5.6
 app 2	IN A $2
 split	IN A 198.18.6.5
 broken	IN NS ns.broken.example.test.
@@ -141,15 +155,17 @@ check "nsd and unbound are up" ub status
 
 check "attach eth1 (unbound's clients)" lab_exec ${P}srv "$XG" attach eth1 --mode skb
 check "attach eth0 (unbound to nsd)" lab_exec ${P}srv "$XG" attach eth0 --mode skb
-check "attach c0 (the clients)" xg_cli attach c0 --mode skb
+check "attach c0 (the clients; TTLs >= 3600 s long, 2 s timeout)" \
+	xg_cli attach c0 --mode skb --dns-ttl-long 3600 --dns-timeout 2
 out=$(lab_exec ${P}srv "$XG" attach eth1 --mode skb 2>&1)
 ufilters=$(ip netns exec ${P}srv tc filter show dev eth1 ingress | grep -c xg_dns_ingress)
 expect_eq "one DNS filter on eth1's ingress" "$ufilters" 1
 out=$(xg_cli attach c0 --bogus 2>&1); rc=$?
 expect_eq "attach --bogus: exit 2" "$rc" 2
 
-dnsj() {	# dnsj NS IFACE EXPR: the python expression on `dns --json` (d)
-	lab_exec "$1" "$XG" dns -i "$2" --json | json_get "$3"
+dnsj() {	# dnsj NS IFACE EXPR: the python expression on IFACE's object
+	# of `dns --json` (d)
+	lab_exec "$1" "$XG" dns -i "$2" --json | json_one | json_get "$3"
 }
 # the server entry (address, role) of `dns --json` as s, then EXPR
 srv() {	# srv NS IFACE ADDR ROLE EXPR
@@ -209,15 +225,21 @@ expect_eq "... responses = dnsperf's completed" "$(d "$cli0" "$cli1" 1)" "$done_
 expect_eq "... 40 of them NXDOMAIN at unbound's end" "$(d "$before" "$after" 3)" 40
 
 # ---- TTLs: 0 and a day flagged; negative TTL = SOA minimum ----
-nsdside=$(srv ${P}srv eth0 $NSD4 remote "s['ttl_short'] >= 1, s['ttl_long'] >= 1, s['ttl_min'], s['ttl_max'], s['neg_ttl_min'], s['neg_ttl_max']")
+nsdside=$(srv ${P}srv eth0 $NSD4 remote "s['ttl_short'] >= 1, s['ttl_long'] >= 1, s['ttl_min_seconds'], s['ttl_max_seconds'], s['neg_ttl_min_seconds'], s['neg_ttl_max_seconds']")
 expect_eq "nsd's answers: TTL 0 and 86400 flagged, min 0 max 86400, negative TTL 60 (SOA minimum)" \
 	"$nsdside" "(True, True, 0, 86400, 60, 60)"
-unbside=$(srv ${P}srv eth1 $UNB4 local "s['ttl_short'] >= 1, s['ttl_long'] >= 1, s['neg_ttl_max']")
+unbside=$(srv ${P}srv eth1 $UNB4 local "s['ttl_short'] >= 1, s['ttl_long'] >= 1, s['neg_ttl_max_seconds']")
 expect_eq "unbound's answers: TTL 0 and a day flagged, negative TTL at most 60" \
 	"$unbside" "(True, True, 60)"
 ttl=$(q www.example.test A +noall +answer | awk '{print $2; exit}')
-ours=$(dnsj ${P}cli c0 "[n['ttl'] for n in d['names'] if n['name'] == 'www.example.test.' and n['qtype'] == 'A'][0]")
+ours=$(dnsj ${P}cli c0 "[n['ttl_seconds'] for n in d['names'] if n['name'] == 'www.example.test.' and n['qtype'] == 'A'][0]")
 expect_eq "the name table holds the TTL dig shows" "$ours" "$ttl"
+# the thresholds set at attach: c0 flags >= 3600, unbound's eth1 >= 86400
+lc0=$(srv ${P}cli c0 $UNB4 remote "s['ttl_long']") lu0=$(srv ${P}srv eth1 $UNB4 local "s['ttl_long']")
+lt=$(q long.example.test A +noall +answer | awk '{print $2; exit}')
+lc1=$(srv ${P}cli c0 $UNB4 remote "s['ttl_long']") lu1=$(srv ${P}srv eth1 $UNB4 local "s['ttl_long']")
+expect_eq "TTL $lt (long.example.test): flagged long on c0 (--dns-ttl-long 3600), not on eth1 (86400)" \
+	"$((lc1 - lc0)) $((lu1 - lu0))" "1 0"
 
 # ---- TC=1: followed over TCP, and not when TCP 53 is dropped ----
 tc0=$(srv ${P}cli c0 $UNB4 remote "s['tc'], s['tc_followed'], s['tc_not_followed']")
@@ -298,6 +320,38 @@ EOF
 )
 expect_eq "split.example.test: $a1 from $UNB4, $a2 from 198.18.2.3 within the TTL: dns_servers_disagree" "$dis" True
 
+# ---- attach --replace on c0: three new DNS programs, the tables go on ----
+dnsids() {	# NS IFACE: DNS ingress, egress, stale-use program ids (the kernel's)
+	local d
+	d=$(ls -d "$XG_PINS/$(lab_netns_cookie "$1")-$2")
+	echo "$(ip netns exec "$1" tc -j filter show dev "$2" ingress | json_get '[f["options"]["prog"]["id"] for f in d if f.get("options", {}).get("prog", {}).get("name") == "xg_dns_ingress"]')" \
+	     "$(ip netns exec "$1" tc -j filter show dev "$2" egress | json_get '[f["options"]["prog"]["id"] for f in d if f.get("options", {}).get("prog", {}).get("name") == "xg_dns_egress"]')" \
+	     "[$(bpftool -j link show pinned "$d/xg_dns_tp_link" | json_get 'd["prog_id"]')]"
+}
+recids() {	# NS IFACE: what status records
+	lab_exec "$1" "$XG" status -i "$2" --json | json_one | json_get '"[%s] [%s] [%s]" % tuple(d["programs"][k] for k in ("dns_ingress", "dns_egress", "dns_tracepoint"))'
+}
+ids0=$(dnsids ${P}cli c0)
+expect_eq "c0: status records its DNS programs ($ids0)" "$(recids ${P}cli c0)" "$ids0"
+r0=$(srv ${P}cli c0 $UNB4 remote "s['queries'], s['responses']")
+n0=$(dnsj ${P}cli c0 "len(d['names'])")
+out=$(xg_cli attach --replace c0 2>&1); rc=$?
+echo "# $out"
+ids1=$(dnsids ${P}cli c0)
+expect_eq "attach --replace c0: exit 0, it names the DNS parts" \
+	"$rc $(grep -o 'dns ingress id [0-9]* -> [0-9]*, dns egress id [0-9]* -> [0-9]*, dns stale-use' <<<"$out" | wc -l)" "0 1"
+changed=$(python3 -c "
+a = '$ids0'.split(); b = '$ids1'.split()
+print(sum(1 for x, y in zip(a, b) if x != y and len(eval(x)) == 1 and len(eval(y)) == 1))")
+expect_eq "... every DNS program is new, one of each ($ids0 -> $ids1)" "$changed" 3
+expect_eq "... status records the new ones" "$(recids ${P}cli c0)" "$ids1"
+q www2.example.test A >/dev/null
+r1=$(srv ${P}cli c0 $UNB4 remote "s['queries'], s['responses']")
+expect_eq "... the server's counters go on (one query and its response more)" \
+	"$(d "$r0" "$r1" 0),$(d "$r0" "$r1" 1)" "1,1"
+check "... the name table is kept ($n0 names before)" \
+	test "$(dnsj ${P}cli c0 "len(d['names'])")" -ge "$n0"
+
 # ---- dns_answer_changed after the zone changes; dns_stale_use ----
 old=$(q app.example.test A +short)
 expect_eq "app.example.test first resolves to 198.18.5.10" "$old" 198.18.5.10
@@ -343,7 +397,38 @@ print(len(mine) == 1 and mine[0]["dst"] == "198.18.5.10" and mine[0]["comm"] == 
       and mine[0]["name"] == "app.example.test." and mine[0]["past_expiry_s"] > 0, len(fresh))
 EOF
 )
-expect_eq "dns_stale_use names the process on the old address (pid $stale_pid), none for the one that re-resolved" "$stale" "True 0"
+expect_eq "dns_stale_use names the process on the old address (pid $stale_pid), none for the one that re-resolved (the replaced stale-use program)" "$stale" "True 0"
+
+# ---- --dns-timeout 2: a query nobody answers is a timeout within 2 s ----
+to0=$(srv ${P}cli c0 198.18.5.200 remote "s['timeouts']")
+tq=$(date +%s%N)
+lab_exec ${P}cli dig @198.18.5.200 +tries=1 +time=1 +retry=0 nobody.example.test A >/dev/null 2>&1
+# the kernel's timer fires 2 s after the query (5 s is the default):
+# polled until 3.5 s after it at most
+to1=none
+for i in $(seq 1 60); do
+	to1=$(srv ${P}cli c0 198.18.5.200 remote "s['timeouts']")
+	[ "$to1" == 1 ] && break
+	[ $(( $(date +%s%N) - tq )) -gt 3500000000 ] && break
+	sleep 0.1
+done
+expect_eq "a query to 198.18.5.200 (nothing answers): one timeout within the 2 s of --dns-timeout (before: $to0)" "$to1" 1
+
+# ---- dns --json: the schema, every interface, status and top agree ----
+lab_exec ${P}cli "$XG" dns --json >"$T/dns.json"
+out=$(t_schema dns "$T/dns.json"); rc=$?
+expect_eq "dns --json (c0) validates against docs/json.schema.json${out:+ ($out)}" "$rc" 0
+lab_exec ${P}srv "$XG" dns --json >"$T/dns-srv.json"
+out=$(t_schema dns "$T/dns-srv.json"); rc=$?
+expect_eq "dns --json (srv) validates too${out:+ ($out)}" "$rc" 0
+expect_eq "... without -i: every interface attached there" \
+	"$(json_get 'sorted(i["interface"] for i in d["interfaces"])' <"$T/dns-srv.json")" "['eth0', 'eth1']"
+st=$(lab_exec ${P}srv "$XG" status -i eth1 --json | json_one | json_get 'd["dns"]["queries"], d["dns"]["servers_tracked"], d["dns"]["timeouts"]')
+dj=$(dnsj ${P}srv eth1 'd["counters"]["queries"], len(d["servers"]), sum(s["timeouts"] for s in d["servers"])')
+expect_eq "status --json: eth1's DNS queries, servers, timeouts as dns --json says" "$st" "$dj"
+tj=$(lab_exec ${P}srv "$XG" top -i eth1 --once --json | json_one | json_get 'd["dns"]["servers_tracked"], d["dns"]["queries"] >= '"${dj%%,*}")
+expect_eq "top --once --json: eth1's DNS servers, queries on from there" "$tj" "(${dj##*, }, True)"
+check "status text: the DNS line" bash -c "lab_exec ${P}srv '$XG' status -i eth1 | grep -q '^  dns: [0-9]* queries'"
 
 # ---- the text form ----
 xg_cli dns -i c0 >"$T/dns.txt"
@@ -372,12 +457,43 @@ expect_eq "export: xdpguard_dns_queries_total and _rcode_total{NXDOMAIN} as dns 
 lab_exec ${P}srv ip link add ${P}v0 type veth peer name ${P}v1
 lab_exec ${P}srv ip link set ${P}v0 up
 lab_exec ${P}srv ip link set ${P}v1 up
+# ---- table sizes and thresholds at attach ----
+for bad in "--dns-servers 8" "--dns-names 2000000" "--dns-timeout 0" "--dns-ttl-short 9 --dns-ttl-long 9" "--no-dns --dns-names 512"; do
+	out=$(lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb $bad 2>&1); rc=$?
+	expect_eq "attach $bad: exit 2, naming it, nothing attached" \
+		"$rc $(grep -c -- "${bad%% *}" <<<"$out") $(ls "$XG_PINS" | grep -c -- "-${P}v0")" "2 1 0"
+done
+DNSOPTS="--dns-servers 64 --dns-names 512 --dns-timeout 3 --dns-ttl-short 1 --dns-ttl-long 3600"
+check "attach ${P}v0 $DNSOPTS" lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb $DNSOPTS
+vd=$(ls -d "$XG_PINS/$(lab_netns_cookie ${P}srv)-${P}v0")
+expect_eq "... the maps are as large as asked (bpftool: servers, names, gone)" \
+	"$(for m in servers names gone; do bpftool -j map show pinned "$vd/xg_dns_$m" | json_get 'd["max_entries"]'; done | xargs)" "64 512 512"
+mem=$(for m in "$vd"/xg_dns_*; do bpftool -j map show pinned "$m" 2>/dev/null; done |
+	python3 -c 'import json, sys; print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip()))')
+expect_eq "... dns --json: the settings, and the memory the kernel accounts for its maps" \
+	"$(dnsj ${P}srv ${P}v0 'tuple(d["settings"][k] for k in ("servers_max", "names_max", "timeout_seconds", "ttl_short_seconds", "ttl_long_seconds", "memory_bytes"))')" \
+	"(64, 512, 3, 1, 3600, $mem)"
+check "... save records them" bash -c "lab_exec ${P}srv '$XG' save -i ${P}v0 | grep -q '^attached .* dns on dns-servers 64 dns-names 512 dns-timeout 3 dns-ttl-short 1 dns-ttl-long 3600\$'"
+check "... attach --ensure with them: exit 0" lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb --ensure $DNSOPTS
+out=$(lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb --ensure ${DNSOPTS/512/1024} 2>&1); rc=$?
+expect_eq "... with --dns-names 1024: exit 1, naming it" "$rc $(grep -c -- '--dns-names 1024 (here 512)' <<<"$out")" "1 1"
+out=$(lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb --ensure --no-dns 2>&1); rc=$?
+expect_eq "... with --no-dns: exit 1, naming it" "$rc $(grep -c -- '--no-dns (here with it)' <<<"$out")" "1 1"
+check "detach ${P}v0" lab_exec ${P}srv "$XG" detach ${P}v0
+
 out=$(lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb --no-dns 2>&1)
 check "attach --no-dns says DNS telemetry off" grep -q "DNS telemetry off" <<<"$out"
 nf=$(ip netns exec ${P}srv tc filter show dev ${P}v0 ingress | grep -c xg_dns)
 expect_eq "... no DNS filter" "$nf" 0
 out=$(lab_exec ${P}srv "$XG" dns -i ${P}v0 2>&1); rc=$?
 expect_eq "dns -i on it: exit 1, saying why" "$rc,$(grep -c 'no DNS telemetry' <<<"$out")" "1,1"
+expect_eq "dns --json without -i: it is there, off" \
+	"$(lab_exec ${P}srv "$XG" dns --json | json_get '[(i["interface"], i["dns"], i["counters"]) for i in d["interfaces"] if i["interface"] == "'${P}v0'"]')" \
+	"[('${P}v0', False, None)]"
+expect_eq "status --json: its dns is null" \
+	"$(lab_exec ${P}srv "$XG" status -i ${P}v0 --json | json_one | json_get 'd["dns"], d["programs"]["dns_ingress"]')" "(None, None)"
+out=$(lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb --ensure --dns-names 512 2>&1); rc=$?
+expect_eq "attach --ensure with DNS on: exit 1, naming it" "$rc $(grep -c -- 'with DNS telemetry (here without)' <<<"$out")" "1 1"
 check "detach ${P}v0" lab_exec ${P}srv "$XG" detach ${P}v0
 
 # ---- detach leaves nothing of it ----
