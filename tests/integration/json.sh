@@ -40,7 +40,33 @@ PY
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; t_ns_down' EXIT
-for c in "status" "rate" "allow" "deny" "cookies" "mss" "pmtu" "top --once --interval 1"; do
+# DNS on j0: a query into j0 (from j1) and its answer out of j0, crafted
+# frames on packet sockets, so that dns --json has a server and a name
+nsenter --net=/run/netns/$NS python3 - <<'PY'
+import socket, struct
+def mac(i): return bytes.fromhex(open("/sys/class/net/%s/address" % i).read().strip().replace(":", ""))
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+def frame(src, dst, sip, dip, sport, dport, dns):
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(dns), 0) + dns
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                     socket.inet_aton(sip), socket.inet_aton(dip))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return dst + src + b"\x08\x00" + ip + udp
+q = b"\x03www\x07example\x04test\x00" + struct.pack("!HH", 1, 1)
+query = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + q
+answer = (struct.pack("!HHHHHH", 0x1234, 0x8180, 1, 1, 0, 0) + q +
+          struct.pack("!HHHIH4s", 0xc00c, 1, 1, 300, 4, socket.inet_aton("198.18.7.7")))
+for dev, f in (("j1", frame(mac("j1"), mac("j0"), "198.18.9.2", "198.18.9.1", 40000, 53, query)),
+               ("j0", frame(mac("j0"), mac("j1"), "198.18.9.1", "198.18.9.2", 53, 40000, answer))):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((dev, 0))
+    s.send(f)
+    s.close()
+PY
+for c in "status" "rate" "allow" "deny" "cookies" "mss" "pmtu" "top --once --interval 1" "dns"; do
 	def=${c%% *}
 	x $c --json >"$tmp/all.json" 2>"$tmp/err"; rc=$?
 	expect_eq "$c --json: exit 0" "$rc" 0
@@ -103,6 +129,22 @@ expect_eq "mss: null when not fixed (j0), the clamp on j2" \
 expect_eq "status: the XDP program id = what ip link says (j2)" \
 	"$(x status -i j2 --json | json_get 'd["interfaces"][0]["programs"]["xdp"]')" \
 	"$(ip -n $NS -d -j link show j2 | json_get 'd[0]["xdp"]["prog"]["id"]')"
+dns=$(x dns -i j0 --json | json_one)
+kcnt=$(bpftool -j map dump pinned $dir0/xg_dns_cnt | json_get '[sum(v["value"] for v in e.get("formatted", e)["values"]) for e in d]')
+expect_eq "dns: j0's counters = its xg_dns_cnt, summed over CPUs (bpftool)" \
+	"$(json_get '[d["counters"][k] for k in ("packets", "queries", "responses", "not_dns", "malformed", "past_bound", "name_long", "unmatched", "servers_full", "tcp_middle", "events_lost")]' <<<"$dns")" "$kcnt"
+expect_eq "dns: j0's servers and names = its tables' entries (bpftool)" \
+	"$(json_get '(len(d["servers"]), len(d["names"]))' <<<"$dns")" \
+	"($(bpftool -j map dump pinned $dir0/xg_dns_servers | json_get 'len(d)'), $(bpftool -j map dump pinned $dir0/xg_dns_names | json_get 'len(d)'))"
+expect_eq "dns: the crafted query and answer (a local server, the name, its TTL, null for what never was)" \
+	"$(json_get '[(s["address"], s["port"], s["role"], s["queries"], s["responses"], s["ttl_min_seconds"], s["neg_ttl_min_seconds"]) for s in d["servers"]] + [(n["name"], n["addresses"], n["ttl_seconds"]) for n in d["names"]]' <<<"$dns")" \
+	"[('198.18.9.1', 53, 'local', 1, 1, 300, None), ('www.example.test.', ['198.18.7.7'], 300)]"
+expect_eq "dns: the table sizes are the maps' (bpftool)" \
+	"$(json_get '(d["settings"]["servers_max"], d["settings"]["names_max"])' <<<"$dns")" \
+	"($(bpftool -j map show pinned $dir0/xg_dns_servers | json_get 'd["max_entries"]'), $(bpftool -j map show pinned $dir0/xg_dns_names | json_get 'd["max_entries"]'))"
+expect_eq "status: j0's DNS program ids = its tc filters'" \
+	"$(x status -i j0 --json | json_one | json_get '[d["programs"]["dns_ingress"], d["programs"]["dns_egress"]]')" \
+	"$(for h in ingress egress; do nsenter --net=/run/netns/$NS tc -j filter show dev j0 $h | json_get '[f["options"]["prog"]["id"] for f in d if f.get("options", {}).get("prog", {}).get("name", "").startswith("xg_dns_")][0]'; done | paste -sd, | sed 's/^/[/; s/,/, /; s/$/]/')"
 expect_eq "status: no cookie hand-off on j2: null, not 0" \
 	"$(x status -i j2 --json | json_get 'd["interfaces"][0]["programs"]["tc_cookie"]')" None
 # the other writing commands, and the per-namespace readers
@@ -112,8 +154,8 @@ x attach j4 --mode skb --no-dns --prefix4 24 --json >"$tmp/w.json"; rc=$?
 out=$(validate attach "$tmp/w.json" 2>&1); rc2=$?
 expect_eq "attach --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0
 expect_eq "... its program is the one ip link shows, its settings as asked" \
-	"$(json_get '(d["prog_id"], d["prefix4"], d["dns"])' <"$tmp/w.json")" \
-	"($(ip -n $NS -d -j link show j4 | json_get 'd[0]["xdp"]["prog"]["id"]'), 24, False)"
+	"$(json_get '(d["prog_id"], d["prefix4"], d["dns"], d["dns_settings"])' <"$tmp/w.json")" \
+	"($(ip -n $NS -d -j link show j4 | json_get 'd[0]["xdp"]["prog"]["id"]'), 24, False, None)"
 x mss set -i j4 1400 --dir egress --json >"$tmp/w.json"; rc=$?
 out=$(validate mss_change "$tmp/w.json" 2>&1); rc2=$?
 expect_eq "mss set --json: exit 0, validates${out:+ ($out)}" "$rc/$rc2" 0/0

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # attach --replace during a flood: new builds of every program of an
 # interface (XDP, tc ingress and egress, the cookie hand-off, the
-# tcp_retransmit_skb tracepoint) on the same maps.
+# tcp_retransmit_skb tracepoint, DNS telemetry's tc ingress and egress and
+# its stale-use tracepoint link) on the same maps.
 #
 # eth0 takes a spoofed SYN flood under a per-source budget; eth1 serves a
 # client with SYN cookies on port 8080 and an MSS clamp of 1000 on every
@@ -20,6 +21,8 @@
 #    ones (counting on from where they were); every SYN-ACK the client saw
 #    from 8081 carried MSS 1000 (tcpdump), and the server's socket sends
 #    segments of at most 1000 - 12 bytes (ss);
+#  - DNS queries sent to eth1 all along are all counted (the server
+#    entry's queries grow by exactly the number sent);
 #  - after the replaces, cookies still complete connections, and the new
 #    tracepoint program counts the server's full-size retransmissions as
 #    the server's kernel counts them (nstat), on from the earlier count;
@@ -28,7 +31,8 @@
 #    earlier parts replaced and recorded, the failed one still running and
 #    recorded;
 #  - a part removed by hand (the cookie filter) is reported, not replaced;
-#  - a program that cannot be loaded (a pinned map missing) changes nothing;
+#  - a program that cannot be loaded (a pinned map missing: the MSS
+#    program's, the DNS programs') changes nothing;
 #  - detach leaves nothing.
 P=xgrp-
 . "$(dirname "$0")/../lib.sh"
@@ -63,14 +67,36 @@ ids = [f["options"]["prog"]["id"] for f in json.load(sys.stdin)
        if f.get("options", {}).get("prog", {}).get("name") == sys.argv[1]]
 print(ids[0] if len(ids) == 1 else "0" if not ids else "many")' "$3"
 }
+# ... DNS ingress, DNS egress, DNS stale use (the pinned link's program)
 kernel_ids() {	# IFACE
 	echo "$(ip -n ${P}srv -j link show dev "$1" | json_get 'd[0].get("xdp", {}).get("prog", {}).get("id", 0)')" \
 	     "$(tcid "$1" ingress xg_tc_ingress)" "$(tcid "$1" egress xg_tc_egress)" \
 	     "$(tcid "$1" ingress xg_tc_cookie)" \
-	     "$(t_rt_prog "$(dir "$1")")"
+	     "$(t_rt_prog "$(dir "$1")")" \
+	     "$(tcid "$1" ingress xg_dns_ingress)" "$(tcid "$1" egress xg_dns_egress)" \
+	     "$(bpftool -j link show pinned "$(dir "$1")/xg_dns_tp_link" 2>/dev/null | json_get 'd["prog_id"]' 2>/dev/null || echo 0)"
 }
 recorded_ids() {	# IFACE
-	xg_srv status -i "$1" --json | json_get '" ".join(str(d["interfaces"][0]["programs"][k] or 0) for k in ("xdp", "tc_ingress", "tc_egress", "tc_cookie", "tracepoint"))'
+	xg_srv status -i "$1" --json | json_get '" ".join(str(d["interfaces"][0]["programs"][k] or 0) for k in ("xdp", "tc_ingress", "tc_egress", "tc_cookie", "tracepoint", "dns_ingress", "dns_egress", "dns_tracepoint"))'
+}
+dnsq() {	# eth1's DNS queries to its address (port 53, this host the server)
+	xg_srv dns -i eth1 --json | json_one | json_get "sum(s['queries'] for s in d['servers'] if s['address'] == '$LAB_SRV4_C' and s['role'] == 'local')"
+}
+# DNS queries to eth1's address (nothing answers: counted as queries) until
+# FILE.stop exists, at most 60 s; writes how many were sent to FILE
+dns_sender() {
+	lab_exec ${P}cli timeout 70 python3 - "$1" "$LAB_SRV4_C" <<'PY'
+import os, socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+n, end = 0, time.monotonic() + 60
+while not os.path.exists(sys.argv[1] + ".stop") and time.monotonic() < end:
+    q = struct.pack("!HHHHHH", n & 0xffff, 0x0100, 1, 0, 0, 0) + \
+        b"\x03www\x07replace\x04test\x00" + struct.pack("!HH", 1, 1)
+    s.sendto(q, (sys.argv[2], 53))
+    n += 1
+    time.sleep(0.02)
+open(sys.argv[1], "w").write("%d\n" % n)
+PY
 }
 counter() {	# IFACE REASON (packets, every verdict)
 	xg_srv status -i "$1" --json | json_get \
@@ -126,7 +152,7 @@ ids0_eth0=$(kernel_ids eth0) ids0_eth1=$(kernel_ids eth1)
 echo "# ids before: eth0 $ids0_eth0; eth1 $ids0_eth1 (xdp, tc in, tc eg, cookie, tracepoint)"
 expect_eq "eth0: status records the kernel's ids" "$(recorded_ids eth0)" "$ids0_eth0"
 expect_eq "eth1: status records the kernel's ids" "$(recorded_ids eth1)" "$ids0_eth1"
-check "eth1 carries all five programs" bash -c "! grep -qw 0 <<<'$ids0_eth1'"
+check "eth1 carries all eight programs" bash -c "! grep -qw 0 <<<'$ids0_eth1'"
 
 # ---- the flood, the clients, three replacements ----
 ho0=$(handoffs) ci0=$(mssc clamped_ingress) ce0=$(mssc clamped_egress)
@@ -150,6 +176,9 @@ nsenter --net=/run/netns/${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_S
 fpid=$!
 clients "$TMP/clients" &
 cpid=$!
+dq0=$(dnsq)
+dns_sender "$TMP/dnsq" &
+dpid=$!
 sleep 1
 fails=0 mono=0 last=$(judged) t0=$SECONDS
 for i in eth1 eth0 eth1; do
@@ -166,8 +195,9 @@ echo "# three replacements in $((SECONDS - t0)) s"
 sleep 0.5
 kill -INT $fpid
 wait $fpid
-touch "$TMP/clients.stop"
+touch "$TMP/clients.stop" "$TMP/dnsq.stop"
 wait $cpid
+wait $dpid
 sleep 0.5
 kill $tdpid; wait $tdpid
 read -r a fa b fb <"$TMP/clients"
@@ -183,7 +213,7 @@ for i in eth0 eth1; do
 	read -r -a before <<<"${!v0}"
 	read -r -a after <<<"${!v1}"
 	n=0 changed=0
-	for k in 0 1 2 3 4; do
+	for k in 0 1 2 3 4 5 6 7; do
 		[ "${before[$k]}" == 0 ] && continue
 		n=$((n + 1))
 		[ "${before[$k]}" != "${after[$k]}" ] && [ "${after[$k]}" != 0 ] &&
@@ -197,6 +227,9 @@ expect_eq "eth1: one black-hole program runs on its maps, in the host's retransm
 check "... and it is attached by no tracepoint link of its own" test \
 	"$(bpftool -j link show | python3 -c 'import json,sys; print(sum(1 for l in json.load(sys.stdin) if l.get("prog_id") == int(sys.argv[1])))' "$(awk '{print $5}' <<<"$ids1_eth1")")" = 0
 expect_eq "counters never went back" "$mono" 0
+sleep 0.2
+expect_eq "every DNS query sent to eth1 across the swaps counted ($(cat "$TMP/dnsq") sent)" \
+	$(( $(dnsq) - dq0 )) "$(cat "$TMP/dnsq")"
 expect_eq "every SYN of the flood judged across the swaps" $(( $(judged) - j0 )) $((sent - lost))
 want=$(python3 -c "print(int($PPS * $secs + $BURST))")
 expect_near "buckets kept: passed = pps x duration + burst, once" $(( $(passed) - p0 )) "$want" 10
@@ -260,8 +293,8 @@ check "... the message names the part" grep -q "cannot replace the tcp_retransmi
 check "... and says what was replaced" grep -q "replaced: xdp id .*; failed: tcp_retransmit_skb" "$TMP/fail.out"
 read -r -a before <<<"$ids"
 read -r -a after <<<"$(kernel_ids eth1)"
-check "... the earlier parts are new (${before[*]:0:4} -> ${after[*]:0:4})" bash -c \
-	"[ ${before[0]} != ${after[0]} ] && [ ${before[1]} != ${after[1]} ] && [ ${before[2]} != ${after[2]} ] && [ ${before[3]} != ${after[3]} ]"
+check "... the earlier parts are new (${before[*]:0:4} ${before[*]:5:3} -> ${after[*]:0:4} ${after[*]:5:3})" bash -c \
+	"[ ${before[0]} != ${after[0]} ] && [ ${before[1]} != ${after[1]} ] && [ ${before[2]} != ${after[2]} ] && [ ${before[3]} != ${after[3]} ] && [ ${before[5]} != ${after[5]} ] && [ ${before[6]} != ${after[6]} ] && [ ${before[7]} != ${after[7]} ]"
 expect_eq "... the failed one still runs" "${after[4]}" "${before[4]}"
 expect_eq "... and status records what runs" "$(recorded_ids eth1)" "${after[*]}"
 
@@ -286,6 +319,14 @@ mv "$(dir eth1)/xg_pm_stats_away" "$(dir eth1)/xg_pm_stats"
 sed 's/^/# /' "$TMP/load.out"
 expect_eq "a map the new tc programs cannot find: exit 1" "$rc" 1
 check "... it says nothing changed" grep -q "eth1: nothing changed" "$TMP/load.out"
+expect_eq "... and nothing did" "$(kernel_ids eth1)" "$ids"
+mv "$(dir eth1)/xg_dns_names" "$(dir eth1)/xg_dns_names_away"
+xg_srv attach --replace eth1 >"$TMP/load.out" 2>&1
+rc=$?
+mv "$(dir eth1)/xg_dns_names_away" "$(dir eth1)/xg_dns_names"
+sed 's/^/# /' "$TMP/load.out"
+expect_eq "a map the new DNS programs cannot find: exit 1, nothing changed" \
+	"$rc $(grep -c 'eth1: nothing changed' "$TMP/load.out")" "1 1"
 expect_eq "... and nothing did" "$(kernel_ids eth1)" "$ids"
 
 # ---- detach leaves nothing ----

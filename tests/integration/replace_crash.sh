@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # attach --replace killed with SIGKILL, again and again, on an interface
-# carrying all five programs (XDP, tc ingress and egress, the cookie
-# hand-off, the tcp_retransmit_skb tracepoint). Three in four kills
+# carrying all eight programs (XDP, tc ingress and egress, the cookie
+# hand-off, the tcp_retransmit_skb tracepoint, DNS telemetry's tc ingress
+# and egress and its stale-use link). Three in four kills
 # land in the swap phase: the replace runs with XDPGUARD_TEST_PAUSE_MS,
 # which pauses between any two of its steps, and is killed at a random
 # moment after it marked the interface as being replaced; the others at a
 # random moment of the whole command (mostly while it loads). After each
 # kill the next command (status) succeeds and:
-#  - the interface runs all five programs, each recorded as status shows
+#  - the interface runs all eight programs, each recorded as status shows
 #    it (the ids the kernel shows: ip link, tc filter, bpftool link);
 #  - the pin folder holds what an attach pins, nothing half-made;
 #  - exactly one black-hole program runs on the interface's maps (in its
-#    slot of the host's retransmission program, no link of its own);
+#    slot of the host's retransmission program, no link of its own), and
+#    exactly one DNS stale-use link (the pinned one);
 #  - real connections complete through the cookies and get the MSS clamp.
 # Then a replace runs to its end, detach leaves nothing, and no program
 # seen on the interface at any point is left in the kernel.
@@ -21,7 +23,7 @@ P=xg7-rk-
 t_start
 check "lab_wire (XDP pass on c0, no tx offloads)" lab_wire $P
 KILLS=${XG_REPLACE_KILLS:-8}
-PAUSE=25	# ms between two steps of the swap phase (about 14 steps)
+PAUSE=25	# ms between two steps of the swap phase (about 22 steps)
 MSS=1000
 TMP=$(mktemp -d /tmp/${P}XXXXXX)
 trap 't_cleanup; rm -rf "$TMP"' EXIT
@@ -44,14 +46,17 @@ ids = [f["options"]["prog"]["id"] for f in json.load(sys.stdin)
        if f.get("options", {}).get("prog", {}).get("name") == sys.argv[1]]
 print(ids[0] if len(ids) == 1 else "0" if not ids else "many")' "$2"
 }
-kernel_ids() {	# xdp, tc ingress, tc egress, tc cookie, tracepoint
+kernel_ids() {	# xdp, tc ingress, tc egress, tc cookie, tracepoint, dns
+		# ingress, dns egress, dns stale use (the pinned link's)
 	echo "$(ip -n ${P}srv -j link show dev eth1 | json_get 'd[0].get("xdp", {}).get("prog", {}).get("id", 0)')" \
 	     "$(tcid ingress xg_tc_ingress)" "$(tcid egress xg_tc_egress)" \
 	     "$(tcid ingress xg_tc_cookie)" \
-	     "$(t_rt_prog "$DIR")"
+	     "$(t_rt_prog "$DIR")" \
+	     "$(tcid ingress xg_dns_ingress)" "$(tcid egress xg_dns_egress)" \
+	     "$(bpftool -j link show pinned "$DIR/xg_dns_tp_link" 2>/dev/null | json_get 'd["prog_id"]' 2>/dev/null || echo 0)"
 }
 recorded_ids() {	# from status --json on stdin
-	json_get '" ".join(str(d["interfaces"][0]["programs"][k] or 0) for k in ("xdp", "tc_ingress", "tc_egress", "tc_cookie", "tracepoint"))'
+	json_get '" ".join(str(d["interfaces"][0]["programs"][k] or 0) for k in ("xdp", "tc_ingress", "tc_egress", "tc_cookie", "tracepoint", "dns_ingress", "dns_egress", "dns_tracepoint"))'
 }
 # black-hole programs that run on this interface's maps: in the host's
 # retransmission slots, or attached by a tracepoint link of their own
@@ -61,13 +66,18 @@ tp_links() {
 	m=$(bpftool -j map show pinned "$DIR/xg_pm_cfg" | json_get 'd["id"]')
 	bpftool -j link show >"$TMP/links.json"
 	bpftool -j prog show >"$TMP/progs.json"
-	python3 - "$m" "$TMP/links.json" "$TMP/progs.json" "$n" <<'PY'
+	g=$(bpftool -j map show pinned "$DIR/xg_dns_gone" | json_get 'd["id"]')
+	python3 - "$m" "$TMP/links.json" "$TMP/progs.json" "$n" "$g" <<'PY'
 import json, sys
-m = int(sys.argv[1])
+m, g = int(sys.argv[1]), int(sys.argv[5])
 progs = {p["id"]: p for p in json.load(open(sys.argv[3]))}
-print(int(sys.argv[4]) + sum(1 for l in json.load(open(sys.argv[2]))
-          if l.get("type") == "raw_tracepoint" and
-          m in progs.get(l.get("prog_id"), {}).get("map_ids", [])))
+links = json.load(open(sys.argv[2]))
+def on(l, map_id):
+    return (l.get("type") == "raw_tracepoint" and
+            map_id in progs.get(l.get("prog_id"), {}).get("map_ids", []))
+# black-hole programs, then DNS stale-use links
+print(int(sys.argv[4]) + sum(1 for l in links if on(l, m)),
+      sum(1 for l in links if on(l, g)))
 PY
 }
 conn() {	# PORT TAG
@@ -92,7 +102,7 @@ for i in $(seq 1 "$KILLS"); do
 			kill -0 $pid 2>/dev/null || break
 			sleep 0.01
 		done
-		sleep "$(printf '0.%03d' $((RANDOM % (PAUSE * 15))))"
+		sleep "$(printf '0.%03d' $((RANDOM % (PAUSE * 22))))"
 		swaps=$((swaps + 1))
 	else
 		nsenter --net=/run/netns/${P}srv "$XG" attach --replace eth1 \
@@ -112,7 +122,7 @@ for i in $(seq 1 "$KILLS"); do
 	read -r -a a <<<"$now"
 	read -r -a b <<<"$prev"
 	n=0
-	for k in 0 1 2 3 4; do
+	for k in 0 1 2 3 4 5 6 7; do
 		[[ "${a[$k]}" =~ ^[1-9][0-9]*$ ]] ||
 			{ viol=$((viol + 1)); echo "# kill $i: program $k is '${a[$k]}' ($now)"; }
 		[ "${a[$k]}" != "${b[$k]}" ] && n=$((n + 1))
@@ -124,7 +134,7 @@ for i in $(seq 1 "$KILLS"); do
 	[ "$pins" == "$NPINS" ] && ! ls "$DIR" | grep -q : ||
 		{ viol=$((viol + 1)); echo "# kill $i: pins: $(ls "$DIR" | tr '\n' ' ')"; }
 	t=$(tp_links)
-	[ "$t" == 1 ] || { viol=$((viol + 1)); echo "# kill $i: $t black-hole programs"; }
+	[ "$t" == "1 1" ] || { viol=$((viol + 1)); echo "# kill $i: black-hole programs and DNS stale-use links: $t"; }
 	if [ $((i % 4)) -eq 0 ]; then
 		conns=$((conns + 2))
 		conn 8080 "k$i" || cfail=$((cfail + 1))
@@ -134,7 +144,7 @@ for i in $(seq 1 "$KILLS"); do
 done
 hist=$(printf '%s\n' "${new_parts[@]}" | sort | uniq -c | awk '{printf "%s%s parts new: %d", (NR > 1 ? ", " : ""), $2, $1}')
 echo "# $SECONDS s; $KILLS kills: $swaps in the swap phase, $early anywhere; $recovered found interrupted by the next command; $hist"
-expect_eq "$KILLS kills ($swaps in the swap phase, $recovered found interrupted; $hist): all five programs running and recorded, pins whole, one black-hole program" "$viol" 0
+expect_eq "$KILLS kills ($swaps in the swap phase, $recovered found interrupted; $hist): all eight programs running and recorded, pins whole, one black-hole program, one DNS stale-use link" "$viol" 0
 expect_eq "connections through cookies and the clamp after kills ($conns)" "$cfail" 0
 check "some kills interrupted the swaps" test "$recovered" -gt 0
 check "a replace then runs to its end" xg_srv attach --replace eth1

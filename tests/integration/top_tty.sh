@@ -37,8 +37,8 @@ rate=$(awk '/^SYN\/s/ {print int($3)}' <<<"$screen")
 # budget is the flood's, not what the budget lets through
 check "the screen shows the flood's SYN rate ($rate/s, > 10 x the budget)" test "${rate:-0}" -gt 1000
 check "the screen shows the top source" grep -q "^198.19.7.0/32 " <<<"$screen"
-check "the screen shows cookies, PMTU and TCP lines" bash -c \
-	"grep -q '^cookie answered/s' <<<\"\$1\" && grep -q '^pmtu   PTB/s' <<<\"\$1\" && grep -q '^tcp    TIME_WAIT' <<<\"\$1\"" _ "$screen"
+check "the screen shows cookies, PMTU, TCP and DNS lines" bash -c \
+	"grep -q '^cookie answered/s' <<<\"\$1\" && grep -q '^pmtu   PTB/s' <<<\"\$1\" && grep -q '^tcp    TIME_WAIT' <<<\"\$1\" && grep -q '^dns    query/s' <<<\"\$1\"" _ "$screen"
 check "full screen: the shell's line is hidden" bash -c "! grep -q BEFORE-TOP <<<\"\$1\"" _ "$screen"
 tmux send-keys -t "$SESS" q
 for i in $(seq 1 30); do
@@ -73,9 +73,9 @@ tmux new-session -d -s "$SESS" -x 80 -y 24 \
 	"nsenter --net=/run/netns/${P}srv $XG top -i eth0 --count 100; sleep 60"
 screen=$(top_screen)
 echo "$screen" | sed 's/^/# 80x24 | /'
-rows=$(awk 'NR <= 8 { printf "%s|", $1 }' <<<"$screen")
+rows=$(awk 'NR <= 9 { printf "%s|", $1 }' <<<"$screen")
 expect_eq "80x24: the summary rows in order, nothing wrapped" "$rows" \
-	"xdpguard|SYN/s|pkt/s|cookie|pmtu|tcp||source|"
+	"xdpguard|SYN/s|pkt/s|cookie|pmtu|tcp|dns||source|"
 check "80x24: no line wider than 79 columns" bash -c \
 	"awk 'length(\$0) > 79 { bad = 1 } END { exit bad }' <<<\"\$1\"" _ "$screen"
 check "80x24: at most 23 lines drawn (--count 100 asked for more)" \
@@ -96,7 +96,8 @@ assert d["syn_pps"]["offered"] > 1000, d["syn_pps"]
 assert d["top"][0]["source"] == "198.19.7.0/32", d["top"][:1]
 assert set(d["cookies"]) == {"answered_pps", "ack_valid_pps", "ack_bad_pps", "handoff_pps"}
 assert d["pmtu"]["ptb_total"] == 0 and d["pmtu"]["blackholes_suspected"] == 0
-assert d["sockets"]["time_wait"] == int(sys.argv[2]), (d["sockets"], sys.argv[2])' "$j" "$tw"
+assert d["sockets"]["time_wait"] == int(sys.argv[2]), (d["sockets"], sys.argv[2])
+assert d["dns"]["servers_tracked"] == 0 and d["dns"]["queries_pps"] == 0, d["dns"]' "$j" "$tw"
 kill $fpid 2>/dev/null
 wait $fpid
 t_snapshot
