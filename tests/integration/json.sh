@@ -44,7 +44,9 @@ trap 'rm -rf "$tmp"; t_ns_down' EXIT
 # frames on packet sockets, so that dns --json has a server and a name
 nsenter --net=/run/netns/$NS python3 - <<'PY'
 import socket, struct
-def mac(i): return bytes.fromhex(open("/sys/class/net/%s/address" % i).read().strip().replace(":", ""))
+def mac(i):	# SIOCGIFHWADDR (/sys is the host's under nsenter --net)
+    import fcntl
+    return fcntl.ioctl(socket.socket(), 0x8927, struct.pack("256s", i.encode()))[18:24]
 def csum(b):
     s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
     s = (s >> 16) + (s & 0xffff); s += s >> 16
