@@ -170,6 +170,19 @@ static void recover_one(const char *name, __u64 self)
 	    xg_journal_recover(&ifc))
 		fprintf(stderr, "xdpguard: a policy change of %s was "
 			"interrupted; undone\n", ifc.ifname);
+	/*
+	 * A replace killed after it swapped the XDP program: the recorded
+	 * one is the old program, freed already, yet the interface runs the
+	 * new one on these maps. Record what runs, before any check of the
+	 * recorded program could take the folder for an orphan.
+	 */
+	if (!sfx && !rd && info.replacing && ifc.here &&
+	    layout == XG_ABI_VERSION &&
+	    (ifc.ifindex = if_nametoindex(ifc.ifname)) &&
+	    (__u32)ifc.ifindex == info.ifindex) {
+		xg_replace_recover(&ifc);
+		return;
+	}
 	if (!sfx && !rd && xg_prog_alive(info.prog_id)) {
 		if (!ifc.here || layout != XG_ABI_VERSION)
 			return;
