@@ -18,6 +18,7 @@ CFLAGS   += -DXG_VERSION='"$(VERSION)"'
 CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 $(INCLUDES)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxdp -lbpf -lelf -lz)
 LDLIBS_HTTP := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+LDLIBS_JOURNAL := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
@@ -93,7 +94,7 @@ $(ARCHIVE): $(LIB_OBJS)
 
 $(OUTPUT)/xdpguard: $(CMD_OBJS) $(ARCHIVE)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(LDLIBS_HTTP)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(LDLIBS_HTTP) $(LDLIBS_JOURNAL)
 
 # unit tests link what they use from the archive, no command
 $(OUTPUT)/tests/%: tests/unit/%.c $(ARCHIVE) $(HDRS) $(SKELS) | $(OUTPUT)/tests

@@ -50,8 +50,7 @@ int xg_detach_moved_here(__u64 cookie, void *arg);
 int xg_replace(const char *ifname, int ifindex, const char *dir);
 void xg_replace_recover(const struct xg_iface *ifc);
 
-/* ---- dns.c: the DNS body of an event; xdpguard_dns_* for export ---- */
-void xg_dns_event_body(FILE *f, bool json, const struct xg_event *e);
+/* ---- dns.c: xdpguard_dns_* for export ---- */
 void xg_dns_export(FILE *f, const struct xg_iface *ifc, int n);
 
 /* ---- save.c ---- */

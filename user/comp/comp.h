@@ -193,6 +193,7 @@ int xg_host_on(bool *was_on);
 int xg_host_off(void);
 int xg_host_need(const char *what);
 int xg_host_ring(void);
+int xg_host_ring_id(__u64 netns, __u32 *id);
 int xg_host_open(const char *name);
 int xg_sk_snapshot(struct xg_sk_rec **out, size_t *n);
 int xg_sk_stats_read(__u64 netns, struct xg_sk_stats *sum);

@@ -271,6 +271,25 @@ out:
 }
 
 /*
+ * The map id of @netns's event ring, without making one or a message
+ * (what events compares once a second): 0 with *id, 1 when there is none
+ * (host telemetry off, or no ring for that namespace).
+ */
+int xg_host_ring_id(__u64 netns, __u32 *id)
+{
+	char path[256];
+	int outer, err;
+
+	host_path(path, sizeof(path), XG_MAP_SK_RINGS);
+	outer = bpf_obj_get(path);
+	if (outer < 0)
+		return 1;
+	err = bpf_map_lookup_elem(outer, &netns, id);
+	close(outer);
+	return err ? 1 : 0;
+}
+
+/*
  * Every TCP socket of this namespace, one struct xg_sk_rec each. Snapshots
  * are serialized (an flock on the host folder): the ephemeral-port count
  * the iterator keeps per destination is per snapshot.

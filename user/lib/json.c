@@ -20,6 +20,7 @@ struct xg_jw {
 	int depth;
 	bool first[JW_DEPTH];	/* nothing written yet at this depth */
 	bool named;		/* a name was written, its value is next */
+	bool lines;		/* JSON lines: xg_jw_line() ended the last */
 };
 
 struct xg_jw *xg_jw_new(FILE *f)
@@ -38,9 +39,23 @@ void xg_jw_free(struct xg_jw *w)
 {
 	if (!w)
 		return;
-	fputc('\n', w->f);
+	if (!w->lines || !w->first[0])
+		fputc('\n', w->f);
 	fflush(w->f);
 	free(w);
+}
+
+/*
+ * End the top-level value with a newline and start the next one (JSON
+ * lines: one document per line, as events writes them). Not flushed.
+ */
+void xg_jw_line(struct xg_jw *w)
+{
+	fputc('\n', w->f);
+	w->depth = 0;
+	w->named = false;
+	w->first[0] = true;
+	w->lines = true;
 }
 
 static void sep(struct xg_jw *w)

@@ -98,6 +98,8 @@ int xg_ifname_check(const char *name);
 void xg_iface_dir(const char *ifname, char *buf, size_t len);
 int xg_dir_parse(const char *name, __u64 *cookie, char *ifname,
 		 char *suffix);
+const char *xg_run_path(void);
+int xg_run_dir(void);
 int xg_lock(void);
 int xg_lock_try(void);
 void xg_unlock(int fd);
@@ -276,6 +278,7 @@ int xg_opts_iface_json(int argc, char **argv, const char *usage,
 struct xg_jw;
 struct xg_jw *xg_jw_new(FILE *f);
 void xg_jw_free(struct xg_jw *w);
+void xg_jw_line(struct xg_jw *w);
 void xg_jw_object(struct xg_jw *w);
 void xg_jw_object_end(struct xg_jw *w);
 void xg_jw_array(struct xg_jw *w);
@@ -295,6 +298,52 @@ void xg_jw_bool_field(struct xg_jw *w, const char *n, bool v);
 void xg_jw_null_field(struct xg_jw *w, const char *n);
 void xg_jw_ago_field(struct xg_jw *w, const char *n, __u64 then_ns,
 		     __u64 now_ns);
+/* ---- rec.c: one record as text, a JSON line or journal fields ---- */
+enum xg_rec_mode { XG_REC_TEXT, XG_REC_JSON, XG_REC_JOURNAL };
+struct xg_rec;
+struct iovec;
+struct xg_rec *xg_rec_new(enum xg_rec_mode mode, FILE *f);
+void xg_rec_free(struct xg_rec *r);
+void xg_rec_begin(struct xg_rec *r);
+void xg_rec_word(struct xg_rec *r, const char *name, const char *v,
+		 const char *word);
+void xg_rec_hide(struct xg_rec *r, bool on);
+void xg_rec_str(struct xg_rec *r, const char *name, const char *v);
+void xg_rec_null(struct xg_rec *r, const char *name);
+void xg_rec_u64(struct xg_rec *r, const char *name, unsigned long long v);
+void xg_rec_float(struct xg_rec *r, const char *name, double v, int prec);
+void xg_rec_strs(struct xg_rec *r, const char *name, const char *const *v,
+		 int n);
+void xg_rec_journal(struct xg_rec *r, const char *field);
+void xg_rec_end(struct xg_rec *r);
+int xg_rec_iov(const struct xg_rec *r, const struct iovec **iov);
+const char *xg_rec_text(const struct xg_rec *r);
+
+/* ---- relay.c: a ring's records to more readers (a unix socket) ---- */
+#define XG_RELAY_VERSION	1
+#define XG_RELAY_CLIENTS	16
+enum { XG_RELAY_REC = 1, XG_RELAY_BYE, XG_RELAY_FULL };
+
+struct xg_relay_msg {
+	__u32 version;		/* XG_RELAY_VERSION */
+	__u32 kind;		/* XG_RELAY_* */
+	__u64 missed;		/* records not sent to this reader so far */
+	char tag[IF_NAMESIZE];	/* the interface; "" for the host ring */
+	/* then, for XG_RELAY_REC, the record as the kernel wrote it */
+};
+
+struct xg_relay;
+struct pollfd;
+struct xg_relay *xg_relay_serve(const char *path);
+int xg_relay_pollfds(const struct xg_relay *r, struct pollfd *p, int max);
+void xg_relay_handle(struct xg_relay *r, const struct pollfd *p, int n);
+int xg_relay_clients(const struct xg_relay *r);
+void xg_relay_send(struct xg_relay *r, const char *tag, const void *rec,
+		   size_t len);
+void xg_relay_free(struct xg_relay *r);
+int xg_relay_connect(const char *path);
+int xg_relay_recv(int fd, struct xg_relay_msg *m, void *buf, size_t len);
+
 /* pin.c: -i IFNAME or every attached interface; a reading command over them */
 int xg_iface_targets(const char *ifname, struct xg_iface *one,
 		     struct xg_iface **list);

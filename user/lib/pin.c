@@ -106,17 +106,16 @@ int xg_ifname_check(const char *name)
 }
 
 /*
- * The root folder is trusted only if it is root's own directory (not a
- * symlink, owner root, no access for group or others), checked with lstat
- * and again on the open descriptor. bpffs is mounted 1777 by default, so
+ * A folder of ours (the pin root, the run folder) is trusted only if it
+ * is root's own directory (not a symlink, owner root, no access for group
+ * or others), checked with lstat and again on the open descriptor. bpffs is mounted 1777 by default, so
  * anyone can make the folder first: then nothing in it can be trusted and
  * the command refuses, saying what to do. A mode that is too open on
  * root's own folder is repaired, with a message. Returns an open
  * descriptor, or -1 with a message.
  */
-static int root_open(void)
+static int dir_trusted(const char *root)
 {
-	const char *root = xg_pin_root();
 	struct stat st, fst;
 	int fd;
 
@@ -139,7 +138,8 @@ static int root_open(void)
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		xg_err("%s belongs to uid %u, not root: someone else made it, "
 		       "so nothing in it is trusted (its pins could be theirs); "
-		       "look at it, remove it (rm -r %s) and attach again",
+		       "look at it, remove it (rm -r %s) and run the command "
+		       "again",
 		       root, (unsigned int)st.st_uid, root);
 		return -1;
 	}
@@ -166,6 +166,33 @@ static int root_open(void)
 			"enter it); made it 0700\n", root, st.st_mode & 07777);
 	}
 	return fd;
+}
+
+static int root_open(void)
+{
+	return dir_trusted(xg_pin_root());
+}
+
+/*
+ * The run folder: /run/ and the pin root's name (/run/xdpguard for the
+ * production root, so a test suite's pin root has its own), where events
+ * keeps its ring locks and its relay sockets. Trusted as the pin root is
+ * (root's, 0700, no symlink, checked with lstat and on the descriptor).
+ */
+const char *xg_run_path(void)
+{
+	static char path[80];
+
+	if (!*path)
+		snprintf(path, sizeof(path), "/run/%s",
+			 strrchr(xg_pin_root(), '/') + 1);
+	return path;
+}
+
+/* The run folder, made if missing and checked: an fd, or -1 (said). */
+int xg_run_dir(void)
+{
+	return dir_trusted(xg_run_path());
 }
 
 /* "pid 123 (xdpguard deny add ...)" of the flock holder of @fd, if found */
