@@ -45,6 +45,7 @@
 
 #define JOURNAL_SOCKET	"/run/systemd/journal/socket"
 #define CHECK_NS	1000000000ULL	/* the pins, once a second */
+#define GONE_NS		2000000000ULL	/* a folder missing that long */
 #define FOLLOW_TRIES	30		/* claim or connect: 3 s */
 
 static volatile sig_atomic_t stop;
@@ -122,6 +123,7 @@ struct ev_src {
 	enum src_state state;
 	int claim_fd, ring_fd, cnt_fd, cli_fd;
 	__u32 ring_id;
+	__u64 gone_since;	/* its pin first seen missing, 0: there */
 	struct ring_buffer *rb;
 	struct xg_relay *relay;	/* S_RING: what we serve */
 	int readers;		/* ... to how many, as last said */
@@ -573,19 +575,24 @@ fail:
 	return -1;
 }
 
-/* Drain what is left, stop serving (the relay's readers are told). */
+/*
+ * Drain what is left and let the ring go, then tell the relay's readers
+ * (so that one of them can claim it at once).
+ */
 static void src_release(struct ev_src *s)
 {
+	struct xg_relay *relay = s->relay;
+
 	if (s->rb)
 		ring_buffer__consume(s->rb);
-	xg_relay_free(s->relay);
-	s->relay = NULL;
 	if (s->cli_fd >= 0)
 		close(s->cli_fd);
 	s->cli_fd = -1;
+	s->relay = NULL;
 	src_account(s);
 	src_close_maps(s);
 	src_unclaim(s);
+	xg_relay_free(relay);
 }
 
 static void src_gone(struct ev_src *s, const char *why)
@@ -613,7 +620,10 @@ static int src_refollow(struct ev_src *s)
 	return 0;
 }
 
-/* Once a second: is the ring still the one pinned? 0, or -1 (failed). */
+/*
+ * Once a second: is the ring still the one pinned? Gone for GONE_NS is a
+ * detach (so that `detach; attach` is a re-attach). 0, or -1 (failed).
+ */
 static int src_check(struct ev_src *s)
 {
 	__u32 id;
@@ -622,7 +632,11 @@ static int src_check(struct ev_src *s)
 	if (s->state == S_GONE)
 		return 0;
 	r = src_pinned_id(s, &id);
-	if (r == 1)
+	if (r != 1)
+		s->gone_since = 0;
+	if (r == 1 && !s->gone_since)
+		s->gone_since = xg_mono_ns();
+	if (r == 1 && xg_mono_ns() - s->gone_since >= GONE_NS)
 		src_gone(s, s->host ? "socket telemetry was switched off" :
 			 "detached");
 	else if (!r && id != s->ring_id)

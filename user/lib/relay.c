@@ -202,20 +202,21 @@ void xg_relay_send(struct xg_relay *r, const char *tag, const void *rec,
 	}
 }
 
-/* Say goodbye to every reader, close, remove the socket. */
+/* Remove the socket, then say goodbye to every reader and close. */
 void xg_relay_free(struct xg_relay *r)
 {
 	int i;
 
 	if (!r)
 		return;
+	/* no new reader first: one told goodbye must not connect again */
+	close(r->fd);
+	unlink(r->path);
 	for (i = 0; i < r->n; i++) {
 		msg_send(r->c[i].fd, XG_RELAY_BYE, r->c[i].missed, NULL, NULL,
 			 0);
 		close(r->c[i].fd);
 	}
-	close(r->fd);
-	unlink(r->path);
 	free(r);
 }
 
