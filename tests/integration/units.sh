@@ -20,10 +20,11 @@ make -s -o build/xdpguard install DESTDIR="$tmp/root" PREFIX=/usr SYSCONFDIR="$t
 	UNITDIR=/lib/systemd/system >/dev/null || not_ok "make install"
 UNIT=$tmp/root/lib/systemd/system/xdpguard@.service
 check "make install wrote the template unit" test -f "$UNIT"
+check "... and the events unit" test -f "$tmp/root/lib/systemd/system/xdpguard-events@.service"
 for u in "$tmp"/root/lib/systemd/system/*.service; do
 	# verify resolves ExecStart's binary: point it at this build
 	sed "s|/usr/sbin/xdpguard|$XG|g" "$u" >"$tmp/${u##*/}"
-	n=${u##*/}; [ "$n" = "xdpguard@.service" ] && n=xdpguard@u0.service
+	n=${u##*/}; n=${n/@.service/@u0.service}	# a template: an instance
 	cp "$tmp/${u##*/}" "$tmp/$n" 2>/dev/null
 	out=$(cd "$tmp" && MANPATH=$tmp/root/usr/share/man systemd-analyze verify "./$n" 2>&1); rc=$?
 	echo "$out" | grep -v "^$" | sed 's/^/# /'

@@ -40,6 +40,7 @@
 #include <sys/uio.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#define SD_JOURNAL_SUPPRESS_LOCATION	/* no CODE_FILE= of ours */
 #include <systemd/sd-journal.h>
 #include "cmd.h"
 

@@ -322,7 +322,7 @@ const char *xg_rec_text(const struct xg_rec *r);
 /* ---- relay.c: a ring's records to more readers (a unix socket) ---- */
 #define XG_RELAY_VERSION	1
 #define XG_RELAY_CLIENTS	16
-enum { XG_RELAY_REC = 1, XG_RELAY_BYE, XG_RELAY_FULL };
+enum { XG_RELAY_REC = 1, XG_RELAY_BYE, XG_RELAY_FULL, XG_RELAY_MISSED };
 
 struct xg_relay_msg {
 	__u32 version;		/* XG_RELAY_VERSION */

@@ -9,7 +9,8 @@
  *
  * A slow reader never holds the owner up: sends do not block (MSG_DONTWAIT)
  * and a record a reader's socket has no room for is not sent to it but
- * counted, in the `missed` of every later message to it. At most
+ * counted, in the `missed` of every later message to it (XG_RELAY_MISSED
+ * carries it alone when no record comes). At most
  * XG_RELAY_CLIENTS readers; one more is told so (XG_RELAY_FULL) and
  * closed. On exit the owner says XG_RELAY_BYE to each.
  */
@@ -31,8 +32,7 @@
 
 struct relay_client {
 	int fd;
-	__u64 missed;
-	int pid;
+	__u64 missed, told;	/* records not sent; as last told */
 };
 
 struct xg_relay {
@@ -136,7 +136,7 @@ static int msg_send(int fd, __u32 kind, __u64 missed, const char *tag,
 	return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
-/* Readers that joined, readers that left. */
+/* Readers that joined, readers that left, what readers missed. */
 void xg_relay_handle(struct xg_relay *r, const struct pollfd *p, int n)
 {
 	struct ucred cr;
@@ -155,6 +155,13 @@ void xg_relay_handle(struct xg_relay *r, const struct pollfd *p, int n)
 				break;
 			}
 	}
+	/* what a reader missed, once it has room again (no record may
+	 * come to carry it) */
+	for (i = 0; i < r->n; i++)
+		if (r->c[i].missed != r->c[i].told &&
+		    !msg_send(r->c[i].fd, XG_RELAY_MISSED, r->c[i].missed, NULL,
+			      NULL, 0))
+			r->c[i].told = r->c[i].missed;
 	if (!(p[0].revents & POLLIN))
 		return;
 	while ((fd = accept4(r->fd, NULL, NULL,
@@ -171,8 +178,7 @@ void xg_relay_handle(struct xg_relay *r, const struct pollfd *p, int n)
 		}
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)))
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-		r->c[r->n++] = (struct relay_client){ .fd = fd,
-						      .pid = cr.pid };
+		r->c[r->n++] = (struct relay_client){ .fd = fd };
 		r->joined++;
 	}
 }
@@ -192,8 +198,10 @@ void xg_relay_send(struct xg_relay *r, const char *tag, const void *rec,
 		return;
 	for (i = 0; i < r->n; i++) {
 		if (!msg_send(r->c[i].fd, XG_RELAY_REC, r->c[i].missed, tag, rec,
-			      len))
+			      len)) {
+			r->c[i].told = r->c[i].missed;
 			continue;
+		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
 			r->c[i].missed++;
 			continue;
