@@ -8,9 +8,13 @@ pkgs=(
 	# build
 	clang llvm libclang-rt-14-dev make gcc pkg-config libbpf-dev libxdp-dev libelf-dev
 	zlib1g-dev bpftool
+	# events --journal (sd_journal_sendv)
+	libsystemd-dev
 	# run and test
 	iproute2 xdp-tools tcpdump socat ethtool iputils-ping procps
 	python3 util-linux coreutils curl libmicrohttpd-dev python3-prometheus-client
+	# events --journal's test runs systemd-journald by hand
+	systemd
 	tmux strace psmisc
 	# the MSS clamp's differential test and the PMTUD lab (nft-backed)
 	iptables

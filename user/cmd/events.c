@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -938,6 +939,7 @@ int cmd_events(int argc, char **argv)
 	__u64 lost = 0, supp = 0, missed = 0, last_check, last_snap = 0;
 	bool host = false, want_host, want_if, relayed = false;
 	int i, n = 0, nsrc = 0, live, ret, np, k, stale;
+	struct rlimit rl;
 
 	xg_cmd = "events";
 	ret = xg_opts_only(argc, argv, NULL, events_opts, &o, NULL,
@@ -987,6 +989,11 @@ int cmd_events(int argc, char **argv)
 		       "systemd-journald running?)", JOURNAL_SOCKET,
 		       strerror(errno));
 		goto out;
+	}
+	/* five descriptors a ring (lock, ring, counters, epoll, socket) */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	ctx.netns_ino = xg_netns_ino();
 	ctx.netns_cookie = xg_netns_cookie();
