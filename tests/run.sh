@@ -113,7 +113,8 @@ start() {
 		if [ -n "$(ls -A "$root" 2>/dev/null)" ]; then
 			echo "# note: $root still holds $(ls "$root" | tr '\n' ' ')after the test: removed"
 		fi
-		rm -rf "$root"
+		# and its run folder (events: ring locks, relay sockets)
+		rm -rf "$root" "/run/${root##*/}"
 		mv "$log/$name.rc.tmp" "$log/$name.rc"
 	) >"$log/$name.log" 2>&1 &
 	pids[$name]=$!
