@@ -20,7 +20,7 @@ struct xg_jw {
 	int depth;
 	bool first[JW_DEPTH];	/* nothing written yet at this depth */
 	bool named;		/* a name was written, its value is next */
-	bool lines;		/* JSON lines: xg_jw_line() ended the last */
+	bool lines;		/* JSON lines: xg_jw_line() ends each */
 };
 
 struct xg_jw *xg_jw_new(FILE *f)
@@ -31,6 +31,16 @@ struct xg_jw *xg_jw_new(FILE *f)
 		w->f = f;
 		w->first[0] = true;
 	}
+	return w;
+}
+
+/* A writer of JSON lines (xg_jw_line ends each): nothing when none. */
+struct xg_jw *xg_jw_new_lines(FILE *f)
+{
+	struct xg_jw *w = xg_jw_new(f);
+
+	if (w)
+		w->lines = true;
 	return w;
 }
 
@@ -55,7 +65,6 @@ void xg_jw_line(struct xg_jw *w)
 	w->depth = 0;
 	w->named = false;
 	w->first[0] = true;
-	w->lines = true;
 }
 
 static void sep(struct xg_jw *w)

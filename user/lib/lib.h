@@ -278,6 +278,7 @@ int xg_opts_iface_json(int argc, char **argv, const char *usage,
 struct xg_jw;
 struct xg_jw *xg_jw_new(FILE *f);
 void xg_jw_free(struct xg_jw *w);
+struct xg_jw *xg_jw_new_lines(FILE *f);
 void xg_jw_line(struct xg_jw *w);
 void xg_jw_object(struct xg_jw *w);
 void xg_jw_object_end(struct xg_jw *w);

@@ -48,7 +48,7 @@ struct xg_rec *xg_rec_new(enum xg_rec_mode mode, FILE *f)
 	r->mode = mode;
 	r->f = f;
 	if (mode == XG_REC_JSON) {
-		r->w = xg_jw_new(f);
+		r->w = xg_jw_new_lines(f);
 		if (!r->w) {
 			free(r);
 			return NULL;
