@@ -52,8 +52,8 @@ static int t_text(void)
 
 	ASSERT(f && r, "no writer");
 	one(r, "198.19.0.37");
-	ret = out_is(f, &buf, "T1 deny_hit host src=198.19.0.37 hits=7 pct=12.3 "
-		     "old=- new=198.18.0.1,2001:db8::1\n");
+	ret = out_is(f, &buf, "T1 deny_hit host src=198.19.0.37 hits=7 "
+		     "pct=12.3 old=- new=198.18.0.1,2001:db8::1\n");
 	xg_rec_free(r);
 	fclose(f);
 	free(buf);
@@ -105,8 +105,8 @@ static int t_json_none(void)
 static int t_journal(void)
 {
 	static const char *const want[] = {
-		"MESSAGE=T1 deny_hit host src=198.19.0.37 hits=7 pct=12.3 old=- "
-		"new=198.18.0.1,2001:db8::1",
+		"MESSAGE=T1 deny_hit host src=198.19.0.37 hits=7 pct=12.3 "
+		"old=- new=198.18.0.1,2001:db8::1",
 		"TIME=T1", "TYPE=deny_hit", "NETNS=4026531840",
 		"SRC=198.19.0.37", "HITS=7", "PCT=12.3", "OLD=",
 		"NEW=198.18.0.1,2001:db8::1", "PRIORITY=5",

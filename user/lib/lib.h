@@ -4,7 +4,9 @@
  * lock (pin.c), network namespace identity (netns.c), tc hooks (tc.c),
  * maps and programs of any component (maps.c), what libbpf/libxdp print
  * (log.c), pure parsers (parse.c, policyfile.c: also fuzzed), errors and
- * clocks (util.c), the JSON writer (json.c).
+ * clocks (util.c), the JSON writer (json.c), one record as text, JSON or
+ * journal fields (rec.c), a ring's records relayed to more readers
+ * (relay.c).
  *
  * It may include only include/xdpguard/, libbpf/libxdp and libc: never a
  * component (user/comp) or a command (user/cmd). scripts/layers checks it.

@@ -108,11 +108,11 @@ int xg_ifname_check(const char *name)
 /*
  * A folder of ours (the pin root, the run folder) is trusted only if it
  * is root's own directory (not a symlink, owner root, no access for group
- * or others), checked with lstat and again on the open descriptor. bpffs is mounted 1777 by default, so
- * anyone can make the folder first: then nothing in it can be trusted and
- * the command refuses, saying what to do. A mode that is too open on
- * root's own folder is repaired, with a message. Returns an open
- * descriptor, or -1 with a message.
+ * or others), checked with lstat and again on the open descriptor. bpffs
+ * is mounted 1777 by default, so anyone can make the folder first: then
+ * nothing in it can be trusted and the command refuses, saying what to
+ * do. A mode that is too open on root's own folder is repaired, with a
+ * message. Returns an open descriptor, or -1 with a message.
  */
 static int dir_trusted(const char *root)
 {
@@ -139,8 +139,7 @@ static int dir_trusted(const char *root)
 		xg_err("%s belongs to uid %u, not root: someone else made it, "
 		       "so nothing in it is trusted (its pins could be theirs); "
 		       "look at it, remove it (rm -r %s) and run the command "
-		       "again",
-		       root, (unsigned int)st.st_uid, root);
+		       "again", root, (unsigned int)st.st_uid, root);
 		return -1;
 	}
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -197,12 +197,13 @@ void xg_relay_send(struct xg_relay *r, const char *tag, const void *rec,
 	if (!r)
 		return;
 	for (i = 0; i < r->n; i++) {
-		if (!msg_send(r->c[i].fd, XG_RELAY_REC, r->c[i].missed, tag, rec,
-			      len)) {
+		if (!msg_send(r->c[i].fd, XG_RELAY_REC, r->c[i].missed, tag,
+			      rec, len)) {
 			r->c[i].told = r->c[i].missed;
 			continue;
 		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS) {
 			r->c[i].missed++;
 			continue;
 		}
