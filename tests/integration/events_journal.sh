@@ -3,7 +3,9 @@
 # events --journal for real: systemd-journald runs by hand in a private
 # mount namespace (tmpfs over /run/systemd, /run/log and /var/log/journal:
 # nothing of the host's journal is touched), the shipper is the ExecStart
-# line of the installed xdpguard-events@.service, and a second reader
+# line of the installed xdpguard-events@.service (after its ExecStartPre,
+# as uid nobody with CAP_DAC_OVERRIDE alone, as the unit runs it), and a
+# second reader
 # watches live through its relay with --json. For a deterministic set of
 # records (one deny_hit per denied source, one throttle per source over
 # its budget) journalctl -o json must hold exactly the records the JSON
@@ -61,15 +63,26 @@ JDIR=/run/log/journal/$(cat /etc/machine-id)
 make -s -o build/xdpguard install DESTDIR="$tmp/root" PREFIX=/usr UNITDIR=/lib/systemd/system \
 	SYSCONFDIR="$tmp/etc" >/dev/null || not_ok "make install"
 UNIT=$tmp/root/lib/systemd/system/xdpguard-events@.service
+pre=$(sed -n 's/^ExecStartPre=+//p' "$UNIT")
+pre=${pre//\/run\/xdpguard/$RUN}
 cmd=$(sed -n 's/^ExecStart=//p' "$UNIT")
 cmd=${cmd//%I/e0}; cmd=${cmd//%i/e0}; cmd=${cmd//\/usr\/sbin\/xdpguard/$XG}
-echo "# shipper: $cmd"
+echo "# shipper: $pre; $cmd"
 check "the unit runs events --journal" grep -q -- "events -i e0 --journal" <<<"$cmd"
+check "... as a user of its own with CAP_DAC_OVERRIDE alone" \
+	bash -c "grep -q '^DynamicUser=yes' $UNIT && grep -q '^AmbientCapabilities=CAP_DAC_OVERRIDE$' $UNIT"
 # shellcheck disable=SC2086
-nsenter --net=/run/netns/$NS $cmd >"$tmp/ship.out" 2>"$tmp/ship.err" &
+check "ExecStartPre (as root) makes the run folder" $pre
+expect_eq "... root's, 0700" "$(stat -c '%U %a' "$RUN")" "root 700"
+# as DynamicUser= and AmbientCapabilities= run it: another uid, one cap
+# shellcheck disable=SC2086
+nsenter --net=/run/netns/$NS setpriv --reuid=65534 --regid=65534 --clear-groups \
+	--inh-caps=-all,+dac_override --ambient-caps=-all,+dac_override \
+	--bounding-set=-all,+dac_override $cmd >"$tmp/ship.out" 2>"$tmp/ship.err" &
 SHIP=$!
 PIDS+=("$SHIP")
 check "shipper ready" t_wait_line "$tmp/ship.err" following
+expect_eq "... its lock is the shipper's own" "$(stat -c %u "$RUN"/*-e0.lock)" 65534
 nsenter --net=/run/netns/$NS "$XG" events --json >"$tmp/live" 2>"$tmp/live.err" &
 LIVE=$!
 PIDS+=("$LIVE")

@@ -11,7 +11,9 @@
 # from it), attach --replace changes nothing. The lock lives in the run
 # folder: a symlink planted there is not followed, stale locks are
 # removed at start, a held one is not, and the folder is trusted only if
-# it is root's and 0700.
+# it is root's and 0700 (and made only by root). A reader with
+# CAP_DAC_OVERRIDE alone (uid nobody, as the units run it) reads through
+# root's relay and takes the ring over.
 P=xger-
 . "$(dirname "$0")/../lib.sh"
 
@@ -45,7 +47,7 @@ syns() {
 		--dport 80 --src "${2:-198.18.7.1/24}" --sources "${1:-$N}" --count "${1:-$N}" \
 		--duration 10 >/dev/null 2>&1
 }
-lines() { grep -c . "$1" 2>/dev/null || echo 0; }
+lines() { local n; n=$(grep -c . "$1" 2>/dev/null); echo "${n:-0}"; }
 wait_lines() {	# wait_lines FILE N: up to 10 s
 	local i
 	for i in $(seq 100); do [ "$(lines "$1")" -ge "$2" ] && return 0; sleep 0.1; done
@@ -69,7 +71,7 @@ import datetime, json, sys
 def load(f, skip=0):
     return [json.loads(l) for l in open(f)][skip:]
 a, b = load(sys.argv[1], int(sys.argv[3]) if len(sys.argv) > 3 else 0), load(sys.argv[2])
-assert len(a) == len(b), (len(a), len(b))
+assert a and len(a) == len(b), (len(a), len(b))
 ts = lambda s: datetime.datetime.strptime(s[:26], "%Y-%m-%dT%H:%M:%S.%f").timestamp()
 for x, y in zip(a, b):
     assert abs(ts(x.pop("time")) - ts(y.pop("time"))) < 0.01, (x, y)
@@ -216,6 +218,35 @@ ev h --type deny_hit; H=$EVPID
 check "run folder 0755: made 0700, saying so" t_wait_line "$tmp/h.err" "$RUN was mode 0755"
 expect_eq "... mode" "$(stat -c %a "$RUN")" 700
 kill -INT $H; wait $H
+
+# ---- a reader with CAP_DAC_OVERRIDE alone (as the units run it) ----
+RD="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+dac_override --ambient-caps=-all,+dac_override --bounding-set=-all,+dac_override"
+rm -rf "$RUN"
+# shellcheck disable=SC2086
+out=$(nsenter --net=/run/netns/$NS $RD "$XG" events --type deny_hit 2>&1 </dev/null); rc=$?
+expect_eq "no run folder, not root: exit 1" "$rc" 1
+check "... it makes none (root would not trust it), saying so" \
+	bash -c "test ! -e $RUN && grep -q 'is missing, and only root makes it' <<<\"\$1\"" _ "$out"
+ev i --json --type deny_hit; I=$EVPID
+check "root's reader ready" t_wait_line "$tmp/i.err" following
+# shellcheck disable=SC2086
+nsenter --net=/run/netns/$NS $RD "$XG" events --json --type deny_hit >"$tmp/j" 2>"$tmp/j.err" &
+J=$!
+PIDS+=("$J")
+check "uid nobody with CAP_DAC_OVERRIDE reads through root's relay" \
+	t_wait_line "$tmp/j.err" "reading it through its relay"
+sleep 1.1	# a second after the last hit of each rule
+syns
+check "... both print the $N records" wait_lines "$tmp/j" $N
+check "... (root's too)" wait_lines "$tmp/i" $N
+check "... the same" same_records "$tmp/i" "$tmp/j"
+kill -INT $I; wait $I
+check "... and it takes the ring over when root's reader exits" \
+	t_wait_line "$tmp/j.err" "this one follows the ring now"
+expect_eq "... its lock is its own, in root's folder" \
+	"$(stat -c %U "$RUN"/*-e0.lock) $(stat -c %U "$RUN")" "nobody root"
+kill -INT $J; wait $J; rc=$?
+expect_eq "... exits 0" "$rc" 0
 
 check "detach e0" x detach e0
 t_end

@@ -662,8 +662,13 @@ static int src_owner_gone(struct ev_src *s)
 			 "detached");
 		return 0;
 	}
-	if (src_follow(s))
-		return -1;
+	if (src_follow(s)) {
+		if (!stop)
+			return -1;
+		src_release(s);	/* asked to stop meanwhile: no failure */
+		s->state = S_GONE;
+		return 0;
+	}
 	if (s->state == S_RING) {
 		fprintf(stderr, "xdpguard events: %s: the reader whose relay "
 			"this one read stopped; this one follows the ring now "

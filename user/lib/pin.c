@@ -112,13 +112,21 @@ int xg_ifname_check(const char *name)
  * is mounted 1777 by default, so anyone can make the folder first: then
  * nothing in it can be trusted and the command refuses, saying what to
  * do. A mode that is too open on root's own folder is repaired, with a
- * message. Returns an open descriptor, or -1 with a message.
+ * message. Made when missing if @make. Returns an open descriptor, or -1
+ * with a message.
  */
-static int dir_trusted(const char *root)
+static int dir_trusted(const char *root, bool make)
 {
 	struct stat st, fst;
 	int fd;
 
+	if (!make && lstat(root, &st) && errno == ENOENT) {
+		xg_err("%s is missing, and only root makes it (one of uid %u "
+		       "would not be trusted by root): make it as root "
+		       "(install -d -m 0700 %s), as the units do", root,
+		       (unsigned int)geteuid(), root);
+		return -1;
+	}
 	if (mkdir(root, 0700) && errno != EEXIST) {
 		xg_err("cannot create %s: %s", root, strerror(errno));
 		return -1;
@@ -169,7 +177,7 @@ static int dir_trusted(const char *root)
 
 static int root_open(void)
 {
-	return dir_trusted(xg_pin_root());
+	return dir_trusted(xg_pin_root(), true);
 }
 
 /*
@@ -188,10 +196,14 @@ const char *xg_run_path(void)
 	return path;
 }
 
-/* The run folder, made if missing and checked: an fd, or -1 (said). */
+/*
+ * The run folder, checked, and made if missing when this is root (a reader
+ * with only CAP_DAC_OVERRIDE makes none: root would not trust it): an fd,
+ * or -1 (said).
+ */
 int xg_run_dir(void)
 {
-	return dir_trusted(xg_run_path());
+	return dir_trusted(xg_run_path(), geteuid() == 0);
 }
 
 /* "pid 123 (xdpguard deny add ...)" of the flock holder of @fd, if found */

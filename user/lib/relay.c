@@ -2,8 +2,9 @@
 /*
  * The relay: a BPF ring buffer has one consumer, so the reader that owns
  * a ring serves its raw records on a local SOCK_SEQPACKET unix socket
- * (in the run folder, root's and 0700; the socket 0600; a peer of another
- * uid is refused by SO_PEERCRED) and other readers connect there. One
+ * (in the run folder, root's and 0700; the socket 0600; a peer that could
+ * not read the ring itself is refused, by SO_PEERCRED) and other readers
+ * connect there. One
  * message per record: struct xg_relay_msg, then the record as the kernel
  * wrote it.
  *
@@ -136,6 +137,34 @@ static int msg_send(int fd, __u32 kind, __u64 missed, const char *tag,
 	return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+/*
+ * A peer may read the records if it could read the ring itself: root, our
+ * uid, or a process with CAP_DAC_OVERRIDE in its effective set (what a
+ * reading command needs: the pins are root's, 0600), as its
+ * /proc/PID/status says.
+ */
+static bool peer_may_read(const struct ucred *cr)
+{
+	unsigned long long eff;
+	char path[64], line[256];
+	bool ok = false;
+	FILE *f;
+
+	if (cr->uid == 0 || cr->uid == geteuid())
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)cr->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			ok = eff & XG_CAP(CAP_DAC_OVERRIDE);
+			break;
+		}
+	fclose(f);
+	return ok;
+}
+
 /* Readers that joined, readers that left, what readers missed. */
 void xg_relay_handle(struct xg_relay *r, const struct pollfd *p, int n)
 {
@@ -167,7 +196,7 @@ void xg_relay_handle(struct xg_relay *r, const struct pollfd *p, int n)
 	while ((fd = accept4(r->fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) ||
-		    (cr.uid != 0 && cr.uid != geteuid())) {
+		    !peer_may_read(&cr)) {
 			close(fd);
 			continue;
 		}
