@@ -26,6 +26,8 @@ pkgs=(
 	python3-jsonschema
 	# DNS telemetry's lab: authoritative, resolver, clients, TCP 53 drops
 	nsd unbound dnsperf dnsutils nftables
+	# the Debian package's test: built, checked, installed, purged
+	debhelper lintian
 )
 
 missing=()

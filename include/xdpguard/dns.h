@@ -43,6 +43,8 @@
 #define XG_DNS_SERVERS_MAX	65536
 #define XG_DNS_NAMES_MIN	256	/* attach --dns-names */
 #define XG_DNS_NAMES_MAX	(1U << 20)
+#define XG_DNS_PENDING_MIN	1024	/* attach --dns-pending */
+#define XG_DNS_PENDING_MAX	(1U << 20)
 #define XG_DNS_TTL_MAX		2147483647U	/* RFC 2181 section 8 */
 
 #define XG_DNS_LAT_BUCKETS	24	/* log2 of microseconds */

@@ -465,23 +465,23 @@ lab_exec ${P}srv ip link add ${P}v0 type veth peer name ${P}v1
 lab_exec ${P}srv ip link set ${P}v0 up
 lab_exec ${P}srv ip link set ${P}v1 up
 # ---- table sizes and thresholds at attach ----
-for bad in "--dns-servers 8" "--dns-names 2000000" "--dns-timeout 0" "--dns-ttl-short 9 --dns-ttl-long 9" "--no-dns --dns-names 512"; do
+for bad in "--dns-servers 8" "--dns-names 2000000" "--dns-timeout 0" "--dns-ttl-short 9 --dns-ttl-long 9" "--no-dns --dns-names 512" "--dns-pending 100" "--dns-tc-window 0" "--no-dns --dns-tc-window 3"; do
 	out=$(lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb $bad 2>&1); rc=$?
 	expect_eq "attach $bad: exit 2, naming it, nothing attached" \
 		"$rc $(grep -c -- "${bad%% *}" <<<"$out") $(ls "$XG_PINS" | grep -c -- "-${P}v0")" "2 1 0"
 done
-DNSOPTS="--dns-servers 64 --dns-names 512 --dns-timeout 3 --dns-ttl-short 1 --dns-ttl-long 3600"
+DNSOPTS="--dns-servers 64 --dns-names 512 --dns-timeout 3 --dns-ttl-short 1 --dns-ttl-long 3600 --dns-pending 2048 --dns-tc-window 4"
 check "attach ${P}v0 $DNSOPTS" lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb $DNSOPTS
 vd=$(ls -d "$XG_PINS/$(lab_netns_cookie ${P}srv)-${P}v0")
-expect_eq "... the maps are as large as asked (bpftool: servers, names, gone)" \
-	"$(for m in servers names gone; do bpftool -j map show pinned "$vd/xg_dns_$m" | json_get 'd["max_entries"]'; done | xargs)" "64 512 512"
+expect_eq "... the maps are as large as asked (bpftool: servers, names, gone, pending)" \
+	"$(for m in servers names gone pending; do bpftool -j map show pinned "$vd/xg_dns_$m" | json_get 'd["max_entries"]'; done | xargs)" "64 512 512 2048"
 mem=$(for m in "$vd"/xg_dns_*; do bpftool -j map show pinned "$m" 2>/dev/null; done |
 	python3 -c 'import json, sys; print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip()))')
 expect_eq "... dns --json: the settings, and the memory the kernel accounts for its maps" \
-	"$(dnsj ${P}srv ${P}v0 'tuple(d["settings"][k] for k in ("servers_max", "names_max", "timeout_seconds", "ttl_short_seconds", "ttl_long_seconds", "memory_bytes"))')" \
-	"(64, 512, 3, 1, 3600, $mem)"
+	"$(dnsj ${P}srv ${P}v0 'tuple(d["settings"][k] for k in ("servers_max", "names_max", "pending_max", "timeout_seconds", "tc_window_seconds", "ttl_short_seconds", "ttl_long_seconds", "memory_bytes"))')" \
+	"(64, 512, 2048, 3, 4.0, 1, 3600, $mem)"
 out=$(lab_exec ${P}srv "$XG" save -i ${P}v0)
-check "... save records them" grep -q '^attached .* dns on dns-servers 64 dns-names 512 dns-timeout 3 dns-ttl-short 1 dns-ttl-long 3600$' <<<"$out"
+check "... save records them" grep -q '^attached .* dns on dns-servers 64 dns-names 512 dns-timeout 3 dns-ttl-short 1 dns-ttl-long 3600 dns-pending 2048 dns-tc-window 4$' <<<"$out"
 lab_exec ${P}srv "$XG" save -i ${P}v0 >"$T/v0.pol"
 sed -i 's/ dns-names 512 / dns-names 1024 /' "$T/v0.pol"
 out=$(lab_exec ${P}srv "$XG" apply -i ${P}v0 -f "$T/v0.pol" 2>&1); rc=$?
@@ -490,6 +490,8 @@ expect_eq "... apply of a file saved with other DNS sizes: applied (exit 0), the
 check "... attach --ensure with them: exit 0" lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb --ensure $DNSOPTS
 out=$(lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb --ensure ${DNSOPTS/512/1024} 2>&1); rc=$?
 expect_eq "... with --dns-names 1024: exit 1, naming it" "$rc $(grep -c -- '--dns-names 1024 (here 512)' <<<"$out")" "1 1"
+out=$(lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb --ensure ${DNSOPTS/window 4/window 5} 2>&1); rc=$?
+expect_eq "... with --dns-tc-window 5: exit 1, naming it" "$rc $(grep -c -- '--dns-tc-window 5 (here 4)' <<<"$out")" "1 1"
 out=$(lab_exec ${P}srv "$XG" attach ${P}v0 --mode skb --ensure --no-dns 2>&1); rc=$?
 expect_eq "... with --no-dns: exit 1, naming it" "$rc $(grep -c -- '--no-dns (here with it)' <<<"$out")" "1 1"
 check "detach ${P}v0" lab_exec ${P}srv "$XG" detach ${P}v0

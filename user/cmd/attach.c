@@ -22,6 +22,7 @@ static const char attach_usage[] =
 	"                       [--blackhole-after N] [--event-budget N] [--no-dns]\n"
 	"                       [--dns-servers N] [--dns-names N] [--dns-timeout S]\n"
 	"                       [--dns-ttl-short S] [--dns-ttl-long S]\n"
+	"                       [--dns-pending N] [--dns-tc-window S]\n"
 	"       xdpguard attach --ensure [-i] IFACE ...  (attached alike: success)\n"
 	"       xdpguard attach --replace [-i] IFACE   (new programs, same "
 	"maps)\n";
@@ -50,6 +51,7 @@ struct attach_opts {
 	bool dry_run, replace, no_pmtu, no_dns, json, ensure;
 	__u32 sources, prefix4, prefix6, pps, burst, bh_after, event_budget;
 	__u32 dns_servers, dns_names, dns_timeout, dns_ttl_short, dns_ttl_long;
+	__u32 dns_pending, dns_tc_window;
 };
 
 #define A(f) offsetof(struct attach_opts, f)
@@ -95,6 +97,14 @@ static const struct xg_opt attach_opts[] = {
 	{ "dns-names", 0, XG_OPT_U32, A(dns_names), .min = XG_DNS_NAMES_MIN,
 	  .max = XG_DNS_NAMES_MAX, .def = "4096", .arg = "N",
 	  .help = "DNS names tracked, 256..1048576 (about 620 bytes each)" },
+	{ "dns-pending", 0, XG_OPT_U32, A(dns_pending),
+	  .min = XG_DNS_PENDING_MIN, .max = XG_DNS_PENDING_MAX, .def = "16384",
+	  .arg = "N", .help = "DNS queries awaiting an answer, 1024..1048576 "
+			      "(about 140 bytes each; more evict the oldest)" },
+	{ "dns-tc-window", 0, XG_OPT_U32, A(dns_tc_window), .min = 1,
+	  .max = 60, .def = "2", .arg = "S",
+	  .help = "seconds, 1..60: a TC=1 answer followed by the same query "
+		  "over TCP in this long is a fallback followed" },
 	{ "dns-timeout", 0, XG_OPT_U32, A(dns_timeout), .min = 1, .max = 60,
 	  .def = "5", .arg = "S",
 	  .help = "seconds, 1..60: a DNS query with no response in this long "
@@ -127,6 +137,8 @@ static int ensure_same(const char *ifname, const struct attach_opts *o,
 		.has_dns = true, .dns = !o->no_dns,
 		.dns_servers = o->dns_servers, .dns_names = o->dns_names,
 		.dns_timeout = o->dns_timeout,
+		.dns_pending = o->dns_pending,
+		.dns_tc_window = o->dns_tc_window,
 		.dns_ttl_short = o->dns_ttl_short,
 		.dns_ttl_long = o->dns_ttl_long,
 	};
@@ -222,11 +234,14 @@ int cmd_attach(int argc, char **argv)
 	if (!dns && (a.given & (xg_opt_bit(attach_opts, "dns-servers") |
 				xg_opt_bit(attach_opts, "dns-names") |
 				xg_opt_bit(attach_opts, "dns-timeout") |
+				xg_opt_bit(attach_opts, "dns-pending") |
+				xg_opt_bit(attach_opts, "dns-tc-window") |
 				xg_opt_bit(attach_opts, "dns-ttl-short") |
 				xg_opt_bit(attach_opts, "dns-ttl-long")))) {
 		xg_args_free(&a);
-		return xg_usage_err("--dns-servers, --dns-names, --dns-timeout "
-				    "and --dns-ttl-* contradict --no-dns");
+		return xg_usage_err("--dns-servers, --dns-names, --dns-pending, "
+				    "--dns-timeout, --dns-tc-window and "
+				    "--dns-ttl-* contradict --no-dns");
 	}
 	xg_args_free(&a);
 	if (o.dns_ttl_short >= o.dns_ttl_long)
@@ -236,6 +251,8 @@ int cmd_attach(int argc, char **argv)
 	ds.servers = o.dns_servers;
 	ds.names = o.dns_names;
 	ds.timeout_s = o.dns_timeout;
+	ds.pending = o.dns_pending;
+	ds.tc_window_s = o.dns_tc_window;
 	ds.ttl_short = o.dns_ttl_short;
 	ds.ttl_long = o.dns_ttl_long;
 	ds.memlock = 0;
@@ -351,7 +368,10 @@ int cmd_attach(int argc, char **argv)
 				xg_jw_object(w);
 				xg_jw_u64_field(w, "servers", ds.servers);
 				xg_jw_u64_field(w, "names", ds.names);
+				xg_jw_u64_field(w, "pending", ds.pending);
 				xg_jw_u64_field(w, "timeout_seconds", ds.timeout_s);
+				xg_jw_u64_field(w, "tc_window_seconds",
+						ds.tc_window_s);
 				xg_jw_u64_field(w, "ttl_short_seconds",
 						ds.ttl_short);
 				xg_jw_u64_field(w, "ttl_long_seconds",
@@ -392,11 +412,13 @@ int cmd_attach(int argc, char **argv)
 		if (dns)
 			printf("xdpguard: DNS telemetry on (tc ingress/egress, "
 			       "port 53 UDP and TCP; xdpguard dns): %u servers, "
-			       "%u names tracked at most, %.1f MiB of kernel "
-			       "memory; timeout %u s, TTLs flagged at <= %u s "
+			       "%u names, %u pending queries tracked at most, "
+			       "%.1f MiB of kernel memory; timeout %u s, TCP "
+			       "fallback within %u s, TTLs flagged at <= %u s "
 			       "and >= %u s\n", ds.servers, ds.names,
-			       ds.memlock / 1048576.0, ds.timeout_s,
-			       ds.ttl_short, ds.ttl_long);
+			       ds.pending, ds.memlock / 1048576.0,
+			       ds.timeout_s, ds.tc_window_s, ds.ttl_short,
+			       ds.ttl_long);
 		else
 			printf("xdpguard: DNS telemetry off\n");
 	}

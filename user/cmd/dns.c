@@ -276,6 +276,7 @@ static int dns_show(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 		xg_jw_object(w);
 		xg_jw_u64_field(w, "servers_max", ds.servers);
 		xg_jw_u64_field(w, "names_max", ds.names);
+		xg_jw_u64_field(w, "pending_max", ds.pending);
 		xg_jw_u64_field(w, "timeout_seconds", ds.timeout_s);
 		xg_jw_float_field(w, "tc_window_seconds",
 				  (v.cfg.tc_window_ns ? v.cfg.tc_window_ns :
@@ -309,11 +310,12 @@ static int dns_show(const struct xg_iface *ifc, struct xg_jw *w, void *arg)
 				printf(" %s %llu", cnt_names[i],
 				       (unsigned long long)v.cnt[i]);
 		printf("; %d awaiting a response\n", v.pending);
-		printf("  tables: %d of %u servers, %d of %u names (%.1f MiB); "
-		       "timeout %u s, TTLs flagged at <= %u s and >= %u s\n",
-		       v.nsrv, ds.servers, v.nnames, ds.names,
-		       ds.memlock / 1048576.0, ds.timeout_s, ds.ttl_short,
-		       ds.ttl_long);
+		printf("  tables: %d of %u servers, %d of %u names, %d of %u "
+		       "pending (%.1f MiB); timeout %u s, TCP fallback within "
+		       "%u s, TTLs flagged at <= %u s and >= %u s\n",
+		       v.nsrv, ds.servers, v.nnames, ds.names, v.pending,
+		       ds.pending, ds.memlock / 1048576.0, ds.timeout_s,
+		       ds.tc_window_s, ds.ttl_short, ds.ttl_long);
 		for (i = 0; i < v.nsrv; i++)
 			text_srv(&v.srv[i]);
 		if (v.nnames)

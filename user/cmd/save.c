@@ -611,8 +611,10 @@ static void print_policy(const struct saved *sv, bool section)
 		printf(" dns off\n");
 	else
 		printf(" dns on dns-servers %u dns-names %u dns-timeout %u "
-		       "dns-ttl-short %u dns-ttl-long %u\n", ds.servers,
-		       ds.names, ds.timeout_s, ds.ttl_short, ds.ttl_long);
+		       "dns-ttl-short %u dns-ttl-long %u dns-pending %u "
+		       "dns-tc-window %u\n", ds.servers, ds.names,
+		       ds.timeout_s, ds.ttl_short, ds.ttl_long, ds.pending,
+		       ds.tc_window_s);
 	printf("rate default pps %u burst %u\n", p->rate.pps, p->rate.burst);
 	for (i = 0; i < p->nports; i++)
 		printf("rate port %u pps %u burst %u\n", p->ports[i].port,
@@ -799,6 +801,12 @@ int xg_attached_diff(const struct xg_iface *ifc, const struct xg_attached *a,
 		     "(here %u)", a->dns_ttl_short, ds.ttl_short);
 		DIFF(a->dns_ttl_long != ds.ttl_long, " --dns-ttl-long %u (here "
 		     "%u)", a->dns_ttl_long, ds.ttl_long);
+		/* files saved before these were settable say nothing */
+		DIFF(a->dns_pending && a->dns_pending != ds.pending,
+		     " --dns-pending %u (here %u)", a->dns_pending, ds.pending);
+		DIFF(a->dns_tc_window && a->dns_tc_window != ds.tc_window_s,
+		     " --dns-tc-window %u (here %u)", a->dns_tc_window,
+		     ds.tc_window_s);
 	}
 #undef DIFF
 	return 0;

@@ -82,6 +82,8 @@ void xg_dns_defaults(struct xg_dns_settings *s)
 	s->ttl_short = XG_DNS_TTL_SHORT;
 	s->ttl_long = XG_DNS_TTL_LONG;
 	s->timeout_s = XG_DNS_TIMEOUT_NS / 1000000000ULL;
+	s->pending = XG_DNS_PENDING;
+	s->tc_window_s = XG_DNS_TC_WINDOW_NS / 1000000000ULL;
 }
 
 /* the kernel's bytes for a map of @n entries, from two small ones */
@@ -110,15 +112,24 @@ static __u64 map_cost(enum bpf_map_type t, __u32 ks, __u32 vs, __u32 n)
 /*
  * The DNS tables' cost, as --sources says its own (docs/dns.md): the
  * server table per CPU, the name table, the table of addresses names
- * left (as many), the pending queries (fixed). Over half of what is
+ * left (as many), the pending queries. Over half of what is
  * available (MemAvailable, or the memory cgroup's room if less) is
  * refused, naming the options; 64 MiB or more is announced.
  */
 int xg_dns_check(const struct xg_dns_settings *s, __u64 *cost)
 {
-	__u64 c, avail, room;
+	__u64 c, avail, room, pend = 0;
+	struct tc_dns_bpf *skel = tc_dns_bpf__open();
 
-	c = map_cost(BPF_MAP_TYPE_PERCPU_HASH, sizeof(struct xg_dns_server_key),
+	/* the pending table's entry is the program's own: its sizes */
+	if (skel) {
+		pend = map_cost(BPF_MAP_TYPE_LRU_HASH,
+				bpf_map__key_size(skel->maps.xg_dns_pending),
+				bpf_map__value_size(skel->maps.xg_dns_pending),
+				s->pending);
+		tc_dns_bpf__destroy(skel);
+	}
+	c = pend + map_cost(BPF_MAP_TYPE_PERCPU_HASH, sizeof(struct xg_dns_server_key),
 		     sizeof(struct xg_dns_server), s->servers) +
 	    map_cost(BPF_MAP_TYPE_LRU_HASH, sizeof(struct xg_dns_name_key),
 		     sizeof(struct xg_dns_name), s->names) +
@@ -132,11 +143,12 @@ int xg_dns_check(const struct xg_dns_settings *s, __u64 *cost)
 	if (room < avail || !avail)
 		avail = room == UINT64_MAX ? 0 : room;
 	if (avail && c > avail / 2)
-		return xg_usage_err("--dns-servers %u --dns-names %u need about "
+		return xg_usage_err("--dns-servers %u --dns-names %u "
+				    "--dns-pending %u need about "
 				    "%llu MiB of kernel memory; %llu MiB are "
 				    "available%s and DNS tables may take "
 				    "half: ask for fewer, or --no-dns",
-				    s->servers, s->names,
+				    s->servers, s->names, s->pending,
 				    (unsigned long long)(c >> 20),
 				    (unsigned long long)(avail >> 20),
 				    avail == room ? " (memory cgroup)" : "");
@@ -152,7 +164,7 @@ int xg_dns_attach(const char *ifname, int ifindex, const char *dir,
 {
 	struct xg_dns_cfg cfg = {
 		.timeout_ns = s->timeout_s * 1000000000ULL,
-		.tc_window_ns = XG_DNS_TC_WINDOW_NS,
+		.tc_window_ns = s->tc_window_s * 1000000000ULL,
 		.ttl_short = s->ttl_short,
 		.ttl_long = s->ttl_long,
 	};
@@ -175,7 +187,8 @@ int xg_dns_attach(const char *ifname, int ifindex, const char *dir,
 	skel->rodata->netns_cookie = xg_netns_cookie();
 	if (bpf_map__set_max_entries(skel->maps.xg_dns_servers, s->servers) ||
 	    bpf_map__set_max_entries(skel->maps.xg_dns_names, s->names) ||
-	    bpf_map__set_max_entries(skel->maps.xg_dns_gone, s->names)) {
+	    bpf_map__set_max_entries(skel->maps.xg_dns_gone, s->names) ||
+	    bpf_map__set_max_entries(skel->maps.xg_dns_pending, s->pending)) {
 		xg_err("cannot size the DNS tables");
 		goto out;
 	}
@@ -278,7 +291,7 @@ int xg_dns_settings_read(const struct xg_iface *ifc,
 {
 	static const char *const others[] = {
 		XG_MAP_DNS_CFG, XG_MAP_DNS_INFO, XG_MAP_DNS_CNT,
-		XG_MAP_DNS_PENDING, XG_MAP_DNS_GONE,
+		XG_MAP_DNS_GONE,
 	};
 	struct xg_dns_cfg cfg;
 	size_t i;
@@ -289,6 +302,7 @@ int xg_dns_settings_read(const struct xg_iface *ifc,
 		return -1;
 	s->servers = map_max(ifc, XG_MAP_DNS_SERVERS, &s->memlock);
 	s->names = map_max(ifc, XG_MAP_DNS_NAMES, &s->memlock);
+	s->pending = map_max(ifc, XG_MAP_DNS_PENDING, &s->memlock);
 	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
 		map_max(ifc, others[i], &s->memlock);
 	/* as the programs read it: unset (0) is the default */
@@ -296,6 +310,8 @@ int xg_dns_settings_read(const struct xg_iface *ifc,
 	s->ttl_long = cfg.ttl_long ? cfg.ttl_long : XG_DNS_TTL_LONG;
 	s->timeout_s = (cfg.timeout_ns ? cfg.timeout_ns : XG_DNS_TIMEOUT_NS) /
 		       1000000000ULL;
+	s->tc_window_s = (cfg.tc_window_ns ? cfg.tc_window_ns :
+			  XG_DNS_TC_WINDOW_NS) / 1000000000ULL;
 	return 0;
 }
 

@@ -17,6 +17,8 @@ struct xg_dns_settings {
 	__u32 servers, names;		/* table entries (gone: as names) */
 	__u32 ttl_short, ttl_long;	/* seconds: flagged when <= / >= */
 	__u32 timeout_s;		/* no response in this long */
+	__u32 pending;			/* queries awaiting an answer */
+	__u32 tc_window_s;		/* TC=1 then TCP within this long */
 	__u64 memlock;			/* read: the kernel's bytes of its maps */
 };
 

@@ -184,6 +184,7 @@ struct xg_attached {
 	bool has_dns;		/* the dns words were there (older files: no) */
 	bool dns;		/* DNS telemetry on; then its settings: */
 	__u32 dns_servers, dns_names, dns_timeout, dns_ttl_short, dns_ttl_long;
+	__u32 dns_pending, dns_tc_window;	/* 0: not in the file */
 };
 
 struct xg_policy {

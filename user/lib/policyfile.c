@@ -7,7 +7,8 @@
  * Format, one statement a line, '#' starts a comment:
  *   attached sources N prefix4 N prefix6 N pmtu on|off blackhole-after N
  *            event-budget N [dns off | dns on dns-servers N dns-names N
- *            dns-timeout N dns-ttl-short N dns-ttl-long N]
+ *            dns-timeout N dns-ttl-short N dns-ttl-long N
+ *            [dns-pending N dns-tc-window N]]
  *                                                      (optional: checked)
  *   rate default pps N burst N                                 (required)
  *   rate port PORT pps N burst N
@@ -198,13 +199,21 @@ static int parse_onoff(const char *s, bool *on)
 }
 
 /* dns off | dns on dns-servers N dns-names N dns-timeout N
- * dns-ttl-short N dns-ttl-long N */
+ * dns-ttl-short N dns-ttl-long N [dns-pending N dns-tc-window N] */
 static int parse_attached_dns(char **w, int n, struct xg_attached *a)
 {
 	a->has_dns = true;
 	if (n == 2 && !strcmp(w[0], "dns") && !strcmp(w[1], "off"))
 		return 0;
 	a->dns = true;
+	if (n == 16 && (strcmp(w[12], "dns-pending") ||
+			strcmp(w[14], "dns-tc-window") ||
+			xg_parse_u32(w[13], XG_DNS_PENDING_MIN,
+				     XG_DNS_PENDING_MAX, &a->dns_pending) ||
+			xg_parse_u32(w[15], 1, 60, &a->dns_tc_window)))
+		return -1;
+	if (n == 16)
+		n = 12;
 	if (n != 12 || strcmp(w[0], "dns") || strcmp(w[1], "on") ||
 	    strcmp(w[2], "dns-servers") || strcmp(w[4], "dns-names") ||
 	    strcmp(w[6], "dns-timeout") || strcmp(w[8], "dns-ttl-short") ||
@@ -411,7 +420,8 @@ static int statement(struct pstate *s, char **w, int n, int lineno)
 			BAD("expected 'attached sources N prefix4 N prefix6 N "
 			    "pmtu on|off blackhole-after N event-budget N "
 			    "[dns off | dns on dns-servers N dns-names N "
-			    "dns-timeout N dns-ttl-short N dns-ttl-long N]'");
+			    "dns-timeout N dns-ttl-short N dns-ttl-long N "
+			    "[dns-pending N dns-tc-window N]]'");
 		p->has_attached = true;
 	} else if (!strcmp(w[0], "end") && n == 1) {
 		s->end_at = lineno;
