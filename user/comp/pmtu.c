@@ -486,10 +486,7 @@ out:
 		if (progs >= 0 && !rt_used(progs))
 			rt_remove();
 	}
-	if (progs >= 0)
-		close(progs);
-	if (via >= 0)
-		close(via);
+	xg_fds_close(&progs, &via, NULL);
 	sock_retrans_bpf__destroy(sr);
 	tc_mss_bpf__destroy(tc);
 	return ret;
@@ -552,10 +549,7 @@ int xg_pmtu_load(const struct xg_iface *ifc, const struct xg_pm_info *pi,
 out:
 	if (ret)
 		xg_fds_close(fd_in, fd_eg, fd_tp, NULL);
-	if (progs >= 0)
-		close(progs);
-	if (via >= 0)
-		close(via);
+	xg_fds_close(&progs, &via, NULL);
 	sock_retrans_bpf__destroy(sr);
 	tc_mss_bpf__destroy(tc);
 	return ret;
