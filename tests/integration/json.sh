@@ -25,19 +25,7 @@ else
 	skip "cookies on j0" "this kernel cannot answer cookies"
 fi
 
-validate() {	# validate DEF FILE: FILE's document against definition DEF
-	/usr/bin/python3 - "$1" "$2" <<'PY'
-import json, sys, jsonschema
-schema = json.load(open("docs/json.schema.json"))
-d = json.load(open(sys.argv[2]))
-sub = dict(schema, **{"$ref": "#/definitions/" + sys.argv[1]})
-try:
-    jsonschema.validate(d, sub)
-except jsonschema.ValidationError as e:
-    print("invalid at %s: %s" % ("/".join(map(str, e.absolute_path)), e.message[:300]))
-    sys.exit(1)
-PY
-}
+validate() { t_schema "$@"; }	# validate DEF FILE (lib.sh)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; t_ns_down' EXIT
 # DNS on j0: a query into j0 (from j1) and its answer out of j0, crafted
