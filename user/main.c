@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 	const struct object *o;
 	const char *verb = NULL;
 	char cands[128];
+	bool help, writes;
 	char **av;
 	int ac, i, j;
 
@@ -275,11 +276,12 @@ int main(int argc, char **argv)
 	}
 	av[ac] = NULL;
 
+	/* what changes protection: a writing object, or a verb other than
+	 * the default (show/list) one */
+	help = wants_help(ac, av);
+	writes = (o->flags & WRITES) || (verb && verb != o->verbs[0]);
 	/* the preamble, once; --help needs none */
-	if (!wants_help(ac, av)) {
-		bool writes = (o->flags & WRITES) ||
-			      (verb && verb != o->verbs[0]);
-
+	if (!help) {
 		if ((o->flags & PRE_ROOT) &&
 		    xg_need_caps(writes ? XG_CAPS_ADMIN : XG_CAPS_READ)) {
 			free(av);
@@ -290,8 +292,7 @@ int main(int argc, char **argv)
 	}
 	j = o->fn(ac, av);
 	/* the audit trail: what changes protection, or tried to */
-	if (!wants_help(ac, av) && ((o->flags & WRITES) ||
-				    (verb && verb != o->verbs[0])))
+	if (!help && writes)
 		xg_audit(argc, argv, j);
 	free(av);
 	return j;

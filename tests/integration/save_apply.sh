@@ -143,9 +143,12 @@ refused "::ffff:$LAB_ATK4 and $LAB_ATK4 in one file" $F.twice "deny $LAB_ATK4/32
 xg_srv apply -f $F >/dev/null
 
 # a failure half way: more deny entries than the list holds
-{ grep -v '^end$' $F; python3 -c '
+overflow() {	# more deny lines than a list holds (65536)
+	python3 -c '
 for i in range(70000):
-    print("deny 2001:db8:%x:%x::/64" % (i >> 16, i & 0xffff))'; echo end; } >$F.big
+    print("deny 2001:db8:%x:%x::/64" % (i >> 16, i & 0xffff))'
+}
+{ grep -v '^end$' $F; overflow; echo end; } >$F.big
 out=$(xg_srv apply -f $F.big 2>&1); rc=$?
 expect_eq "an overflowing apply fails" "$rc" 1
 check "it says it put the policy back" grep -q "putting back" <<<"$out"
@@ -200,9 +203,7 @@ check "-i naming no section: exit 2, the sections named (exit $rc)" \
 expect_eq "the refused files changed neither interface" "$(state eth0)/$(state eth1)" "$b0/$b1"
 # a failure on the second interface puts the first back too
 { sed -n "1,$((sec2 - 1))p" $F.all | sed 's/^rate default .*/rate default pps 33 burst 33/'
-  sed -n "$sec2,\$p" $F.all | grep -v '^end$'; python3 -c '
-for i in range(70000):
-    print("deny 2001:db8:%x:%x::/64" % (i >> 16, i & 0xffff))'; echo end; } >$F.big
+  sed -n "$sec2,\$p" $F.all | grep -v '^end$'; overflow; echo end; } >$F.big
 out=$(xg_srv apply -f $F.big 2>&1); rc=$?
 expect_eq "an apply overflowing eth1's deny list fails" "$rc" 1
 check "... says it put every interface back" grep -q "putting back the policies every interface had" <<<"$out"

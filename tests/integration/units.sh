@@ -137,9 +137,13 @@ ip -n $NS link set lo up
 passed() { x status --json | json_get 'sum(c["packets"] for c in d["interfaces"][0]["counters"] if c["verdict"] == "pass")'; }
 p0=$(passed)
 cmd=$(sed -n 's/^ExecStart=//p' "$EXU" | sed "s|/usr/sbin/xdpguard|$XG|")
-nsenter --net=/run/netns/$NS setpriv --reuid=61234 --regid=61234 --clear-groups \
-	--inh-caps=-all,+$caps --ambient-caps=-all,+$caps --bounding-set=-all,+$bset \
-	--no-new-privs $cmd >"$tmp/exp.log" 2>&1 &
+# as_unit CMD...: in the namespace, as the unit's user with its capabilities
+as_unit() {
+	nsenter --net=/run/netns/$NS setpriv --reuid=61234 --regid=61234 --clear-groups \
+		--inh-caps=-all,+$caps --ambient-caps=-all,+$caps --bounding-set=-all,+$bset \
+		--no-new-privs "$@"
+}
+as_unit $cmd >"$tmp/exp.log" 2>&1 &
 exp=$!
 for i in $(seq 50); do
 	nsenter --net=/run/netns/$NS curl -sf -o "$tmp/m" http://127.0.0.1:9400/metrics && break
@@ -153,9 +157,7 @@ p1=$(passed)
 got=$(awk '/^xdpguard_packets_total.*verdict="pass"/ {s += $2} END {print s + 0}' "$tmp/m")
 check "... and its counters: passed $got, status said $p0 before and $p1 after" \
 	test "$p0" -le "$got" -a "$got" -le "$p1"
-out=$(nsenter --net=/run/netns/$NS setpriv --reuid=61234 --regid=61234 --clear-groups \
-	--inh-caps=-all,+$caps --ambient-caps=-all,+$caps --bounding-set=-all,+$bset \
-	"$XG" rate set -i u0 --pps 1 2>&1); rc=$?
+out=$(as_unit "$XG" rate set -i u0 --pps 1 2>&1); rc=$?
 expect_eq "... that user cannot change the policy: exit 1" "$rc" 1
 check "... naming what it lacks" grep -q "not privileged: needs CAP_NET_ADMIN" <<<"$out"
 unit_run stop u0 >/dev/null 2>&1

@@ -113,8 +113,9 @@ static int detach_there(struct xg_iface *ifc)
  */
 static int detach_all(void)
 {
+	bool host = xg_netns_is_host();
 	struct xg_iface *list;
-	int n, i, lock, ret = XG_EXIT_OK, off;
+	int n, i, lock, ret = XG_EXIT_OK, off = 0;
 
 	if (xg_bpffs_ready(false))
 		return XG_EXIT_FAIL;
@@ -122,7 +123,7 @@ static int detach_all(void)
 	if (lock < 0)
 		return XG_EXIT_FAIL;
 	xg_quiet_libs();
-	n = xg_iface_list(&list, xg_netns_is_host());
+	n = xg_iface_list(&list, host);
 	if (n < 0)
 		ret = XG_EXIT_FAIL;
 	for (i = 0; i < n; i++)
@@ -131,23 +132,20 @@ static int detach_all(void)
 			ret = XG_EXIT_FAIL;
 	free(list);
 	xg_unlock(lock);
-	if (!xg_netns_is_host()) {
-		if (xg_host_is_on())
-			fprintf(jw ? stderr : stdout, "xdpguard: host socket "
-				"telemetry left on: it is host-wide and serves "
-				"every network namespace (`xdpguard tw off` "
-				"switches it off for all of them)\n");
-		if (n <= 0 && !jw)
-			printf("xdpguard: nothing was attached\n");
-		return ret;
+	if (host) {
+		off = xg_host_off();
+		host_off = off > 0;
+		if (off < 0)
+			ret = XG_EXIT_FAIL;
+		else if (off && !jw)
+			printf("xdpguard: host socket telemetry off: programs "
+			       "detached, pins removed\n");
+	} else if (xg_host_is_on()) {
+		fprintf(jw ? stderr : stdout, "xdpguard: host socket telemetry "
+			"left on: it is host-wide and serves every network "
+			"namespace (`xdpguard tw off` switches it off for all "
+			"of them)\n");
 	}
-	off = xg_host_off();
-	host_off = off > 0;
-	if (off < 0)
-		ret = XG_EXIT_FAIL;
-	else if (off && !jw)
-		printf("xdpguard: host socket telemetry off: programs "
-		       "detached, pins removed\n");
 	if (n <= 0 && !off && !jw)
 		printf("xdpguard: nothing was attached\n");
 	return ret;
