@@ -3,17 +3,22 @@
 # make bench, the SYN path on its own core: server CPU per spoofed SYN,
 # measured where the generator cannot set the rate (issue 13).
 #
-#   ${P}gen  G0 --- S0 ${P}srv S1 --- C0  ${P}cli
+#   ${P}gen  F0 --- F1 => G0 --- S0 ${P}srv S1 --- C0  ${P}cli
 #
 # S0, the server's end of the flood, runs its veth NAPI in a kthread
 # (threaded NAPI, napi/S0-N) pinned alone to CPU 1. The generator
-# (build/synflood, XDP_TX live frames, copying its template every run)
-# and the clients run on CPU 0; G0, the generator's own end, is threaded
-# too and pinned to CPU 0: it plays the router of the issue's setup and
-# drops the backscatter (the server's SYN-ACKs, XDP_TX or the kernel's)
-# at XDP (build/xgsink), so that nothing the server sends is processed
-# on its CPU. Frames reach S0 in the generator's 64-frame batches (the
-# veth ring holds 256); what S0 has no room for never reaches it.
+# (build/synflood, XDP_TX live frames copying its template every run, or
+# where the kernel refuses those, AF_PACKET from user space) sends out of
+# F0; F1 forwards every frame at XDP out of G0 (build/xgsink --to G0, a
+# redirect), so that S0 receives xdp_frames, as a NIC's driver hands its
+# XDP program a page, not skbs (a veth's XDP on an skb copies it first,
+# ~600 ns that no NIC pays). G0, the generator's own end, is threaded
+# and pinned to CPU 0 with the generator and the clients: it plays the
+# router of the issue's setup and drops the backscatter (the server's
+# SYN-ACKs, XDP_TX or the kernel's) at XDP (build/xgsink), so that
+# nothing the server sends is processed on its CPU. Frames reach S0 in
+# F1's 64-frame NAPI batches (the veth ring holds 256); what S0 has no
+# room for never reaches it.
 #
 # Per SYN: the kthread's run time (/proc/PID/schedstat, first field)
 # over the frames S0 received (rx_packets), in a window of SECS seconds
@@ -40,7 +45,7 @@ ROOT=$PWD
 X=${XG_NS_PREFIX:-xg}
 P=${X}be-
 GEN=${P}gen SRV=${P}srv CLI=${P}cli
-G0=${X}g0 S0=${X}s0 S1=${X}s1 C0=${X}c0
+F0=${X}f0 F1=${X}f1 G0=${X}g0 S0=${X}s0 S1=${X}s1 C0=${X}c0
 XG=$ROOT/build/xdpguard
 SECS=${XG_BENCH_FLOOD_SECS:-4}
 PORT=8080
@@ -80,6 +85,7 @@ up() {
 	done
 	ip link add $S0 netns $SRV type veth peer name $G0 netns $GEN || return 1
 	ip link add $S1 netns $SRV type veth peer name $C0 netns $CLI || return 1
+	ip link add $F0 netns $GEN type veth peer name $F1 netns $GEN || return 1
 	ip -n $SRV addr add $SRV4/24 dev $S0
 	ip -n $SRV addr add $SRV6/64 dev $S0 nodad
 	ip -n $SRV addr add $SRV4C/24 dev $S1
@@ -89,6 +95,8 @@ up() {
 	ip -n $SRV link set $S0 up
 	ip -n $SRV link set $S1 up
 	ip -n $GEN link set $G0 up
+	ip -n $GEN link set $F0 up
+	ip -n $GEN link set $F1 up
 	ip -n $CLI link set $C0 up
 	ip -n $SRV route add $LAB_SPOOF4 via $GEN4
 	ip -n $SRV -6 route add $LAB_SPOOF6 via $GEN6
@@ -98,6 +106,7 @@ up() {
 	ip -n $CLI link set dev $C0 xdp obj "$LAB_XDP_PASS" sec xdp || return 1
 	ip netns exec $CLI ethtool -K $C0 tx off txvlan off >/dev/null || return 1
 	ip netns exec $GEN ethtool -K $G0 tx off txvlan off >/dev/null
+	ip netns exec $GEN ethtool -K $F0 tx off txvlan off >/dev/null
 }
 
 # NS DEV CPU: DEV's NAPI threaded (a veth has NAPI while it runs an XDP
@@ -174,7 +183,7 @@ clients() {	# -> number of the 10 connections that completed, in $TMP/ok
 
 # row NAME KEY FLOOD-ARGS...: one flood, one line
 row() {
-	local name=$1 key=$2 kpid spid fpid cpid r0 r1 t0 t1 w0 w1 a0 a1 c0 c1 pid pns
+	local name=$1 key=$2 kpid spid wpid fpid cpid r0 r1 t0 t1 w0 w1 a0 a1 c0 c1 pid pns
 	shift 2
 	pid=$(ip -n $SRV -j link show dev $S0 | python3 -c \
 		'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')
@@ -183,12 +192,16 @@ row() {
 	taskset -c $CPU_GEN nsenter --net=/run/netns/$GEN "$ROOT/build/xgsink" \
 		--dev $G0 --json >"$TMP/sink" 2>/dev/null &
 	spid=$!
+	taskset -c $CPU_GEN nsenter --net=/run/netns/$GEN "$ROOT/build/xgsink" \
+		--dev $F1 --to $G0 --json >"$TMP/fwd" 2>/dev/null &
+	wpid=$!
 	sleep 0.5
+	napi_pin $GEN $F1 $CPU_GEN >/dev/null &&
 	napi_pin $GEN $G0 $CPU_GEN >/dev/null ||
 		{ echo "bench: no NAPI kthread for $G0"; return 1; }
 	c0=$(nst TcpExtSyncookiesSent)
 	taskset -c $CPU_GEN nsenter --net=/run/netns/$GEN "$ROOT/build/synflood" \
-		--dev $G0 --dst-mac "$MAC" --dport $PORT --count 0 \
+		--dev $F0 --dst-mac "$MAC" --dport $PORT --count 0 \
 		--duration $((SECS + 4)) --json "$@" >"$TMP/flood" 2>"$TMP/flood.err" &
 	fpid=$!
 	sleep 0.5
@@ -207,8 +220,8 @@ row() {
 	wait $fpid
 	wait $cpid
 	sleep 0.3
-	kill -INT $spid 2>/dev/null
-	wait $spid 2>/dev/null
+	kill -INT $spid $wpid 2>/dev/null
+	wait $spid $wpid 2>/dev/null
 	c1=$(nst TcpExtSyncookiesSent)
 	python3 - "$name" "$key" "$TMP" "$((t1 - t0))" "$((r1 - r0))" \
 		"$((a1 - a0))" "$(cat "$TMP/ok")" "$((c1 - c0))" "$((w1 - w0))" "$pns" <<'PY'

@@ -18,6 +18,8 @@ struct {
 	__type(value, __u64);
 } xs_counts SEC(".maps");
 
+const volatile __u32 to_ifindex;
+
 static __always_inline void bump(__u32 k)
 {
 	__u64 *v = bpf_map_lookup_elem(&xs_counts, &k);
@@ -34,6 +36,8 @@ int xgsink(struct xdp_md *ctx)
 	struct xg_pkt p = {};
 
 	bump(XS_FRAMES);
+	if (to_ifindex)
+		return bpf_redirect(to_ifindex, 0);
 	if (xg_parse(data, end, &p) != XG_P_OK || !p.tcp ||
 	    (void *)(p.tcp + 1) > end)
 		return XDP_PASS;

@@ -7,7 +7,12 @@
  * frames its peer sent with XDP_TX (a veth needs an XDP program for
  * that).
  *
- * usage: xgsink --dev IFACE [--duration S] [--json]
+ * With --to OUT it forwards instead: every frame IFACE receives is
+ * counted and redirected out of OUT at XDP (into a veth, the frame then
+ * reaches OUT's peer as an xdp_frame, as from a NIC's driver, not as an
+ * skb: the isolated-core bench feeds its server so).
+ *
+ * usage: xgsink --dev IFACE [--to OUT] [--duration S] [--json]
  * Prints "ready" on stderr once attached.
  */
 #include <errno.h>
@@ -47,13 +52,14 @@ int main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' },
 		{ "duration", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "to", required_argument, NULL, 'o' },
 		{}
 	};
 	__u64 sum[XS_SLOTS] = {}, *v = NULL;
 	struct xgsink_bpf *skel = NULL;
-	const char *dev = NULL;
+	const char *dev = NULL, *to = NULL;
 	double duration = 3600, t0, secs;
-	int c, ifindex, ncpu, i, k, err = 1, fd;
+	int c, ifindex, to_ifindex = 0, ncpu, i, k, err = 1, fd;
 	bool json = false, attached = false;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -67,8 +73,11 @@ int main(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'o':
+			to = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: xgsink --dev IFACE "
+			fprintf(stderr, "usage: xgsink --dev IFACE [--to OUT] "
 				"[--duration S] [--json]\n");
 			return 2;
 		}
@@ -83,12 +92,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xgsink: no interface %s\n", dev);
 		return 2;
 	}
+	if (to && !(to_ifindex = if_nametoindex(to))) {
+		fprintf(stderr, "xgsink: --to: no interface %s\n", to);
+		return 2;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	ncpu = libbpf_num_possible_cpus();
-	skel = xgsink_bpf__open_and_load();
+	skel = xgsink_bpf__open();
+	if (skel)
+		skel->rodata->to_ifindex = to_ifindex;
 	v = calloc(ncpu > 0 ? ncpu : 1, sizeof(*v));
-	if (!skel || !v) {
+	if (!skel || !v || xgsink_bpf__load(skel)) {
 		fprintf(stderr, "xgsink: cannot load: %s\n", strerror(errno));
 		goto out;
 	}
