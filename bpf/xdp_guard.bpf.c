@@ -89,6 +89,20 @@ struct {
 	__type(value, struct xg_bucket);
 } xg_buckets SEC(".maps");
 
+/*
+ * Its first level (struct xg_src_hot, abi.h; docs/sources.md): the same
+ * slots, 16 bytes each (1 MiB for 65536, where xg_buckets takes 8 MiB).
+ * A source's first SYN reads and writes only this: the spoofed flood's
+ * every SYN, which then stays in the cache and out of the TLB's way.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_DEFAULT_SOURCES);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xg_src_hot);
+} xg_src_hot SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, XG_MAX_LPM);
@@ -322,7 +336,6 @@ static __always_inline void slot_take(struct xg_bucket *b,
 		b->credit = xg_bucket_cap(rate->burst);
 		b->refill_ns = now;
 	}
-	b->prev_tag = b->tag;
 	b->tag = tag;
 	b->first_ns = now;
 	b->win_start = now;
@@ -334,58 +347,110 @@ static __always_inline void slot_take(struct xg_bucket *b,
 	b->throttled = 0;
 }
 
+enum { XG_CLAIM_SHARED, XG_CLAIM_KEPT, XG_CLAIM_FRESH };
+
 /*
- * A SYN from @key (full hash @tag) reached slot @b, held by another
- * source (or by none). The newcomer takes the slot with a full bucket
- * when the holder's bucket is full (nothing is owed to anyone: a full
- * bucket is what the newcomer starts with), or when the holder has sent
- * a single SYN and nothing more: the common case of a spoofed flood,
- * where every source is new, and each gets its first SYN's budget as a
- * source of its own would. A newcomer that is the holder before this one
- * (two sources taking turns on one slot) takes it with the credit left,
- * so that taking turns never refills a bucket. Otherwise the holder is
- * spending its budget: the newcomer shares it, charged to the holder's
- * bucket, so that no source ever gets a fresh bucket by pushing a busy
- * one out. Returns 1 when the SYN is now the holder's own, 0 if shared.
+ * A SYN from @key (tag @tag, check @check) reached slot @b, held in
+ * xg_buckets by another source (or by none); @h is the slot's first level. The newcomer takes the slot with a full
+ * bucket (XG_CLAIM_FRESH) when the holder's bucket is full (nothing is
+ * owed to anyone: a full bucket is what the newcomer starts with), or
+ * when the holder has sent a single SYN and nothing more: each source of
+ * a spoofed flood gets its first SYN's budget as a source of its own
+ * would. A newcomer that is the holder before this one (two sources
+ * taking turns on one slot) takes it with the credit left
+ * (XG_CLAIM_KEPT), so that taking turns never refills a bucket.
+ * Otherwise the holder is spending its budget: the newcomer shares it
+ * (XG_CLAIM_SHARED), charged to the holder's bucket, so that no source
+ * ever gets a fresh bucket by pushing a busy one out.
  */
-static __always_inline int slot_claim(struct xg_bucket *b,
+static __always_inline int slot_claim(struct xg_src_hot *h,
+				      struct xg_bucket *b,
 				      const struct xg_bucket_key *key,
-				      __u32 tag, struct xg_rate *rate,
-				      __u64 now)
+				      __u32 tag, __u32 check,
+				      struct xg_rate *rate, __u64 now)
 {
 	if (!b->key.family || xg_bucket_full(b->credit, b->refill_ns, now,
-					     rate->pps, rate->burst)) {
-		slot_take(b, key, tag, rate, now, 1);
-		return 1;
-	}
+					     rate->pps, rate->burst))
+		return XG_CLAIM_FRESH;
 	if (b->passed + b->dropped <= 1 && !b->shared) {
-		slot_take(b, key, tag, rate, now, tag != b->prev_tag);
-		return 1;
+		if (check != h->prev_check)
+			return XG_CLAIM_FRESH;
+		slot_take(b, key, tag, rate, now, 0);
+		return XG_CLAIM_KEPT;
 	}
-	return 0;
+	return XG_CLAIM_SHARED;
+}
+
+/*
+ * Move the one-SYN holder of @h into @b: on its second SYN (@check is
+ * h->check), or when the holder before it takes the slot back (@check is
+ * h->prev_check), with the bucket as that one SYN left it (taking turns
+ * never refills a bucket).
+ */
+static __always_inline void slot_in(struct xg_src_hot *h, struct xg_bucket *b,
+				    const struct xg_bucket_key *key, __u32 tag,
+				    __u32 check, struct xg_rate *rate,
+				    __u64 now)
+{
+	__u64 t0 = h->t;
+	int second = h->check == check;
+
+	slot_take(b, key, tag, rate, second ? t0 : now, 1);
+	b->credit -= XG_NSEC_PER_SEC;	/* a full bucket holds one SYN */
+	b->refill_ns = t0;
+	if (second) {
+		b->passed = 1;
+		b->win_syns = 1;
+		b->last_ns = t0;
+	} else {
+		h->prev_check = h->check;
+	}
+	h->check = check;
+	h->t = XG_HOT_FULL;
 }
 
 #define XG_SLOT_OK	1	/* within budget */
 #define XG_SLOT_OWN	2	/* the holder's own SYN (else shared) */
+#define XG_SLOT_HOT	4	/* settled in xg_src_hot: @b has no holder */
 
 /*
- * Charge a SYN from @key to slot @b at @rate; XG_SLOT_* bits. Global, so
- * that the verifier walks it once and not once per path into the SYN
- * policy.
+ * Charge a SYN from @key (@hash: xg_src_hash64()) to its slot (@h, and
+ * the same slot of xg_buckets) at @rate, where the first
+ * level alone does not settle it: the holder is in xg_buckets, or the
+ * SYN moves a one-SYN holder there; XG_SLOT_* bits. A newcomer that takes
+ * a slot of xg_buckets with a fresh bucket moves it back to the first
+ * level (the holder there is gone), so that a host's history of real
+ * clients does not put a later flood on this path. Global, so that the
+ * verifier walks it once and not once per path into the SYN policy.
  */
-__noinline int xg_slot_charge(struct xg_bucket *b, struct xg_bucket_key *key,
-			      __u32 tag, struct xg_rate *rate, __u64 now)
+__noinline int xg_slot_charge(struct xg_src_hot *h, struct xg_bucket_key *key,
+			      __u64 hash, struct xg_rate *rate, __u64 now)
 {
-	int own = 1;
+	__u32 tag = hash >> 32, check = xg_src_check(hash);
+	__u32 slot = tag & src_mask;
+	struct xg_bucket *b = bpf_map_lookup_elem(&xg_buckets, &slot);
+	int claim;
 
-	if (!b || !key || !rate)
+	if (!h || !b || !key || !rate)
 		return XG_SLOT_OK | XG_SLOT_OWN;
-	if (!same_key(&b->key, key))
-		own = slot_claim(b, key, tag, rate, now);
-	if (!own) {
-		b->shared++;
-		return xg_bucket_take(&b->credit, &b->refill_ns, now,
-				      rate->pps, rate->burst);
+	if (h->t != XG_HOT_FULL) {
+		slot_in(h, b, key, tag, check, rate, now);
+	} else if (!same_key(&b->key, key)) {
+		claim = slot_claim(h, b, key, tag, check, rate, now);
+		if (claim == XG_CLAIM_FRESH) {
+			b->key.family = 0;
+			h->prev_check = h->check;
+			h->check = check;
+			h->t = now;
+			return XG_SLOT_OK | XG_SLOT_OWN | XG_SLOT_HOT;
+		}
+		if (claim == XG_CLAIM_SHARED) {
+			b->shared++;
+			return xg_bucket_take(&b->credit, &b->refill_ns, now,
+					      rate->pps, rate->burst);
+		}
+		h->prev_check = h->check;
+		h->check = check;
 	}
 	b->last_ns = now;
 	if (now - b->win_start >= XG_NSEC_PER_SEC) {
@@ -406,10 +471,12 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 {
 	struct xg_bucket_key key = {};
 	struct xg_rate rate = cfg->rate;
+	struct xg_src_hot *h;
 	struct xg_bucket *b;
 	struct xg_rate *pr;
 	struct xg_event *e;
-	__u32 tag, key_slot;
+	__u32 check, key_slot;
+	__u64 hash;
 	__u16 dport;
 	int ok;
 
@@ -426,12 +493,28 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	key.family = p->family;
 	mask_addr(&key, p);
 
-	tag = xg_src_hash(key.family, key.port, key.addr, src_seed);
-	key_slot = tag & src_mask;
-	b = bpf_map_lookup_elem(&xg_buckets, &key_slot);
-	if (!b)		/* cannot happen: slot < max_entries */
+	hash = xg_src_hash64(key.family, key.port, key.addr, src_seed);
+	check = xg_src_check(hash);
+	key_slot = (__u32)(hash >> 32) & src_mask;
+	h = bpf_map_lookup_elem(&xg_src_hot, &key_slot);
+	if (!h)		/* cannot happen: slot < max_entries */
 		return SYN_OK;
-	ok = xg_slot_charge(b, &key, tag, &rate, now);
+	/*
+	 * A new source on a free slot or on one whose holder has sent one
+	 * SYN: it takes the slot, its first SYN paid from a full bucket
+	 * (which holds at least one); nothing else is read or written.
+	 */
+	if (h->t != XG_HOT_FULL &&
+	    (!h->t || (h->check != check && h->prev_check != check))) {
+		h->prev_check = h->t ? h->check : 0;
+		h->check = check;
+		h->t = now;
+		return SYN_OK;
+	}
+	ok = xg_slot_charge(h, &key, hash, &rate, now);
+	b = bpf_map_lookup_elem(&xg_buckets, &key_slot);
+	if ((ok & XG_SLOT_HOT) || !b)
+		return SYN_OK;
 	if (!(ok & XG_SLOT_OWN)) {
 		if (ok & XG_SLOT_OK)
 			return SYN_OK;

@@ -70,8 +70,8 @@ XG_INLINE int xg_bucket_full(__u64 credit, __u64 refill_ns, __u64 now,
  */
 #define XG_HASH_MUL 0x9e3779b97f4a7c15ULL
 
-XG_INLINE __u32 xg_src_hash(__u32 family, __u32 port, const __u32 *addr,
-			    __u32 seed)
+XG_INLINE __u64 xg_src_hash64(__u32 family, __u32 port, const __u32 *addr,
+			      __u32 seed)
 {
 	__u64 h = ((__u64)seed << 32 | port << 8 | family) * XG_HASH_MUL;
 
@@ -79,7 +79,25 @@ XG_INLINE __u32 xg_src_hash(__u32 family, __u32 port, const __u32 *addr,
 	h = (h ^ (h >> 29) ^ addr[1]) * XG_HASH_MUL;
 	h = (h ^ (h >> 29) ^ addr[2]) * XG_HASH_MUL;
 	h = (h ^ (h >> 29) ^ addr[3]) * XG_HASH_MUL;
-	return (__u32)(h >> 32);
+	return h;
+}
+
+/* the tag: the high half of the hash; its low bits pick the slot */
+XG_INLINE __u32 xg_src_hash(__u32 family, __u32 port, const __u32 *addr,
+			    __u32 seed)
+{
+	return (__u32)(xg_src_hash64(family, port, addr, seed) >> 32);
+}
+
+/*
+ * The first level's check (xg_src_hot): 32 bits of the whole hash mixed
+ * once more. Within one slot the tags agree on the bits that picked it,
+ * so only a value like this one tells two sources there apart with 32
+ * bits: two sources of one slot are taken for one with odds 2^-32.
+ */
+XG_INLINE __u32 xg_src_check(__u64 h)
+{
+	return (__u32)(((h ^ (h >> 32)) * XG_HASH_MUL) >> 32);
 }
 
 #endif /* XG_LIB_BUCKET_H */

@@ -19,12 +19,14 @@
  * of the pins is XG_ABI_VERSION, recorded in xg_info; a binary that meets
  * another layout says so and leaves the pins alone.
  */
-#define XG_ABI_VERSION	3	/* 3: xg_buckets a hashed array of slots */
+#define XG_ABI_VERSION	4	/* 3: xg_buckets a hashed array of slots;
+				 * 4: with xg_src_hot in front of it */
 
 /* pinned map names (the skeleton's map names) */
 #define XG_MAP_CONFIG	"xg_config"
 #define XG_MAP_PORTS	"xg_port_rate"
 #define XG_MAP_BUCKETS	"xg_buckets"
+#define XG_MAP_SRC_HOT	"xg_src_hot"
 #define XG_MAP_ALLOW4	"xg_allow4"
 #define XG_MAP_ALLOW6	"xg_allow6"
 #define XG_MAP_DENY4	"xg_deny4"
@@ -192,9 +194,27 @@ struct xg_bucket {
 	__u32 last_rate;	/* SYNs in the last full window */
 	__u32 throttled;	/* the holder's last SYN was over budget */
 	__u32 tag;		/* the holder's full hash */
-	__u32 prev_tag;		/* the hash of the holder before it */
+	__u32 pad32;		/* layout 3's prev_tag: the first level
+				 * (xg_src_hot) remembers the holder before */
 	__u64 pad[2];
 };
+
+/*
+ * xg_src_hot: the source table's first level, 16 bytes per slot, the same
+ * slots as xg_buckets (docs/sources.md). A slot whose holder has sent one
+ * SYN only (every source of a spoofed flood) lives here alone: its bucket
+ * is the full one less that SYN, nothing is in xg_buckets. The holder's
+ * second SYN moves it into xg_buckets (t = XG_HOT_FULL); a newcomer that
+ * takes a slot there with a fresh bucket moves it back.
+ */
+struct xg_src_hot {
+	__u64 t;		/* 0: free; XG_HOT_FULL: the holder is in
+				 * xg_buckets; else its one SYN (ns) */
+	__u32 check;		/* the holder's xg_src_check() */
+	__u32 prev_check;	/* that of the holder before it */
+};
+
+#define XG_HOT_FULL	(~0ULL)
 
 struct xg_lpm4 {
 	__u32 prefixlen;

@@ -301,6 +301,35 @@ attach --prefix6 128 --pps 10000000 --burst 10000000 &&
 	row "xdpguard cookies, 16M IPv6 sources" ck16m \
 		--dst $SRV6 --src 2001:db8:dead::1/48 --sources 16777216
 detach
+
+# The SYN path by stages under the same flood: build/stagebench --live
+# attaches the guard's own source stopped with XDP_DROP at the end of a
+# stage (tests/tools/xg_stages.bpf.c), the default attach's budget
+# (100/100) and cookies on for the port; a stage's own cost is its row
+# minus the row above (the last row answers, the others drop).
+stage() {	# STOP NAME
+	local pid i
+	nsenter --net=/run/netns/$SRV "$ROOT/build/stagebench" --live $S0 \
+		"$1" 100 100 >"$TMP/stage" &
+	pid=$!
+	for i in $(seq 1 50); do
+		grep -q ready "$TMP/stage" && break
+		sleep 0.1
+	done
+	grep -q ready "$TMP/stage" && row "$2" "st$1" $V4
+	kill -INT $pid 2>/dev/null
+	wait $pid
+}
+printf '%-46s\n' "# by stages (cumulative; 65536 random IPv4 sources)"
+stage 1 "config, parse, deny, is a SYN"
+stage 2 "+ source slot, budget"
+stage 3 "+ port's cookie state"
+stage 4 "+ IP and TCP checksums"
+stage 5 "+ socket lookup"
+stage 6 "+ options, cookie helper"
+stage 7 "+ SYN-ACK headers, checksums"
+stage 0 "+ resize, write, XDP_TX (all)"
+
 python3 - "$TMP" <<'PY'
 import sys
 t = sys.argv[1]

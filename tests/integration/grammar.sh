@@ -78,7 +78,7 @@ bad "unknown option '--frob'" attach g1 --frob
 expect_eq "refusals changed nothing: pps still 37" "$(cfg_pps)" 37
 
 v=$(cat VERSION)
-expect_eq "--version" "$("$XG" --version)" "xdpguard $v (pins layout 3)"
+expect_eq "--version" "$("$XG" --version)" "xdpguard $v (pins layout $(sed -n 's/^#define XG_ABI_VERSION[[:space:]]*\([0-9]*\).*/\1/p' include/xdpguard/abi.h))"
 check "--help names the version" bash -c "'$XG' --help | grep -q 'xdpguard $v'"
 check "--help works unprivileged" setpriv --reuid=65534 --regid=65534 --clear-groups "$XG" rate --help
 

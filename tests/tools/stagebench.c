@@ -20,16 +20,26 @@
  * a network namespace of this process (unshare) with listeners on PORT.
  *
  * usage: stagebench [--repeat N] [--calls N] [--rounds N]
+ *        stagebench --live IFACE STOP PPS BURST
+ *
+ * --live attaches the program of stage STOP (enum xg_bench_stop, 0 the
+ * whole path), with a budget of PPS/BURST, to IFACE in this process's
+ * network namespace (native XDP, replacing what is there), until SIGINT
+ * or SIGTERM; the isolated-core bench times it under a real flood. It
+ * prints "ready" and the program's id once attached.
  * XG_STAGE_SLOTS=N (a power of two) sizes the source table (default
  * 65536, the attach's): how a new source's cost grows with the table.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdpguard/abi.h>
@@ -136,6 +146,8 @@ static double warm_ns(struct ckbench_bpf *ck, int fd, int dfd,
 /* one copy of the guard stopping at @stop, set up as attach + cookies */
 static __u32 slots;
 
+static struct xg_rate rate = { 100000000, 100000000 };
+
 static struct xg_stages_bpf *load_stage(__u32 stop)
 {
 	struct xg_cookie_cfg cc = {
@@ -143,9 +155,9 @@ static struct xg_stages_bpf *load_stage(__u32 stop)
 		.mss4 = 1460, .mss6 = 1440, .wscale = 7, .ttl = 64,
 	};
 	/* a budget per source (the default attach has one) that no source
-	 * here reaches, so that every SYN goes the whole way */
-	struct xg_config cfg = { .rate = { 100000000, 100000000 },
-				 .event_budget = 1000,
+	 * here reaches, so that every SYN goes the whole way (--live: the
+	 * one given) */
+	struct xg_config cfg = { .rate = rate, .event_budget = 1000,
 				 .flags = XG_F_ENABLED | XG_F_COOKIES };
 	struct xg_cookie_port on = { .mode = XG_CK_ON };
 	struct xg_stages_bpf *g = xg_stages_bpf__open();
@@ -157,6 +169,7 @@ static struct xg_stages_bpf *load_stage(__u32 stop)
 	g->rodata->bench_stop = stop;
 	if (slots) {
 		bpf_map__set_max_entries(g->maps.xg_buckets, slots);
+		bpf_map__set_max_entries(g->maps.xg_src_hot, slots);
 		g->rodata->src_mask = slots - 1;
 	}
 	g->rodata->src_seed = 0x5eed;
@@ -173,6 +186,53 @@ static struct xg_stages_bpf *load_stage(__u32 stop)
 	return g;
 }
 
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+/* --live IFACE STOP PPS BURST */
+static int live(char **argv)
+{
+	struct xg_stages_bpf *g;
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi);
+	int ifindex = if_nametoindex(argv[0]), fd;
+
+	rate.pps = strtoul(argv[2], NULL, 0);
+	rate.burst = strtoul(argv[3], NULL, 0);
+	if (!ifindex) {
+		fprintf(stderr, "stagebench: --live: no interface %s\n",
+			argv[0]);
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	g = load_stage(strtoul(argv[1], NULL, 0));
+	if (!g) {
+		fprintf(stderr, "stagebench: cannot load stage %s: %s\n",
+			argv[1], strerror(errno));
+		return 1;
+	}
+	fd = bpf_program__fd(g->progs.xdpguard);
+	if (bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, NULL) ||
+	    bpf_obj_get_info_by_fd(fd, &pi, &len)) {
+		fprintf(stderr, "stagebench: cannot attach to %s: %s\n",
+			argv[0], strerror(errno));
+		xg_stages_bpf__destroy(g);
+		return 1;
+	}
+	printf("ready %u\n", pi.id);
+	fflush(stdout);
+	while (!stop)
+		pause();
+	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	xg_stages_bpf__destroy(g);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct xdp_drop_bpf *d = NULL;
@@ -181,8 +241,6 @@ int main(int argc, char **argv)
 	int i, dfd, err = 1;
 	struct pkt syn;
 
-	if (prog_bench_args(argc, argv, "stagebench", "rcn", &opt))
-		return 2;
 	if (getenv("XG_STAGE_SLOTS")) {
 		slots = strtoul(getenv("XG_STAGE_SLOTS"), NULL, 0);
 		if (!slots || slots & (slots - 1)) {
@@ -191,6 +249,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (argc == 6 && !strcmp(argv[1], "--live"))
+		return live(argv + 2);
+	if (prog_bench_args(argc, argv, "stagebench", "rcn", &opt))
+		return 2;
 	prog_pin_cpu(0);
 	if (unshare(CLONE_NEWNET) || system("ip link set lo up") ||
 	    prog_listen(AF_INET, PORT, 64) < 0) {

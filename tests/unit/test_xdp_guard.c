@@ -53,8 +53,10 @@ struct env {
 	struct ring_buffer *rb;
 	int prog, config, ports, buckets, counters, evstate;
 	int allow4, allow6, deny4, deny6;
-	/* xg_buckets mapped read-write: cases read and reset slots there */
+	/* xg_buckets and its first level xg_src_hot mapped read-write:
+	 * cases read and reset slots there */
 	struct xg_bucket *slots;
+	struct xg_src_hot *hot;
 	__u32 nslots;
 };
 
@@ -142,6 +144,13 @@ static int env_open(struct env *e, __u32 prefix4, __u32 prefix6)
 		e->slots = NULL;
 		return fail("cannot map xg_buckets: %s", strerror(errno));
 	}
+	e->hot = mmap(NULL, (size_t)e->nslots * sizeof(*e->hot),
+		      PROT_READ | PROT_WRITE, MAP_SHARED,
+		      bpf_map__fd(e->skel->maps.xg_src_hot), 0);
+	if (e->hot == MAP_FAILED) {
+		e->hot = NULL;
+		return fail("cannot map xg_src_hot: %s", strerror(errno));
+	}
 	e->counters = bpf_map__fd(e->skel->maps.xg_counters);
 	e->evstate = bpf_map__fd(e->skel->maps.xg_evstate);
 	e->allow4 = bpf_map__fd(e->skel->maps.xg_allow4);
@@ -161,6 +170,8 @@ static void env_close(struct env *e)
 	ring_buffer__free(e->rb);
 	if (e->slots)
 		munmap(e->slots, (size_t)e->nslots * sizeof(*e->slots));
+	if (e->hot)
+		munmap(e->hot, (size_t)e->nslots * sizeof(*e->hot));
 	xdp_guard_bpf__destroy(e->skel);
 	memset(e, 0, sizeof(*e));
 }
@@ -177,22 +188,51 @@ static int map_clear(int fd)
 	return 0;
 }
 
-/* Slots of the source table held by a source. */
-static int held(void)
+/* The full hash of a source key, as the program computes it. */
+static __u32 slot_tag(const struct xg_bucket_key *k)
 {
-	__u32 i;
-	int n = 0;
+	return xg_src_hash(k->family, k->port, k->addr,
+			   E.skel->rodata->src_seed);
+}
 
-	for (i = 0; i < E.nslots; i++)
-		n += !!E.slots[i].key.family;
-	return n;
+/* Its first-level check (xg_src_hot), likewise. */
+static __u32 slot_check(const struct xg_bucket_key *k)
+{
+	return xg_src_check(xg_src_hash64(k->family, k->port, k->addr,
+					  E.skel->rodata->src_seed));
 }
 
 /* The slot of a source key, as the program picks it. */
 static __u32 slot_of(const struct xg_bucket_key *k)
 {
-	return xg_src_hash(k->family, k->port, k->addr,
-			   E.skel->rodata->src_seed) & (E.nslots - 1);
+	return slot_tag(k) & (E.nslots - 1);
+}
+
+/*
+ * Slots of the source table held by a source, as status counts them (the
+ * first level knows: a one-SYN holder lives there alone), after checking
+ * that the two levels agree: a slot of xg_buckets has a holder exactly
+ * when the first level says it is there (XG_HOT_FULL), with its check.
+ */
+static int held(void)
+{
+	__u32 i;
+	int n = 0;
+
+	for (i = 0; i < E.nslots; i++) {
+		bool full = E.hot[i].t == XG_HOT_FULL;
+
+		n += !!E.hot[i].t;
+		if (full != !!E.slots[i].key.family ||
+		    (full && E.hot[i].check != slot_check(&E.slots[i].key))) {
+			fprintf(stderr, "# slot %u: first level t %llx check "
+				"%x, xg_buckets family %u\n", i,
+				(unsigned long long)E.hot[i].t, E.hot[i].check,
+				E.slots[i].key.family);
+			return -1;
+		}
+	}
+	return n;
 }
 
 /*
@@ -214,6 +254,20 @@ static int set_cfg(__u32 pps, __u32 burst, __u32 flags, __u32 ev_budget)
 	return 0;
 }
 
+/* The rate class of @port (0: the default budget) as the program has it. */
+static int rate_of(__u16 port, struct xg_rate *r)
+{
+	struct xg_config c;
+	__u32 zero = 0;
+
+	if (port && !bpf_map_lookup_elem(E.ports, &port, r))
+		return 0;
+	if (bpf_map_lookup_elem(E.config, &zero, &c))
+		return fail("cannot read xg_config: %s", strerror(errno));
+	*r = c.rate;
+	return 0;
+}
+
 static int port_rate(__u16 port, __u32 pps, __u32 burst)
 {
 	struct xg_rate r = { .pps = pps, .burst = burst };
@@ -230,6 +284,7 @@ static int reset(void)
 
 	TRY(map_clear(E.ports));
 	memset(E.slots, 0, (size_t)E.nslots * sizeof(*E.slots));
+	memset(E.hot, 0, (size_t)E.nslots * sizeof(*E.hot));
 	TRY(map_clear(E.allow4));
 	TRY(map_clear(E.allow6));
 	TRY(map_clear(E.deny4));
@@ -368,9 +423,25 @@ static __u64 allow_hits(const char *cidr)
 static int bucket(const char *masked, __u16 port, struct xg_bucket *b)
 {
 	struct xg_bucket_key k = {};
+	struct xg_src_hot *h;
+	struct xg_rate r;
 
 	k.family = parse_addr(masked, k.addr);
 	k.port = port;
+	h = &E.hot[slot_of(&k)];
+	if (h->t && h->t != XG_HOT_FULL && h->check == slot_check(&k)) {
+		/* a one-SYN holder: the first level alone holds it, its
+		 * bucket the full one less that SYN */
+		TRY(rate_of(port, &r));
+		memset(b, 0, sizeof(*b));
+		b->key = k;
+		b->tag = slot_tag(&k);
+		b->passed = 1;
+		b->win_syns = 1;
+		b->first_ns = b->refill_ns = b->last_ns = b->win_start = h->t;
+		b->credit = xg_bucket_cap(r.burst) - NSEC;
+		return 0;
+	}
 	*b = E.slots[slot_of(&k)];
 	if (memcmp(&b->key, &k, sizeof(k)))
 		return fail("no bucket {family %d, %s, port %u}", k.family,
@@ -1340,13 +1411,6 @@ static int check_throttle(const struct xg_event *e, __u8 family,
 
 /* ---- the source table: a hashed array of slots (docs/sources.md) ---- */
 
-
-static __u32 slot_tag(const struct xg_bucket_key *k)
-{
-	return xg_src_hash(k->family, k->port, k->addr,
-			   E.skel->rodata->src_seed);
-}
-
 /* An IPv4 /32 other than @src whose default-budget slot is @src's. */
 static int collider(const char *src, char *out, size_t sz)
 {
@@ -1390,8 +1454,9 @@ static int t_src_table_fixed(void)
 	struct bpf_map_info mi = {};
 	__u32 len = sizeof(mi), i;
 	struct xg_counter c[XG_C_SLOTS];
-	__u64 m0, m1, passed;
+	__u64 m0, m1, passed, hot;
 	struct pkt p;
+	__u32 n;
 	int ret;
 
 	ASSERT(!bpf_obj_get_info_by_fd(E.buckets, &mi, &len),
@@ -1409,9 +1474,17 @@ static int t_src_table_fixed(void)
 	       m0 <= 128ULL * mi.max_entries + (64 << 10),
 	       "memlock %llu, want 128 x %u slots (+ at most 64 KiB)",
 	       (unsigned long long)m0, mi.max_entries);
+	hot = xg_fd_memlock(bpf_map__fd(E.skel->maps.xg_src_hot));
+	ASSERT(sizeof(struct xg_src_hot) == 16 &&
+	       bpf_map__max_entries(E.skel->maps.xg_src_hot) == mi.max_entries &&
+	       hot >= 16ULL * mi.max_entries &&
+	       hot <= 16ULL * mi.max_entries + (64 << 10),
+	       "xg_src_hot memlock %llu, want 16 x %u slots (+ at most 64 KiB)",
+	       (unsigned long long)hot, mi.max_entries);
 	build(&sp, &p);
 	for (i = 0; i < 200000; i++) {
-		ret = syn_from(&p, htonl(0x0a000000 | (i * 2654435761U >> 8)));
+		ret = syn_from(&p, htonl(0x0a000000 |
+					    ((i * 2654435761U) & 0xffffff)));
 		ASSERT(ret == XDP_PASS, "new source %u: verdict %d, want pass",
 		       i, ret);
 	}
@@ -1422,11 +1495,90 @@ static int t_src_table_fixed(void)
 	m1 = xg_fd_memlock(E.buckets);
 	ASSERT(m1 == m0, "memlock moved: %llu -> %llu",
 	       (unsigned long long)m0, (unsigned long long)m1);
+	/* every source sent one SYN: the first level alone took them */
+	for (i = 0, n = 0; i < E.nslots; i++)
+		n += !!E.slots[i].key.family;
+	ASSERT(n == 0, "%u slots of xg_buckets written by first SYNs, want 0",
+	       n);
 	/* 200000 throws into 65536 slots leave about e^-3 of them empty */
 	ASSERT(held() > 60000 && (__u32)held() <= mi.max_entries,
 	       "%d slots held after 200000 sources, want 60000..%u", held(),
 	       mi.max_entries);
 	npkt = 0;
+	return 0;
+}
+
+/*
+ * The two levels: a source's first SYN lives in xg_src_hot alone; its
+ * second moves it into xg_buckets with that first SYN charged (at pps 1
+ * nothing refills during the case: burst 5 less 2 SYNs).
+ */
+static int t_second_syn_moves_to_buckets(void)
+{
+	struct xg_bucket_key k = { .family = 4 };
+	struct spec a = SYN("10.7.0.5");
+	struct xg_bucket b;
+	__u32 slot;
+	__u64 t0;
+
+	parse_addr("10.7.0.5", k.addr);
+	slot = slot_of(&k);
+	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+	t0 = E.hot[slot].t;
+	ASSERT(t0 && t0 != XG_HOT_FULL && E.hot[slot].check == slot_check(&k) &&
+	       !E.slots[slot].key.family, "one SYN: first level t %llx check "
+	       "%x, xg_buckets family %u; want the SYN's time, its check, "
+	       "nothing", (unsigned long long)t0, E.hot[slot].check,
+	       E.slots[slot].key.family);
+	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+	ASSERT(E.hot[slot].t == XG_HOT_FULL, "two SYNs: first level t %llx",
+	       (unsigned long long)E.hot[slot].t);
+	TRY(expect_bucket("10.7.0.5", 0, 2, 0, &b));
+	ASSERT(b.first_ns == t0 && b.win_syns == 2 &&
+	       b.credit >= 3 * NSEC && b.credit < 3 * NSEC + NSEC / 10,
+	       "moved: first_ns %llu (want %llu), win_syns %u, credit %llu "
+	       "(want 3 SYNs' worth)", (unsigned long long)b.first_ns,
+	       (unsigned long long)t0, b.win_syns,
+	       (unsigned long long)b.credit);
+	TRY(exhaust(&a, 3));
+	TRY(expect_bucket("10.7.0.5", 0, 5, 1, NULL));
+	ASSERT(held() == 1, "%d slots held, want 1", held());
+	return 0;
+}
+
+/*
+ * A host's history does not keep a later flood off the first level: a
+ * newcomer that takes a slot of xg_buckets with a fresh bucket (the
+ * holder idle long enough to be full) moves the slot back to xg_src_hot
+ * and clears it in xg_buckets; the next newcomer there costs the first
+ * level alone again.
+ */
+static int t_idle_holder_slot_back_to_first_level(void)
+{
+	struct xg_bucket_key k = { .family = 4 };
+	struct spec a = SYN("10.7.0.6"), b;
+	char other[INET_ADDRSTRLEN];
+	__u32 slot;
+
+	parse_addr("10.7.0.6", k.addr);
+	slot = slot_of(&k);
+	TRY(collider("10.7.0.6", other, sizeof(other)));
+	b = (struct spec)SYN(other);
+	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+	ASSERT(E.hot[slot].t == XG_HOT_FULL, "a's 3 SYNs: not in xg_buckets");
+	/* a idle for 10 s at pps 1 burst 5: its bucket is full */
+	E.slots[slot].refill_ns -= 10 * NSEC;
+	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));
+	ASSERT(E.hot[slot].t != XG_HOT_FULL && E.hot[slot].t &&
+	       !E.slots[slot].key.family && E.hot[slot].prev_check ==
+	       slot_check(&k), "b took the idle slot: first level t %llx, "
+	       "xg_buckets family %u, prev_check %x (want a's %x)",
+	       (unsigned long long)E.hot[slot].t, E.slots[slot].key.family,
+	       E.hot[slot].prev_check, slot_check(&k));
+	TRY(expect_bucket(other, 0, 1, 0, NULL));
+	ASSERT(held() == 1, "%d slots held, want 1", held());
 	return 0;
 }
 
@@ -1684,6 +1836,9 @@ static int t_event_budget(void)
 static const struct test tests[] = {
 	{ "syn_budget_v4", t_syn_budget_v4 },
 	{ "src_table_fixed_memory", t_src_table_fixed },
+	{ "second_syn_moves_to_buckets", t_second_syn_moves_to_buckets },
+	{ "idle_holder_slot_back_to_first_level",
+	  t_idle_holder_slot_back_to_first_level },
 	{ "collision_one_syn_taken_over", t_collision_one_syn_taken_over },
 	{ "collision_shares_busy_holder", t_collision_shares_busy_holder },
 	{ "steady_budget_alone_and_shared", t_steady_budget },

@@ -187,23 +187,32 @@ static __u64 sources_fit(__u64 room, __u64 c1, __u64 per)
  * announced. The map
  * goes into @skel (reused at load); 0, or an exit status.
  */
+/* the kernel's memlock of both source tables at @n slots, 0 if unknown */
+static __u64 tables_cost(struct xdp_guard_bpf *skel, __u32 n)
+{
+	struct bpf_map *m[2] = { skel->maps.xg_buckets, skel->maps.xg_src_hot };
+	__u64 cost = 0;
+	int i, fd;
+
+	for (i = 0; i < 2; i++) {
+		fd = table_create(m[i], n);
+		if (fd < 0)
+			return 0;
+		cost += xg_fd_memlock(fd);
+		close(fd);
+	}
+	return cost;
+}
+
 static int sources_table(struct xdp_guard_bpf *skel, __u32 sources)
 {
-	struct bpf_map *m = skel->maps.xg_buckets;
-	__u64 c1 = 0, c2 = 0, per, cost, avail, room;
-	int fd1, fd2, fd, err;
+	struct bpf_map *m[2] = { skel->maps.xg_buckets, skel->maps.xg_src_hot };
+	__u64 c1, c2, per, cost, avail, room;
+	int fd, err, i;
 
-	fd1 = table_create(m, 4096);
-	fd2 = table_create(m, 8192);
-	if (fd1 >= 0 && fd2 >= 0) {
-		c1 = xg_fd_memlock(fd1);
-		c2 = xg_fd_memlock(fd2);
-	}
-	if (fd1 >= 0)
-		close(fd1);
-	if (fd2 >= 0)
-		close(fd2);
-	if (c2 > c1) {
+	c1 = tables_cost(skel, 4096);
+	c2 = tables_cost(skel, 8192);
+	if (c1 && c2 > c1) {
 		per = (c2 - c1) / 4096;
 		cost = c1 + per * ((__u64)sources - 4096);
 		if (sources < 4096)
@@ -229,18 +238,21 @@ static int sources_table(struct xdp_guard_bpf *skel, __u32 sources)
 				"takes about %llu MiB of kernel memory\n",
 				sources, (unsigned long long)(cost >> 20));
 	}
-	fd = table_create(m, sources);
-	if (fd < 0) {
-		xg_err("cannot make a source table of %u sources: %s%s",
-		       sources, strerror(-fd), fd == -ENOMEM ?
-		       " (a smaller --sources fits)" : "");
-		return XG_EXIT_FAIL;
-	}
-	err = bpf_map__reuse_fd(m, fd);
-	close(fd);
-	if (err) {
-		xg_err("cannot use the source table: %s", strerror(-err));
-		return XG_EXIT_FAIL;
+	for (i = 0; i < 2; i++) {
+		fd = table_create(m[i], sources);
+		if (fd < 0) {
+			xg_err("cannot make a source table of %u sources: %s%s",
+			       sources, strerror(-fd), fd == -ENOMEM ?
+			       " (a smaller --sources fits)" : "");
+			return XG_EXIT_FAIL;
+		}
+		err = bpf_map__reuse_fd(m[i], fd);
+		close(fd);
+		if (err) {
+			xg_err("cannot use the source table: %s",
+			       strerror(-err));
+			return XG_EXIT_FAIL;
+		}
 	}
 	return 0;
 }
@@ -293,7 +305,8 @@ struct xg_guard *xg_guard_open(__u32 sources, int *ret)
 		xg_err("cannot open the BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	err = bpf_map__set_max_entries(g->skel->maps.xg_buckets, sources);
+	err = bpf_map__set_max_entries(g->skel->maps.xg_buckets, sources) ?:
+	      bpf_map__set_max_entries(g->skel->maps.xg_src_hot, sources);
 	if (err) {
 		xg_err("cannot size the source table: %s", strerror(-err));
 		goto fail;
@@ -431,6 +444,8 @@ struct xg_guard_new *xg_guard_load(const struct xg_iface *ifc,
 	g->skel->rodata->src_mask = info->sources - 1;
 	g->skel->rodata->src_seed = info->src_seed;
 	err = bpf_map__set_max_entries(g->skel->maps.xg_buckets,
+				       info->sources) ?:
+	      bpf_map__set_max_entries(g->skel->maps.xg_src_hot,
 				       info->sources);
 	if (err || xg_reuse_pins(g->skel->obj, ifc))
 		goto fail;
@@ -627,20 +642,34 @@ void xg_slots_unmap(const struct xg_bucket *b, __u32 n)
 		munmap((void *)b, (size_t)n * sizeof(*b));
 }
 
-/* Slots held by a source (the sources tracked), 0 if unreadable. */
+/*
+ * Slots held by a source (the sources tracked), 0 if unreadable: the
+ * first level (xg_src_hot) says, for the holders of one SYN that live
+ * there alone and for those in xg_buckets.
+ */
 static __u32 slots_held(const struct xg_iface *ifc)
 {
-	const struct xg_bucket *b;
-	int fd = xg_map_open(ifc, XG_MAP_BUCKETS);
-	__u32 n, i, held = 0;
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi), i, held = 0;
+	const struct xg_src_hot *h;
+	int fd = xg_map_open(ifc, XG_MAP_SRC_HOT);
+	size_t sz;
 
 	if (fd < 0)
 		return 0;
-	b = xg_slots_map(fd, &n);
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len) ||
+	    mi.value_size != sizeof(*h)) {
+		close(fd);
+		return 0;
+	}
+	sz = (size_t)mi.max_entries * sizeof(*h);
+	h = mmap(NULL, sz, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
-	for (i = 0; i < n; i++)
-		held += !!b[i].key.family;
-	xg_slots_unmap(b, n);
+	if (h == MAP_FAILED)
+		return 0;
+	for (i = 0; i < mi.max_entries; i++)
+		held += !!h[i].t;
+	munmap((void *)h, sz);
 	return held;
 }
 
