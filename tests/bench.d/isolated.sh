@@ -320,15 +320,18 @@ stage() {	# STOP NAME
 	kill -INT $pid 2>/dev/null
 	wait $pid
 }
-printf '%-46s\n' "# by stages (cumulative; 65536 random IPv4 sources)"
-stage 1 "config, parse, deny, is a SYN"
-stage 2 "+ source slot, budget"
-stage 3 "+ port's cookie state"
-stage 4 "+ IP and TCP checksums"
-stage 5 "+ socket lookup"
-stage 6 "+ options, cookie helper"
-stage 7 "+ SYN-ACK headers, checksums"
-stage 0 "+ resize, write, XDP_TX (all)"
+# XG_BENCH_STAGES=0 leaves them out
+if [ "${XG_BENCH_STAGES:-1}" != 0 ]; then
+	printf '%-46s\n' "# by stages (cumulative; 65536 random IPv4 sources)"
+	stage 1 "config, parse, deny, is a SYN"
+	stage 2 "+ source slot, budget"
+	stage 3 "+ port's cookie state"
+	stage 4 "+ IP and TCP checksums"
+	stage 5 "+ socket lookup"
+	stage 6 "+ options, cookie helper"
+	stage 7 "+ SYN-ACK headers, checksums"
+	stage 0 "+ resize, write, XDP_TX (all)"
+fi
 
 python3 - "$TMP" <<'PY'
 import sys
