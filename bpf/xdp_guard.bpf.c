@@ -500,16 +500,29 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	if (!h)		/* cannot happen: slot < max_entries */
 		return SYN_OK;
 	/*
-	 * A new source on a free slot or on one whose holder has sent one
-	 * SYN: it takes the slot, its first SYN paid from a full bucket
-	 * (which holds at least one); nothing else is read or written.
+	 * The first level settles a SYN alone when the slot is free, or its
+	 * holder has sent one SYN and this one is from a new source (which
+	 * takes the slot with a full bucket, its first SYN paid from it), or
+	 * the holder's bucket is full again by now (the holder itself, or
+	 * anyone: a full bucket is what a new holder starts with). Then after
+	 * this SYN the slot holds a source of one SYN sent now; nothing else
+	 * is read or written. Otherwise (the holder's second SYN while its
+	 * bucket refills, or the holder before it taking its turn back) the
+	 * slot moves into xg_buckets.
 	 */
-	if (h->t != XG_HOT_FULL &&
-	    (!h->t || (h->check != check && h->prev_check != check))) {
-		h->prev_check = h->t ? h->check : 0;
-		h->check = check;
-		h->t = now;
-		return SYN_OK;
+	if (h->t != XG_HOT_FULL) {
+		int mine = h->t && h->check == check;
+
+		if (!h->t || (!mine && h->prev_check != check) ||
+		    xg_bucket_full(xg_bucket_cap(rate.burst) - XG_NSEC_PER_SEC,
+				   h->t, now, rate.pps, rate.burst)) {
+			if (!mine) {
+				h->prev_check = h->t ? h->check : 0;
+				h->check = check;
+			}
+			h->t = now;
+			return SYN_OK;
+		}
 	}
 	ok = xg_slot_charge(h, &key, hash, &rate, now);
 	b = bpf_map_lookup_elem(&xg_buckets, &key_slot);

@@ -1547,6 +1547,71 @@ static int t_second_syn_moves_to_buckets(void)
 }
 
 /*
+ * A source that sends no faster than its pps (its bucket full again at
+ * its next SYN) stays in the first level: after that SYN it is exactly a
+ * holder of one SYN sent then. Its bucket is then the full one less one
+ * SYN: at pps 1 burst 5, 4 more pass and the fifth is dropped (the first
+ * of them moves it into xg_buckets, which counts from the refilled SYN).
+ */
+static int t_refilled_holder_stays_first_level(void)
+{
+	struct xg_bucket_key k = { .family = 4 };
+	struct spec a = SYN("10.7.0.7");
+	__u32 slot;
+	__u64 t1;
+
+	parse_addr("10.7.0.7", k.addr);
+	slot = slot_of(&k);
+	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+	/* 2 s ago at pps 1: one SYN's worth refilled, the bucket is full */
+	E.hot[slot].t -= 2 * NSEC;
+	t1 = E.hot[slot].t;
+	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+	ASSERT(E.hot[slot].t != XG_HOT_FULL && E.hot[slot].t > t1 &&
+	       !E.slots[slot].key.family, "refilled, SYN 2: first level t "
+	       "%llx (was %llx), xg_buckets family %u; want it still in the "
+	       "first level, sent now", (unsigned long long)E.hot[slot].t,
+	       (unsigned long long)t1, E.slots[slot].key.family);
+	TRY(exhaust(&a, 4));
+	ASSERT(E.hot[slot].t == XG_HOT_FULL, "a spent its burst: not moved");
+	TRY(expect_bucket("10.7.0.7", 0, 5, 1, NULL));
+	ASSERT(held() == 1, "%d slots held, want 1", held());
+	return 0;
+}
+
+/*
+ * Taking turns on a refilled bucket: the holder before taking the slot
+ * back gets "the credit left", which is a full bucket by then, so the
+ * first level settles it like any new holder.
+ */
+static int t_turns_on_refilled_bucket_first_level(void)
+{
+	struct xg_bucket_key k = { .family = 4 };
+	struct spec a = SYN("10.7.0.8"), b;
+	char other[INET_ADDRSTRLEN];
+	__u32 slot, bcheck;
+
+	parse_addr("10.7.0.8", k.addr);
+	slot = slot_of(&k);
+	TRY(collider("10.7.0.8", other, sizeof(other)));
+	b = (struct spec)SYN(other);
+	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));
+	bcheck = E.hot[slot].check;
+	E.hot[slot].t -= 2 * NSEC;	/* b's bucket full again at pps 1 */
+	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+	ASSERT(E.hot[slot].t != XG_HOT_FULL && !E.slots[slot].key.family &&
+	       E.hot[slot].check == slot_check(&k) &&
+	       E.hot[slot].prev_check == bcheck, "a back on a full bucket: "
+	       "first level t %llx check %x prev %x, xg_buckets family %u",
+	       (unsigned long long)E.hot[slot].t, E.hot[slot].check,
+	       E.hot[slot].prev_check, E.slots[slot].key.family);
+	TRY(exhaust(&a, 4));
+	ASSERT(held() == 1, "%d slots held, want 1", held());
+	return 0;
+}
+
+/*
  * A host's history does not keep a later flood off the first level: a
  * newcomer that takes a slot of xg_buckets with a fresh bucket (the
  * holder idle long enough to be full) moves the slot back to xg_src_hot
@@ -1837,6 +1902,10 @@ static const struct test tests[] = {
 	{ "syn_budget_v4", t_syn_budget_v4 },
 	{ "src_table_fixed_memory", t_src_table_fixed },
 	{ "second_syn_moves_to_buckets", t_second_syn_moves_to_buckets },
+	{ "refilled_holder_stays_first_level",
+	  t_refilled_holder_stays_first_level },
+	{ "turns_on_refilled_bucket_first_level",
+	  t_turns_on_refilled_bucket_first_level },
 	{ "idle_holder_slot_back_to_first_level",
 	  t_idle_holder_slot_back_to_first_level },
 	{ "collision_one_syn_taken_over", t_collision_one_syn_taken_over },
