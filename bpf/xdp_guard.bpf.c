@@ -92,8 +92,8 @@ struct {
 /*
  * Its first level (struct xg_src_hot, abi.h; docs/sources.md): the same
  * slots, 16 bytes each (1 MiB for 65536, where xg_buckets takes 8 MiB).
- * A source's first SYN reads and writes only this: the spoofed flood's
- * every SYN, which then stays in the cache and out of the TLB's way.
+ * A source's first SYN reads and writes only this, and so does every SYN
+ * of a source within its pps (syn_budget()): a spoofed flood's SYNs do.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -351,12 +351,12 @@ enum { XG_CLAIM_SHARED, XG_CLAIM_KEPT, XG_CLAIM_FRESH };
 
 /*
  * A SYN from @key (tag @tag, check @check) reached slot @b, held in
- * xg_buckets by another source (or by none); @h is the slot's first level. The newcomer takes the slot with a full
- * bucket (XG_CLAIM_FRESH) when the holder's bucket is full (nothing is
- * owed to anyone: a full bucket is what the newcomer starts with), or
- * when the holder has sent a single SYN and nothing more: each source of
- * a spoofed flood gets its first SYN's budget as a source of its own
- * would. A newcomer that is the holder before this one (two sources
+ * xg_buckets by another source (or by none); @h is the slot's first
+ * level. The newcomer takes the slot with a full bucket (XG_CLAIM_FRESH)
+ * when the holder's bucket is full (nothing is owed to anyone: a full
+ * bucket is what the newcomer starts with), or when the holder has sent
+ * a single SYN and nothing more: each source of a spoofed flood gets its
+ * first SYN's budget as a source of its own would. A newcomer that is the holder before this one (two sources
  * taking turns on one slot) takes it with the credit left
  * (XG_CLAIM_KEPT), so that taking turns never refills a bucket.
  * Otherwise the holder is spending its budget: the newcomer shares it
@@ -415,9 +415,9 @@ static __always_inline void slot_in(struct xg_src_hot *h, struct xg_bucket *b,
 
 /*
  * Charge a SYN from @key (@hash: xg_src_hash64()) to its slot (@h, and
- * the same slot of xg_buckets) at @rate, where the first
- * level alone does not settle it: the holder is in xg_buckets, or the
- * SYN moves a one-SYN holder there; XG_SLOT_* bits. A newcomer that takes
+ * the same slot of xg_buckets) at @rate, where the first level alone
+ * does not settle it: the holder is in xg_buckets, or the SYN moves a
+ * one-SYN holder there; XG_SLOT_* bits. A newcomer that takes
  * a slot of xg_buckets with a fresh bucket moves it back to the first
  * level (the holder there is gone), so that a host's history of real
  * clients does not put a later flood on this path. Global, so that the

@@ -201,15 +201,16 @@ struct xg_bucket {
 
 /*
  * xg_src_hot: the source table's first level, 16 bytes per slot, the same
- * slots as xg_buckets (docs/sources.md). A slot whose holder has sent one
- * SYN only (every source of a spoofed flood) lives here alone: its bucket
- * is the full one less that SYN, nothing is in xg_buckets. The holder's
- * second SYN moves it into xg_buckets (t = XG_HOT_FULL); a newcomer that
+ * slots as xg_buckets (docs/sources.md). A holder whose bucket is the full
+ * one less one SYN (every source of a spoofed flood, every source within
+ * its pps) lives here alone, nothing is in xg_buckets. A holder spending
+ * its burst moves into xg_buckets (t = XG_HOT_FULL); a newcomer that
  * takes a slot there with a fresh bucket moves it back.
  */
 struct xg_src_hot {
 	__u64 t;		/* 0: free; XG_HOT_FULL: the holder is in
-				 * xg_buckets; else its one SYN (ns) */
+				 * xg_buckets; else the holder's last SYN
+				 * (ns), its bucket full less that one */
 	__u32 check;		/* the holder's xg_src_check() */
 	__u32 prev_check;	/* that of the holder before it */
 };
