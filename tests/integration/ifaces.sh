@@ -22,7 +22,8 @@ if_cleanup() {
 	[ -n "$EVPID" ] && kill "$EVPID" 2>/dev/null
 	[ -e /run/netns/$NS ] && nsenter --net=/run/netns/$NS "$XG" detach --all >/dev/null 2>&1
 	ip netns del $NS 2>/dev/null
-	rm -rf "$XDPGUARD_PIN_ROOT" "$tmp"
+	# and the run folder of its pin root (events: ring locks)
+	rm -rf "$XDPGUARD_PIN_ROOT" "/run/${XDPGUARD_PIN_ROOT##*/}" "$tmp"
 }
 trap if_cleanup EXIT
 trap 'exit 1' INT TERM

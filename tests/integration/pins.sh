@@ -21,7 +21,8 @@ pn_cleanup() {
 			ip -n $ns link set dev $d xdp off 2>/dev/null
 		done
 	done
-	rm -rf "$PRIV" "${PRIV}real"
+	# and the private root's run folder (events: ring locks)
+	rm -rf "$PRIV" "${PRIV}real" "/run/${PRIV##*/}"
 	t_cleanup
 }
 t_start
