@@ -198,7 +198,7 @@ row() {
 	sleep 0.5
 	napi_pin $GEN $F1 $CPU_GEN >/dev/null &&
 	napi_pin $GEN $G0 $CPU_GEN >/dev/null ||
-		{ echo "bench: no NAPI kthread for $G0"; return 1; }
+		{ echo "bench: no NAPI kthread for $F1 or $G0"; return 1; }
 	c0=$(nst TcpExtSyncookiesSent)
 	taskset -c $CPU_GEN nsenter --net=/run/netns/$GEN "$ROOT/build/synflood" \
 		--dev $F0 --dst-mac "$MAC" --dport $PORT --count 0 \
