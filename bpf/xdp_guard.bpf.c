@@ -706,18 +706,6 @@ struct xg_synack_tcp {
 	__u32 opt[5];
 };
 
-/* The sum of @n 32-bit words at @w (for xg_csum_fold()), unrolled. */
-static __always_inline __u64 xg_csum_words(const __u32 *w, const int n)
-{
-	__u64 sum = 0;
-	int i;
-
-#pragma unroll
-	for (i = 0; i < n; i++)
-		sum += w[i];
-	return sum;
-}
-
 /*
  * Write the SYN-ACK's IP header (@v4, or @v6 when @v4 is NULL) at @l2len
  * into the frame [@data, @end), its TCP header and @nopt option words

@@ -47,6 +47,19 @@ static __always_inline __u64 xg_csum_pseudo6(const __u32 *saddr,
 	return sum + bpf_htonl(6) + bpf_htonl(len);
 }
 
+/* The sum of @n (a constant) 32-bit words at @w, e.g. a header built on
+ * the stack, for xg_csum_fold(); unrolled. */
+static __always_inline __u64 xg_csum_words(const __u32 *w, const int n)
+{
+	__u64 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
 /*
  * Add the @len bytes at @p (< @end) to @sum. -1 if the packet is shorter
  * or @len is over XG_CSUM_MAX. Whole 64-byte blocks go through

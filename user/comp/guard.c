@@ -613,11 +613,11 @@ static __u32 map_count_named(const struct xg_iface *ifc, const char *name,
 }
 
 /*
- * The source table (xg_buckets, an mmapable array of slots) mapped read
- * only: one read of memory per slot instead of a system call. NULL if it
- * cannot be mapped; *n: the slots.
+ * An mmapable array map of @vsize-byte values (the source table's two
+ * levels) mapped read only: one read of memory per slot instead of a
+ * system call. NULL if it is not that or cannot be mapped; *n: entries.
  */
-const struct xg_bucket *xg_slots_map(int fd, __u32 *n)
+static const void *array_map(int fd, __u32 vsize, __u32 *n)
 {
 	struct bpf_map_info mi = {};
 	__u32 len = sizeof(mi);
@@ -625,51 +625,51 @@ const struct xg_bucket *xg_slots_map(int fd, __u32 *n)
 
 	*n = 0;
 	if (bpf_obj_get_info_by_fd(fd, &mi, &len) ||
-	    mi.type != BPF_MAP_TYPE_ARRAY ||
-	    mi.value_size != sizeof(struct xg_bucket))
+	    mi.type != BPF_MAP_TYPE_ARRAY || mi.value_size != vsize)
 		return NULL;
-	p = mmap(NULL, (size_t)mi.max_entries * mi.value_size, PROT_READ,
-		 MAP_SHARED, fd, 0);
+	p = mmap(NULL, (size_t)mi.max_entries * vsize, PROT_READ, MAP_SHARED,
+		 fd, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	*n = mi.max_entries;
 	return p;
 }
 
+static void array_unmap(const void *p, __u32 n, __u32 vsize)
+{
+	if (p)
+		munmap((void *)p, (size_t)n * vsize);
+}
+
+/* xg_buckets mapped read only (array_map()) */
+const struct xg_bucket *xg_slots_map(int fd, __u32 *n)
+{
+	return array_map(fd, sizeof(struct xg_bucket), n);
+}
+
 void xg_slots_unmap(const struct xg_bucket *b, __u32 n)
 {
-	if (b)
-		munmap((void *)b, (size_t)n * sizeof(*b));
+	array_unmap(b, n, sizeof(*b));
 }
 
 /*
  * Slots held by a source (the sources tracked), 0 if unreadable: the
- * first level (xg_src_hot) says, for the holders of one SYN that live
- * there alone and for those in xg_buckets.
+ * first level (xg_src_hot) says, for the holders that live there alone
+ * and for those in xg_buckets.
  */
 static __u32 slots_held(const struct xg_iface *ifc)
 {
-	struct bpf_map_info mi = {};
-	__u32 len = sizeof(mi), i, held = 0;
 	const struct xg_src_hot *h;
 	int fd = xg_map_open(ifc, XG_MAP_SRC_HOT);
-	size_t sz;
+	__u32 n, i, held = 0;
 
 	if (fd < 0)
 		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &mi, &len) ||
-	    mi.value_size != sizeof(*h)) {
-		close(fd);
-		return 0;
-	}
-	sz = (size_t)mi.max_entries * sizeof(*h);
-	h = mmap(NULL, sz, PROT_READ, MAP_SHARED, fd, 0);
+	h = array_map(fd, sizeof(*h), &n);
 	close(fd);
-	if (h == MAP_FAILED)
-		return 0;
-	for (i = 0; i < mi.max_entries; i++)
+	for (i = 0; i < n; i++)
 		held += !!h[i].t;
-	munmap((void *)h, sz);
+	array_unmap(h, n, sizeof(*h));
 	return held;
 }
 
