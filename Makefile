@@ -101,9 +101,9 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(ARCHIVE) $(HDRS) $(SKELS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser $< $(ARCHIVE) -o $@ $(LDLIBS)
 
-$(OUTPUT)/%: tests/tools/%.c $(HDRS) $(SKELS) $(TOOL_SKELS) | $(OUTPUT)
+$(OUTPUT)/%: tests/tools/%.c $(ARCHIVE) $(HDRS) $(SKELS) $(TOOL_SKELS) | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Iuser $< $(ARCHIVE) -o $@ $(LDLIBS)
 
 # libFuzzer targets of the user-space parsers (clang, ASan, UBSan)
 FUZZ_DEPS := user/lib/parse.c user/lib/util.c user/lib/policyfile.c

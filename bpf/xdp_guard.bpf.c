@@ -136,6 +136,30 @@ struct {
 } xg_deny6 SEC(".maps");
 
 /*
+ * The lists' filters (struct xg_list_filter, abi.h): a source whose bit is
+ * clear is in no entry of that list, and its LPM lookup is skipped.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_L_MAX);
+	__type(key, __u32);
+	__type(value, struct xg_list_filter);
+} xg_list_bits SEC(".maps");
+
+/* 0 when no entry of @list can cover @saddr (xg_pkt's form) */
+static __always_inline int list_may_hold(__u32 list, __u32 family,
+					 const __u32 *saddr)
+{
+	struct xg_list_filter *f = bpf_map_lookup_elem(&xg_list_bits, &list);
+	__u32 bit;
+
+	if (!f || !f->built)
+		return 1;
+	bit = family == 4 ? xg_lf_bit4(saddr[0]) : xg_lf_bit6(saddr);
+	return (f->w[(bit >> 6) & (XG_LF_BITS / 64 - 1)] >> (bit & 63)) & 1;
+}
+
+/*
  * Count a packet under its verdict and @reason, and say what XDP does with
  * it. Called through verdict() and drop() below, which check at compile
  * time that the pair is one of abi.h's XG_REASON_VERDICTS: a pair counted
@@ -219,6 +243,9 @@ static __always_inline struct xg_deny_val *deny_lookup(struct xg_pkt *p,
 	void *map, *key;
 	int i;
 
+	if (!list_may_hold(p->family == 4 ? XG_L_DENY4 : XG_L_DENY6,
+			   p->family, p->saddr))
+		return NULL;
 	if (p->family == 4) {
 		k4.prefixlen = 32;
 		k4.addr = p->saddr[0];
@@ -268,33 +295,47 @@ static __always_inline void deny_hit(struct xdp_md *ctx,
 }
 
 /*
+ * 1: @a (four words, network order; IPv4 in the first) is in the allow
+ * list @list (XG_L_ALLOW4 or XG_L_ALLOW6), and the entry's hits counted.
+ * Global, so that the verifier walks it once and not at every drop.
+ */
+__noinline int xg_allow_hit(__u32 list, __u32 a0, __u32 a1, __u32 a2,
+			    __u32 a3)
+{
+	__u32 a[4] = { a0, a1, a2, a3 };
+	struct xg_allow_val *v;
+	struct xg_lpm6 k6;
+	struct xg_lpm4 k4;
+
+	if (!list_may_hold(list, list == XG_L_ALLOW4 ? 4 : 6, a))
+		return 0;
+	if (list == XG_L_ALLOW4) {
+		k4.prefixlen = 32;
+		k4.addr = a0;
+		v = bpf_map_lookup_elem(&xg_allow4, &k4);
+	} else {
+		k6.prefixlen = 128;
+		__builtin_memcpy(k6.addr, a, 16);
+		v = bpf_map_lookup_elem(&xg_allow6, &k6);
+	}
+	if (!v)
+		return 0;
+	__sync_fetch_and_add(&v->hits, 1);
+	return 1;
+}
+
+/*
  * 1: the source is in the allow list. Asked only when a packet is about
  * to be dropped: allow exists to overrule drops, and the lookup stays off
  * the path of the traffic that passes anyway.
  */
 static __always_inline int allowed(struct xg_config *cfg, struct xg_pkt *p)
 {
-	struct xg_allow_val *a;
-	struct xg_lpm6 k6;
-	struct xg_lpm4 k4;
-
-	if (p->family == 4) {
-		if (!(cfg->flags & XG_F_ALLOW4))
-			return 0;
-		k4.prefixlen = 32;
-		k4.addr = p->saddr[0];
-		a = bpf_map_lookup_elem(&xg_allow4, &k4);
-	} else {
-		if (!(cfg->flags & XG_F_ALLOW6))
-			return 0;
-		k6.prefixlen = 128;
-		__builtin_memcpy(k6.addr, p->saddr, 16);
-		a = bpf_map_lookup_elem(&xg_allow6, &k6);
-	}
-	if (!a)
+	if (!(cfg->flags & (p->family == 4 ? XG_F_ALLOW4 : XG_F_ALLOW6)))
 		return 0;
-	__sync_fetch_and_add(&a->hits, 1);
-	return 1;
+	return xg_allow_hit(p->family == 4 ? XG_L_ALLOW4 : XG_L_ALLOW6,
+			    p->saddr[0], p->saddr[1], p->saddr[2],
+			    p->saddr[3]);
 }
 
 /* Drop for @reason unless the source is allowed. */

@@ -19,8 +19,9 @@
  * of the pins is XG_ABI_VERSION, recorded in xg_info; a binary that meets
  * another layout says so and leaves the pins alone.
  */
-#define XG_ABI_VERSION	4	/* 3: xg_buckets a hashed array of slots;
-				 * 4: with xg_src_hot in front of it */
+#define XG_ABI_VERSION	5	/* 3: xg_buckets a hashed array of slots;
+				 * 4: with xg_src_hot in front of it;
+				 * 5: xg_list_bits in front of the lists */
 
 /* pinned map names (the skeleton's map names) */
 #define XG_MAP_CONFIG	"xg_config"
@@ -31,6 +32,7 @@
 #define XG_MAP_ALLOW6	"xg_allow6"
 #define XG_MAP_DENY4	"xg_deny4"
 #define XG_MAP_DENY6	"xg_deny6"
+#define XG_MAP_LIST_BITS	"xg_list_bits"
 #define XG_MAP_COUNTERS	"xg_counters"
 #define XG_MAP_EVENTS	"xg_events"
 #define XG_MAP_INFO	"xg_info"
@@ -239,6 +241,52 @@ struct xg_deny_val {
 				 * stepped over to a shorter one */
 	__u32 pad;
 };
+
+/*
+ * xg_list_bits: one filter per list (enum xg_list), a superset of the
+ * sources its entries cover, 65536 bits of a hash of the address's first
+ * XG_LF_PLEN4 (IPv4) or XG_LF_PLEN6 (IPv6) bits (docs/lists.md). A
+ * source whose bit is clear is in no entry of the list: the program skips
+ * the LPM lookup. An entry at least that long sets one bit; one up to 16
+ * bits shorter sets every bit its prefix can reach; a shorter one sets
+ * all. User space rebuilds a list's filter after every change of it
+ * (never before the change is in the map); until the first build
+ * (built 0) every lookup is made.
+ */
+enum xg_list { XG_L_ALLOW4, XG_L_ALLOW6, XG_L_DENY4, XG_L_DENY6, XG_L_MAX };
+
+#define XG_LF_BITS	65536
+#define XG_LF_PLEN4	24
+#define XG_LF_PLEN6	48
+
+struct xg_list_filter {
+	__u32 built;		/* 1: the bits below are the list's */
+	__u32 entries;		/* the entries they were built from */
+	__u64 w[XG_LF_BITS / 64];
+};
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define XG_BE32(x)	__builtin_bswap32(x)
+#else
+#define XG_BE32(x)	(x)
+#endif
+
+/* the filter's bit of an IPv4 address (network order) */
+static inline __u32 xg_lf_bit4(__u32 addr)
+{
+	__u64 k = addr & XG_BE32(~0U << (32 - XG_LF_PLEN4));
+
+	return (__u32)((k * 0x9e3779b97f4a7c15ULL) >> 48);
+}
+
+/* the filter's bit of an IPv6 address (four words, network order) */
+static inline __u32 xg_lf_bit6(const __u32 *addr)
+{
+	__u64 k = (__u64)addr[0] << 32 |
+		  (addr[1] & XG_BE32(~0U << (64 - XG_LF_PLEN6)));
+
+	return (__u32)((k * 0x9e3779b97f4a7c15ULL) >> 48);
+}
 
 /* xg_info[0]: attach facts, written by user space, never read by BPF. */
 struct xg_info {

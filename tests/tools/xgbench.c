@@ -17,6 +17,7 @@
 #include <xdpguard/abi.h>
 #include "xdp_guard.skel.h"
 #include "xdp_drop.skel.h"
+#include "lib/lib.h"
 #include "../prog.h"
 
 struct bcase {
@@ -54,7 +55,12 @@ static int fill_policy(struct xdp_guard_bpf *skel)
 					&a, BPF_ANY))
 			return -1;
 	}
-	return 0;
+	/* their filters, as xdpguard builds them after every change */
+	return xg_list_filters_sync(bpf_map__fd(skel->maps.xg_list_bits),
+		(int[XG_L_MAX]){ bpf_map__fd(skel->maps.xg_allow4),
+				 bpf_map__fd(skel->maps.xg_allow6),
+				 bpf_map__fd(skel->maps.xg_deny4),
+				 bpf_map__fd(skel->maps.xg_deny6) });
 }
 
 static int set_rate(struct xdp_guard_bpf *skel, __u32 pps, __u32 burst,
@@ -62,7 +68,10 @@ static int set_rate(struct xdp_guard_bpf *skel, __u32 pps, __u32 burst,
 {
 	struct xg_config cfg = {
 		.rate = { pps, burst },
-		.flags = XG_F_ENABLED | (lists ? XG_F_LISTS : 0),
+		/* the flags xdpguard sets for these maps (xg_sync_flags):
+		 * no port rules, no cookie ports */
+		.flags = XG_F_ENABLED | (lists ? XG_F_ALLOW4 | XG_F_ALLOW6 |
+					 XG_F_DENY4 | XG_F_DENY6 : 0),
 		.event_budget = 1000,
 	};
 	__u32 zero = 0;

@@ -52,7 +52,7 @@ struct env {
 	struct xdp_guard_bpf *skel;
 	struct ring_buffer *rb;
 	int prog, config, ports, buckets, counters, evstate;
-	int allow4, allow6, deny4, deny6;
+	int allow4, allow6, deny4, deny6, list_bits;
 	/* xg_buckets and its first level xg_src_hot mapped read-write:
 	 * cases read and reset slots there */
 	struct xg_bucket *slots;
@@ -157,6 +157,7 @@ static int env_open(struct env *e, __u32 prefix4, __u32 prefix6)
 	e->allow6 = bpf_map__fd(e->skel->maps.xg_allow6);
 	e->deny4 = bpf_map__fd(e->skel->maps.xg_deny4);
 	e->deny6 = bpf_map__fd(e->skel->maps.xg_deny6);
+	e->list_bits = bpf_map__fd(e->skel->maps.xg_list_bits);
 	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.xg_events),
 				 on_event, NULL, NULL);
 	if (!e->rb)
@@ -277,6 +278,8 @@ static int port_rate(__u16 port, __u32 pps, __u32 burst)
 	return 0;
 }
 
+static int lists_built(void);
+
 /* Empty maps, zero counters, drain events; default rate pps=1 burst=5. */
 static int reset(void)
 {
@@ -289,6 +292,7 @@ static int reset(void)
 	TRY(map_clear(E.allow6));
 	TRY(map_clear(E.deny4));
 	TRY(map_clear(E.deny6));
+	TRY(lists_built());
 	memset(pcpu, 0, ncpus * 64);
 	for (i = 0; i < XG_C_SLOTS; i++)
 		if (bpf_map_update_elem(E.counters, &i, pcpu, BPF_ANY))
@@ -369,6 +373,20 @@ static int lpm_key(const char *cidr, struct xg_lpm6 *key, int *fd_allow,
 	return family;
 }
 
+/*
+ * Rebuild the lists' filters from the lists, as xdpguard does after every
+ * change of one (xg_sync_flags): every case's lookups go through them.
+ */
+static int lists_built(void)
+{
+	int fd[XG_L_MAX] = { E.allow4, E.allow6, E.deny4, E.deny6 };
+
+	if (xg_list_filters_sync(E.list_bits, fd))
+		return fail("cannot build the list filters: %s",
+			    strerror(errno));
+	return 0;
+}
+
 static int deny(const char *cidr, __u64 expires_ns)
 {
 	struct xg_deny_val v = { .expires_ns = expires_ns };
@@ -379,7 +397,7 @@ static int deny(const char *cidr, __u64 expires_ns)
 	v.prefixlen = key.prefixlen;
 	if (bpf_map_update_elem(fd, &key, &v, BPF_ANY))
 		return fail("cannot deny %s: %s", cidr, strerror(errno));
-	return 0;
+	return lists_built();
 }
 
 static int allow(const char *cidr)
@@ -391,7 +409,7 @@ static int allow(const char *cidr)
 	lpm_key(cidr, &key, &fa, &fd);
 	if (bpf_map_update_elem(fa, &key, &v, BPF_ANY))
 		return fail("cannot allow %s: %s", cidr, strerror(errno));
-	return 0;
+	return lists_built();
 }
 
 /* Hits of exactly that entry (~0 when it is missing). */
@@ -1243,6 +1261,164 @@ static int t_deny_expiry(void)
 	return 0;
 }
 
+/*
+ * Entries shorter than the filter's first bits (24 IPv4, 48 IPv6) set
+ * every bit their prefix reaches, and those more than 16 bits shorter set
+ * all: each still denies what it covers, and nothing more.
+ */
+static int t_list_filter_short_prefixes(void)
+{
+	struct spec in = SYN("198.18.70.1"), out = SYN("198.18.80.1");
+	struct spec in6 = SYN("2001:db8:7f:1::1"), out6 = SYN("2001:db8:80::1");
+	struct spec s;
+
+	TRY(deny("198.18.64.0/20", 0));
+	TRY(deny("2001:db8:40::/42", 0));
+	TRYC(expect(&in, DROP(XG_R_DENY)), "in the /20: ");
+	TRYC(expect(&out, PASS(XG_R_SYN_BUDGET)), "outside the /20: ");
+	TRYC(expect(&in6, DROP(XG_R_DENY)), "in the /42: ");
+	TRYC(expect(&out6, PASS(XG_R_SYN_BUDGET)), "outside the /42: ");
+	TRY(deny("198.0.0.0/7", 0));
+	s = SYN("199.255.0.1");
+	TRYC(expect(&s, DROP(XG_R_DENY)), "in the /7: ");
+	TRY(deny("2001:db8::/32", 0));
+	s = SYN("2001:db8:ffff::1");
+	TRYC(expect(&s, DROP(XG_R_DENY)), "in the /32: ");
+	TRY(deny("2001::/16", 0));
+	s = SYN("2001:db9::1");
+	TRYC(expect(&s, DROP(XG_R_DENY)), "in the /16: ");
+	s = SYN("2002::1");
+	TRYC(expect(&s, PASS(XG_R_SYN_BUDGET)), "outside the /16: ");
+	return 0;
+}
+
+/* a random address of @family under @plen bits of @base (network order) */
+static void addr_under(int family, __u32 plen, const __u32 *base, __u32 *a,
+		       unsigned int *seed)
+{
+	int words = family == 4 ? 1 : 4, i;
+	__u32 m;
+
+	for (i = 0; i < words; i++) {
+		if (plen >= 32 * (__u32)(i + 1))
+			m = ~0U;
+		else if (plen > 32 * (__u32)i)
+			m = ~0U << (32 * (i + 1) - plen);
+		else
+			m = 0;
+		a[i] = (base[i] & htonl(m)) | (htonl(~m) & (__u32)rand_r(seed));
+	}
+}
+
+/*
+ * The filters are a superset of the lists: 400 random entries a family,
+ * of prefix lengths that set at most 64 and 256 bits each (18-32 IPv4,
+ * 40-128 IPv6; shorter ones: list_filter_short_prefixes),
+ * and 16 random sources under each: every one's bit is set, and the
+ * filters stay far from full (the test would say nothing if they were).
+ */
+static void random_entry(int fam, unsigned int *seed, __u32 *plen, __u32 *a)
+{
+	__u32 b[4];
+	int j;
+
+	for (j = 0; j < 4; j++)
+		b[j] = (__u32)rand_r(seed) ^ (__u32)rand_r(seed) << 16;
+	*plen = fam == 4 ? 18 + (__u32)rand_r(seed) % 15 :
+			   40 + (__u32)rand_r(seed) % 89;
+	addr_under(fam, *plen, b, a, seed);
+}
+
+static int t_list_filter_superset(void)
+{
+	static struct xg_list_filter f[2];
+	unsigned int es = 7, ps = 11;
+	struct xg_deny_val v = {};
+	struct xg_lpm6 k6 = {};
+	struct xg_lpm4 k4;
+	__u32 a[4], e[4], plen, bit, set;
+	int i, j, fam;
+
+	for (fam = 4; fam <= 6; fam += 2)
+		for (i = 0; i < 400; i++) {
+			random_entry(fam, &es, &plen, e);
+			v.prefixlen = plen;
+			if (fam == 4) {
+				k4.prefixlen = plen;
+				k4.addr = e[0];
+				TRY(bpf_map_update_elem(E.deny4, &k4, &v,
+							BPF_ANY));
+			} else {
+				k6.prefixlen = plen;
+				memcpy(k6.addr, e, 16);
+				TRY(bpf_map_update_elem(E.deny6, &k6, &v,
+							BPF_ANY));
+			}
+		}
+	if (xg_list_filter_build(E.deny4, 4, &f[0]) ||
+	    xg_list_filter_build(E.deny6, 6, &f[1]))
+		return fail("cannot build the filters: %s", strerror(errno));
+	for (i = 0; i < 2; i++) {
+		ASSERT(f[i].built, "filter %d not marked built", i);
+		for (set = 0, j = 0; j < XG_LF_BITS / 64; j++)
+			set += __builtin_popcountll(f[i].w[j]);
+		ASSERT(set < XG_LF_BITS / 2, "filter %d has %u of %u bits set",
+		       i, set, XG_LF_BITS);
+	}
+	es = 7;
+	for (fam = 4; fam <= 6; fam += 2)
+		for (i = 0; i < 400; i++) {
+			random_entry(fam, &es, &plen, e);
+			for (j = 0; j < 16; j++) {
+				addr_under(fam, plen, e, a, &ps);
+				bit = fam == 4 ? xg_lf_bit4(a[0]) :
+						 xg_lf_bit6(a);
+				ASSERT((f[fam == 6].w[bit / 64] >> (bit % 64)) & 1,
+				       "IPv%d entry %d (/%u): a source under "
+				       "it has its bit clear", fam, i, plen);
+			}
+		}
+	return 0;
+}
+
+/*
+ * The program trusts a built filter: an entry put in a list behind
+ * xdpguard's back does not apply until the filter is rebuilt (status says
+ * so, lists_filter_stale); a filter not built leaves every lookup on.
+ */
+static int t_list_filter_in_step(void)
+{
+	struct spec s = SYN("198.18.5.5"), t = SYN("198.18.6.6");
+	struct spec u = SYN("198.18.7.7");
+	struct xg_list_filter f = {};
+	struct xg_deny_val v = { .prefixlen = 32 };
+	struct xg_allow_val av = {};
+	struct xg_lpm4 k = { .prefixlen = 32 };
+	__u32 l = XG_L_DENY4;
+
+	inet_pton(AF_INET, "198.18.5.5", &k.addr);
+	TRY(bpf_map_update_elem(E.deny4, &k, &v, BPF_ANY));
+	TRYC(expect(&s, PASS(XG_R_SYN_BUDGET)), "behind the filter: ");
+	TRY(lists_built());
+	TRYC(expect(&s, DROP(XG_R_DENY)), "rebuilt: ");
+	TRY(bpf_map_lookup_elem(E.list_bits, &l, &f));
+	ASSERT(f.built == 1 && f.entries == 1, "filter built %u from %u "
+	       "entries, want 1 and 1", f.built, f.entries);
+	memset(&f, 0, sizeof(f));
+	TRY(bpf_map_update_elem(E.list_bits, &l, &f, BPF_ANY));
+	inet_pton(AF_INET, "198.18.6.6", &k.addr);
+	TRY(bpf_map_update_elem(E.deny4, &k, &v, BPF_ANY));
+	TRYC(expect(&t, DROP(XG_R_DENY)), "no filter built: ");
+	/* the allow list's filter likewise */
+	TRY(deny("198.18.7.0/24", 0));
+	inet_pton(AF_INET, "198.18.7.7", &k.addr);
+	TRY(bpf_map_update_elem(E.allow4, &k, &av, BPF_ANY));
+	TRYC(expect(&u, DROP(XG_R_DENY)), "allow behind the filter: ");
+	TRY(lists_built());
+	TRYC(expect(&u, PASS(XG_R_ALLOW)), "allow rebuilt: ");
+	return 0;
+}
+
 /* An expired entry is stepped over to the broader live one. */
 static int t_deny_expired_inside_live(void)
 {
@@ -1945,6 +2121,9 @@ static const struct test tests[] = {
 	{ "deny_drops_everything", t_deny_everything },
 	{ "deny_expiry", t_deny_expiry },
 	{ "deny_expired_inside_live", t_deny_expired_inside_live },
+	{ "list_filter_short_prefixes", t_list_filter_short_prefixes },
+	{ "list_filter_superset", t_list_filter_superset },
+	{ "list_filter_in_step", t_list_filter_in_step },
 	{ "dry_run", t_dry_run },
 	{ "disabled_passes_uncounted", t_disabled },
 	{ "counter_bytes", t_counter_bytes },

@@ -154,6 +154,7 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 		xg_jw_u64_field(w, "port_rules", st.ports);
 		xg_jw_u64_field(w, "allow", st.allow);
 		xg_jw_u64_field(w, "deny", st.deny);
+		xg_jw_bool_field(w, "lists_filter_stale", st.lists_stale);
 		xg_jw_name(w, "sources");
 		xg_jw_object(w);
 		xg_jw_u64_field(w, "tracked", st.tracked);
@@ -220,6 +221,12 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 	       cf->rate.burst, in->prefix4, in->prefix6, st.ports,
 	       st.ports == 1 ? "" : "s", st.allow, st.deny,
 	       cf->flags & XG_F_DRY_RUN ? "; DRY RUN (nothing dropped)" : "");
+	if (st.lists_stale)
+		printf("  LISTS CHANGED BEHIND XDPGUARD: the allow/deny filter "
+		       "was built from another number of entries than the "
+		       "lists hold (an entry added with another tool may not "
+		       "apply); the next 'xdpguard allow' or 'xdpguard deny' "
+		       "change rebuilds it\n");
 	printf("  sources tracked: %u of %u (%.1f%%)\n", st.tracked, in->sources,
 	       100.0 * st.tracked / in->sources);
 	printf("  programs: xdp id %u", id[0]);

@@ -613,6 +613,39 @@ static __u32 map_count_named(const struct xg_iface *ifc, const char *name,
 }
 
 /*
+ * The lists' sizes, and which filters were built from another number of
+ * entries than the list has: the list was changed by something other than
+ * xdpguard, and the filter may leave an entry out.
+ */
+static void lists_count(const struct xg_iface *ifc, struct xg_stats *st)
+{
+	static const struct { const char *map; size_t ksz; } lists[XG_L_MAX] = {
+		[XG_L_ALLOW4] = { XG_MAP_ALLOW4, sizeof(struct xg_lpm4) },
+		[XG_L_ALLOW6] = { XG_MAP_ALLOW6, sizeof(struct xg_lpm6) },
+		[XG_L_DENY4] = { XG_MAP_DENY4, sizeof(struct xg_lpm4) },
+		[XG_L_DENY6] = { XG_MAP_DENY6, sizeof(struct xg_lpm6) },
+	};
+	struct xg_list_filter *f = malloc(sizeof(*f));
+	int bits = xg_map_open(ifc, XG_MAP_LIST_BITS);
+	__u32 i, n;
+
+	st->allow = st->deny = st->lists_stale = 0;
+	for (i = 0; i < XG_L_MAX; i++) {
+		n = map_count_named(ifc, lists[i].map, lists[i].ksz);
+		if (i == XG_L_ALLOW4 || i == XG_L_ALLOW6)
+			st->allow += n;
+		else
+			st->deny += n;
+		if (f && bits >= 0 && !bpf_map_lookup_elem(bits, &i, f) &&
+		    f->built && f->entries != n)
+			st->lists_stale |= 1U << i;
+	}
+	if (bits >= 0)
+		close(bits);
+	free(f);
+}
+
+/*
  * An mmapable array map of @vsize-byte values (the source table's two
  * levels) mapped read only: one read of memory per slot instead of a
  * system call. NULL if it is not that or cannot be mapped; *n: entries.
@@ -714,11 +747,7 @@ int xg_stats_read(const struct xg_iface *ifc, struct xg_stats *st)
 			    XG_ST_GONE;
 	st->tracked = slots_held(ifc);
 	st->ports = map_count_named(ifc, XG_MAP_PORTS, sizeof(__u16));
-	st->allow = map_count_named(ifc, XG_MAP_ALLOW4,
-				    sizeof(struct xg_lpm4)) +
-		    map_count_named(ifc, XG_MAP_ALLOW6, sizeof(struct xg_lpm6));
-	st->deny = map_count_named(ifc, XG_MAP_DENY4, sizeof(struct xg_lpm4)) +
-		   map_count_named(ifc, XG_MAP_DENY6, sizeof(struct xg_lpm6));
+	lists_count(ifc, st);
 	for (v = 0; v < XG_V_MAX; v++)
 		for (r = 0; r < XG_R_MAX; r++)
 			st->tot[v] += st->cnt[XG_COUNTER_IDX(v, r)].packets;
@@ -739,10 +768,37 @@ static bool map_empty(const struct xg_iface *ifc, const char *name)
 	return empty;
 }
 
+/* Rebuild the lists' filters (xg_list_bits) from the lists. */
+static int sync_filters(const struct xg_iface *ifc)
+{
+	static const char *const lists[XG_L_MAX] = {
+		[XG_L_ALLOW4] = XG_MAP_ALLOW4, [XG_L_ALLOW6] = XG_MAP_ALLOW6,
+		[XG_L_DENY4] = XG_MAP_DENY4, [XG_L_DENY6] = XG_MAP_DENY6,
+	};
+	int fd[XG_L_MAX], bits, err = -1;
+	__u32 i;
+
+	for (i = 0; i < XG_L_MAX; i++)
+		fd[i] = xg_map_open(ifc, lists[i]);
+	bits = xg_map_open(ifc, XG_MAP_LIST_BITS);
+	if (bits >= 0)
+		err = xg_list_filters_sync(bits, fd);
+	if (err)
+		xg_err("cannot update the list filters of %s: %s",
+		       ifc->ifname, strerror(errno));
+	if (bits >= 0)
+		close(bits);
+	for (i = 0; i < XG_L_MAX; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	return err;
+}
+
 /*
- * Keep the XG_F_ALLOW4.. bits of the config in step with the maps: they
- * let the fast path skip empty lists. Called under the lock after every
- * change of a list, of the port rules or of the cookie ports.
+ * Keep the XG_F_ALLOW4.. bits of the config and the lists' filters in
+ * step with the maps: they let the fast path skip empty lists and the
+ * sources no entry covers. Called under the lock after every change of a
+ * list, of the port rules or of the cookie ports.
  */
 int xg_sync_flags(const struct xg_iface *ifc)
 {
@@ -755,8 +811,9 @@ int xg_sync_flags(const struct xg_iface *ifc)
 	struct xg_config cfg;
 	__u32 zero = 0, flags = 0;
 	size_t i;
-	int fd, err;
+	int fd, err, ferr;
 
+	ferr = sync_filters(ifc);
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		if (!map_empty(ifc, lists[i].map))
 			flags |= lists[i].bit;
@@ -772,6 +829,6 @@ int xg_sync_flags(const struct xg_iface *ifc)
 		xg_err("cannot update the list flags of %s: %s", ifc->ifname,
 		       strerror(errno));
 	close(fd);
-	return err;
+	return err ? err : ferr;
 }
 

@@ -157,6 +157,8 @@ bool xg_prog_alive(__u32 id);
 int xg_counters_read(int fd, struct xg_counter *sum, int slots);
 struct xg_cidr;
 size_t xg_lpm_key(const struct xg_cidr *c, void *key);
+int xg_list_filter_build(int fd, int family, struct xg_list_filter *f);
+int xg_list_filters_sync(int bits, const int *lpm);
 
 /* ---- policyfile.c: the save/apply file ---- */
 struct xg_policy_entry {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Map and program helpers that know no component: per-CPU sums, LPM keys,
  * whether a program still exists, the memory cgroup's room. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,114 @@ size_t xg_lpm_key(const struct xg_cidr *c, void *key)
 	k6->prefixlen = c->prefixlen;
 	memcpy(k6->addr, c->addr, 16);
 	return sizeof(*k6);
+}
+
+static void lf_set(struct xg_list_filter *f, __u32 bit)
+{
+	f->w[bit / 64] |= 1ULL << (bit % 64);
+}
+
+/*
+ * Set the bits of one entry (@plen bits of @addr, network order) of a
+ * list of @family: every value the filter's first bits can take under
+ * the prefix, all of them when it is more than 16 bits short.
+ */
+static void lf_entry(struct xg_list_filter *f, int family, __u32 plen,
+		     const __u32 *addr)
+{
+	__u32 top = family == 4 ? XG_LF_PLEN4 : XG_LF_PLEN6;
+	__u32 a[4] = {}, i, n;
+	__u64 hi, base;
+
+	if (plen >= top) {
+		lf_set(f, family == 4 ? xg_lf_bit4(addr[0]) :
+					xg_lf_bit6(addr));
+		return;
+	}
+	if (top - plen > 16) {
+		memset(f->w, 0xff, sizeof(f->w));
+		return;
+	}
+	n = 1U << (top - plen);
+	if (family == 4) {
+		/* plen >= 8 here: the shifts stay below 32 */
+		base = ntohl(addr[0]) & (~0U << (32 - plen));
+		for (i = 0; i < n; i++)
+			lf_set(f, xg_lf_bit4(htonl((__u32)base |
+						   i << (32 - top))));
+		return;
+	}
+	/* plen >= 32 here */
+	hi = (__u64)ntohl(addr[0]) << 32 | ntohl(addr[1]);
+	base = hi & (~0ULL << (64 - plen));
+	for (i = 0; i < n; i++) {
+		__u64 v = base | (__u64)i << (64 - top);
+
+		a[0] = htonl(v >> 32);
+		a[1] = htonl((__u32)v);
+		lf_set(f, xg_lf_bit6(a));
+	}
+}
+
+/*
+ * Build @f from every entry of the LPM map @fd (xg_allow4/6, xg_deny4/6)
+ * of @family; 0, or -1 with errno.
+ */
+int xg_list_filter_build(int fd, int family, struct xg_list_filter *f)
+{
+	struct xg_lpm6 k6, prev6;
+	struct xg_lpm4 k4, prev4;
+	void *key = family == 4 ? (void *)&k4 : (void *)&k6;
+	void *prev = NULL;
+
+	memset(f, 0, sizeof(*f));
+	while (!bpf_map_get_next_key(fd, prev, key)) {
+		if (family == 4) {
+			lf_entry(f, 4, k4.prefixlen, &k4.addr);
+			prev4 = k4;
+			prev = &prev4;
+		} else {
+			lf_entry(f, 6, k6.prefixlen, k6.addr);
+			prev6 = k6;
+			prev = &prev6;
+		}
+		f->entries++;
+	}
+	if (errno != ENOENT)
+		return -1;
+	f->built = 1;
+	return 0;
+}
+
+/*
+ * Rebuild every list's filter in @bits (xg_list_bits) from the LPM maps
+ * @lpm[enum xg_list]. A list that cannot be read (or an fd < 0) gets its
+ * filter written as not built (every lookup made), never one that leaves
+ * an entry out. 0, or -1 with errno (the filters still written).
+ */
+int xg_list_filters_sync(int bits, const int *lpm)
+{
+	struct xg_list_filter *f = malloc(sizeof(*f));
+	int err = 0, e = 0;
+	__u32 i;
+
+	if (!f)
+		return -1;
+	for (i = 0; i < XG_L_MAX; i++) {
+		if (lpm[i] < 0 || xg_list_filter_build(lpm[i], i == XG_L_ALLOW4 ||
+						       i == XG_L_DENY4 ? 4 : 6, f)) {
+			e = lpm[i] < 0 ? EBADF : errno;
+			memset(f, 0, sizeof(*f));
+			err = -1;
+		}
+		if (bpf_map_update_elem(bits, &i, f, BPF_ANY)) {
+			e = errno;
+			err = -1;
+		}
+	}
+	free(f);
+	errno = e;
+	return err;
 }
 
 static bool read_u64(const char *path, __u64 *v)
