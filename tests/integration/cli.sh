@@ -197,5 +197,22 @@ wd=$(json_get 'd["interfaces"][0]["totals"]["would_drop"]' <<<"$js")
 dr=$(json_get 'd["interfaces"][0]["totals"]["drop"]' <<<"$js")
 check "dry run: would-drop counted ($wd)" test "$wd" -ge 5
 expect_eq "dry run: nothing dropped" "$dr" 0
+# a list changed behind xdpguard (bpftool): status says so, and the next
+# deny change rebuilds the filters (docs/lists.md)
+d=$(t_pin_dirs | grep -- '-eth1$')
+# xg_lpm4 { 32, 198.18.11.11 }, xg_deny_val { prefixlen 32 at byte 24 }
+check "an entry written into xg_deny4 with bpftool" bpftool map update pinned "$d/xg_deny4" \
+	key hex 20 00 00 00 c6 12 0b 0b \
+	value hex 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 \
+	00 00 00 00 00 00 00 00 20 00 00 00 00 00 00 00
+out=$(xg_srv status -i eth1)
+check "status says the lists changed behind xdpguard" grep -q 'LISTS CHANGED BEHIND XDPGUARD' <<<"$out"
+js=$(xg_srv status -i eth1 --json)
+expect_eq "status --json: lists_filter_stale" "$(json_get 'd["interfaces"][0]["lists_filter_stale"]' <<<"$js")" True
+check "deny add rebuilds the filters" xg_srv deny add -i eth1 198.18.12.0/24
+js=$(xg_srv status -i eth1 --json)
+expect_eq "... status: no longer stale" "$(json_get 'd["interfaces"][0]["lists_filter_stale"]' <<<"$js")" False
+out=$(xg_srv status -i eth1)
+check "... and says nothing of it" bash -c "! grep -q 'LISTS CHANGED' <<<\"\$1\"" _ "$out"
 check "detach after dry run" xg_srv detach eth1
 t_end

@@ -222,11 +222,11 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 	       st.ports == 1 ? "" : "s", st.allow, st.deny,
 	       cf->flags & XG_F_DRY_RUN ? "; DRY RUN (nothing dropped)" : "");
 	if (st.lists_stale)
-		printf("  LISTS CHANGED BEHIND XDPGUARD: the allow/deny filter "
-		       "was built from another number of entries than the "
-		       "lists hold (an entry added with another tool may not "
-		       "apply); the next 'xdpguard allow' or 'xdpguard deny' "
-		       "change rebuilds it\n");
+		printf("  LISTS CHANGED BEHIND XDPGUARD: an allow/deny list "
+		       "holds entries its flag or filter was not built from "
+		       "(written with another tool?): such an entry may not "
+		       "apply; the next 'xdpguard allow' or 'xdpguard deny' "
+		       "change rebuilds them\n");
 	printf("  sources tracked: %u of %u (%.1f%%)\n", st.tracked, in->sources,
 	       100.0 * st.tracked / in->sources);
 	printf("  programs: xdp id %u", id[0]);

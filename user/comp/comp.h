@@ -94,9 +94,9 @@ struct xg_stats {
 	struct xg_counter cnt[XG_C_SLOTS];
 	__u64 tot[XG_V_MAX];		/* packets per verdict */
 	__u32 tracked, ports, allow, deny;
-	__u32 lists_stale;		/* bits 1 << enum xg_list: a filter
-					 * built from another count of the
-					 * list's entries */
+	__u32 lists_stale;		/* bits 1 << enum xg_list: entries
+					 * but the flag off, or a filter
+					 * built from another count */
 	bool gone;			/* the interface is no more */
 	int state;			/* enum xg_state */
 };

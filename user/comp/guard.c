@@ -613,17 +613,26 @@ static __u32 map_count_named(const struct xg_iface *ifc, const char *name,
 }
 
 /*
- * The lists' sizes, and which filters were built from another number of
- * entries than the list has: the list was changed by something other than
- * xdpguard, and the filter may leave an entry out.
+ * The lists' sizes (@st->cfg read), and which the program may not see
+ * whole: a list with entries but its flag off, or a filter built from
+ * another number of entries than the list has. The list was changed by
+ * something other than xdpguard, and an entry may not apply.
  */
 static void lists_count(const struct xg_iface *ifc, struct xg_stats *st)
 {
-	static const struct { const char *map; size_t ksz; } lists[XG_L_MAX] = {
-		[XG_L_ALLOW4] = { XG_MAP_ALLOW4, sizeof(struct xg_lpm4) },
-		[XG_L_ALLOW6] = { XG_MAP_ALLOW6, sizeof(struct xg_lpm6) },
-		[XG_L_DENY4] = { XG_MAP_DENY4, sizeof(struct xg_lpm4) },
-		[XG_L_DENY6] = { XG_MAP_DENY6, sizeof(struct xg_lpm6) },
+	static const struct {
+		const char *map;
+		size_t ksz;
+		__u32 flag;
+	} lists[XG_L_MAX] = {
+		[XG_L_ALLOW4] = { XG_MAP_ALLOW4, sizeof(struct xg_lpm4),
+				  XG_F_ALLOW4 },
+		[XG_L_ALLOW6] = { XG_MAP_ALLOW6, sizeof(struct xg_lpm6),
+				  XG_F_ALLOW6 },
+		[XG_L_DENY4] = { XG_MAP_DENY4, sizeof(struct xg_lpm4),
+				 XG_F_DENY4 },
+		[XG_L_DENY6] = { XG_MAP_DENY6, sizeof(struct xg_lpm6),
+				 XG_F_DENY6 },
 	};
 	struct xg_list_filter *f = malloc(sizeof(*f));
 	int bits = xg_map_open(ifc, XG_MAP_LIST_BITS);
@@ -636,6 +645,8 @@ static void lists_count(const struct xg_iface *ifc, struct xg_stats *st)
 			st->allow += n;
 		else
 			st->deny += n;
+		if (n && !(st->cfg.flags & lists[i].flag))
+			st->lists_stale |= 1U << i;
 		if (f && bits >= 0 && !bpf_map_lookup_elem(bits, &i, f) &&
 		    f->built && f->entries != n)
 			st->lists_stale |= 1U << i;
