@@ -307,7 +307,7 @@ __noinline int xg_allow_hit(__u32 list, __u32 a0, __u32 a1, __u32 a2,
 	struct xg_lpm6 k6;
 	struct xg_lpm4 k4;
 
-	if (!list_may_hold(list, list == XG_L_ALLOW4 ? 4 : 6, a))
+	if (!list_may_hold(list, xg_list_family(list), a))
 		return 0;
 	if (list == XG_L_ALLOW4) {
 		k4.prefixlen = 32;

@@ -255,6 +255,11 @@ struct xg_deny_val {
  */
 enum xg_list { XG_L_ALLOW4, XG_L_ALLOW6, XG_L_DENY4, XG_L_DENY6, XG_L_MAX };
 
+static inline int xg_list_family(__u32 list)
+{
+	return list == XG_L_ALLOW4 || list == XG_L_DENY4 ? 4 : 6;
+}
+
 #define XG_LF_BITS	65536
 #define XG_LF_PLEN4	24
 #define XG_LF_PLEN6	48

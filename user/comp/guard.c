@@ -612,6 +612,18 @@ static __u32 map_count_named(const struct xg_iface *ifc, const char *name,
 	return n;
 }
 
+/* the lists' maps, their key sizes and config flags, by enum xg_list */
+static const struct {
+	const char *map;
+	size_t ksz;
+	__u32 flag;
+} list_maps[XG_L_MAX] = {
+	[XG_L_ALLOW4] = { XG_MAP_ALLOW4, sizeof(struct xg_lpm4), XG_F_ALLOW4 },
+	[XG_L_ALLOW6] = { XG_MAP_ALLOW6, sizeof(struct xg_lpm6), XG_F_ALLOW6 },
+	[XG_L_DENY4] = { XG_MAP_DENY4, sizeof(struct xg_lpm4), XG_F_DENY4 },
+	[XG_L_DENY6] = { XG_MAP_DENY6, sizeof(struct xg_lpm6), XG_F_DENY6 },
+};
+
 /*
  * The lists' sizes (@st->cfg read), and which the program may not see
  * whole: a list with entries but its flag off, or a filter built from
@@ -620,32 +632,18 @@ static __u32 map_count_named(const struct xg_iface *ifc, const char *name,
  */
 static void lists_count(const struct xg_iface *ifc, struct xg_stats *st)
 {
-	static const struct {
-		const char *map;
-		size_t ksz;
-		__u32 flag;
-	} lists[XG_L_MAX] = {
-		[XG_L_ALLOW4] = { XG_MAP_ALLOW4, sizeof(struct xg_lpm4),
-				  XG_F_ALLOW4 },
-		[XG_L_ALLOW6] = { XG_MAP_ALLOW6, sizeof(struct xg_lpm6),
-				  XG_F_ALLOW6 },
-		[XG_L_DENY4] = { XG_MAP_DENY4, sizeof(struct xg_lpm4),
-				 XG_F_DENY4 },
-		[XG_L_DENY6] = { XG_MAP_DENY6, sizeof(struct xg_lpm6),
-				 XG_F_DENY6 },
-	};
 	struct xg_list_filter *f = malloc(sizeof(*f));
 	int bits = xg_map_open(ifc, XG_MAP_LIST_BITS);
 	__u32 i, n;
 
 	st->allow = st->deny = st->lists_stale = 0;
 	for (i = 0; i < XG_L_MAX; i++) {
-		n = map_count_named(ifc, lists[i].map, lists[i].ksz);
+		n = map_count_named(ifc, list_maps[i].map, list_maps[i].ksz);
 		if (i == XG_L_ALLOW4 || i == XG_L_ALLOW6)
 			st->allow += n;
 		else
 			st->deny += n;
-		if (n && !(st->cfg.flags & lists[i].flag))
+		if (n && !(st->cfg.flags & list_maps[i].flag))
 			st->lists_stale |= 1U << i;
 		if (f && bits >= 0 && !bpf_map_lookup_elem(bits, &i, f) &&
 		    f->built && f->entries != n)
@@ -782,15 +780,11 @@ static bool map_empty(const struct xg_iface *ifc, const char *name)
 /* Rebuild the lists' filters (xg_list_bits) from the lists. */
 static int sync_filters(const struct xg_iface *ifc)
 {
-	static const char *const lists[XG_L_MAX] = {
-		[XG_L_ALLOW4] = XG_MAP_ALLOW4, [XG_L_ALLOW6] = XG_MAP_ALLOW6,
-		[XG_L_DENY4] = XG_MAP_DENY4, [XG_L_DENY6] = XG_MAP_DENY6,
-	};
 	int fd[XG_L_MAX], bits, err = -1;
 	__u32 i;
 
 	for (i = 0; i < XG_L_MAX; i++)
-		fd[i] = xg_map_open(ifc, lists[i]);
+		fd[i] = xg_map_open(ifc, list_maps[i].map);
 	bits = xg_map_open(ifc, XG_MAP_LIST_BITS);
 	if (bits >= 0)
 		err = xg_list_filters_sync(bits, fd);

@@ -161,8 +161,8 @@ int xg_list_filters_sync(int bits, const int *lpm)
 	if (!f)
 		return -1;
 	for (i = 0; i < XG_L_MAX; i++) {
-		if (lpm[i] < 0 || xg_list_filter_build(lpm[i], i == XG_L_ALLOW4 ||
-						       i == XG_L_DENY4 ? 4 : 6, f)) {
+		if (lpm[i] < 0 ||
+		    xg_list_filter_build(lpm[i], xg_list_family(i), f)) {
 			e = lpm[i] < 0 ? EBADF : errno;
 			memset(f, 0, sizeof(*f));
 			err = -1;
