@@ -25,6 +25,7 @@
 #include "lib/csum.h"
 #include "lib/tcpopt.h"
 #include "lib/cookie.h"
+#include "lib/clock.h"
 #include "lib/sk.h"
 #include "lib/events.h"
 
@@ -215,14 +216,15 @@ static __always_inline void mask_addr(struct xg_bucket_key *k,
 
 /*
  * The clock is read once per packet, and only on paths that need it. The
- * coarse clock (CLOCK_MONOTONIC_COARSE, one tick: 4 ms at HZ=250) costs a
- * fraction of the fine one; budgets are per second and credit carries
- * over, so a tick of resolution costs no accuracy.
+ * coarse clock (CLOCK_MONOTONIC_COARSE, one tick: 4 ms at HZ=250, read
+ * from jiffies: lib/clock.h) costs a fraction of the fine one; budgets
+ * are per second and credit carries over, so a tick of resolution costs
+ * no accuracy.
  */
 static __always_inline __u64 clock_ns(__u64 *now)
 {
 	if (!*now)
-		*now = bpf_ktime_get_coarse_ns();
+		*now = xg_clock();
 	return *now;
 }
 

@@ -1262,6 +1262,58 @@ static int t_deny_expiry(void)
 }
 
 /*
+ * The program's clock is CLOCK_MONOTONIC_COARSE read from jiffies
+ * (bpf/lib/clock.h): its first read takes the constant, every later one
+ * is jiffies x tick + it. A new source's first SYN stamps the first level
+ * with the program's time; over ~200 ms each stamp
+ * lies between the coarse clock read before the run less two ticks (the
+ * constant may be a tick short, and the coarse clock steps on its
+ * clocksource's interval, not on jiffies' grid) and the one read after
+ * it plus a tick. A wrong tick drifts out of that (HZ=300's for 250's:
+ * 33 ms behind after 200 ms); a constant not taken
+ * leaves every read to the helper (xg_clock_off stays 0), which is right
+ * only where libbpf finds no kernel config (CONFIG_HZ 0).
+ */
+static int t_clock_from_jiffies(void)
+{
+	static const __u64 ticks[] = { 10000000, 4000000, 3333333, 1000000 };
+	static const int hz[] = { 100, 250, 300, 1000 };
+	struct xg_bucket b;
+	__u64 tick = 0, before, after;
+	char src[32];
+	struct spec s;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(hz) / sizeof(hz[0]); i++)
+		if (E.skel->kconfig->CONFIG_HZ == hz[i])
+			tick = ticks[i];
+	TRY(set_cfg(1000, 1000, XG_F_ENABLED, 0));
+	E.skel->bss->xg_clock_off = 0;
+	for (i = 0; i < 20; i++) {
+		snprintf(src, sizeof(src), "198.18.90.%u", i + 1);
+		s = SYN(src);
+		before = mono_ns();
+		TRYC(expect(&s, PASS(XG_R_SYN_BUDGET)), "%s: ", src);
+		after = mono_ns();
+		/* no kernel config for libbpf (CONFIG_HZ 0): the helper's */
+		ASSERT(!E.skel->bss->xg_clock_off == !tick, "run %u: "
+		       "CONFIG_HZ %d, the clock's constant %llu", i,
+		       E.skel->kconfig->CONFIG_HZ,
+		       (unsigned long long)E.skel->bss->xg_clock_off);
+		TRY(bucket(src, 0, &b));
+		ASSERT(b.first_ns + 2 * tick >= before &&
+		       b.first_ns <= after + tick,
+		       "run %u: the program's time %llu is outside [%llu - 2 "
+		       "ticks, %llu + 1] (tick %llu)", i,
+		       (unsigned long long)b.first_ns,
+		       (unsigned long long)before, (unsigned long long)after,
+		       (unsigned long long)tick);
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
  * Entries shorter than the filter's first bits (24 IPv4, 48 IPv6) set
  * every bit their prefix reaches, and those more than 16 bits shorter set
  * all: each still denies what it covers, and nothing more.
@@ -2120,6 +2172,7 @@ static const struct test tests[] = {
 	{ "allow_beats_deny", t_allow_beats_deny },
 	{ "deny_drops_everything", t_deny_everything },
 	{ "deny_expiry", t_deny_expiry },
+	{ "clock_from_jiffies", t_clock_from_jiffies },
 	{ "deny_expired_inside_live", t_deny_expired_inside_live },
 	{ "list_filter_short_prefixes", t_list_filter_short_prefixes },
 	{ "list_filter_superset", t_list_filter_superset },
