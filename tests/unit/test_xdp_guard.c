@@ -1314,6 +1314,73 @@ static int t_clock_from_jiffies(void)
 }
 
 /*
+ * Where libbpf finds no kernel config, xdpguard opens its objects with
+ * xg_kconfig()'s CONFIG_HZ=0 (libbpf refuses them otherwise): the program
+ * loads, never takes the constant, and its time is the coarse clock's,
+ * read with the helper, between the reads before and after the run.
+ */
+static int t_clock_without_kernel_config(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .kconfig = "CONFIG_HZ=0\n");
+	struct xg_config c = { .rate = { 1000, 1000 }, .flags = XG_F_ENABLED };
+	struct spec sp = SYN("198.18.91.1");
+	struct xdp_guard_bpf *g = xdp_guard_bpf__open_opts(&oo);
+	struct xg_src_hot *hot = MAP_FAILED;
+	__u64 before, after, t = 0;
+	struct prog_res r;
+	struct pkt p;
+	__u32 zero = 0, i, n = 0;
+	int err = -1;
+
+	if (!g)
+		return fail("cannot open the skeleton: %s", strerror(errno));
+	if (xdp_guard_bpf__load(g)) {
+		fail("CONFIG_HZ=0: cannot load: %s", strerror(errno));
+		goto out;
+	}
+	n = bpf_map__max_entries(g->maps.xg_src_hot);
+	hot = mmap(NULL, (size_t)n * sizeof(*hot), PROT_READ, MAP_SHARED,
+		   bpf_map__fd(g->maps.xg_src_hot), 0);
+	if (hot == MAP_FAILED) {
+		fail("cannot map xg_src_hot: %s", strerror(errno));
+		goto out;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(g->maps.xg_config), &zero, &c,
+				BPF_ANY)) {
+		fail("cannot write xg_config: %s", strerror(errno));
+		goto out;
+	}
+	build(&sp, &p);
+	before = mono_ns();
+	if (prog_run_ctx(bpf_program__fd(g->progs.xdpguard), p.buf, p.len,
+			 NULL, 0, 1, NULL, &r) || r.retval != XDP_PASS) {
+		fail("the SYN's run: retval %d, want XDP_PASS", r.retval);
+		goto out;
+	}
+	after = mono_ns();
+	for (i = 0; i < n; i++)
+		t = hot[i].t ? hot[i].t : t;
+	if (g->kconfig->CONFIG_HZ || g->bss->xg_clock_off) {
+		fail("CONFIG_HZ %d, the clock's constant %llu: want 0, 0",
+		     g->kconfig->CONFIG_HZ,
+		     (unsigned long long)g->bss->xg_clock_off);
+		goto out;
+	}
+	if (t < before || t > after) {
+		fail("the program's time %llu is outside [%llu, %llu]",
+		     (unsigned long long)t, (unsigned long long)before,
+		     (unsigned long long)after);
+		goto out;
+	}
+	err = 0;
+out:
+	if (hot != MAP_FAILED)
+		munmap(hot, (size_t)n * sizeof(*hot));
+	xdp_guard_bpf__destroy(g);
+	return err;
+}
+
+/*
  * Entries shorter than the filter's first bits (24 IPv4, 48 IPv6) set
  * every bit their prefix reaches, and those more than 16 bits shorter set
  * all: each still denies what it covers, and nothing more.
@@ -2173,6 +2240,7 @@ static const struct test tests[] = {
 	{ "deny_drops_everything", t_deny_everything },
 	{ "deny_expiry", t_deny_expiry },
 	{ "clock_from_jiffies", t_clock_from_jiffies },
+	{ "clock_without_kernel_config", t_clock_without_kernel_config },
 	{ "deny_expired_inside_live", t_deny_expired_inside_live },
 	{ "list_filter_short_prefixes", t_list_filter_short_prefixes },
 	{ "list_filter_superset", t_list_filter_superset },

@@ -294,13 +294,14 @@ static void explain_attach_error(const char *ifname, int ifindex, int err,
 struct xg_guard *xg_guard_open(__u32 sources, int *ret)
 {
 	struct xg_guard *g = calloc(1, sizeof(*g));
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .kconfig = xg_kconfig());
 	int err;
 
 	*ret = XG_EXIT_FAIL;
 	if (!g)
 		return NULL;
 	xg_quiet_libs();
-	g->skel = xdp_guard_bpf__open();
+	g->skel = xdp_guard_bpf__open_opts(&oo);
 	if (!g->skel) {
 		xg_err("cannot open the BPF object: %s", strerror(errno));
 		goto fail;
@@ -429,11 +430,12 @@ struct xg_guard_new *xg_guard_load(const struct xg_iface *ifc,
 				   const struct xg_info *info)
 {
 	struct xg_guard_new *g = calloc(1, sizeof(*g));
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .kconfig = xg_kconfig());
 	int err;
 
 	if (!g)
 		return NULL;
-	g->skel = xdp_guard_bpf__open();
+	g->skel = xdp_guard_bpf__open_opts(&oo);
 	if (!g->skel) {
 		xg_err("cannot open the XDP program: %s", strerror(errno));
 		goto fail;

@@ -360,10 +360,11 @@ static int pm_load(const struct xg_iface *ifc, bool tp, int slot, int via,
 	struct tc_mss_bpf *tc;
 	const char *why = reuse ? " (their maps must match the running "
 				  "version's)" : "";
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .kconfig = xg_kconfig());
 	__u64 cookie = xg_netns_cookie();
 	int err;
 
-	tc = tc_mss_bpf__open();
+	tc = tc_mss_bpf__open_opts(&oo);
 	if (!tc) {
 		xg_err("cannot open the tc programs: %s", strerror(errno));
 		return -1;

@@ -69,6 +69,8 @@ void xg_json_str(FILE *f, const char *s);
 __u64 xg_cgroup_room(void);
 int xg_sysctl(const char *name, long *vals, int n);
 void xg_rfc3339(__u64 real_ns, char *buf, size_t len);
+/* open_opts.kconfig for objects with __kconfig externs: NULL or a fallback */
+const char *xg_kconfig(void);
 
 /* ---- netns.c: network namespace identity ---- */
 __u64 xg_netns_cookie(void);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <linux/capability.h>
 #include "lib.h"
 
@@ -168,6 +169,29 @@ int xg_sysctl(const char *name, long *vals, int n)
 		vals[i++] = v;
 	}
 	return i ? i : -1;
+}
+
+/*
+ * The kconfig of bpf_object_open_opts for the objects with a __kconfig
+ * extern (bpf/lib/clock.h's CONFIG_HZ): NULL where libbpf can read the
+ * kernel's config itself (/boot/config-RELEASE or /proc/config.gz), else
+ * "CONFIG_HZ=0", which makes the programs read the coarse clock with its
+ * helper. libbpf refuses to load such an object when it finds no config,
+ * __weak or not.
+ */
+const char *xg_kconfig(void)
+{
+	char path[sizeof(((struct utsname *)0)->release) + 16];
+	struct utsname u;
+
+	if (!uname(&u)) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		if (!access(path, R_OK))
+			return NULL;
+	}
+	if (!access("/proc/config.gz", R_OK))
+		return NULL;
+	return "CONFIG_HZ=0\n";
 }
 
 /* CLOCK_REALTIME ns as RFC 3339 UTC with nanoseconds */
