@@ -9,11 +9,13 @@
  * bpf_jiffies64() is one load (the verifier inlines it). The kernel
  * advances jiffies by one per TICK_NSEC of CLOCK_MONOTONIC, in the same
  * tick that moves the coarse clock (tick_do_update_jiffies64), so
- * jiffies x TICK_NSEC is, to a tick, the coarse clock less a constant. The constant
- * is taken once per program load, from one coarse read (xg_clock_sync),
- * and every later read is jiffies x TICK_NSEC + it: the same resolution
- * (one tick). Where libbpf cannot tell CONFIG_HZ (no
- * /proc/config.gz, no /boot/config-*), every read is the helper's.
+ * jiffies x TICK_NSEC is, to a tick, the coarse clock less a constant.
+ * The constant is taken once per program load, from one coarse read
+ * (xg_clock_sync), and every later read is jiffies x TICK_NSEC + it: the
+ * same resolution (one tick). Where the kernel's config is not there
+ * (no /boot/config-RELEASE, no /proc/config.gz), xdpguard opens the
+ * object with CONFIG_HZ=0 (xg_kconfig(), user/lib/util.c) and every read
+ * is the helper's; so does a HZ not listed below.
  *
  * The two are not in step to the nanosecond: the coarse clock moves on
  * its clocksource's interval, jiffies on a grid of TICK_NSEC, and a read

@@ -269,6 +269,13 @@ done
 ip netns exec ${P}srv nft delete table inet ${P}drop
 expect_eq "with TCP 53 dropped: TC=1 not followed" \
 	"$(d "$tc1" "$tc2" 0),$(d "$tc1" "$tc2" 1),$(d "$tc1" "$tc2" 2)" "1,0,1"
+if [ "$(d "$tc1" "$tc2" 2)" != 1 ]; then
+	# seen once under a loaded make check, not explained yet: what the
+	# pending table and the counters held (docs/dns.md)
+	echo "# c0's pending table and counters after the TC=1 window:"
+	bpftool map dump pinned "$(ls -d "$XG_PINS/$(lab_netns_cookie ${P}cli)-c0")/xg_dns_pending" 2>&1 | sed 's/^/#   /' | head -40
+	dnsj ${P}cli c0 "d.get('counters')" 2>&1 | sed 's/^/#   /'
+fi
 
 # ---- a 4096-byte buffer over a 1280-MTU link: the answer fragments ----
 ip -n ${P}srv link set eth1 mtu 1280
