@@ -301,6 +301,15 @@ attach --prefix6 128 --pps 10000000 --burst 10000000 &&
 	row "xdpguard cookies, 16M IPv6 sources" ck16m \
 		--dst $SRV6 --src 2001:db8:dead::1/48 --sources 16777216
 detach
+# the source table's size (docs/sources.md, speed against size): the
+# default row's flood, every SYN answered, at the default size and at
+# 4096 slots, a table that stays in the CPU's caches
+attach --pps 10000000 &&
+	row "xdpguard cookies, --sources 65536 (default)" sz64k $V4
+detach
+attach --sources 4096 --pps 10000000 &&
+	row "xdpguard cookies, --sources 4096" sz4k $V4
+detach
 
 # The SYN path by stages under the same flood: build/stagebench --live
 # attaches the guard's own source stopped with XDP_DROP at the end of a
@@ -340,6 +349,7 @@ r = lambda k: float(open(t + "/r." + k).read())
 try:
     print("16M / 16 sources, cookie path: %.2f; xdpguard default / kernel "
           "cookies: 1/%.1f" % (r("ck16m") / r("ck16"), r("kernel") / r("xg")))
+    print("source table 4096 / 65536 slots: %.2f" % (r("sz4k") / r("sz64k")))
 except Exception as e:
     print("bench: a row is missing (%s)" % e)
 PY
