@@ -26,7 +26,6 @@
 #include "lib/events.h"
 #include "lib/pmtu_maps.h"
 #include "lib/rt_via.h"
-#include "lib/clock.h"
 
 #define TC_ACT_UNSPEC		(-1)
 #define XG_AF_INET		2
@@ -485,7 +484,9 @@ static __always_inline void egress_seen(struct __sk_buff *skb, struct loc *l)
 		return;
 	key.family = l->family;
 	__builtin_memcpy(key.addr, l->daddr, 16);
-	now = xg_clock();
+	/* the helper, not lib/clock.h: sock_retrans compares these times
+	 * with bpf_ktime_get_ns(), which the jiffies clock may lead */
+	now = bpf_ktime_get_coarse_ns();
 	v = bpf_map_lookup_elem(&xg_egress, &key);
 	if (v) {
 		/* one write a second per destination at most */

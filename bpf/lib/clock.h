@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The programs' clock: CLOCK_MONOTONIC_COARSE (the time of the last
+ * The XDP guard's clock: CLOCK_MONOTONIC_COARSE (the time of the last
  * tick, what user space reads with clock_gettime()), in nanoseconds,
  * without a helper call per packet.
  *
@@ -25,6 +25,14 @@
  * one ahead of the coarse one (tests/unit: clock_from_jiffies). Every
  * user of the time handles a time behind one it stored (another CPU's
  * read can be a tick behind already).
+ *
+ * Unlike the coarse clock, this one can lead CLOCK_MONOTONIC itself, by
+ * how late the tick ran when the constant was taken (microseconds; more
+ * on a VM whose vCPU was held). So a time it stamps is compared only
+ * with times of this clock, or in user space with a check for "ahead":
+ * tc_mss's egress times, which sock_retrans compares with
+ * bpf_ktime_get_ns(), keep the helper (a write ahead of the reader's
+ * clock read as a day old there: seen once in tests/integration/pmtud.sh).
  */
 #ifndef XG_LIB_CLOCK_H
 #define XG_LIB_CLOCK_H
