@@ -317,8 +317,13 @@ t_ns() {
 	done
 }
 t_ns_down() {
-	[ -e /run/netns/$NS ] &&
+	if [ -e /run/netns/$NS ]; then
 		nsenter --net=/run/netns/$NS "$XG" detach --all >/dev/null 2>&1
+		# what the test started in it and lost track of (a daemon whose
+		# subshell was killed) would outlive the namespace, and hold
+		# the tests' lock
+		ip netns pids $NS 2>/dev/null | xargs -r kill -9 2>/dev/null
+	fi
 	ip netns del $NS 2>/dev/null
 }
 
