@@ -32,7 +32,9 @@
  * with times of this clock, or in user space with a check for "ahead":
  * tc_mss's egress times, which sock_retrans compares with
  * bpf_ktime_get_ns(), keep the helper (a write ahead of the reader's
- * clock read as a day old there: seen once in tests/integration/pmtud.sh).
+ * clock reads as idle there: the likely cause of one failure of
+ * tests/integration/pmtud.sh, its black hole raised a retransmission
+ * late, while tc_mss read this clock).
  */
 #ifndef XG_LIB_CLOCK_H
 #define XG_LIB_CLOCK_H
