@@ -71,6 +71,7 @@ down() {
 		fi
 	done
 	rm -rf "$TMP"
+	rmdir "$XG_PINS" 2>/dev/null	# the pin root, when nothing else uses it
 }
 trap down EXIT
 
