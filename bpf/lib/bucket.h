@@ -10,6 +10,8 @@
 #ifndef XG_LIB_BUCKET_H
 #define XG_LIB_BUCKET_H
 
+#include <xdpguard/abi.h>	/* XG_HASH_MUL */
+
 #ifndef XG_INLINE
 #define XG_INLINE static inline __attribute__((always_inline))
 #endif
@@ -68,7 +70,6 @@ XG_INLINE int xg_bucket_full(__u64 credit, __u64 refill_ns, __u64 now,
  * the seed, random per attach, only keeps a sender who does not know it
  * from choosing sources that land on a given slot.
  */
-#define XG_HASH_MUL 0x9e3779b97f4a7c15ULL
 
 XG_INLINE __u64 xg_src_hash64(__u32 family, __u32 port, const __u32 *addr,
 			      __u32 seed)

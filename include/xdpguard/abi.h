@@ -270,6 +270,9 @@ struct xg_list_filter {
 	__u64 w[XG_LF_BITS / 64];
 };
 
+/* the multiplier of the multiply hashes (these, bpf/lib/bucket.h's) */
+#define XG_HASH_MUL	0x9e3779b97f4a7c15ULL
+
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define XG_BE32(x)	__builtin_bswap32(x)
 #else
@@ -281,7 +284,7 @@ static inline __u32 xg_lf_bit4(__u32 addr)
 {
 	__u64 k = addr & XG_BE32(~0U << (32 - XG_LF_PLEN4));
 
-	return (__u32)((k * 0x9e3779b97f4a7c15ULL) >> 48);
+	return (__u32)((k * XG_HASH_MUL) >> 48);
 }
 
 /* the filter's bit of an IPv6 address (four words, network order) */
@@ -290,7 +293,7 @@ static inline __u32 xg_lf_bit6(const __u32 *addr)
 	__u64 k = (__u64)addr[0] << 32 |
 		  (addr[1] & XG_BE32(~0U << (64 - XG_LF_PLEN6)));
 
-	return (__u32)((k * 0x9e3779b97f4a7c15ULL) >> 48);
+	return (__u32)((k * XG_HASH_MUL) >> 48);
 }
 
 /* xg_info[0]: attach facts, written by user space, never read by BPF. */

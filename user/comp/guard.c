@@ -809,9 +809,8 @@ static int sync_filters(const struct xg_iface *ifc)
  */
 int xg_sync_flags(const struct xg_iface *ifc)
 {
-	static const struct { const char *map; __u32 bit; } lists[] = {
-		{ XG_MAP_ALLOW4, XG_F_ALLOW4 }, { XG_MAP_ALLOW6, XG_F_ALLOW6 },
-		{ XG_MAP_DENY4, XG_F_DENY4 }, { XG_MAP_DENY6, XG_F_DENY6 },
+	/* besides the lists (list_maps) */
+	static const struct { const char *map; __u32 bit; } rules[] = {
 		{ XG_MAP_PORTS, XG_F_PORTS },
 		{ XG_MAP_COOKIE_PORTS, XG_F_COOKIES },
 	};
@@ -821,9 +820,12 @@ int xg_sync_flags(const struct xg_iface *ifc)
 	int fd, err, ferr;
 
 	ferr = sync_filters(ifc);
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
-		if (!map_empty(ifc, lists[i].map))
-			flags |= lists[i].bit;
+	for (i = 0; i < XG_L_MAX; i++)
+		if (!map_empty(ifc, list_maps[i].map))
+			flags |= list_maps[i].flag;
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (!map_empty(ifc, rules[i].map))
+			flags |= rules[i].bit;
 	fd = xg_map_open(ifc, XG_MAP_CONFIG);
 	if (fd < 0)
 		return -1;
