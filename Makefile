@@ -76,6 +76,9 @@ $(OUTPUT)/%.bpf.o: tests/tools/%.bpf.c $(BPF_HDRS) $(VMLINUX) | $(OUTPUT)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
+# the socket record's keeper swaps 32-bit words (BPF_ATOMIC cmpxchg: v3)
+$(OUTPUT)/sock_peers.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 # the XDP guard built with its bench stops (build/stagebench)
 $(OUTPUT)/xg_stages.bpf.o: bpf/xdp_guard.bpf.c
 

@@ -27,6 +27,7 @@
 #include "lib/cookie.h"
 #include "lib/clock.h"
 #include "lib/sk.h"
+#include "lib/peers.h"
 #include "lib/events.h"
 
 /* fixed at attach time */
@@ -706,6 +707,39 @@ static __always_inline int sk_state(struct xdp_md *ctx, struct xg_pkt *p,
 	return state;
 }
 
+/*
+ * The socket state for a SYN's connection, as sk_state(). With XG_F_PEERS
+ * (the host's socket record is kept, docs/peers.md), a SYN from a peer
+ * address whose cell names no socket can only meet a listener: it is
+ * looked up by its destination alone (xg_listener_lookup), without the
+ * established-table bucket of its 4-tuple, a random memory access.
+ * @saddr is the SYN's source (IPv4 in [0]), @now the guard's clock.
+ */
+static __always_inline int syn_state(struct xdp_md *ctx,
+				     struct xg_config *cfg, struct xg_pkt *p,
+				     struct tcphdr *tcp, const __u32 *saddr,
+				     __u64 now)
+{
+	struct bpf_sock *sk;
+	struct xg_peer *c = NULL;
+	__u32 cell;
+	int state;
+
+	if (cfg->flags & XG_F_PEERS) {
+		cell = xg_peer_cell(p->family, saddr);
+		c = bpf_map_lookup_elem(&xg_peers, &cell);
+	}
+	if (c && xg_peer_clear(c, (__u32)(now >> XG_PEER_SHIFT)))
+		sk = xg_listener_lookup(ctx, p->family, p->l3, tcp);
+	else
+		sk = xg_skc_lookup(ctx, p->family, p->l3, tcp);
+	if (!sk)
+		return -1;
+	state = sk->state;
+	bpf_sk_release(sk);
+	return state;
+}
+
 static __always_inline int verdict_tx(struct xdp_md *ctx)
 {
 	_Static_assert(XG_COUNTED(XG_V_TX, XG_R_COOKIE_SYN),
@@ -884,7 +918,7 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 		return drop(ctx, cfg, p, XG_R_BAD_CSUM);
 	XG_STOP(XG_STOP_CSUM);
 
-	state = sk_state(ctx, p, tcp);
+	state = syn_state(ctx, cfg, p, tcp, saddr, now);
 	if (state < 0)
 		return verdict(ctx, cfg, 0, XG_R_NO_LISTENER);
 	if (state != BPF_TCP_LISTEN)	/* a SYN for a live connection */

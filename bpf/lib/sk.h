@@ -129,4 +129,31 @@ xg_skc_lookup(void *ctx, int family, void *l3, struct tcphdr *tcp)
 	return bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
 }
 
+/*
+ * The listener a SYN to @l3/@tcp's destination would meet, or NULL: the
+ * lookup of xg_skc_lookup() for a peer no socket has (address and port
+ * 0), so that its established-table probe reads the same bucket for every
+ * SYN to that address and port, one the CPU's caches keep, instead of a
+ * random one per 4-tuple. Only for a SYN whose peer the host's socket
+ * record names with no socket (lib/peers.h). Same release rule.
+ */
+static __always_inline struct bpf_sock *
+xg_listener_lookup(void *ctx, int family, void *l3, struct tcphdr *tcp)
+{
+	struct bpf_sock_tuple t = {};
+	__u32 size;
+
+	if (family == 4) {
+		t.ipv4.daddr = ((struct iphdr *)l3)->daddr;
+		t.ipv4.dport = tcp->dest;
+		size = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.daddr,
+				 &((struct ipv6hdr *)l3)->daddr, 16);
+		t.ipv6.dport = tcp->dest;
+		size = sizeof(t.ipv6);
+	}
+	return bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
+}
+
 #endif /* XG_LIB_SK_H */

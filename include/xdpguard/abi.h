@@ -19,9 +19,10 @@
  * of the pins is XG_ABI_VERSION, recorded in xg_info; a binary that meets
  * another layout says so and leaves the pins alone.
  */
-#define XG_ABI_VERSION	5	/* 3: xg_buckets a hashed array of slots;
+#define XG_ABI_VERSION	6	/* 3: xg_buckets a hashed array of slots;
 				 * 4: with xg_src_hot in front of it;
-				 * 5: xg_list_bits in front of the lists */
+				 * 5: xg_list_bits in front of the lists;
+				 * 6: xg_peers, the host's socket record */
 
 /* pinned map names (the skeleton's map names) */
 #define XG_MAP_CONFIG	"xg_config"
@@ -158,6 +159,9 @@ struct xg_config {
 #define XG_F_DENY6	(1U << 5)
 #define XG_F_PORTS	(1U << 6)	/* xg_port_rate has entries */
 #define XG_F_COOKIES	(1U << 7)	/* xg_cookie_ports has entries */
+/* the host's socket record is kept (include/xdpguard/peers.h): a SYN
+ * from a peer it names with no socket skips the established table */
+#define XG_F_PEERS	(1U << 8)
 #define XG_F_LISTS	(XG_F_ALLOW4 | XG_F_ALLOW6 | XG_F_DENY4 | \
 			 XG_F_DENY6 | XG_F_PORTS | XG_F_COOKIES)
 

@@ -156,9 +156,11 @@ static struct xg_stages_bpf *load_stage(__u32 stop)
 	};
 	/* a budget per source (the default attach has one) that no source
 	 * here reaches, so that every SYN goes the whole way (--live: the
-	 * one given) */
+	 * one given); the socket record read, as attach does, and empty
+	 * (the copy's own): no source here has a socket */
 	struct xg_config cfg = { .rate = rate, .event_budget = 1000,
-				 .flags = XG_F_ENABLED | XG_F_COOKIES };
+				 .flags = XG_F_ENABLED | XG_F_COOKIES |
+					  XG_F_PEERS };
 	struct xg_cookie_port on = { .mode = XG_CK_ON };
 	struct xg_stages_bpf *g = xg_stages_bpf__open();
 	__u16 port = PORT;

@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,9 +36,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdpguard/abi.h>
+#include <xdpguard/peers.h>
 #include "comp/comp.h"
 #include "xdp_guard.skel.h"
 #include "tc_cookie.skel.h"
+#include "sock_peers.skel.h"
 #include "../prog.h"
 #include "../harness.h"
 #include "lib/cookie.h"
@@ -46,6 +49,7 @@
 #define PORT_CLOSED	8081	/* cookies on, nobody listening */
 #define PORT_LATE	8082	/* cookies on, listened on by one case */
 #define PORT_TW		8083	/* cookies on, a TIME_WAIT socket */
+#define PORT_PEER	8084	/* cookies on, the socket record's cases */
 #define MSS4		1460
 #define MSS6		1440
 #define WSCALE		7
@@ -58,8 +62,9 @@ static const __u16 msstab6[] = XG_MSSTAB6;
 static struct {
 	struct xdp_guard_bpf *x;
 	struct tc_cookie_bpf *t;
+	struct sock_peers_bpf *k;	/* the socket record's keeper */
 	struct ring_buffer *rb;
-	int xprog, tprog, config, ports, ccfg, counters;
+	int xprog, tprog, config, ports, ccfg, counters, peers;
 } E;
 
 static struct xg_event evs[16];
@@ -114,6 +119,16 @@ static int setup(void)
 	err = tc_cookie_bpf__load(E.t);
 	if (err)
 		return fail("cannot load tc_cookie.bpf.o: %s", strerror(-err));
+	/* the keeper fills the guard's own record (not the host's pins) */
+	E.k = sock_peers_bpf__open();
+	if (!E.k || bpf_map__reuse_fd(E.k->maps.xg_peers,
+				      bpf_map__fd(E.x->maps.xg_peers)))
+		return fail("cannot open sock_peers.bpf.o on the guard's "
+			    "xg_peers");
+	err = sock_peers_bpf__load(E.k);
+	if (err)
+		return fail("cannot load sock_peers.bpf.o: %s", strerror(-err));
+	E.peers = bpf_map__fd(E.x->maps.xg_peers);
 	E.xprog = bpf_program__fd(E.x->progs.xdpguard);
 	E.tprog = bpf_program__fd(E.t->progs.xg_tc_cookie);
 	E.config = bpf_map__fd(E.x->maps.xg_config);
@@ -861,6 +876,300 @@ out:
 	return ret;
 }
 
+/* ---- the host's socket record (XG_F_PEERS, docs/peers.md) ---- */
+
+/* A SYN from @src:@sport to @dst:@dport (IPv4, network-order ports). */
+static void syn4(struct pkt *p, const char *src, __u16 sport,
+		 const char *dst, __u16 dport)
+{
+	struct spec sp = { .src = src, .flags = T_SYN, .tcpopt = 20,
+			   .dport = dport };
+	struct iphdr *ip;
+
+	build(&sp, p);
+	ip = (struct iphdr *)(p->buf + p->l3);
+	inet_pton(AF_INET, dst, &ip->daddr);
+	((struct tcphdr *)(p->buf + p->l4))->source = sport;
+	finish(p);
+}
+
+static __u32 cell4(const char *a)
+{
+	__u32 addr[4] = {};
+
+	inet_pton(AF_INET, a, &addr[0]);
+	return xg_peer_cell(4, addr);
+}
+
+static int peer_get(const char *a, struct xg_peer *c)
+{
+	__u32 i = cell4(a);
+
+	if (bpf_map_lookup_elem(E.peers, &i, c))
+		return fail("cannot read xg_peers[%u]", i);
+	return 0;
+}
+
+static int peer_zero(const char *a)
+{
+	struct xg_peer z = {};
+	__u32 i = cell4(a);
+
+	if (bpf_map_update_elem(E.peers, &i, &z, BPF_ANY))
+		return fail("cannot clear xg_peers[%u]", i);
+	return 0;
+}
+
+/* the keeper's iterator over this namespace's TCP sockets, once */
+static int peer_seed(void)
+{
+	struct bpf_link *l;
+	char buf[64];
+	int fd, i;
+	ssize_t n = 1;
+
+	l = bpf_program__attach_iter(E.k->progs.xg_peer_seed, NULL);
+	if (libbpf_get_error(l))
+		return fail("cannot make the iter/tcp link");
+	fd = bpf_iter_create(bpf_link__fd(l));
+	for (i = 0; fd >= 0 && n > 0 && i < 1000; i++)
+		n = read(fd, buf, sizeof(buf));
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(l);
+	if (fd < 0 || n)
+		return fail("the iterator did not run to its end");
+	return 0;
+}
+
+/* A client socket bound to @src, connected to 127.0.0.1:@port, and the
+ * listener's child; -1 (said) on failure. */
+static int connect_from(const char *src, __u16 port, int lfd, int *child,
+			struct sockaddr_in *local)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in b = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(*local);
+	int fd;
+
+	inet_pton(AF_INET, src, &b.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&b, sizeof(b)) ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)local, &sl) ||
+	    (*child = accept(lfd, NULL, NULL)) < 0) {
+		fail("cannot connect from %s to 127.0.0.1:%u: %s", src, port,
+		     strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * With the record read and nothing in it, a SYN is looked up by its
+ * listener alone: a SYN for a 4-tuple the kernel has an established
+ * socket for, one the record was never told of, is answered (what the
+ * record exists to prevent; the case proves the probe is skipped). Once
+ * the keeper's iterator has recorded the namespace's sockets, the same
+ * SYN is the kernel's again.
+ */
+static int t_peers_skip(void)
+{
+	const char *cli = "127.0.0.5";
+	struct sockaddr_in local;
+	struct xg_peer c;
+	int lfd, fd, child = -1, ret = -1;
+	struct pkt s, o;
+
+	if (cell4(cli) == cell4("127.0.0.1"))
+		return fail("%s and 127.0.0.1 share a cell: pick another "
+			    "address", cli);
+	TRY(set_cfg(XG_F_PEERS));
+	TRY(set_port(PORT_PEER, XG_CK_ON, 0));
+	TRY(peer_zero(cli));
+	lfd = prog_listen(AF_INET, PORT_PEER, 16);
+	if (lfd < 0)
+		return fail("cannot listen on %d: %s", PORT_PEER,
+			    strerror(errno));
+	fd = connect_from(cli, PORT_PEER, lfd, &child, &local);
+	if (fd < 0)
+		goto out;
+	syn4(&s, cli, local.sin_port, "127.0.0.1", PORT_PEER);
+	if (xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o)) {
+		context("unrecorded established tuple: ");
+		goto out;
+	}
+	if (peer_seed() || peer_get(cli, &c))
+		goto out;
+	if (c.live != 1) {
+		fail("after the iterator, %s's cell counts %u sockets, want 1 "
+		     "(the server's)", cli, c.live);
+		goto out;
+	}
+	if (xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL)) {
+		context("recorded established tuple: ");
+		goto out;
+	}
+	/* twice is once: the socket is marked */
+	if (peer_seed() || peer_get(cli, &c))
+		goto out;
+	if (c.live != 1) {
+		fail("a second iterator run counts %u sockets, want 1",
+		     c.live);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (child >= 0)
+		close(child);
+	if (fd >= 0)
+		close(fd);
+	close(lfd);
+	return ret;
+}
+
+/*
+ * The keeper attached: a connection is counted when it is made and
+ * uncounted when it closes, and its TIME_WAIT socket is held; a request
+ * socket (the kernel's SYN-ACK in flight, its peer unreachable) is held
+ * by the sockops program. Each makes the SYN of its 4-tuple the kernel's;
+ * a SYN of another port of the same peer is still answered.
+ */
+static int t_peers_follow(void)
+{
+	const char *cli = "127.0.0.6", *far = "198.18.255.77";
+	struct bpf_link *ls = NULL, *lr = NULL;
+	struct sockaddr_in local, to = { .sin_family = AF_INET };
+	int lfd, fd = -1, child = -1, raw = -1, cg, i, ret = -1;
+	struct xg_peer c;
+	char cmd[160], b;
+	struct pkt s, o;
+	__u32 now;
+
+	if (cell4(cli) == cell4("127.0.0.1") || cell4(far) == cell4(cli) ||
+	    cell4(far) == cell4("127.0.0.1"))
+		return fail("the case's addresses share a cell");
+	TRY(set_cfg(XG_F_PEERS));
+	TRY(set_port(PORT_PEER, XG_CK_ON, 0));
+	TRY(peer_zero(cli));
+	TRY(peer_zero(far));
+	lfd = prog_listen(AF_INET, PORT_PEER, 16);
+	if (lfd < 0)
+		return fail("cannot listen on %d: %s", PORT_PEER,
+			    strerror(errno));
+	ls = bpf_program__attach(E.k->progs.xg_peer_state);
+	cg = open("/sys/fs/cgroup/unified", O_RDONLY | O_DIRECTORY);
+	if (cg < 0)
+		cg = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY);
+	lr = bpf_program__attach_cgroup(E.k->progs.xg_peer_req, cg);
+	if (cg >= 0)
+		close(cg);
+	if (libbpf_get_error(ls) || libbpf_get_error(lr)) {
+		fail("cannot attach the keeper (tracepoint %ld, sockops %ld)",
+		     libbpf_get_error(ls), libbpf_get_error(lr));
+		goto out;
+	}
+	fd = connect_from(cli, PORT_PEER, lfd, &child, &local);
+	if (fd < 0 || peer_get(cli, &c))
+		goto out;
+	if (c.live != 1) {
+		fail("established: %s's cell counts %u, want 1", cli, c.live);
+		goto out;
+	}
+	syn4(&s, cli, local.sin_port, "127.0.0.1", PORT_PEER);
+	if (xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL)) {
+		context("established: ");
+		goto out;
+	}
+	syn4(&o, cli, htons(ntohs(local.sin_port) ^ 1), "127.0.0.1",
+	     PORT_PEER);
+	if (xdp(&o, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o)) {
+		context("another port of a recorded peer: ");
+		goto out;
+	}
+	/* the server closes first: its socket ends in TIME_WAIT */
+	close(child);
+	child = -1;
+	if (read(fd, &b, 1) != 0) {
+		fail("no FIN from the closed server socket");
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	snprintf(cmd, sizeof(cmd), "ss -Htan state time-wait '( sport = :%d "
+		 "and dport = :%u )' | grep -q .", PORT_PEER,
+		 ntohs(local.sin_port));
+	for (i = 0; i < 50 && system(cmd); i++)
+		usleep(20000);
+	now = coarse_ns() >> XG_PEER_SHIFT;
+	if (i == 50 || peer_get(cli, &c)) {
+		fail("no TIME_WAIT socket after 1 s");
+		goto out;
+	}
+	if (c.live || (__s32)(c.until - now) < XG_PEER_TW - 2) {
+		fail("closed: %s's cell counts %u and holds until %u, want 0 "
+		     "and about %u + %u", cli, c.live, c.until, now,
+		     XG_PEER_TW);
+		goto out;
+	}
+	if (xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL)) {
+		context("TIME_WAIT: ");
+		goto out;
+	}
+
+	/* a request socket: a SYN from an on-link peer that never answers */
+	if (system("ip link add xgpeer0 type veth peer name xgpeer1 && "
+		   "ip addr add 198.18.255.1/24 dev xgpeer0 && "
+		   "ip link set xgpeer0 up")) {
+		fail("cannot make the veth pair");
+		goto out;
+	}
+	syn4(&s, far, htons(40001), "198.18.255.1", PORT_PEER);
+	raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	inet_pton(AF_INET, "198.18.255.1", &to.sin_addr);
+	if (raw < 0 || sendto(raw, s.buf + s.l3, s.len - s.l3, 0,
+			      (struct sockaddr *)&to, sizeof(to)) < 0) {
+		fail("cannot send the SYN: %s", strerror(errno));
+		goto out;
+	}
+	snprintf(cmd, sizeof(cmd), "ss -Htan state syn-recv '( sport = :%d "
+		 "and dst %s )' | grep -q .", PORT_PEER, far);
+	for (i = 0; i < 50 && system(cmd); i++)
+		usleep(20000);
+	if (i == 50 || peer_get(far, &c)) {
+		fail("no request socket for %s after 1 s", far);
+		goto out;
+	}
+	now = coarse_ns() >> XG_PEER_SHIFT;
+	if (c.live || (__s32)(c.until - now) < XG_PEER_REQ - 2) {
+		fail("request socket: %s's cell counts %u and holds until %u, "
+		     "want 0 and about %u + %u", far, c.live, c.until, now,
+		     XG_PEER_REQ);
+		goto out;
+	}
+	if (xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL)) {
+		context("request socket: ");
+		goto out;
+	}
+	ret = 0;
+out:
+	system("ip link del xgpeer0 2>/dev/null");
+	if (raw >= 0)
+		close(raw);
+	if (child >= 0)
+		close(child);
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(lr);
+	bpf_link__destroy(ls);
+	close(lfd);
+	return ret;
+}
+
 static int t_dry_run(void)
 {
 	struct pkt s, a;
@@ -1120,6 +1429,8 @@ static const struct test tests[] = {
 	{ "established_ack_passes", t_established_ack },
 	{ "listener_closed_no_answer_at_once", t_listener_closed },
 	{ "syn_for_live_or_timewait_tuple_left", t_syn_live_tuple },
+	{ "peers_unrecorded_tuple_skips_probe", t_peers_skip },
+	{ "peers_record_follows_sockets", t_peers_follow },
 	{ "dry_run", t_dry_run },
 	{ "syn_fin_syn_rst_dropped", t_odd_flags },
 	{ "default_port_entry", t_default_port },
@@ -1141,6 +1452,7 @@ int main(void)
 	}
 	failed = harness_run(tests, ARRAY_SIZE(tests), reset);
 	ring_buffer__free(E.rb);
+	sock_peers_bpf__destroy(E.k);
 	tc_cookie_bpf__destroy(E.t);
 	xdp_guard_bpf__destroy(E.x);
 	return failed ? 1 : 0;

@@ -37,6 +37,7 @@ void xg_folder_remove(const char *dir)
 		closedir(d);
 	}
 	rmdir(dir);
+	xg_peers_reclaim();	/* goes with the last folder */
 }
 
 /*
@@ -276,6 +277,7 @@ void xg_recover(void)
 	free(names);
 	/* after the folders: a replace they finish records its new ids */
 	xg_pmtu_rt_reclaim();
+	xg_peers_reclaim();
 }
 
 

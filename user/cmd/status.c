@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdpguard/pmtu.h>
+#include <xdpguard/peers.h>
 #include "cmd.h"
 
 #define NPROGS 8
@@ -206,6 +207,11 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 		xg_jw_bool_field(w, "tracepoint_running",
 				 id[4] && xg_pmtu_rt_running(id[4]));
 		xg_jw_object_end(w);
+		xg_jw_name(w, "socket_record");
+		xg_jw_object(w);
+		xg_jw_bool_field(w, "read", cf->flags & XG_F_PEERS);
+		xg_jw_bool_field(w, "kept", xg_peers_kept());
+		xg_jw_object_end(w);
 		dns_status(ifc, w);
 		xg_jw_object_end(w);
 		return XG_EXIT_OK;
@@ -246,6 +252,19 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 		       "longer in the host's tcp_retransmit_skb program (bpffs "
 		       "remounted?); detach and attach again to restore it\n",
 		       id[4]);
+	if ((cf->flags & XG_F_PEERS) && !xg_peers_kept())
+		printf("  SOCKET RECORD LOST: this guard answers a SYN from a "
+		       "peer the host's socket record names with no socket "
+		       "without probing the established table, and nothing "
+		       "keeps that record now (its pins in %s/" XG_PEERS_DIR
+		       " were removed): a SYN for a connection made since may "
+		       "get a cookie SYN-ACK instead of reaching its socket; "
+		       "detach and attach again to restore it\n",
+		       xg_pin_root());
+	else if (in->cookie_paths && !(cf->flags & XG_F_PEERS))
+		printf("  socket record: not read (it could not be kept at "
+		       "attach): each SYN answered with a cookie probes the "
+		       "established table\n");
 	xg_cookie_status(ifc);
 	printf("  packets: %llu passed, %llu dropped, %llu would drop, %llu "
 	       "answered\n", st.tot[XG_V_PASS], st.tot[XG_V_DROP],

@@ -168,6 +168,11 @@ struct xg_cookie_row {
 int xg_cookie_ports(const struct xg_iface *ifc, struct xg_cookie_row *rows,
 		    int max);
 
+/* ---- peers.c: the host's socket record (pins under XG_PEERS_DIR) ---- */
+int xg_peers_up(void);
+bool xg_peers_kept(void);
+void xg_peers_reclaim(void);
+
 /* ---- pmtu.c: tc MSS clamp, PTB accounting, black-hole detection ---- */
 int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,
 		   __u32 flags, __u32 threshold);

@@ -330,11 +330,27 @@ int xg_guard_attach(struct xg_guard *g, const char *ifname, int ifindex,
 		    struct xg_info *info)
 {
 	struct xdp_guard_bpf *skel = g->skel;
+	struct xg_config cfg = s->cfg;
 	struct xdp_multiprog *mp;
 	__u32 zero = 0;
-	int err;
+	int err, fd;
 
 	memset(info, 0, sizeof(*info));
+	fd = s->have_cookies ? xg_peers_up() : -1;
+	if (fd >= 0) {
+		err = bpf_map__reuse_fd(skel->maps.xg_peers, fd);
+		close(fd);
+		if (err) {
+			xg_err("cannot use the host's socket record: %s",
+			       strerror(-err));
+			return -1;
+		}
+		cfg.flags |= XG_F_PEERS;
+	} else if (s->have_cookies) {
+		fprintf(stderr, "xdpguard: %s: each SYN answered with a "
+			"cookie probes the kernel's established table "
+			"(docs/peers.md)\n", ifname);
+	}
 	skel->rodata->prefix4 = s->prefix4;
 	skel->rodata->prefix6 = s->prefix6;
 	skel->rodata->src_mask = s->sources - 1;
@@ -383,7 +399,7 @@ int xg_guard_attach(struct xg_guard *g, const char *ifname, int ifindex,
 		xdp_multiprog__close(mp);
 
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.xg_config), &zero,
-				&s->cfg, BPF_ANY) ||
+				&cfg, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.xg_info), &zero, info,
 				BPF_ANY)) {
 		xg_err("cannot write the configuration: %s", strerror(errno));

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host's socket record (docs/peers.md, include/xdpguard/peers.h):
+ * which peer addresses may have a TCP socket other than a listener. Its
+ * keeper, sock_peers.bpf.o, is pinned in the pin root's XG_PEERS_DIR
+ * folder: the record (xg_peers), the marks of the sockets it counted, a
+ * link on sock:inet_sock_set_state and one of a sockops program on the
+ * root of the cgroup v2 hierarchy (every socket's cgroup descends from
+ * it). The first attach makes it, every attach records in it what its
+ * namespace already had (the keeper's iterator), and it goes with the last
+ * interface folder. The XDP guard reads the record (XG_F_PEERS) only when
+ * the attach that loaded it found it kept.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdpguard/peers.h>
+#include "comp.h"
+#include "sock_peers.skel.h"
+
+static void peers_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/" XG_PEERS_DIR "%s%s", xg_pin_root(),
+		 *name ? "/" : "", name);
+}
+
+static bool pinned(const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	peers_path(path, sizeof(path), name);
+	return !stat(path, &st);
+}
+
+bool xg_peers_kept(void)
+{
+	return pinned(XG_MAP_PEERS) && pinned(XG_PIN_PEER_STATE) &&
+	       pinned(XG_PIN_PEER_REQ);
+}
+
+/*
+ * The mount point of the root of the cgroup v2 hierarchy (mountinfo's
+ * root field "/"), in @buf; -1 when there is none in this mount
+ * namespace.
+ */
+static int cgroup2_root(char *buf, size_t len)
+{
+	char line[1024], root[512], mnt[512];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	const char *sep;
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f)) {
+		sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %511s %511s", root, mnt) != 2 ||
+		    strcmp(root, "/"))
+			continue;
+		snprintf(buf, len, "%s", mnt);
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+static int link_pin(struct bpf_link *link, const char *name)
+{
+	char path[512];
+	int err = libbpf_get_error(link);
+
+	if (err)
+		return err;
+	peers_path(path, sizeof(path), name);
+	err = bpf_link__pin(link, path) ? -errno : 0;
+	bpf_link__destroy(link);	/* the pin holds it */
+	return err;
+}
+
+/* Record the sockets of this namespace that exist now: 0 or -errno. */
+static int seed(struct sock_peers_bpf *skel)
+{
+	struct bpf_link *link;
+	char buf[64];
+	int fd, err, i;
+	ssize_t n;
+
+	link = bpf_program__attach_iter(skel->progs.xg_peer_seed, NULL);
+	err = libbpf_get_error(link);
+	if (err)
+		return err;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		bpf_link__destroy(link);
+		return err;
+	}
+	/* the program writes nothing; a read runs it over every socket */
+	for (i = 0, n = 1; n > 0 && i < 1 << 20; i++)
+		n = read(fd, buf, sizeof(buf));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	bpf_link__destroy(link);
+	return err;
+}
+
+/*
+ * The host's socket record, kept and with this namespace's sockets in it:
+ * its fd, made (and pinned) when missing. -1 with the reason said when it
+ * cannot be kept; nothing is left pinned that would not keep it.
+ */
+int xg_peers_up(void)
+{
+	struct sock_peers_bpf *skel;
+	char path[512], cg[512];
+	int err, cgfd, fd = -1;
+	const char *what = "";
+
+	peers_path(path, sizeof(path), "");
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		xg_err("cannot make %s: %s", path, strerror(errno));
+		return -1;
+	}
+	xg_quiet_libs();
+	skel = sock_peers_bpf__open();
+	if (!skel) {
+		xg_err("cannot open the socket record's programs: %s",
+		       strerror(errno));
+		return -1;
+	}
+	peers_path(path, sizeof(path), XG_MAP_PEERS);
+	err = bpf_map__set_pin_path(skel->maps.xg_peers, path);
+	peers_path(path, sizeof(path), XG_MAP_PEER_MARKS);
+	err = err ?: bpf_map__set_pin_path(skel->maps.xg_peer_marks, path);
+	err = err ?: sock_peers_bpf__load(skel);
+	if (err) {
+		what = "load";
+		goto fail;
+	}
+	if (!pinned(XG_PIN_PEER_STATE)) {
+		what = "attach to sock:inet_sock_set_state";
+		err = link_pin(bpf_program__attach(skel->progs.xg_peer_state),
+			       XG_PIN_PEER_STATE);
+		if (err)
+			goto fail;
+	}
+	if (!pinned(XG_PIN_PEER_REQ)) {
+		what = "find the cgroup v2 root in /proc/self/mountinfo";
+		err = -ENOENT;
+		if (cgroup2_root(cg, sizeof(cg)))
+			goto fail;
+		what = "attach sockops to the cgroup v2 root";
+		cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		err = cgfd < 0 ? -errno :
+		      link_pin(bpf_program__attach_cgroup(skel->progs.xg_peer_req,
+							  cgfd),
+			       XG_PIN_PEER_REQ);
+		if (cgfd >= 0)
+			close(cgfd);
+		if (err)
+			goto fail;
+	}
+	what = "record this namespace's sockets (iter/tcp)";
+	err = seed(skel);
+	if (err)
+		goto fail;
+	fd = dup(bpf_map__fd(skel->maps.xg_peers));
+	if (fd < 0) {
+		err = -errno;
+		what = "keep the record's fd";
+		goto fail;
+	}
+	sock_peers_bpf__destroy(skel);
+	return fd;
+fail:
+	xg_err("the host's socket record cannot be kept: cannot %s: %s",
+	       what, strerror(-err));
+	sock_peers_bpf__destroy(skel);
+	xg_peers_reclaim();
+	return -1;
+}
+
+/* whether the pin root holds an interface's folder (named by a cookie) */
+static bool any_folder(void)
+{
+	DIR *d = opendir(xg_pin_root());
+	struct dirent *de;
+	bool any = false;
+
+	if (!d)
+		return false;
+	while (!any && (de = readdir(d)))
+		any = de->d_name[0] >= '1' && de->d_name[0] <= '9';
+	closedir(d);
+	return any;
+}
+
+/*
+ * The record and its keeper go when no interface folder is left; under
+ * the lock. (While one is, its guard may read the record.)
+ */
+void xg_peers_reclaim(void)
+{
+	static const char *const pins[] = {
+		XG_PIN_PEER_STATE, XG_PIN_PEER_REQ, XG_MAP_PEER_MARKS,
+		XG_MAP_PEERS,
+	};
+	char path[512];
+	size_t i;
+
+	if (any_folder())
+		return;
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		peers_path(path, sizeof(path), pins[i]);
+		unlink(path);
+	}
+	peers_path(path, sizeof(path), "");
+	rmdir(path);
+}
