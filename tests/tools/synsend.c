@@ -7,6 +7,8 @@
  * xdpguard.
  *
  * usage: synsend --dev IF --dst-mac MAC --src4 A --dst4 A --src6 A --dst6 A
+ *        synsend --dev IF --dst-mac MAC --src4 A --dst4 A --one SPORT:DPORT
+ *                            (one SYN, the first case's options, IPv4)
  *        synsend --list      (prints "sport family name" per case)
  */
 #include <errno.h>
@@ -88,6 +90,7 @@ int main(int argc, char **argv)
 		{ "src6", required_argument, NULL, '6' },
 		{ "dst6", required_argument, NULL, 'b' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "one", required_argument, NULL, 'o' },
 		{}
 	};
 	const char *dev = NULL, *dmac_s = NULL, *src[2] = {}, *dst[2] = {};
@@ -95,6 +98,8 @@ int main(int argc, char **argv)
 	__u8 smac[6] = { 2, 0, 0, 0, 0, 1 }, dmac[6];
 	struct pkt p;
 	int c, i, f, fd, fams[2] = { 4, 6 };
+	unsigned int one_s = 0, one_d = 0;
+	bool one = false;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -104,6 +109,16 @@ int main(int argc, char **argv)
 		case 'a': dst[0] = optarg; break;
 		case '6': src[1] = optarg; break;
 		case 'b': dst[1] = optarg; break;
+		case 'o':
+			one = sscanf(optarg, "%u:%u", &one_s, &one_d) == 2 &&
+			      one_s && one_s < 65536 && one_d &&
+			      one_d < 65536;
+			if (!one) {
+				fprintf(stderr, "synsend: --one %s: want "
+					"SPORT:DPORT, each 1..65535\n", optarg);
+				return 2;
+			}
+			break;
 		case 'l':
 			for (f = 0; f < 2; f++)
 				for (i = 0; i < NCASES; i++)
@@ -118,10 +133,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!dev || !dmac_s || !src[0] || !dst[0] || !src[1] || !dst[1] ||
-	    mac_parse(dmac_s, dmac)) {
+	if (!dev || !dmac_s || !src[0] || !dst[0] ||
+	    (!one && (!src[1] || !dst[1])) || mac_parse(dmac_s, dmac)) {
 		fprintf(stderr, "synsend: --dev, --dst-mac, --src4, --dst4, "
-			"--src6 and --dst6 are all needed\n");
+			"and --src6 and --dst6 (or --one) are all needed\n");
 		return 2;
 	}
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
@@ -136,6 +151,19 @@ int main(int argc, char **argv)
 	if (!sll.sll_ifindex) {
 		fprintf(stderr, "synsend: no interface %s\n", dev);
 		return 1;
+	}
+	if (one) {
+		frame(&cases[0], 0, src[0], dst[0], smac, dmac, &p);
+		put16(&p, p.l4, one_s);
+		put16(&p, p.l4 + 2, one_d);
+		finish(&p);
+		if (sendto(fd, p.buf, p.len, 0, (void *)&sll, sizeof(sll)) !=
+		    (ssize_t)p.len) {
+			fprintf(stderr, "synsend: send: %s\n", strerror(errno));
+			return 1;
+		}
+		close(fd);
+		return 0;
 	}
 	for (f = 0; f < 2; f++)
 		for (i = 0; i < NCASES; i++) {

@@ -210,7 +210,7 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 		xg_jw_name(w, "socket_record");
 		xg_jw_object(w);
 		xg_jw_bool_field(w, "read", cf->flags & XG_F_PEERS);
-		xg_jw_bool_field(w, "kept", xg_peers_kept());
+		xg_jw_bool_field(w, "kept", xg_peers_kept(ifc));
 		xg_jw_object_end(w);
 		dns_status(ifc, w);
 		xg_jw_object_end(w);
@@ -252,7 +252,7 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 		       "longer in the host's tcp_retransmit_skb program (bpffs "
 		       "remounted?); detach and attach again to restore it\n",
 		       id[4]);
-	if ((cf->flags & XG_F_PEERS) && !xg_peers_kept())
+	if ((cf->flags & XG_F_PEERS) && !xg_peers_kept(ifc))
 		printf("  SOCKET RECORD LOST: this guard answers a SYN from a "
 		       "peer the host's socket record names with no socket "
 		       "without probing the established table, and nothing "

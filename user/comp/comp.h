@@ -170,7 +170,7 @@ int xg_cookie_ports(const struct xg_iface *ifc, struct xg_cookie_row *rows,
 
 /* ---- peers.c: the host's socket record (pins under XG_PEERS_DIR) ---- */
 int xg_peers_up(void);
-bool xg_peers_kept(void);
+bool xg_peers_kept(const struct xg_iface *ifc);
 void xg_peers_reclaim(void);
 
 /* ---- pmtu.c: tc MSS clamp, PTB accounting, black-hole detection ---- */

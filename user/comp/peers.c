@@ -40,10 +40,33 @@ static bool pinned(const char *name)
 	return !stat(path, &st);
 }
 
-bool xg_peers_kept(void)
+static __u32 map_id(int fd)
 {
-	return pinned(XG_MAP_PEERS) && pinned(XG_PIN_PEER_STATE) &&
-	       pinned(XG_PIN_PEER_REQ);
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
+		mi.id = 0;
+	close(fd);
+	return mi.id;
+}
+
+/*
+ * Whether the record the guard of @ifc reads is the one the keeper keeps
+ * (the keeper's links pinned, and its map the folder's xg_peers).
+ */
+bool xg_peers_kept(const struct xg_iface *ifc)
+{
+	char path[512];
+	__u32 id;
+
+	if (!pinned(XG_PIN_PEER_STATE) || !pinned(XG_PIN_PEER_REQ))
+		return false;
+	peers_path(path, sizeof(path), XG_MAP_PEERS);
+	id = map_id(bpf_obj_get(path));
+	return id && id == map_id(xg_map_open_quiet(ifc, XG_MAP_PEERS));
 }
 
 /*
@@ -186,28 +209,43 @@ fail:
 	xg_err("the host's socket record cannot be kept: cannot %s: %s",
 	       what, strerror(-err));
 	sock_peers_bpf__destroy(skel);
-	xg_peers_reclaim();
+	xg_peers_reclaim();	/* nothing of it without a folder */
 	return -1;
 }
 
-/* whether the pin root holds an interface's folder (named by a cookie) */
-static bool any_folder(void)
+/*
+ * A guard that reads a record nobody keeps any more (its pins were
+ * removed by hand; a later attach made a new one) goes back to the full
+ * lookup of every SYN it answers, saying so: a stale record would let
+ * it answer SYNs of connections made since.
+ */
+static void unread_stale(const struct xg_iface *ifc)
 {
-	DIR *d = opendir(xg_pin_root());
-	struct dirent *de;
-	bool any = false;
+	struct xg_config cfg;
+	__u32 zero = 0;
+	int fd;
 
-	if (!d)
-		return false;
-	while (!any && (de = readdir(d)))
-		any = de->d_name[0] >= '1' && de->d_name[0] <= '9';
-	closedir(d);
-	return any;
+	fd = xg_map_open_quiet(ifc, XG_MAP_CONFIG);
+	if (fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(fd, &zero, &cfg) &&
+	    (cfg.flags & XG_F_PEERS) && !xg_peers_kept(ifc)) {
+		cfg.flags &= ~XG_F_PEERS;
+		if (!bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY))
+			fprintf(stderr, "xdpguard: %s: the host's socket record "
+				"it read is no longer kept (its pins in %s/"
+				XG_PEERS_DIR " were removed): it looks every "
+				"SYN it answers up in full again; detach and "
+				"attach it to use the record again\n",
+				ifc->ifname, xg_pin_root());
+	}
+	close(fd);
 }
 
 /*
- * The record and its keeper go when no interface folder is left; under
- * the lock. (While one is, its guard may read the record.)
+ * Under the lock, after recovery and whenever a folder goes: guards that
+ * read a stale record stop reading it, and the record and its keeper go
+ * when no interface folder is left.
  */
 void xg_peers_reclaim(void)
 {
@@ -215,10 +253,27 @@ void xg_peers_reclaim(void)
 		XG_PIN_PEER_STATE, XG_PIN_PEER_REQ, XG_MAP_PEER_MARKS,
 		XG_MAP_PEERS,
 	};
+	struct xg_iface ifc = { .lock_fd = -1 };
+	DIR *d = opendir(xg_pin_root());
+	struct dirent *de;
 	char path[512];
+	bool any = false;
 	size_t i;
+	char sfx;
 
-	if (any_folder())
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		/* an attach's or a replace's folder (:new, :old) counts */
+		if (xg_dir_parse(de->d_name, &ifc.netns, ifc.ifname, &sfx))
+			continue;	/* not an interface's folder */
+		any = true;
+		snprintf(ifc.dir, sizeof(ifc.dir), "%s/%s", xg_pin_root(),
+			 de->d_name);
+		unread_stale(&ifc);
+	}
+	closedir(d);
+	if (any)
 		return;
 	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
 		peers_path(path, sizeof(path), pins[i]);
