@@ -28,6 +28,7 @@
 #define XG_MAP_PEER_MARKS	"xg_peer_marks"
 #define XG_PIN_PEER_STATE	"xg_link_peer_state"	/* tracepoint */
 #define XG_PIN_PEER_REQ		"xg_link_peer_req"	/* cgroup sockops */
+#define XG_PIN_PEER_SEED	"xg_link_peer_seed"	/* iter/tcp */
 
 #define XG_PEER_BITS		14
 #define XG_PEER_CELLS		(1U << XG_PEER_BITS)	/* 128 KiB */

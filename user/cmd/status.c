@@ -262,9 +262,9 @@ static int status_one(const struct xg_iface *ifc, struct xg_jw *w)
 		       "detach and attach again to restore it\n",
 		       xg_pin_root());
 	else if (in->cookie_paths && !(cf->flags & XG_F_PEERS))
-		printf("  socket record: not read (it could not be kept at "
-		       "attach): each SYN answered with a cookie probes the "
-		       "established table\n");
+		printf("  socket record: not read (not kept at attach, or "
+		       "lost since): each SYN answered with a cookie probes "
+		       "the established table\n");
 	xg_cookie_status(ifc);
 	printf("  packets: %llu passed, %llu dropped, %llu would drop, %llu "
 	       "answered\n", st.tot[XG_V_PASS], st.tot[XG_V_DROP],

@@ -97,58 +97,79 @@ static int cgroup2_root(char *buf, size_t len)
 	return ret;
 }
 
-static int link_pin(struct bpf_link *link, const char *name)
+/*
+ * Record the sockets of this namespace that exist now, through the
+ * iterator link @link (the kernel walks the namespace of the process
+ * that creates the iterator): 0 or -errno.
+ */
+static int seed(int link)
 {
-	char path[512];
-	int err = libbpf_get_error(link);
-
-	if (err)
-		return err;
-	peers_path(path, sizeof(path), name);
-	err = bpf_link__pin(link, path) ? -errno : 0;
-	bpf_link__destroy(link);	/* the pin holds it */
-	return err;
-}
-
-/* Record the sockets of this namespace that exist now: 0 or -errno. */
-static int seed(struct sock_peers_bpf *skel)
-{
-	struct bpf_link *link;
 	char buf[64];
 	int fd, err, i;
 	ssize_t n;
 
-	link = bpf_program__attach_iter(skel->progs.xg_peer_seed, NULL);
-	err = libbpf_get_error(link);
-	if (err)
-		return err;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		bpf_link__destroy(link);
-		return err;
-	}
+	fd = bpf_iter_create(link);
+	if (fd < 0)
+		return -errno;
 	/* the program writes nothing; a read runs it over every socket */
 	for (i = 0, n = 1; n > 0 && i < 1 << 20; i++)
 		n = read(fd, buf, sizeof(buf));
 	err = n < 0 ? -errno : 0;
 	close(fd);
-	bpf_link__destroy(link);
 	return err;
+}
+
+/* The record's fd when all of its keeper is pinned, else -1. */
+static int kept_map(void)
+{
+	char path[512];
+
+	if (!pinned(XG_PIN_PEER_STATE) || !pinned(XG_PIN_PEER_REQ) ||
+	    !pinned(XG_PIN_PEER_SEED))
+		return -1;
+	peers_path(path, sizeof(path), XG_MAP_PEERS);
+	return bpf_obj_get(path);
 }
 
 /*
  * The host's socket record, kept and with this namespace's sockets in it:
- * its fd, made (and pinned) when missing. -1 with the reason said when it
- * cannot be kept; nothing is left pinned that would not keep it.
+ * its fd. When all of the keeper is pinned only its iterator runs (here,
+ * for this namespace); otherwise the keeper is loaded on the pinned maps
+ * (made when missing), attached, and its links pinned in place of any
+ * left (a new link is pinned under a temporary name and renamed over the
+ * old one, so the events are never unwatched; a socket both see is
+ * counted once, by its mark). -1 with the reason said when it cannot be
+ * kept; nothing of it stays pinned without an interface folder.
  */
 int xg_peers_up(void)
 {
-	struct sock_peers_bpf *skel;
-	char path[512], cg[512];
-	int err, cgfd, fd = -1;
+	static const char *const what_link[] = {
+		"attach to sock:inet_sock_set_state",
+		"attach sockops to the cgroup v2 root",
+		"make the iter/tcp link",
+	};
+	static const char *const names[] = {
+		XG_PIN_PEER_STATE, XG_PIN_PEER_REQ, XG_PIN_PEER_SEED,
+	};
+	struct sock_peers_bpf *skel = NULL;
+	struct bpf_link *links[3] = {};
+	char path[512], tmp[520], cg[512];
+	int err, cgfd, fd, link, i;
 	const char *what = "";
 
+	fd = kept_map();
+	if (fd >= 0) {
+		peers_path(path, sizeof(path), XG_PIN_PEER_SEED);
+		link = bpf_obj_get(path);
+		err = link < 0 ? -errno : seed(link);
+		if (link >= 0)
+			close(link);
+		if (!err)
+			return fd;
+		close(fd);
+		what = "record this namespace's sockets (iter/tcp)";
+		goto fail;
+	}
 	peers_path(path, sizeof(path), "");
 	if (mkdir(path, 0700) && errno != EEXIST) {
 		xg_err("cannot make %s: %s", path, strerror(errno));
@@ -157,9 +178,9 @@ int xg_peers_up(void)
 	xg_quiet_libs();
 	skel = sock_peers_bpf__open();
 	if (!skel) {
-		xg_err("cannot open the socket record's programs: %s",
-		       strerror(errno));
-		return -1;
+		err = -errno;
+		what = "open its programs";
+		goto fail;
 	}
 	peers_path(path, sizeof(path), XG_MAP_PEERS);
 	err = bpf_map__set_pin_path(skel->maps.xg_peers, path);
@@ -170,44 +191,57 @@ int xg_peers_up(void)
 		what = "load";
 		goto fail;
 	}
-	if (!pinned(XG_PIN_PEER_STATE)) {
-		what = "attach to sock:inet_sock_set_state";
-		err = link_pin(bpf_program__attach(skel->progs.xg_peer_state),
-			       XG_PIN_PEER_STATE);
-		if (err)
-			goto fail;
+	what = "find the cgroup v2 root in /proc/self/mountinfo";
+	err = -ENOENT;
+	if (cgroup2_root(cg, sizeof(cg)))
+		goto fail;
+	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		err = -errno;
+		what = "open the cgroup v2 root";
+		goto fail;
 	}
-	if (!pinned(XG_PIN_PEER_REQ)) {
-		what = "find the cgroup v2 root in /proc/self/mountinfo";
-		err = -ENOENT;
-		if (cgroup2_root(cg, sizeof(cg)))
+	links[0] = bpf_program__attach(skel->progs.xg_peer_state);
+	links[1] = bpf_program__attach_cgroup(skel->progs.xg_peer_req, cgfd);
+	links[2] = bpf_program__attach_iter(skel->progs.xg_peer_seed, NULL);
+	close(cgfd);
+	for (i = 0; i < 3; i++) {
+		err = libbpf_get_error(links[i]);
+		if (err) {
+			links[i] = NULL;
+			what = what_link[i];
 			goto fail;
-		what = "attach sockops to the cgroup v2 root";
-		cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		err = cgfd < 0 ? -errno :
-		      link_pin(bpf_program__attach_cgroup(skel->progs.xg_peer_req,
-							  cgfd),
-			       XG_PIN_PEER_REQ);
-		if (cgfd >= 0)
-			close(cgfd);
-		if (err)
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		peers_path(path, sizeof(path), names[i]);
+		snprintf(tmp, sizeof(tmp), "%s_new", path);	/* bpffs: no dots */
+		unlink(tmp);
+		if (bpf_link__pin(links[i], tmp) || rename(tmp, path)) {
+			err = -errno;
+			unlink(tmp);
+			what = "pin its links";
 			goto fail;
+		}
 	}
 	what = "record this namespace's sockets (iter/tcp)";
-	err = seed(skel);
-	if (err)
-		goto fail;
-	fd = dup(bpf_map__fd(skel->maps.xg_peers));
-	if (fd < 0) {
+	err = seed(bpf_link__fd(links[2]));
+	fd = err ? -1 : dup(bpf_map__fd(skel->maps.xg_peers));
+	if (!err && fd < 0) {
 		err = -errno;
 		what = "keep the record's fd";
-		goto fail;
 	}
+	if (err)
+		goto fail;
+	for (i = 0; i < 3; i++)
+		bpf_link__destroy(links[i]);	/* the pins hold them */
 	sock_peers_bpf__destroy(skel);
 	return fd;
 fail:
 	xg_err("the host's socket record cannot be kept: cannot %s: %s",
 	       what, strerror(-err));
+	for (i = 0; i < 3; i++)
+		bpf_link__destroy(links[i]);
 	sock_peers_bpf__destroy(skel);
 	xg_peers_reclaim();	/* nothing of it without a folder */
 	return -1;
@@ -250,8 +284,8 @@ static void unread_stale(const struct xg_iface *ifc)
 void xg_peers_reclaim(void)
 {
 	static const char *const pins[] = {
-		XG_PIN_PEER_STATE, XG_PIN_PEER_REQ, XG_MAP_PEER_MARKS,
-		XG_MAP_PEERS,
+		XG_PIN_PEER_STATE, XG_PIN_PEER_REQ, XG_PIN_PEER_SEED,
+		XG_MAP_PEER_MARKS, XG_MAP_PEERS,
 	};
 	struct xg_iface ifc = { .lock_fd = -1 };
 	DIR *d = opendir(xg_pin_root());
