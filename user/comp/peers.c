@@ -4,11 +4,11 @@
  * which peer addresses may have a TCP socket other than a listener. Its
  * keeper, sock_peers.bpf.o, is pinned in the pin root's XG_PEERS_DIR
  * folder: the record (xg_peers), the marks of the sockets it counted, a
- * link on sock:inet_sock_set_state and one of a sockops program on the
- * root of the cgroup v2 hierarchy (every socket's cgroup descends from
- * it). The first attach makes it, every attach records in it what its
- * namespace already had (the keeper's iterator), and it goes with the last
- * interface folder. The XDP guard reads the record (XG_F_PEERS) only when
+ * link on sock:inet_sock_set_state, one of a sockops program on the root
+ * of the cgroup v2 hierarchy (every socket's cgroup descends from it) and
+ * the iterator's. The first attach makes it, every attach records in it
+ * what its namespace already had (the iterator), and it goes with the
+ * last interface folder. The XDP guard reads the record (XG_F_PEERS) only when
  * the attach that loaded it found it kept.
  */
 #include <dirent.h>
