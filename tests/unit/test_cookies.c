@@ -806,6 +806,32 @@ static void syn_lo(struct pkt *p, __u16 sport, __u16 dport)
 }
 
 /*
+ * Close a connection from the server's side first (*@child), then the
+ * client's (*@fd, set to -1 both), so that the server's socket ends in
+ * TIME_WAIT; 0 once ss shows it (for port @port, peer port @cport, host
+ * order), or -1 (said) after 1 s.
+ */
+static int close_to_timewait(int *child, int *fd, __u16 port, __u16 cport)
+{
+	char cmd[160], c;
+	int i;
+
+	close(*child);
+	*child = -1;
+	if (read(*fd, &c, 1) != 0)
+		return fail("no FIN from the closed server socket");
+	close(*fd);
+	*fd = -1;
+	snprintf(cmd, sizeof(cmd), "ss -Htan state time-wait "
+		 "'( sport = :%u and dport = :%u )' | grep -q .", port, cport);
+	for (i = 0; i < 50 && system(cmd); i++)
+		usleep(20000);
+	if (i == 50)
+		return fail("no TIME_WAIT socket for port %u after 1 s", port);
+	return 0;
+}
+
+/*
  * A SYN whose 4-tuple the kernel already has a socket for is the
  * kernel's: for an established connection it sends a challenge ACK; for
  * a TIME_WAIT one it may start a new connection there (a client reusing
@@ -819,8 +845,7 @@ static int t_syn_live_tuple(void)
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct sockaddr_in local;
 	socklen_t sl = sizeof(local);
-	int lfd, fd = -1, child = -1, i, ret = -1;
-	char cmd[128], c;
+	int lfd, fd = -1, child = -1, ret = -1;
 	struct pkt s;
 
 	TRY(set_port(PORT_TW, XG_CK_ON, 0));
@@ -842,23 +867,8 @@ static int t_syn_live_tuple(void)
 	if (xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL))
 		goto out;
 	/* the server closes first, so its socket ends in TIME_WAIT */
-	close(child);
-	child = -1;
-	if (read(fd, &c, 1) != 0) {
-		fail("no FIN from the closed server socket");
+	if (close_to_timewait(&child, &fd, PORT_TW, ntohs(local.sin_port)))
 		goto out;
-	}
-	close(fd);
-	fd = -1;
-	snprintf(cmd, sizeof(cmd), "ss -Htan state time-wait "
-		 "'( sport = :%d and dport = :%u )' | grep -q .", PORT_TW,
-		 ntohs(local.sin_port));
-	for (i = 0; i < 50 && system(cmd); i++)
-		usleep(20000);
-	if (i == 50) {
-		fail("no TIME_WAIT socket for port %d after 1 s", PORT_TW);
-		goto out;
-	}
 	ret = xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL);
 	/* another source port of the same client: the listener's */
 	if (!ret) {
@@ -1033,6 +1043,27 @@ out:
 }
 
 /*
+ * @a's cell counts no socket and is held for about @units (a socket with
+ * no end event, @what), and SYN @s, of that socket's 4-tuple, passes.
+ */
+static int held(const char *what, const char *a, __u32 units,
+		const struct pkt *s)
+{
+	struct xg_peer c;
+	__u32 now;
+
+	TRY(peer_get(a, &c));
+	now = coarse_ns() >> XG_PEER_SHIFT;
+	if (c.live || (__s32)(c.until - now) < (__s32)units - 2)
+		return fail("%s: %s's cell counts %u and holds until %u, want "
+			    "0 and about %u + %u", what, a, c.live, c.until,
+			    now, units);
+	if (xdp(s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL))
+		return context("%s: ", what);
+	return 0;
+}
+
+/*
  * The keeper attached: a connection is counted when it is made and
  * uncounted when it closes, and its TIME_WAIT socket is held; a request
  * socket (the kernel's SYN-ACK in flight, its peer unreachable) is held
@@ -1046,9 +1077,8 @@ static int t_peers_follow(void)
 	struct sockaddr_in local, to = { .sin_family = AF_INET };
 	int lfd, fd = -1, child = -1, raw = -1, cg, i, ret = -1;
 	struct xg_peer c;
-	char cmd[160], b;
+	char cmd[160];
 	struct pkt s, o;
-	__u32 now;
 
 	if (cell4(cli) == cell4("127.0.0.1") || cell4(far) == cell4(cli) ||
 	    cell4(far) == cell4("127.0.0.1"))
@@ -1092,34 +1122,9 @@ static int t_peers_follow(void)
 		goto out;
 	}
 	/* the server closes first: its socket ends in TIME_WAIT */
-	close(child);
-	child = -1;
-	if (read(fd, &b, 1) != 0) {
-		fail("no FIN from the closed server socket");
+	if (close_to_timewait(&child, &fd, PORT_PEER, ntohs(local.sin_port)) ||
+	    held("TIME_WAIT", cli, XG_PEER_TW, &s))
 		goto out;
-	}
-	close(fd);
-	fd = -1;
-	snprintf(cmd, sizeof(cmd), "ss -Htan state time-wait '( sport = :%d "
-		 "and dport = :%u )' | grep -q .", PORT_PEER,
-		 ntohs(local.sin_port));
-	for (i = 0; i < 50 && system(cmd); i++)
-		usleep(20000);
-	now = coarse_ns() >> XG_PEER_SHIFT;
-	if (i == 50 || peer_get(cli, &c)) {
-		fail("no TIME_WAIT socket after 1 s");
-		goto out;
-	}
-	if (c.live || (__s32)(c.until - now) < XG_PEER_TW - 2) {
-		fail("closed: %s's cell counts %u and holds until %u, want 0 "
-		     "and about %u + %u", cli, c.live, c.until, now,
-		     XG_PEER_TW);
-		goto out;
-	}
-	if (xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL)) {
-		context("TIME_WAIT: ");
-		goto out;
-	}
 
 	/* a request socket: a SYN from an on-link peer that never answers */
 	if (system("ip link add xgpeer0 type veth peer name xgpeer1 && "
@@ -1140,21 +1145,12 @@ static int t_peers_follow(void)
 		 "and dst %s )' | grep -q .", PORT_PEER, far);
 	for (i = 0; i < 50 && system(cmd); i++)
 		usleep(20000);
-	if (i == 50 || peer_get(far, &c)) {
+	if (i == 50) {
 		fail("no request socket for %s after 1 s", far);
 		goto out;
 	}
-	now = coarse_ns() >> XG_PEER_SHIFT;
-	if (c.live || (__s32)(c.until - now) < XG_PEER_REQ - 2) {
-		fail("request socket: %s's cell counts %u and holds until %u, "
-		     "want 0 and about %u + %u", far, c.live, c.until, now,
-		     XG_PEER_REQ);
+	if (held("request socket", far, XG_PEER_REQ, &s))
 		goto out;
-	}
-	if (xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL)) {
-		context("request socket: ");
-		goto out;
-	}
 	ret = 0;
 out:
 	system("ip link del xgpeer0 2>/dev/null");

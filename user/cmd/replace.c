@@ -130,19 +130,10 @@ static __u32 fd_prog_id(int fd)
 /* id of the map pinned as @name in @ifc's folder, 0 if none */
 static __u32 pinned_map_id(const struct xg_iface *ifc, const char *name)
 {
-	struct bpf_map_info mi = {};
-	__u32 len = sizeof(mi);
 	char path[400];
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", ifc->dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
-		mi.id = 0;
-	close(fd);
-	return mi.id;
+	return xg_pinned_map_id(path);
 }
 
 /* program @prog_id uses map @map_id: it is one of this interface's */

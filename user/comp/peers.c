@@ -40,18 +40,6 @@ static bool pinned(const char *name)
 	return !stat(path, &st);
 }
 
-static __u32 map_id(int fd)
-{
-	struct bpf_map_info mi = {};
-	__u32 len = sizeof(mi);
-
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
-		mi.id = 0;
-	close(fd);
-	return mi.id;
-}
 
 /*
  * Whether the record the guard of @ifc reads is the one the keeper keeps
@@ -59,14 +47,15 @@ static __u32 map_id(int fd)
  */
 bool xg_peers_kept(const struct xg_iface *ifc)
 {
-	char path[512];
+	char path[512], mine[512];
 	__u32 id;
 
 	if (!pinned(XG_PIN_PEER_STATE) || !pinned(XG_PIN_PEER_REQ))
 		return false;
 	peers_path(path, sizeof(path), XG_MAP_PEERS);
-	id = map_id(bpf_obj_get(path));
-	return id && id == map_id(xg_map_open_quiet(ifc, XG_MAP_PEERS));
+	snprintf(mine, sizeof(mine), "%s/" XG_MAP_PEERS, ifc->dir);
+	id = xg_pinned_map_id(path);
+	return id && id == xg_pinned_map_id(mine);
 }
 
 /*

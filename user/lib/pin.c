@@ -564,6 +564,21 @@ static int map_open(const struct xg_iface *ifc, const char *name, bool quiet)
 	return fd;
 }
 
+/* The id of the map pinned at @path, 0 if there is none. */
+__u32 xg_pinned_map_id(const char *path)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
+		mi.id = 0;
+	close(fd);
+	return mi.id;
+}
+
 int xg_map_open(const struct xg_iface *ifc, const char *name)
 {
 	return map_open(ifc, name, false);
