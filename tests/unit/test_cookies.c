@@ -1092,9 +1092,9 @@ static int t_peers_follow(void)
 		return fail("cannot listen on %d: %s", PORT_PEER,
 			    strerror(errno));
 	ls = bpf_program__attach(E.k->progs.xg_peer_state);
-	cg = open("/sys/fs/cgroup/unified", O_RDONLY | O_DIRECTORY);
-	if (cg < 0)
-		cg = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY);
+	/* where attach puts it: the root of the cgroup v2 hierarchy */
+	cg = xg_cgroup2_root(cmd, sizeof(cmd)) ? -1 :
+	     open(cmd, O_RDONLY | O_DIRECTORY);
 	lr = bpf_program__attach_cgroup(E.k->progs.xg_peer_req, cg);
 	if (cg >= 0)
 		close(cg);

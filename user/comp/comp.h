@@ -172,6 +172,7 @@ int xg_cookie_ports(const struct xg_iface *ifc, struct xg_cookie_row *rows,
 int xg_peers_up(void);
 bool xg_peers_kept(const struct xg_iface *ifc);
 void xg_peers_reclaim(void);
+int xg_cgroup2_root(char *buf, size_t len);
 
 /* ---- pmtu.c: tc MSS clamp, PTB accounting, black-hole detection ---- */
 int xg_pmtu_attach(const char *ifname, int ifindex, const char *dir,

@@ -63,7 +63,7 @@ bool xg_peers_kept(const struct xg_iface *ifc)
  * root field "/"), in @buf; -1 when there is none in this mount
  * namespace.
  */
-static int cgroup2_root(char *buf, size_t len)
+int xg_cgroup2_root(char *buf, size_t len)
 {
 	char line[1024], root[512], mnt[512];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -182,7 +182,7 @@ int xg_peers_up(void)
 	}
 	what = "find the cgroup v2 root in /proc/self/mountinfo";
 	err = -ENOENT;
-	if (cgroup2_root(cg, sizeof(cg)))
+	if (xg_cgroup2_root(cg, sizeof(cg)))
 		goto fail;
 	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
