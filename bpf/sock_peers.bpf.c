@@ -25,13 +25,6 @@
 #include "lib/sk.h"
 #include "lib/peers.h"
 
-#define TCP_ESTABLISHED_	1
-#define TCP_TIME_WAIT_		6
-#define TCP_CLOSE_		7
-#define TCP_LISTEN_		10
-#define TCP_NEW_SYN_RECV_	12
-#define IPPROTO_TCP_		6
-
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -107,14 +100,14 @@ int BPF_PROG(xg_peer_state, struct sock *sk, int oldstate, int newstate)
 	struct xg_tuple t;
 	__u32 *mark;
 
-	if (sk->sk_protocol != IPPROTO_TCP_ || newstate == TCP_LISTEN_ ||
-	    (oldstate == TCP_LISTEN_ && newstate == TCP_CLOSE_))
+	if (sk->sk_protocol != IPPROTO_TCP || newstate == TCP_LISTEN ||
+	    (oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
 		return 0;
 	xg_sk_tuple(&sk->__sk_common, &t);
 	c = cell_of(&t);
 	if (!c)
 		return 0;
-	if (newstate != TCP_CLOSE_) {
+	if (newstate != TCP_CLOSE) {
 		count_once(c, sk);
 		return 0;
 	}
@@ -170,17 +163,17 @@ int xg_peer_seed(struct bpf_iter__tcp *ctx)
 	if (!skc)
 		return 0;
 	state = skc->skc_state;
-	if (state == TCP_LISTEN_ || state == TCP_CLOSE_)
+	if (state == TCP_LISTEN || state == TCP_CLOSE)
 		return 0;
 	xg_sk_tuple(skc, &t);
 	c = cell_of(&t);
 	if (!c)
 		return 0;
-	if (state == TCP_TIME_WAIT_) {
+	if (state == TCP_TIME_WAIT) {
 		hold(c, now_units() + XG_PEER_TW);
 		return 0;
 	}
-	if (state == TCP_NEW_SYN_RECV_) {
+	if (state == TCP_NEW_SYN_RECV) {
 		hold(c, now_units() + XG_PEER_REQ);
 		return 0;
 	}

@@ -693,11 +693,14 @@ static __always_inline int cookie_syn_counts(struct xdp_md *ctx,
 	return c->active;
 }
 
-/* The socket state for the packet's connection, or -1: none at all. */
+/*
+ * The socket state for the packet's connection, or -1: none at all.
+ * Without @peer, the state of the listener it would meet (lib/sk.h).
+ */
 static __always_inline int sk_state(struct xdp_md *ctx, struct xg_pkt *p,
-				    struct tcphdr *tcp)
+				    struct tcphdr *tcp, bool peer)
 {
-	struct bpf_sock *sk = xg_skc_lookup(ctx, p->family, p->l3, tcp);
+	struct bpf_sock *sk = xg_skc_lookup(ctx, p->family, p->l3, tcp, peer);
 	int state;
 
 	if (!sk)
@@ -708,36 +711,27 @@ static __always_inline int sk_state(struct xdp_md *ctx, struct xg_pkt *p,
 }
 
 /*
- * The socket state for a SYN's connection, as sk_state(). With XG_F_PEERS
- * (the host's socket record is kept, docs/peers.md), a SYN from a peer
- * address whose cell names no socket can only meet a listener: it is
- * looked up by its destination alone (xg_listener_lookup), without the
- * established-table bucket of its 4-tuple, a random memory access.
- * @saddr is the SYN's source (IPv4 in [0]), @now the guard's clock.
+ * The socket state for a SYN's connection. With XG_F_PEERS (the host's
+ * socket record is kept, docs/peers.md), a SYN from a peer address whose
+ * cell names no socket can only meet a listener: it is looked up by its
+ * destination alone, without the established-table bucket of its
+ * 4-tuple, a random memory access. @saddr is the SYN's source (IPv4 in
+ * [0]), @now the guard's clock.
  */
 static __always_inline int syn_state(struct xdp_md *ctx,
 				     struct xg_config *cfg, struct xg_pkt *p,
 				     struct tcphdr *tcp, const __u32 *saddr,
 				     __u64 now)
 {
-	struct bpf_sock *sk;
 	struct xg_peer *c = NULL;
 	__u32 cell;
-	int state;
 
 	if (cfg->flags & XG_F_PEERS) {
 		cell = xg_peer_cell(p->family, saddr);
 		c = bpf_map_lookup_elem(&xg_peers, &cell);
 	}
-	if (c && xg_peer_clear(c, (__u32)(now >> XG_PEER_SHIFT)))
-		sk = xg_listener_lookup(ctx, p->family, p->l3, tcp);
-	else
-		sk = xg_skc_lookup(ctx, p->family, p->l3, tcp);
-	if (!sk)
-		return -1;
-	state = sk->state;
-	bpf_sk_release(sk);
-	return state;
+	return sk_state(ctx, p, tcp,
+			!c || !xg_peer_clear(c, (__u32)(now >> XG_PEER_SHIFT)));
 }
 
 static __always_inline int verdict_tx(struct xdp_md *ctx)
@@ -1059,7 +1053,7 @@ static __always_inline int cookie_ack(struct xdp_md *ctx,
 
 	if ((void *)(tcp + 1) > end)
 		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
-	state = sk_state(ctx, p, tcp);
+	state = sk_state(ctx, p, tcp, true);
 	if (state != BPF_TCP_LISTEN)
 		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
 	if (p->family == 4) {

@@ -52,6 +52,15 @@ atk_xmit_errors() {
 # jq-free JSON field extraction: json_get 'expr' reads JSON on stdin and
 # prints the python expression evaluated with d = the parsed object
 # The one interface of a reading command's --json ({"interfaces": [...]}).
+# t_counter IFACE VERDICT REASON: the server's (xg_srv) packets of IFACE
+# counted as (verdict, reason), as status reports them
+t_counter() {
+	xg_srv status -i "$1" --json | json_get \
+	"sum(c['packets'] for c in d['interfaces'][0]['counters'] if c['verdict'] == '$2' and c['reason'] == '$3')"
+}
+# t_nstat NS FIELD: namespace NS's absolute count of FIELD (0 if none);
+# nstat's history is left alone
+t_nstat() { ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k {print $2 + 0}'; }
 json_one() {
 	python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["interfaces"][0]))'
 }

@@ -70,7 +70,6 @@ XG_INLINE int xg_bucket_full(__u64 credit, __u64 refill_ns, __u64 now,
  * the seed, random per attach, only keeps a sender who does not know it
  * from choosing sources that land on a given slot.
  */
-
 XG_INLINE __u64 xg_src_hash64(__u32 family, __u32 port, const __u32 *addr,
 			      __u32 seed)
 {

@@ -102,9 +102,15 @@ static __always_inline __u64 xg_net_cookie(const struct net *net)
  * header and @tcp its TCP header, both already bounds-checked; @ctx the
  * program's context (XDP or tc). The caller releases a socket it gets
  * (bpf_sk_release).
+ *
+ * Without @peer, the listener only: the lookup is made for a peer no
+ * socket has (address and port 0), so its established-table probe reads
+ * the same bucket for every segment to that address and port, one the
+ * CPU's caches keep, instead of a random one per 4-tuple. Only for a SYN
+ * whose peer the host's socket record names with no socket (lib/peers.h).
  */
 static __always_inline struct bpf_sock *
-xg_skc_lookup(void *ctx, int family, void *l3, struct tcphdr *tcp)
+xg_skc_lookup(void *ctx, int family, void *l3, struct tcphdr *tcp, bool peer)
 {
 	struct bpf_sock_tuple t = {};
 	__u32 size;
@@ -112,44 +118,21 @@ xg_skc_lookup(void *ctx, int family, void *l3, struct tcphdr *tcp)
 	if (family == 4) {
 		struct iphdr *iph = l3;
 
-		t.ipv4.saddr = iph->saddr;
+		if (peer) {
+			t.ipv4.saddr = iph->saddr;
+			t.ipv4.sport = tcp->source;
+		}
 		t.ipv4.daddr = iph->daddr;
-		t.ipv4.sport = tcp->source;
 		t.ipv4.dport = tcp->dest;
 		size = sizeof(t.ipv4);
 	} else {
 		struct ipv6hdr *ip6 = l3;
 
-		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
+		if (peer) {
+			__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
+			t.ipv6.sport = tcp->source;
+		}
 		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
-		t.ipv6.sport = tcp->source;
-		t.ipv6.dport = tcp->dest;
-		size = sizeof(t.ipv6);
-	}
-	return bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
-}
-
-/*
- * The listener a SYN to @l3/@tcp's destination would meet, or NULL: the
- * lookup of xg_skc_lookup() for a peer no socket has (address and port
- * 0), so that its established-table probe reads the same bucket for every
- * SYN to that address and port, one the CPU's caches keep, instead of a
- * random one per 4-tuple. Only for a SYN whose peer the host's socket
- * record names with no socket (lib/peers.h). Same release rule.
- */
-static __always_inline struct bpf_sock *
-xg_listener_lookup(void *ctx, int family, void *l3, struct tcphdr *tcp)
-{
-	struct bpf_sock_tuple t = {};
-	__u32 size;
-
-	if (family == 4) {
-		t.ipv4.daddr = ((struct iphdr *)l3)->daddr;
-		t.ipv4.dport = tcp->dest;
-		size = sizeof(t.ipv4);
-	} else {
-		__builtin_memcpy(t.ipv6.daddr,
-				 &((struct ipv6hdr *)l3)->daddr, 16);
 		t.ipv6.dport = tcp->dest;
 		size = sizeof(t.ipv6);
 	}

@@ -79,10 +79,6 @@ check "status shows the cookie setting" bash -c \
 	"nsenter --net=/run/netns/${P}srv $XG status -i eth1 | grep -q 'cookies: port $PORT on'"
 sleep 0.3
 
-counter() {	# IFACE VERDICT REASON
-	xg_srv status -i "$1" --json | json_get \
-	"sum(c['packets'] for c in d['interfaces'][0]['counters'] if c['verdict'] == '$2' and c['reason'] == '$3')"
-}
 handoffs() { xg_srv status -i "$1" --json | json_get 'd["interfaces"][0]["handoff"]["connections"]'; }
 ethstat() {	# IFACE FIELD...: sum of the veth's own counters
 	local i=$1; shift
@@ -108,10 +104,9 @@ syn = d.pop("tx:cookie_syn", 0)
 bg = sum(d.pop(k) for k in list(d) if k.split(":")[1] in ("not_ip", "not_tcp"))
 print(syn, bg, sum(d.values()), " ".join("%s=%d" % kv for kv in d.items()))' "$1" "$2"
 }
-nst() { ip netns exec ${P}srv nstat -asz "$1" | awk -v k="$1" '$1 == k {print $2 + 0}'; }
 nstat_mark() { for k in TcpPassiveOpens TcpExtSyncookiesSent TcpExtListenOverflows \
-	TcpExtListenDrops TcpOutRsts; do eval "N0_$k=$(nst $k)"; done; }
-nstat_delta() { local v0="N0_$1"; echo $(( $(nst "$1") - ${!v0} )); }
+	TcpExtListenDrops TcpOutRsts; do eval "N0_$k=$(t_nstat ${P}srv $k)"; done; }
+nstat_delta() { local v0="N0_$1"; echo $(( $(t_nstat ${P}srv "$1") - ${!v0} )); }
 client_loop() {	# N ADDR [6]: connections with a request and its reply; prints failures
 	local n=$1 a=$2 i f=0 r want
 	for i in $(seq 1 "$n"); do
@@ -155,7 +150,7 @@ expect_eq "... with the kernel's options (mss, sackOK, TS, wscale)" \
 
 # ---- a spoofed SYN flood, random sources, full rate; 100 real clients ----
 mac=$(lab_mac ${P}srv eth0)
-syn0=$(counter eth0 tx cookie_syn); tx0=$(ethstat eth0 xdp_tx xdp_tx_errors)
+syn0=$(t_counter eth0 tx cookie_syn); tx0=$(ethstat eth0 xdp_tx xdp_tx_errors)
 txe0=$(ethstat eth0 xdp_tx_errors)
 ho0=$(handoffs eth1); v0=$(verdicts eth0); x0=$(ethstat eth0 xdp_packets)
 nstat_mark
@@ -206,7 +201,7 @@ flood_answered() {	# NAME V0 X0 SENT: every flood SYN that reached XDP answered
 	check "$1: ... and no more were answered than sent" test "$syn" -le "$4"
 }
 flood_answered "IPv4" "$v0" "$x0" "$sent"
-syn1=$(counter eth0 tx cookie_syn)
+syn1=$(t_counter eth0 tx cookie_syn)
 expect_eq "... = the veth's XDP_TX count" $(( $(ethstat eth0 xdp_tx xdp_tx_errors) - tx0 )) $((syn1 - syn0))
 # a SYN-ACK the attacker's full ring had no room for is the veth's
 # xdp_tx_errors (seen: 212 of 556032 with the AF_PACKET generator busy)
@@ -234,13 +229,13 @@ expect_eq "IPv6: nstat: TcpPassiveOpens = 20" "$(nstat_delta TcpPassiveOpens)" 2
 # ---- an ACK flood with random sequence and acknowledgement numbers ----
 socks() { ip netns exec ${P}srv ss -Htan | grep -vc LISTEN; }
 s0=$(socks)
-bad0=$(counter eth0 drop cookie_bad); xd0=$(ethstat eth0 xdp_drops)
+bad0=$(t_counter eth0 drop cookie_bad); xd0=$(ethstat eth0 xdp_drops)
 v0=$(verdicts eth0); x0=$(ethstat eth0 xdp_packets)
 nstat_mark
 lab_exec ${P}atk "$FLOOD" --dev a0 --dst-mac "$mac" --dst $LAB_SRV4 --dport $PORT \
 	--src 198.19.0.0/16 --sources 0 --count 500000 --duration 30 --flags ack --json >"$TMP/ack.json"
 sent=$(json_get 'd["sent"]' <"$TMP/ack.json")
-bad=$(( $(counter eth0 drop cookie_bad) - bad0 ))
+bad=$(( $(t_counter eth0 drop cookie_bad) - bad0 ))
 echo "# ACK flood: $sent sent, $bad dropped by xdpguard"
 expect_eq "ACK flood: xdpguard's drops = the veth's XDP drops" "$bad" $(( $(ethstat eth0 xdp_drops) - xd0 ))
 read -r syn bg other rest <<<"$(verdict_delta "$v0" "$(verdicts eth0)")"
@@ -289,7 +284,7 @@ capture() {	# FILE [FILTER]: frames on c0 for 4 s (or the first match)
 		lab_exec ${P}cli timeout 4 tcpdump -nn -e -vv -i c0 >"$1" 2>"$1.err"
 	fi
 }
-syn0=$(counter eth1 tx cookie_syn)
+syn0=$(t_counter eth1 tx cookie_syn)
 capture "$TMP/vlan.txt" 'vlan and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)' &
 cpid=$!
 tcpdump_ready "$TMP/vlan.txt.err"
@@ -299,8 +294,8 @@ check "a SYN tagged VLAN 100 is answered with the tag (tcpdump)" \
 	grep -q "vlan 100, p 0, ethertype IPv4" "$TMP/vlan.txt"
 check "... with correct checksums" bash -c "grep -q '(correct)' $TMP/vlan.txt && ! grep -qE 'incorrect|bad cksum' $TMP/vlan.txt"
 check "... acknowledging its sequence number" grep -q "ack 12346" "$TMP/vlan.txt"
-expect_eq "... counted as answered" $(( $(counter eth1 tx cookie_syn) - syn0 )) 1
-csum0=$(counter eth1 drop bad_checksum)
+expect_eq "... counted as answered" $(( $(t_counter eth1 tx cookie_syn) - syn0 )) 1
+csum0=$(t_counter eth1 drop bad_checksum)
 capture "$TMP/bad.txt" &
 cpid=$!
 tcpdump_ready "$TMP/bad.txt.err"
@@ -309,7 +304,7 @@ send_syn 100 40002 1
 wait "$cpid"
 check "SYNs with a bad TCP checksum get no answer (tcpdump)" \
 	bash -c "! grep -q 'Flags \[S\.\]' $TMP/bad.txt"
-expect_eq "... and are counted as bad_checksum" $(( $(counter eth1 drop bad_checksum) - csum0 )) 2
+expect_eq "... and are counted as bad_checksum" $(( $(t_counter eth1 drop bad_checksum) - csum0 )) 2
 if ip -n ${P}cli link add link c0 name c0.100 type vlan id 100 2>/dev/null; then
 	ip -n ${P}srv link add link eth1 name eth1.100 type vlan id 100
 	ip -n ${P}srv addr add 198.18.3.1/24 dev eth1.100

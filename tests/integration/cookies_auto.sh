@@ -24,10 +24,6 @@ nsenter --net=/run/netns/${P}srv "$XG" events -i eth0 --json >"$TMP/events" 2>/d
 evpid=$!
 sleep 0.5
 
-counter() {	# VERDICT REASON
-	xg_srv status -i eth0 --json | json_get \
-	"sum(c['packets'] for c in d['interfaces'][0]['counters'] if c['verdict'] == '$1' and c['reason'] == '$2')"
-}
 answering() {
 	xg_srv cookies show -i eth0 --json | json_one | json_get \
 	"[p['answering'] for p in d['ports'] if p['port'] == $PORT][0]"
@@ -51,8 +47,8 @@ is_answering() { [ "$(answering)" == "$1" ]; }
 # a trickle: cookies stay off, the kernel gets the SYNs
 flood 2 200 >/dev/null
 expect_eq "a trickle (200 SYN/s): cookies stay off" "$(answering)" False
-expect_eq "... nothing answered from XDP" "$(counter tx cookie_syn)" 0
-check "... the SYNs went to the kernel" test "$(counter pass syn_budget)" -gt 300
+expect_eq "... nothing answered from XDP" "$(t_counter eth0 tx cookie_syn)" 0
+check "... the SYNs went to the kernel" test "$(t_counter eth0 pass syn_budget)" -gt 300
 
 # a flood: on within its second window
 flood 5 0 >"$TMP/flood.json" &
@@ -66,11 +62,11 @@ fi
 check "status shows it answering" bash -c \
 	"nsenter --net=/run/netns/${P}srv $XG status -i eth0 | grep -q 'port $PORT auto $THR SYN/s: answering'"
 wait $fpid
-check "the flood was answered from XDP ($(counter tx cookie_syn) SYN-ACKs)" \
-	test "$(counter tx cookie_syn)" -gt 0
+check "the flood was answered from XDP ($(t_counter eth0 tx cookie_syn) SYN-ACKs)" \
+	test "$(t_counter eth0 tx cookie_syn)" -gt 0
 
 # a trickle again: off after 5 calm windows
-a0=$(counter tx cookie_syn)
+a0=$(t_counter eth0 tx cookie_syn)
 flood 60 200 >/dev/null &	# stopped once what follows is seen
 fpid=$!
 t0=$(date +%s.%N)
@@ -79,12 +75,12 @@ if wait_for 9 is_answering False; then
 else
 	not_ok "after the flood: cookies did not switch off within 9 s"
 fi
-b0=$(counter pass syn_budget) c0=$(counter tx cookie_syn)
-grown() { [ "$(counter pass syn_budget)" -gt "$b0" ]; }
+b0=$(t_counter eth0 pass syn_budget) c0=$(t_counter eth0 tx cookie_syn)
+grown() { [ "$(t_counter eth0 pass syn_budget)" -gt "$b0" ]; }
 check "once off, SYNs go to the kernel again" wait_for 5 grown
 kill -INT $fpid
 wait $fpid
-expect_eq "... and none is answered from XDP" "$(counter tx cookie_syn)" "$c0"
+expect_eq "... and none is answered from XDP" "$(t_counter eth0 tx cookie_syn)" "$c0"
 check "... some of the trickle was answered while on" test "$c0" -gt "$a0"
 
 kill -INT $evpid

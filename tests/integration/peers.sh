@@ -20,13 +20,6 @@ SEND=$ROOT/build/synsend
 PEERS=$XDPGUARD_PIN_ROOT/peers
 trap 't_cleanup' EXIT
 
-counter() {	# VERDICT REASON: eth0's count
-	xg_srv status -i eth0 --json | json_get \
-	"sum(c['packets'] for c in d['interfaces'][0]['counters'] if c['verdict'] == '$1' and c['reason'] == '$2')"
-}
-nstat_srv() {	# FIELD: the server namespace's absolute count
-	lab_exec ${P}srv nstat -az "$1" | awk -v f="$1" '$1 == f {print $2 + 0; exit} END {}' | head -1
-}
 emac=$(lab_mac ${P}srv eth0)
 fmac=$(lab_mac ${P}srv eth1)
 syn_eth0() {	# SRC SPORT: one SYN to the server's eth1 address, in by eth0
@@ -36,10 +29,10 @@ syn_eth0() {	# SRC SPORT: one SYN to the server's eth1 address, in by eth0
 # answered (tx/cookie_syn) or left to the kernel (pass/syn_budget)
 sent() {	# NAME SRC SPORT WANT(tx|pass)
 	local t0 p0 t1 p1 i
-	t0=$(counter tx cookie_syn) p0=$(counter pass syn_budget)
+	t0=$(t_counter eth0 tx cookie_syn) p0=$(t_counter eth0 pass syn_budget)
 	syn_eth0 "$2" "$3"
 	for i in $(seq 1 50); do
-		t1=$(counter tx cookie_syn) p1=$(counter pass syn_budget)
+		t1=$(t_counter eth0 tx cookie_syn) p1=$(t_counter eth0 pass syn_budget)
 		[ $((t1 + p1)) -gt $((t0 + p0)) ] && break
 		sleep 0.1
 	done
@@ -89,10 +82,10 @@ print(" ".join(str(b) for b in c.to_bytes(4, "little")))' "$1")
 		json_get 'sum(int(b, 16) << 8 * i for i, b in enumerate(d["value"][:4]))'
 }
 expect_eq "the record counts the server's socket of $LAB_CLI4" "$(cell_live $LAB_CLI4)" 1
-c0=$(nstat_srv TcpExtTCPSYNChallenge)
+c0=$(t_nstat ${P}srv TcpExtTCPSYNChallenge)
 sent "SYN for the established 4-tuple" $LAB_CLI4 "$cport" pass
 for i in $(seq 1 30); do
-	c1=$(nstat_srv TcpExtTCPSYNChallenge)
+	c1=$(t_nstat ${P}srv TcpExtTCPSYNChallenge)
 	[ "$c1" -gt "$c0" ] && break
 	sleep 0.1
 done

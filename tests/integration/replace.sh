@@ -107,7 +107,6 @@ mssc() { xg_srv mss show -i eth1 --json | json_one | json_get "d['counters']['$1
 # every retransmission the tracepoint saw: full-size, small (the FIN, a
 # short last segment) and after a PTB
 retrans() { xg_srv pmtu -i eth1 --json | json_one | json_get 'sum(d["counters"][k] for k in ("retrans_full", "retrans_small", "retrans_after_ptb"))'; }
-nst() { ip netns exec ${P}srv nstat -asz "$1" | awk -v k="$1" '$1 == k {print $2 + 0}'; }
 conn() {	# PORT TAG: a request and its reply
 	[ "$(lab_exec ${P}cli timeout 4 socat -T3 - "TCP:$LAB_SRV4_C:$1,connect-timeout=3" <<<"$2" 2>/dev/null)" == "pong $2" ]
 }
@@ -128,7 +127,7 @@ clients() {	# FILE: connect to 8080 and 8081 in turn until FILE.stop
 # delta".
 lost_reply() {
 	local r0 k0 cpid
-	r0=$(retrans) k0=$(nst TcpRetransSegs)
+	r0=$(retrans) k0=$(t_nstat ${P}srv TcpRetransSegs)
 	lab_exec ${P}cli timeout 2.5 socat -u "TCP:$LAB_SRV4_C:8082,linger=0" /dev/null 2>/dev/null &
 	cpid=$!
 	sleep 0.2
@@ -138,7 +137,7 @@ lost_reply() {
 	sleep 0.2
 	ip -n ${P}cli link set dev c0 xdp off
 	ip -n ${P}cli link set dev c0 xdp obj "$LAB_XDP_PASS" sec xdp
-	echo "$(( $(retrans) - r0 )) $(( $(nst TcpRetransSegs) - k0 ))"
+	echo "$(( $(retrans) - r0 )) $(( $(t_nstat ${P}srv TcpRetransSegs) - k0 ))"
 }
 
 # ---- before: every counter under test has counted something ----

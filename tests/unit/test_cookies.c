@@ -791,18 +791,46 @@ static int t_listener_closed(void)
 	return xdp(&s, XDP_PASS, XG_V_PASS, XG_R_NO_LISTENER, NULL);
 }
 
-/* A SYN from 127.0.0.1:@sport to 127.0.0.1:@dport. */
-static void syn_lo(struct pkt *p, __u16 sport, __u16 dport)
+/* A SYN from @src:@sport to @dst:@dport (IPv4, network-order ports). */
+static void syn4(struct pkt *p, const char *src, __u16 sport,
+		 const char *dst, __u16 dport)
 {
-	struct spec sp = { .src = "127.0.0.1", .flags = T_SYN, .tcpopt = 20,
+	struct spec sp = { .src = src, .flags = T_SYN, .tcpopt = 20,
 			   .dport = dport };
 	struct iphdr *ip;
 
 	build(&sp, p);
 	ip = (struct iphdr *)(p->buf + p->l3);
-	ip->daddr = htonl(INADDR_LOOPBACK);
+	inet_pton(AF_INET, dst, &ip->daddr);
 	((struct tcphdr *)(p->buf + p->l4))->source = sport;
 	finish(p);
+}
+
+/* A client socket bound to @src, connected to 127.0.0.1:@port, and the
+ * listener's child; -1 (said) on failure. */
+static int connect_from(const char *src, __u16 port, int lfd, int *child,
+			struct sockaddr_in *local)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in b = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(*local);
+	int fd;
+
+	inet_pton(AF_INET, src, &b.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&b, sizeof(b)) ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)local, &sl) ||
+	    (*child = accept(lfd, NULL, NULL)) < 0) {
+		fail("cannot connect from %s to 127.0.0.1:%u: %s", src, port,
+		     strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /*
@@ -841,11 +869,8 @@ static int close_to_timewait(int *child, int *fd, __u16 port, __u16 cport)
  */
 static int t_syn_live_tuple(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct sockaddr_in local;
-	socklen_t sl = sizeof(local);
-	int lfd, fd = -1, child = -1, ret = -1;
+	int lfd, fd, child = -1, ret = -1;
 	struct pkt s;
 
 	TRY(set_port(PORT_TW, XG_CK_ON, 0));
@@ -853,17 +878,11 @@ static int t_syn_live_tuple(void)
 	if (lfd < 0)
 		return fail("cannot listen on port %d: %s", PORT_TW,
 			    strerror(errno));
-	sa.sin_port = htons(PORT_TW);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockname(fd, (struct sockaddr *)&local, &sl) ||
-	    (child = accept(lfd, NULL, NULL)) < 0) {
-		fail("cannot connect to 127.0.0.1:%d: %s", PORT_TW,
-		     strerror(errno));
+	fd = connect_from("127.0.0.1", PORT_TW, lfd, &child, &local);
+	if (fd < 0)
 		goto out;
-	}
 	/* established: the server's socket answers it */
-	syn_lo(&s, local.sin_port, PORT_TW);
+	syn4(&s, "127.0.0.1", local.sin_port, "127.0.0.1", PORT_TW);
 	if (xdp(&s, XDP_PASS, XG_V_PASS, XG_R_SYN_BUDGET, NULL))
 		goto out;
 	/* the server closes first, so its socket ends in TIME_WAIT */
@@ -874,7 +893,8 @@ static int t_syn_live_tuple(void)
 	if (!ret) {
 		struct pkt o;
 
-		syn_lo(&s, htons(ntohs(local.sin_port) ^ 1), PORT_TW);
+		syn4(&s, "127.0.0.1", htons(ntohs(local.sin_port) ^ 1),
+		     "127.0.0.1", PORT_TW);
 		ret = xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o);
 	}
 out:
@@ -887,21 +907,6 @@ out:
 }
 
 /* ---- the host's socket record (XG_F_PEERS, docs/peers.md) ---- */
-
-/* A SYN from @src:@sport to @dst:@dport (IPv4, network-order ports). */
-static void syn4(struct pkt *p, const char *src, __u16 sport,
-		 const char *dst, __u16 dport)
-{
-	struct spec sp = { .src = src, .flags = T_SYN, .tcpopt = 20,
-			   .dport = dport };
-	struct iphdr *ip;
-
-	build(&sp, p);
-	ip = (struct iphdr *)(p->buf + p->l3);
-	inet_pton(AF_INET, dst, &ip->daddr);
-	((struct tcphdr *)(p->buf + p->l4))->source = sport;
-	finish(p);
-}
 
 static __u32 cell4(const char *a)
 {
@@ -950,33 +955,6 @@ static int peer_seed(void)
 	if (fd < 0 || n)
 		return fail("the iterator did not run to its end");
 	return 0;
-}
-
-/* A client socket bound to @src, connected to 127.0.0.1:@port, and the
- * listener's child; -1 (said) on failure. */
-static int connect_from(const char *src, __u16 port, int lfd, int *child,
-			struct sockaddr_in *local)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct sockaddr_in b = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(*local);
-	int fd;
-
-	inet_pton(AF_INET, src, &b.sin_addr);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&b, sizeof(b)) ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockname(fd, (struct sockaddr *)local, &sl) ||
-	    (*child = accept(lfd, NULL, NULL)) < 0) {
-		fail("cannot connect from %s to 127.0.0.1:%u: %s", src, port,
-		     strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /*
