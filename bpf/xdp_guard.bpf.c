@@ -400,12 +400,12 @@ enum { XG_CLAIM_SHARED, XG_CLAIM_KEPT, XG_CLAIM_FRESH };
  * when the holder's bucket is full (nothing is owed to anyone: a full
  * bucket is what the newcomer starts with), or when the holder has sent
  * a single SYN and nothing more: each source of a spoofed flood gets its
- * first SYN's budget as a source of its own would. A newcomer that is the holder before this one (two sources
- * taking turns on one slot) takes it with the credit left
- * (XG_CLAIM_KEPT), so that taking turns never refills a bucket.
- * Otherwise the holder is spending its budget: the newcomer shares it
- * (XG_CLAIM_SHARED), charged to the holder's bucket, so that no source
- * ever gets a fresh bucket by pushing a busy one out.
+ * first SYN's budget as a source of its own would. A newcomer that is the
+ * holder before this one (two sources taking turns on one slot) takes it
+ * with the credit left (XG_CLAIM_KEPT), so that taking turns never
+ * refills a bucket. Otherwise the holder is spending its budget: the
+ * newcomer shares it (XG_CLAIM_SHARED), charged to the holder's bucket,
+ * so that no source ever gets a fresh bucket by pushing a busy one out.
  */
 static __always_inline int slot_claim(struct xg_src_hot *h,
 				      struct xg_bucket *b,
@@ -417,7 +417,7 @@ static __always_inline int slot_claim(struct xg_src_hot *h,
 					     rate->pps, rate->burst))
 		return XG_CLAIM_FRESH;
 	if (b->passed + b->dropped <= 1 && !b->shared) {
-		if (check != h->prev_check)
+		if ((__u16)check != h->prev_check)
 			return XG_CLAIM_FRESH;
 		slot_take(b, key, tag, rate, now, 0);
 		return XG_CLAIM_KEPT;
@@ -426,27 +426,32 @@ static __always_inline int slot_claim(struct xg_src_hot *h,
 }
 
 /*
- * Move the one-SYN holder of @h into @b: on its second SYN (@check is
- * h->check), or when the holder before it takes the slot back (@check is
- * h->prev_check), with the bucket as that one SYN left it (taking turns
- * never refills a bucket).
+ * Move the slot's first level @h into @b, for a SYN from @key (check
+ * @check) that the first level cannot keep: one that would leave the
+ * bucket more than XG_HOT_DEBT_MAX short of full (or spent). The bucket
+ * is the debt's (no move ever refills a bucket); the SYNs it still owes
+ * count as the holder's when the SYN is its own (those shared with it
+ * among them), else as shared: the SYN's source (the holder before, or
+ * one sharing a busy holder's bucket) holds the slot from now on.
  */
 static __always_inline void slot_in(struct xg_src_hot *h, struct xg_bucket *b,
 				    const struct xg_bucket_key *key, __u32 tag,
 				    __u32 check, struct xg_rate *rate,
 				    __u64 now)
 {
-	__u64 t0 = h->t;
-	int second = h->check == check;
+	__u64 cap = xg_bucket_cap(rate->burst);
+	__u32 debt = xg_hot_debt(h->debt, h->t, now, rate->pps);
+	__u64 owe = (__u64)debt << XG_HOT_UNIT_SHIFT;
+	__u32 syns = (debt + XG_HOT_SYN - 1) / XG_HOT_SYN;
 
-	slot_take(b, key, tag, rate, second ? t0 : now, 1);
-	b->credit -= XG_NSEC_PER_SEC;	/* a full bucket holds one SYN */
-	b->refill_ns = t0;
-	if (second) {
-		b->passed = 1;
-		b->win_syns = 1;
-		b->last_ns = t0;
+	slot_take(b, key, tag, rate, now, 1);
+	b->credit = owe < cap ? cap - owe : 0;
+	if (h->check == check) {
+		b->passed = syns;
+		b->win_syns = syns;
+		b->last_ns = h->t;
 	} else {
+		b->shared = syns;
 		h->prev_check = h->check;
 	}
 	h->check = check;
@@ -485,6 +490,7 @@ __noinline int xg_slot_charge(struct xg_src_hot *h, struct xg_bucket_key *key,
 			b->key.family = 0;
 			h->prev_check = h->check;
 			h->check = check;
+			h->debt = XG_HOT_SYN;
 			h->t = now;
 			return XG_SLOT_OK | XG_SLOT_OWN | XG_SLOT_HOT;
 		}
@@ -544,26 +550,43 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	if (!h)		/* cannot happen: slot < max_entries */
 		return SYN_OK;
 	/*
-	 * The first level settles a SYN alone when the slot is free, or its
-	 * holder has sent one SYN and this one is from a new source (which
-	 * takes the slot with a full bucket, its first SYN paid from it), or
-	 * the holder's bucket is full again by now (the holder itself, or
-	 * anyone: a full bucket is what a new holder starts with). Then after
-	 * this SYN the slot holds a source of one SYN sent now; nothing else
-	 * is read or written. Otherwise (the holder's second SYN while its
-	 * bucket refills, or the holder before it taking its turn back) the
-	 * slot moves into xg_buckets.
+	 * The first level settles a SYN alone while the slot's bucket stays
+	 * within XG_HOT_DEBT_MAX of full. A newcomer takes the slot with a
+	 * full bucket (its first SYN paid from it) when the slot is free, or
+	 * its holder owes at most one SYN, or has sent one SYN since it took
+	 * the slot. Other SYNs are charged to the debt: the holder's own
+	 * (busy when it still owed), a newcomer's on the slot of a busy
+	 * holder (it shares that bucket), that of the holder before taking
+	 * its turn back (which holds the slot again). Nothing else is read
+	 * or written. The SYN that would take the debt past XG_HOT_DEBT_MAX
+	 * (or the bucket past empty) moves the slot into xg_buckets, under
+	 * its own key (xg_slot_charge()).
 	 */
 	if (h->t != XG_HOT_FULL) {
+		__u32 debt = xg_hot_debt(h->debt, h->t, now, rate.pps);
+		__u32 cap = (rate.burst ?: 1) * XG_HOT_SYN;
 		int mine = h->t && h->check == check;
+		int back = !mine && h->prev_check == (__u16)check;
+		int busy = h->debt & XG_HOT_BUSY;
 
-		if (!h->t || (!mine && h->prev_check != check) ||
-		    xg_bucket_full(xg_bucket_cap(rate.burst) - XG_NSEC_PER_SEC,
-				   h->t, now, rate.pps, rate.burst)) {
-			if (!mine) {
-				h->prev_check = h->t ? h->check : 0;
+		if (!h->t || (!mine && !back &&
+			      (!busy || debt <= XG_HOT_SYN))) {
+			h->prev_check = h->t ? h->check : 0;
+			h->check = check;
+			h->debt = XG_HOT_SYN;
+			h->t = now;
+			return SYN_OK;
+		}
+		debt += XG_HOT_SYN;
+		if (debt <= XG_HOT_DEBT_MAX && debt <= cap) {
+			if (mine || busy) {	/* its own, or shared */
+				busy = mine && debt <= XG_HOT_SYN ? 0 :
+				       XG_HOT_BUSY;
+			} else {		/* the holder before, back */
+				h->prev_check = h->check;
 				h->check = check;
 			}
+			h->debt = debt | busy;
 			h->t = now;
 			return SYN_OK;
 		}

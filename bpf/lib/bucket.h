@@ -93,11 +93,28 @@ XG_INLINE __u32 xg_src_hash(__u32 family, __u32 port, const __u32 *addr,
  * The first level's check (xg_src_hot): 32 bits of the whole hash mixed
  * once more. Within one slot the tags agree on the bits that picked it,
  * so only a value like this one tells two sources there apart with 32
- * bits: two sources of one slot are taken for one with odds 2^-32.
+ * bits: two sources of one slot are taken for one with odds 2^-32 (and a
+ * source for the holder before, which keeps 16 of them, with 2^-16).
  */
 XG_INLINE __u32 xg_src_check(__u64 h)
 {
 	return (__u32)(((h ^ (h >> 32)) * XG_HASH_MUL) >> 32);
+}
+
+/*
+ * What a first-level entry that owed @debt (XG_HOT_SYN a SYN) at @t owes
+ * at @now, refilled at @pps; refills are rounded down, a SYN too (so a
+ * source at exactly its pps owes nothing at its next SYN).
+ */
+XG_INLINE __u32 xg_hot_debt(__u32 debt, __u64 t, __u64 now, __u32 pps)
+{
+	__u64 dt = now > t ? now - t : 0;
+
+	debt &= XG_HOT_DEBT;
+	if (dt >= XG_REFILL_MAX_NS)
+		return 0;
+	dt = dt * pps >> XG_HOT_UNIT_SHIFT;
+	return debt > dt ? debt - dt : 0;
 }
 
 #endif /* XG_LIB_BUCKET_H */

@@ -19,10 +19,11 @@
  * of the pins is XG_ABI_VERSION, recorded in xg_info; a binary that meets
  * another layout says so and leaves the pins alone.
  */
-#define XG_ABI_VERSION	6	/* 3: xg_buckets a hashed array of slots;
+#define XG_ABI_VERSION	7	/* 3: xg_buckets a hashed array of slots;
 				 * 4: with xg_src_hot in front of it;
 				 * 5: xg_list_bits in front of the lists;
-				 * 6: xg_peers, the host's socket record */
+				 * 6: xg_peers, the host's socket record;
+				 * 7: xg_src_hot keeps a holder's debt */
 
 /* pinned map names (the skeleton's map names) */
 #define XG_MAP_CONFIG	"xg_config"
@@ -207,19 +208,32 @@ struct xg_bucket {
 
 /*
  * xg_src_hot: the source table's first level, 16 bytes per slot, the same
- * slots as xg_buckets (docs/sources.md). A holder whose bucket is the full
- * one less one SYN (every source of a spoofed flood, every source within
- * its pps) lives here alone, nothing is in xg_buckets. A holder spending
- * its burst moves into xg_buckets (t = XG_HOT_FULL); a newcomer that
- * takes a slot there with a fresh bucket moves it back.
+ * slots as xg_buckets (docs/sources.md). A holder whose bucket is short
+ * of full by at most XG_HOT_DEBT_MAX (every source of a spoofed flood,
+ * every source within its pps, a client opening a few connections) lives
+ * here alone, as its debt: nothing is in xg_buckets. A holder that spends
+ * more of its burst moves into xg_buckets (t = XG_HOT_FULL); a newcomer
+ * that takes a slot there with a fresh bucket moves it back.
  */
 struct xg_src_hot {
 	__u64 t;		/* 0: free; XG_HOT_FULL: the holder is in
 				 * xg_buckets; else the holder's last SYN
-				 * (ns), its bucket full less that one */
+				 * (ns), when debt was taken */
 	__u32 check;		/* the holder's xg_src_check() */
-	__u32 prev_check;	/* that of the holder before it */
+	__u16 prev_check;	/* 16 bits of that of the holder before it */
+	__u16 debt;		/* XG_HOT_BUSY | what the holder's bucket was
+				 * short of full at t, in units of 2^17
+				 * nano-tokens (XG_HOT_SYN a SYN) */
 };
+
+/* debt: one SYN (1e9 nano-tokens >> 17, rounded down), the most the first
+ * level keeps (4 SYNs), and the bit saying that the holder has sent more
+ * than one SYN since it took the slot (it is spending its burst) */
+#define XG_HOT_UNIT_SHIFT	17
+#define XG_HOT_SYN		7629
+#define XG_HOT_DEBT_MAX		(4 * XG_HOT_SYN)
+#define XG_HOT_DEBT		0x7fff
+#define XG_HOT_BUSY		0x8000
 
 #define XG_HOT_FULL	(~0ULL)
 

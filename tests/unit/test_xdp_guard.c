@@ -448,16 +448,19 @@ static int bucket(const char *masked, __u16 port, struct xg_bucket *b)
 	k.port = port;
 	h = &E.hot[slot_of(&k)];
 	if (h->t && h->t != XG_HOT_FULL && h->check == slot_check(&k)) {
-		/* a one-SYN holder: the first level alone holds it, its
-		 * bucket the full one less that SYN */
+		/* the first level alone holds it: its bucket is the full
+		 * one less the debt, which counts as its SYNs */
+		__u32 debt = h->debt & XG_HOT_DEBT;
+
 		TRY(rate_of(port, &r));
 		memset(b, 0, sizeof(*b));
 		b->key = k;
 		b->tag = slot_tag(&k);
-		b->passed = 1;
-		b->win_syns = 1;
+		b->passed = (debt + XG_HOT_SYN - 1) / XG_HOT_SYN;
+		b->win_syns = b->passed;
 		b->first_ns = b->refill_ns = b->last_ns = b->win_start = h->t;
-		b->credit = xg_bucket_cap(r.burst) - NSEC;
+		b->credit = xg_bucket_cap(r.burst) -
+			    ((__u64)debt << XG_HOT_UNIT_SHIFT);
 		return 0;
 	}
 	*b = E.slots[slot_of(&k)];
@@ -597,16 +600,25 @@ static int expect_bucket(const char *masked, __u16 port, __u64 passed,
  */
 static int t_syn_budget_v4(void)
 {
+	struct xg_bucket_key k = { .family = 4 };
 	struct spec s = SYN("10.0.0.1");
 	struct xg_bucket b;
+	__u64 t1, want;
 
-	TRY(exhaust(&s, 5));
+	parse_addr("10.0.0.1", k.addr);
+	TRY(expect(&s, PASS(XG_R_SYN_BUDGET)));
+	t1 = E.hot[slot_of(&k)].t;
+	TRY(exhaust(&s, 4));
 	TRY(expect_bucket("10.0.0.1", 0, 5, 1, &b));
-	/* 5 tokens spent, 1 nano-token per ns since the first SYN earned */
-	ASSERT(b.credit == b.refill_ns - b.first_ns,
-	       "credit %llu, want %llu (refill_ns - first_ns at pps 1)",
-	       (unsigned long long)b.credit,
-	       (unsigned long long)(b.refill_ns - b.first_ns));
+	/* 5 tokens spent, 1 nano-token per ns since the first SYN earned
+	 * (within what the first level rounds: its debt is kept in units
+	 * of 2^17 nano-tokens, one rounding a SYN) */
+	want = b.refill_ns - t1;
+	ASSERT(b.credit + (5 << XG_HOT_UNIT_SHIFT) >= want &&
+	       b.credit <= want + (5 << XG_HOT_UNIT_SHIFT),
+	       "credit %llu, want %llu (refill_ns - the first SYN's time at "
+	       "pps 1)", (unsigned long long)b.credit,
+	       (unsigned long long)want);
 	ASSERT(b.refill_ns >= b.first_ns && b.last_ns == b.refill_ns,
 	       "refill_ns %llu, first_ns %llu, last_ns %llu",
 	       (unsigned long long)b.refill_ns,
@@ -1804,38 +1816,43 @@ static int t_src_table_fixed(void)
 }
 
 /*
- * The two levels: a source's first SYN lives in xg_src_hot alone; its
- * second moves it into xg_buckets with that first SYN charged (at pps 1
- * nothing refills during the case: burst 5 less 2 SYNs).
+ * The two levels: a source's SYNs live in xg_src_hot alone, as its
+ * bucket's debt, while that is at most XG_HOT_DEBT_MAX (4 SYNs); the SYN
+ * past it moves the slot into xg_buckets with the debt charged (at pps 1
+ * nothing refills during the case: burst 5 less 5 SYNs).
  */
-static int t_second_syn_moves_to_buckets(void)
+static int t_debt_past_four_moves_to_buckets(void)
 {
 	struct xg_bucket_key k = { .family = 4 };
 	struct spec a = SYN("10.7.0.5");
 	struct xg_bucket b;
-	__u32 slot;
-	__u64 t0;
+	__u32 slot, debt, i;
 
 	parse_addr("10.7.0.5", k.addr);
 	slot = slot_of(&k);
+	for (i = 1; i <= 4; i++) {
+		TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+		debt = E.hot[slot].debt & XG_HOT_DEBT;
+		ASSERT(E.hot[slot].t && E.hot[slot].t != XG_HOT_FULL &&
+		       E.hot[slot].check == slot_check(&k) &&
+		       debt <= i * XG_HOT_SYN && debt + 64 >= i * XG_HOT_SYN &&
+		       !(E.hot[slot].debt & XG_HOT_BUSY) == (i == 1) &&
+		       !E.slots[slot].key.family, "SYN %d: first level t %llx "
+		       "check %x debt %#x, xg_buckets family %u; want the "
+		       "SYN's time, its check, %d SYNs owed (busy from the "
+		       "second), nothing", (int)i,
+		       (unsigned long long)E.hot[slot].t,
+		       E.hot[slot].check, E.hot[slot].debt,
+		       E.slots[slot].key.family, (int)i);
+	}
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
-	t0 = E.hot[slot].t;
-	ASSERT(t0 && t0 != XG_HOT_FULL && E.hot[slot].check == slot_check(&k) &&
-	       !E.slots[slot].key.family, "one SYN: first level t %llx check "
-	       "%x, xg_buckets family %u; want the SYN's time, its check, "
-	       "nothing", (unsigned long long)t0, E.hot[slot].check,
-	       E.slots[slot].key.family);
-	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
-	ASSERT(E.hot[slot].t == XG_HOT_FULL, "two SYNs: first level t %llx",
+	ASSERT(E.hot[slot].t == XG_HOT_FULL, "five SYNs: first level t %llx",
 	       (unsigned long long)E.hot[slot].t);
-	TRY(expect_bucket("10.7.0.5", 0, 2, 0, &b));
-	ASSERT(b.first_ns == t0 && b.win_syns == 2 &&
-	       b.credit >= 3 * NSEC && b.credit < 3 * NSEC + NSEC / 10,
-	       "moved: first_ns %llu (want %llu), win_syns %u, credit %llu "
-	       "(want 3 SYNs' worth)", (unsigned long long)b.first_ns,
-	       (unsigned long long)t0, b.win_syns,
-	       (unsigned long long)b.credit);
-	TRY(exhaust(&a, 3));
+	TRY(expect_bucket("10.7.0.5", 0, 5, 0, &b));
+	ASSERT(b.win_syns == 5 && b.credit < NSEC / 10,
+	       "moved: win_syns %u, credit %llu (want none left)",
+	       b.win_syns, (unsigned long long)b.credit);
+	TRY(exhaust(&a, 0));
 	TRY(expect_bucket("10.7.0.5", 0, 5, 1, NULL));
 	ASSERT(held() == 1, "%d slots held, want 1", held());
 	return 0;
@@ -1897,7 +1914,9 @@ static int t_turns_on_refilled_bucket_first_level(void)
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
 	ASSERT(E.hot[slot].t != XG_HOT_FULL && !E.slots[slot].key.family &&
 	       E.hot[slot].check == slot_check(&k) &&
-	       E.hot[slot].prev_check == bcheck, "a back on a full bucket: "
+	       E.hot[slot].prev_check == (__u16)bcheck &&
+	       (E.hot[slot].debt & XG_HOT_DEBT) == XG_HOT_SYN,
+	       "a back on a full bucket: "
 	       "first level t %llx check %x prev %x, xg_buckets family %u",
 	       (unsigned long long)E.hot[slot].t, E.hot[slot].check,
 	       E.hot[slot].prev_check, E.slots[slot].key.family);
@@ -1924,19 +1943,18 @@ static int t_idle_holder_slot_back_to_first_level(void)
 	slot = slot_of(&k);
 	TRY(collider("10.7.0.6", other, sizeof(other)));
 	b = (struct spec)SYN(other);
-	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
-	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
-	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
-	ASSERT(E.hot[slot].t == XG_HOT_FULL, "a's 3 SYNs: not in xg_buckets");
+	for (int i = 0; i < 5; i++)
+		TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
+	ASSERT(E.hot[slot].t == XG_HOT_FULL, "a's 5 SYNs: not in xg_buckets");
 	/* a idle for 10 s at pps 1 burst 5: its bucket is full */
 	E.slots[slot].refill_ns -= 10 * NSEC;
 	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));
 	ASSERT(E.hot[slot].t != XG_HOT_FULL && E.hot[slot].t &&
 	       !E.slots[slot].key.family && E.hot[slot].prev_check ==
-	       slot_check(&k), "b took the idle slot: first level t %llx, "
+	       (__u16)slot_check(&k), "b took the idle slot: first level t %llx, "
 	       "xg_buckets family %u, prev_check %x (want a's %x)",
 	       (unsigned long long)E.hot[slot].t, E.slots[slot].key.family,
-	       E.hot[slot].prev_check, slot_check(&k));
+	       E.hot[slot].prev_check, (__u16)slot_check(&k));
 	TRY(expect_bucket(other, 0, 1, 0, NULL));
 	ASSERT(held() == 1, "%d slots held, want 1", held());
 	return 0;
@@ -1960,19 +1978,22 @@ static int t_collision_one_syn_taken_over(void)
 	TRY(expect_bucket(other, 0, 1, 0, NULL));
 	/* a takes the slot back: it was the holder before b, so it gets the
 	 * credit b left (4), not a full bucket: together one burst and b's
-	 * first SYN */
+	 * first SYN (which a's bucket counts among its own: the first level
+	 * keeps a debt, not whose SYNs it is) */
 	TRY(exhaust(&a, 4));
-	TRY(expect_bucket("10.7.0.1", 0, 4, 1, NULL));
+	TRY(expect_bucket("10.7.0.1", 0, 5, 1, NULL));
 	ASSERT(held() == 1, "%d slots held, want 1", held());
 	return 0;
 }
 
 /*
  * Collisions, a busy holder: a source that lands on the slot of one
- * spending its budget shares that budget (charged there, counted in
- * .shared, never a fresh bucket), so pushing a throttled source out to
- * reset its budget is impossible; once the holder's bucket is full again
- * (idle for burst / pps), the newcomer takes the slot.
+ * spending its budget shares that budget (charged to its debt, never a
+ * fresh bucket), so pushing a throttled source out to reset its budget is
+ * impossible. The shared SYN that takes the debt past the first level's
+ * limit moves the slot into xg_buckets under its own key, the debt counted
+ * as shared; the holder before then shares it. Once that bucket is full
+ * again (idle for burst / pps), a newcomer takes the slot.
  */
 static int t_collision_shares_busy_holder(void)
 {
@@ -1989,23 +2010,26 @@ static int t_collision_shares_busy_holder(void)
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));	/* 2 of its 5 left */
-	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));
-	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));
+	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));	/* shared: 1 left */
+	ASSERT(E.hot[slot].check == slot_check(&k) &&
+	       (E.hot[slot].debt & XG_HOT_DEBT) > 3 * XG_HOT_SYN &&
+	       (E.hot[slot].debt & XG_HOT_BUSY), "b shared: first level "
+	       "check %x (want a's %x), debt %#x (want 4 SYNs, busy)",
+	       E.hot[slot].check, slot_check(&k), E.hot[slot].debt);
+	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));	/* the last one, moved */
 	TRY(expect(&b, DROP(XG_R_SYN_OVER)));	/* the shared budget is spent */
 	TRY(expect(&a, DROP(XG_R_SYN_OVER)));	/* and stays spent for a */
-	TRY(expect_bucket("10.7.0.2", 0, 3, 1, &h));
-	ASSERT(h.tag == slot_tag(&k), "holder's tag %x, want its hash",
-	       h.tag);
-	ASSERT(h.shared == 3, "%llu shared SYNs, want 3",
-	       (unsigned long long)h.shared);
-	ASSERT(h.credit < NSEC, "credit %llu: the holder got credit back",
+	TRY(expect_bucket(other, 0, 1, 1, &h));
+	ASSERT(h.shared == 5, "%llu shared SYNs, want 5 (a's 3 and b's first "
+	       "as the debt, a's last)", (unsigned long long)h.shared);
+	ASSERT(h.credit < NSEC, "credit %llu: a source got credit back",
 	       (unsigned long long)h.credit);
 	ASSERT(events() == 1, "%d events, want 1 (the holder's throttle)",
 	       nev);
 	/* the holder idle for 5 s at pps 1: a full bucket, the slot is free */
 	E.slots[slot].refill_ns -= 5 * NSEC;
-	TRY(exhaust(&b, 5));
-	TRY(expect_bucket(other, 0, 5, 1, NULL));
+	TRY(exhaust(&a, 5));
+	TRY(expect_bucket("10.7.0.2", 0, 5, 1, NULL));
 	ASSERT(held() == 1, "%d slots held, want 1", held());
 	return 0;
 }
@@ -2196,7 +2220,7 @@ static int t_event_budget(void)
 static const struct test tests[] = {
 	{ "syn_budget_v4", t_syn_budget_v4 },
 	{ "src_table_fixed_memory", t_src_table_fixed },
-	{ "second_syn_moves_to_buckets", t_second_syn_moves_to_buckets },
+	{ "debt_past_four_moves_to_buckets", t_debt_past_four_moves_to_buckets },
 	{ "refilled_holder_stays_first_level",
 	  t_refilled_holder_stays_first_level },
 	{ "turns_on_refilled_bucket_first_level",
