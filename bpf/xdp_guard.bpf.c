@@ -93,7 +93,7 @@ struct {
 
 /*
  * Its first level (struct xg_src_hot, abi.h; docs/sources.md): the same
- * slots, 8 bytes each (512 KiB for 65536, where xg_buckets takes 8 MiB).
+ * slots, 16 bytes each (1 MiB for 65536, where xg_buckets takes 8 MiB).
  * A source's first SYN reads and writes only this, and so does every SYN
  * of a source within its pps (syn_budget()): a spoofed flood's SYNs do.
  */
@@ -417,7 +417,7 @@ static __always_inline int slot_claim(struct xg_src_hot *h,
 					     rate->pps, rate->burst))
 		return XG_CLAIM_FRESH;
 	if (b->passed + b->dropped <= 1 && !b->shared) {
-		if (!xg_hot_was(h->id, check))
+		if ((__u16)check != h->prev_check)
 			return XG_CLAIM_FRESH;
 		slot_take(b, key, tag, rate, now, 0);
 		return XG_CLAIM_KEPT;
@@ -446,15 +446,16 @@ static __always_inline void slot_in(struct xg_src_hot *h, struct xg_bucket *b,
 
 	slot_take(b, key, tag, rate, now, 1);
 	b->credit = owe < cap ? cap - owe : 0;
-	if (xg_hot_is(h->id, check)) {
+	if (h->check == check) {
 		b->passed = syns;
 		b->win_syns = syns;
-		b->last_ns = now - xg_hot_elapsed(h->t, now);
+		b->last_ns = h->t;
 	} else {
 		b->shared = syns;
+		h->prev_check = h->check;
 	}
-	h->id = xg_hot_id(h->id, check);
-	h->debt = XG_HOT_FULL;
+	h->check = check;
+	h->t = XG_HOT_FULL;
 }
 
 #define XG_SLOT_OK	1	/* within budget */
@@ -481,15 +482,16 @@ __noinline int xg_slot_charge(struct xg_src_hot *h, struct xg_bucket_key *key,
 
 	if (!h || !b || !key || !rate)
 		return XG_SLOT_OK | XG_SLOT_OWN;
-	if (h->debt != XG_HOT_FULL) {
+	if (h->t != XG_HOT_FULL) {
 		slot_in(h, b, key, tag, check, rate, now);
 	} else if (!same_key(&b->key, key)) {
 		claim = slot_claim(h, b, key, tag, check, rate, now);
 		if (claim == XG_CLAIM_FRESH) {
 			b->key.family = 0;
-			h->id = xg_hot_id(h->id, check);
+			h->prev_check = h->check;
+			h->check = check;
 			h->debt = XG_HOT_SYN;
-			h->t = now >> XG_HOT_TIME_SHIFT;
+			h->t = now;
 			return XG_SLOT_OK | XG_SLOT_OWN | XG_SLOT_HOT;
 		}
 		if (claim == XG_CLAIM_SHARED) {
@@ -497,7 +499,8 @@ __noinline int xg_slot_charge(struct xg_src_hot *h, struct xg_bucket_key *key,
 			return xg_bucket_take(&b->credit, &b->refill_ns, now,
 					      rate->pps, rate->burst);
 		}
-		h->id = xg_hot_id(h->id, check);
+		h->prev_check = h->check;
+		h->check = check;
 	}
 	b->last_ns = now;
 	if (now - b->win_start >= XG_NSEC_PER_SEC) {
@@ -559,18 +562,19 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 	 * (or the bucket past empty) moves the slot into xg_buckets, under
 	 * its own key (xg_slot_charge()).
 	 */
-	if (h->debt != XG_HOT_FULL) {
+	if (h->t != XG_HOT_FULL) {
 		__u32 debt = xg_hot_debt(h->debt, h->t, now, rate.pps);
 		__u32 cap = (rate.burst ?: 1) * XG_HOT_SYN;
-		int mine = h->debt && xg_hot_is(h->id, check);
-		int back = !mine && xg_hot_was(h->id, check);
+		int mine = h->t && h->check == check;
+		int back = !mine && h->prev_check == (__u16)check;
 		int busy = h->debt & XG_HOT_BUSY;
 
-		if (!h->debt || (!mine && !back &&
-				 (!busy || debt <= XG_HOT_SYN))) {
-			h->id = h->debt ? xg_hot_id(h->id, check) : check << 8;
+		if (!h->t || (!mine && !back &&
+			      (!busy || debt <= XG_HOT_SYN))) {
+			h->prev_check = h->t ? h->check : 0;
+			h->check = check;
 			h->debt = XG_HOT_SYN;
-			h->t = now >> XG_HOT_TIME_SHIFT;
+			h->t = now;
 			return SYN_OK;
 		}
 		debt += XG_HOT_SYN;
@@ -579,10 +583,11 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
 				busy = mine && debt <= XG_HOT_SYN ? 0 :
 				       XG_HOT_BUSY;
 			} else {		/* the holder before, back */
-				h->id = xg_hot_id(h->id, check);
+				h->prev_check = h->check;
+				h->check = check;
 			}
 			h->debt = debt | busy;
-			h->t = now >> XG_HOT_TIME_SHIFT;
+			h->t = now;
 			return SYN_OK;
 		}
 	}

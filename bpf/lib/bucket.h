@@ -90,39 +90,15 @@ XG_INLINE __u32 xg_src_hash(__u32 family, __u32 port, const __u32 *addr,
 }
 
 /*
- * The first level's check (xg_src_hot): 24 bits of the whole hash mixed
+ * The first level's check (xg_src_hot): 32 bits of the whole hash mixed
  * once more. Within one slot the tags agree on the bits that picked it,
- * so only a value like this one tells two sources there apart: two
- * sources of one slot are taken for one with odds 2^-24 (and a source for
- * the holder before, of which 8 bits are kept, with 2^-8).
+ * so only a value like this one tells two sources there apart with 32
+ * bits: two sources of one slot are taken for one with odds 2^-32 (and a
+ * source for the holder before, which keeps 16 of them, with 2^-16).
  */
 XG_INLINE __u32 xg_src_check(__u64 h)
 {
-	return (__u32)(((h ^ (h >> 32)) * XG_HASH_MUL) >> 40);
-}
-
-/* The first level's holder and the one before it (struct xg_src_hot). */
-XG_INLINE int xg_hot_is(__u32 id, __u32 check)
-{
-	return id >> 8 == check;
-}
-
-XG_INLINE int xg_hot_was(__u32 id, __u32 check)
-{
-	return (id & 0xff) == (check & 0xff);
-}
-
-/* @check takes the slot; the holder it had becomes the one before */
-XG_INLINE __u32 xg_hot_id(__u32 id, __u32 check)
-{
-	return check << 8 | ((id >> 8) & 0xff);
-}
-
-/* ns elapsed since a first-level time @t, at @now (clock ns) */
-XG_INLINE __u64 xg_hot_elapsed(__u16 t, __u64 now)
-{
-	return (__u64)(__u16)((__u16)(now >> XG_HOT_TIME_SHIFT) - t)
-	       << XG_HOT_TIME_SHIFT;
+	return (__u32)(((h ^ (h >> 32)) * XG_HASH_MUL) >> 32);
 }
 
 /*
@@ -130,9 +106,9 @@ XG_INLINE __u64 xg_hot_elapsed(__u16 t, __u64 now)
  * at @now, refilled at @pps; refills are rounded down, a SYN too (so a
  * source at exactly its pps owes nothing at its next SYN).
  */
-XG_INLINE __u32 xg_hot_debt(__u32 debt, __u16 t, __u64 now, __u32 pps)
+XG_INLINE __u32 xg_hot_debt(__u32 debt, __u64 t, __u64 now, __u32 pps)
 {
-	__u64 dt = xg_hot_elapsed(t, now);
+	__u64 dt = now > t ? now - t : 0;
 
 	debt &= XG_HOT_DEBT;
 	if (dt >= XG_REFILL_MAX_NS)

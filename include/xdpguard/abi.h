@@ -207,39 +207,35 @@ struct xg_bucket {
 };
 
 /*
- * xg_src_hot: the source table's first level, 8 bytes per slot, the same
+ * xg_src_hot: the source table's first level, 16 bytes per slot, the same
  * slots as xg_buckets (docs/sources.md). A holder whose bucket is short
  * of full by at most XG_HOT_DEBT_MAX (every source of a spoofed flood,
  * every source within its pps, a client opening a few connections) lives
  * here alone, as its debt: nothing is in xg_buckets. A holder that spends
- * more of its burst moves into xg_buckets (debt = XG_HOT_FULL); a
- * newcomer that takes a slot there with a fresh bucket moves it back.
+ * more of its burst moves into xg_buckets (t = XG_HOT_FULL); a newcomer
+ * that takes a slot there with a fresh bucket moves it back.
  */
 struct xg_src_hot {
-	__u32 id;		/* the holder's xg_src_check() (24 bits)
-				 * << 8 | the low 8 bits of that of the
-				 * holder before it */
-	__u16 t;		/* the holder's last SYN, when debt was
-				 * taken: clock ns >> XG_HOT_TIME_SHIFT,
-				 * wrapping every 4.7 minutes */
-	__u16 debt;		/* 0: free; XG_HOT_FULL: the holder is in
-				 * xg_buckets; else XG_HOT_BUSY | what its
-				 * bucket was short of full at t, in units of
-				 * 2^17 nano-tokens (XG_HOT_SYN a SYN) */
+	__u64 t;		/* 0: free; XG_HOT_FULL: the holder is in
+				 * xg_buckets; else the holder's last SYN
+				 * (ns), when debt was taken */
+	__u32 check;		/* the holder's xg_src_check() */
+	__u16 prev_check;	/* 16 bits of that of the holder before it */
+	__u16 debt;		/* XG_HOT_BUSY | what the holder's bucket was
+				 * short of full at t, in units of 2^17
+				 * nano-tokens (XG_HOT_SYN a SYN) */
 };
 
 /* debt: one SYN (1e9 nano-tokens >> 17, rounded down), the most the first
- * level keeps (4 SYNs), the bit saying that the holder has sent more than
- * one SYN since it took the slot (it is spending its burst), and the
- * value of a slot whose holder is in xg_buckets */
+ * level keeps (4 SYNs), and the bit saying that the holder has sent more
+ * than one SYN since it took the slot (it is spending its burst) */
 #define XG_HOT_UNIT_SHIFT	17
 #define XG_HOT_SYN		7629
 #define XG_HOT_DEBT_MAX		(4 * XG_HOT_SYN)
 #define XG_HOT_DEBT		0x7fff
 #define XG_HOT_BUSY		0x8000
-#define XG_HOT_FULL		0xffff
-/* t: units of 2^22 ns (4.19 ms, about a jiffy at HZ=250) */
-#define XG_HOT_TIME_SHIFT	22
+
+#define XG_HOT_FULL	(~0ULL)
 
 struct xg_lpm4 {
 	__u32 prefixlen;

@@ -221,15 +221,14 @@ static int held(void)
 	int n = 0;
 
 	for (i = 0; i < E.nslots; i++) {
-		bool full = E.hot[i].debt == XG_HOT_FULL;
+		bool full = E.hot[i].t == XG_HOT_FULL;
 
-		n += !!E.hot[i].debt;
+		n += !!E.hot[i].t;
 		if (full != !!E.slots[i].key.family ||
-		    (full && !xg_hot_is(E.hot[i].id,
-					slot_check(&E.slots[i].key)))) {
-			fprintf(stderr, "# slot %u: first level debt %x id "
+		    (full && E.hot[i].check != slot_check(&E.slots[i].key))) {
+			fprintf(stderr, "# slot %u: first level t %llx check "
 				"%x, xg_buckets family %u\n", i,
-				E.hot[i].debt, E.hot[i].id,
+				(unsigned long long)E.hot[i].t, E.hot[i].check,
 				E.slots[i].key.family);
 			return -1;
 		}
@@ -448,8 +447,7 @@ static int bucket(const char *masked, __u16 port, struct xg_bucket *b)
 	k.family = parse_addr(masked, k.addr);
 	k.port = port;
 	h = &E.hot[slot_of(&k)];
-	if (h->debt && h->debt != XG_HOT_FULL &&
-	    xg_hot_is(h->id, slot_check(&k))) {
+	if (h->t && h->t != XG_HOT_FULL && h->check == slot_check(&k)) {
 		/* the first level alone holds it: its bucket is the full
 		 * one less the debt, which counts as its SYNs */
 		__u32 debt = h->debt & XG_HOT_DEBT;
@@ -460,12 +458,7 @@ static int bucket(const char *masked, __u16 port, struct xg_bucket *b)
 		b->tag = slot_tag(&k);
 		b->passed = (debt + XG_HOT_SYN - 1) / XG_HOT_SYN;
 		b->win_syns = b->passed;
-		/* its time, 16 bits of the clock's ns >> 22, put back in
-		 * the clock's ns (the unit's start) */
-		b->first_ns = mono_ns();
-		b->first_ns -= xg_hot_elapsed(h->t, b->first_ns) +
-			       (b->first_ns & ((1ULL << XG_HOT_TIME_SHIFT) - 1));
-		b->refill_ns = b->last_ns = b->win_start = b->first_ns;
+		b->first_ns = b->refill_ns = b->last_ns = b->win_start = h->t;
 		b->credit = xg_bucket_cap(r.burst) -
 			    ((__u64)debt << XG_HOT_UNIT_SHIFT);
 		return 0;
@@ -610,22 +603,17 @@ static int t_syn_budget_v4(void)
 	struct xg_bucket_key k = { .family = 4 };
 	struct spec s = SYN("10.0.0.1");
 	struct xg_bucket b;
-	__u64 want;
-	__u16 t1;
+	__u64 t1, want;
 
 	parse_addr("10.0.0.1", k.addr);
 	TRY(expect(&s, PASS(XG_R_SYN_BUDGET)));
 	t1 = E.hot[slot_of(&k)].t;
 	TRY(exhaust(&s, 4));
 	TRY(expect_bucket("10.0.0.1", 0, 5, 1, &b));
-	/* 5 tokens spent, 1 nano-token per ns since the first SYN earned:
-	 * in the first level, by its time's units (2^22 ns) until the fifth
-	 * SYN moved the slot (first_ns), then by the ns; within what the
-	 * first level rounds (its debt is kept in units of 2^17
-	 * nano-tokens, one rounding a SYN) */
-	want = b.refill_ns - b.first_ns +
-	       ((__u64)(__u16)((b.first_ns >> XG_HOT_TIME_SHIFT) - t1)
-		<< XG_HOT_TIME_SHIFT);
+	/* 5 tokens spent, 1 nano-token per ns since the first SYN earned
+	 * (within what the first level rounds: its debt is kept in units
+	 * of 2^17 nano-tokens, one rounding a SYN) */
+	want = b.refill_ns - t1;
 	ASSERT(b.credit + (5 << XG_HOT_UNIT_SHIFT) >= want &&
 	       b.credit <= want + (5 << XG_HOT_UNIT_SHIFT),
 	       "credit %llu, want %llu (refill_ns - the first SYN's time at "
@@ -1325,11 +1313,10 @@ static int t_clock_from_jiffies(void)
 		       E.skel->kconfig->CONFIG_HZ,
 		       (unsigned long long)E.skel->bss->xg_clock_off);
 		TRY(bucket(src, 0, &b));
-		/* the first level keeps it in units of 2^22 ns */
-		ASSERT(b.first_ns + 2 * tick + (1ULL << XG_HOT_TIME_SHIFT) >=
-		       before && b.first_ns <= after + tick,
+		ASSERT(b.first_ns + 2 * tick >= before &&
+		       b.first_ns <= after + tick,
 		       "run %u: the program's time %llu is outside [%llu - 2 "
-		       "ticks - 2^22, %llu + 1] (tick %llu)", i,
+		       "ticks, %llu + 1] (tick %llu)", i,
 		       (unsigned long long)b.first_ns,
 		       (unsigned long long)before, (unsigned long long)after,
 		       (unsigned long long)tick);
@@ -1384,22 +1371,17 @@ static int t_clock_without_kernel_config(void)
 	}
 	after = mono_ns();
 	for (i = 0; i < n; i++)
-		t = hot[i].debt ? hot[i].t : t;
+		t = hot[i].t ? hot[i].t : t;
 	if (g->kconfig->CONFIG_HZ || g->bss->xg_clock_off) {
 		fail("CONFIG_HZ %d, the clock's constant %llu: want 0, 0",
 		     g->kconfig->CONFIG_HZ,
 		     (unsigned long long)g->bss->xg_clock_off);
 		goto out;
 	}
-	/* t keeps the clock's ns >> XG_HOT_TIME_SHIFT, 16 bits of it */
-	if ((__u16)(t - (before >> XG_HOT_TIME_SHIFT)) >
-	    (__u16)((after >> XG_HOT_TIME_SHIFT) -
-		    (before >> XG_HOT_TIME_SHIFT))) {
-		fail("the program's time %llu is outside [%llu, %llu] (in "
-		     "units of 2^%d ns)", (unsigned long long)t,
-		     (unsigned long long)before >> XG_HOT_TIME_SHIFT,
-		     (unsigned long long)after >> XG_HOT_TIME_SHIFT,
-		     XG_HOT_TIME_SHIFT);
+	if (t < before || t > after) {
+		fail("the program's time %llu is outside [%llu, %llu]",
+		     (unsigned long long)t, (unsigned long long)before,
+		     (unsigned long long)after);
 		goto out;
 	}
 	err = 0;
@@ -1800,11 +1782,11 @@ static int t_src_table_fixed(void)
 	       "memlock %llu, want 128 x %u slots (+ at most 64 KiB)",
 	       (unsigned long long)m0, mi.max_entries);
 	hot = xg_fd_memlock(bpf_map__fd(E.skel->maps.xg_src_hot));
-	ASSERT(sizeof(struct xg_src_hot) == 8 &&
+	ASSERT(sizeof(struct xg_src_hot) == 16 &&
 	       bpf_map__max_entries(E.skel->maps.xg_src_hot) == mi.max_entries &&
-	       hot >= 8ULL * mi.max_entries &&
-	       hot <= 8ULL * mi.max_entries + (64 << 10),
-	       "xg_src_hot memlock %llu, want 8 x %u slots (+ at most 64 KiB)",
+	       hot >= 16ULL * mi.max_entries &&
+	       hot <= 16ULL * mi.max_entries + (64 << 10),
+	       "xg_src_hot memlock %llu, want 16 x %u slots (+ at most 64 KiB)",
 	       (unsigned long long)hot, mi.max_entries);
 	build(&sp, &p);
 	for (i = 0; i < 200000; i++) {
@@ -1851,19 +1833,21 @@ static int t_debt_past_four_moves_to_buckets(void)
 	for (i = 1; i <= 4; i++) {
 		TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
 		debt = E.hot[slot].debt & XG_HOT_DEBT;
-		ASSERT(E.hot[slot].debt != XG_HOT_FULL &&
-		       xg_hot_is(E.hot[slot].id, slot_check(&k)) &&
+		ASSERT(E.hot[slot].t && E.hot[slot].t != XG_HOT_FULL &&
+		       E.hot[slot].check == slot_check(&k) &&
 		       debt <= i * XG_HOT_SYN && debt + 64 >= i * XG_HOT_SYN &&
 		       !(E.hot[slot].debt & XG_HOT_BUSY) == (i == 1) &&
-		       !E.slots[slot].key.family, "SYN %d: first level id %x "
-		       "debt %#x, xg_buckets family %u; want its check, %d "
-		       "SYNs owed (busy from the second), nothing", (int)i,
-		       E.hot[slot].id, E.hot[slot].debt,
+		       !E.slots[slot].key.family, "SYN %d: first level t %llx "
+		       "check %x debt %#x, xg_buckets family %u; want the "
+		       "SYN's time, its check, %d SYNs owed (busy from the "
+		       "second), nothing", (int)i,
+		       (unsigned long long)E.hot[slot].t,
+		       E.hot[slot].check, E.hot[slot].debt,
 		       E.slots[slot].key.family, (int)i);
 	}
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
-	ASSERT(E.hot[slot].debt == XG_HOT_FULL, "five SYNs: first level debt "
-	       "%#x", E.hot[slot].debt);
+	ASSERT(E.hot[slot].t == XG_HOT_FULL, "five SYNs: first level t %llx",
+	       (unsigned long long)E.hot[slot].t);
 	TRY(expect_bucket("10.7.0.5", 0, 5, 0, &b));
 	ASSERT(b.win_syns == 5 && b.credit < NSEC / 10,
 	       "moved: win_syns %u, credit %llu (want none left)",
@@ -1886,23 +1870,22 @@ static int t_refilled_holder_stays_first_level(void)
 	struct xg_bucket_key k = { .family = 4 };
 	struct spec a = SYN("10.7.0.7");
 	__u32 slot;
-	__u16 t1;
+	__u64 t1;
 
 	parse_addr("10.7.0.7", k.addr);
 	slot = slot_of(&k);
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
 	/* 2 s ago at pps 1: one SYN's worth refilled, the bucket is full */
-	E.hot[slot].t -= (2 * NSEC) >> XG_HOT_TIME_SHIFT;
+	E.hot[slot].t -= 2 * NSEC;
 	t1 = E.hot[slot].t;
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
-	ASSERT(E.hot[slot].debt != XG_HOT_FULL && E.hot[slot].t != t1 &&
-	       (E.hot[slot].debt & XG_HOT_DEBT) == XG_HOT_SYN &&
+	ASSERT(E.hot[slot].t != XG_HOT_FULL && E.hot[slot].t > t1 &&
 	       !E.slots[slot].key.family, "refilled, SYN 2: first level t "
-	       "%x (was %x) debt %#x, xg_buckets family %u; want it still in "
-	       "the first level, one SYN sent now", E.hot[slot].t, t1,
-	       E.hot[slot].debt, E.slots[slot].key.family);
+	       "%llx (was %llx), xg_buckets family %u; want it still in the "
+	       "first level, sent now", (unsigned long long)E.hot[slot].t,
+	       (unsigned long long)t1, E.slots[slot].key.family);
 	TRY(exhaust(&a, 4));
-	ASSERT(E.hot[slot].debt == XG_HOT_FULL, "a spent its burst: not moved");
+	ASSERT(E.hot[slot].t == XG_HOT_FULL, "a spent its burst: not moved");
 	TRY(expect_bucket("10.7.0.7", 0, 5, 1, NULL));
 	ASSERT(held() == 1, "%d slots held, want 1", held());
 	return 0;
@@ -1926,17 +1909,17 @@ static int t_turns_on_refilled_bucket_first_level(void)
 	b = (struct spec)SYN(other);
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
 	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));
-	bcheck = E.hot[slot].id >> 8;
-	/* b's bucket full again at pps 1 */
-	E.hot[slot].t -= (2 * NSEC) >> XG_HOT_TIME_SHIFT;
+	bcheck = E.hot[slot].check;
+	E.hot[slot].t -= 2 * NSEC;	/* b's bucket full again at pps 1 */
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
-	ASSERT(E.hot[slot].debt != XG_HOT_FULL && !E.slots[slot].key.family &&
-	       xg_hot_is(E.hot[slot].id, slot_check(&k)) &&
-	       xg_hot_was(E.hot[slot].id, bcheck) &&
+	ASSERT(E.hot[slot].t != XG_HOT_FULL && !E.slots[slot].key.family &&
+	       E.hot[slot].check == slot_check(&k) &&
+	       E.hot[slot].prev_check == (__u16)bcheck &&
 	       (E.hot[slot].debt & XG_HOT_DEBT) == XG_HOT_SYN,
 	       "a back on a full bucket: "
-	       "first level id %x debt %#x, xg_buckets family %u",
-	       E.hot[slot].id, E.hot[slot].debt, E.slots[slot].key.family);
+	       "first level t %llx check %x prev %x, xg_buckets family %u",
+	       (unsigned long long)E.hot[slot].t, E.hot[slot].check,
+	       E.hot[slot].prev_check, E.slots[slot].key.family);
 	TRY(exhaust(&a, 4));
 	ASSERT(held() == 1, "%d slots held, want 1", held());
 	return 0;
@@ -1962,17 +1945,16 @@ static int t_idle_holder_slot_back_to_first_level(void)
 	b = (struct spec)SYN(other);
 	for (int i = 0; i < 5; i++)
 		TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
-	ASSERT(E.hot[slot].debt == XG_HOT_FULL, "a's 5 SYNs: not in xg_buckets");
+	ASSERT(E.hot[slot].t == XG_HOT_FULL, "a's 5 SYNs: not in xg_buckets");
 	/* a idle for 10 s at pps 1 burst 5: its bucket is full */
 	E.slots[slot].refill_ns -= 10 * NSEC;
 	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));
-	ASSERT(E.hot[slot].debt != XG_HOT_FULL && E.hot[slot].debt &&
-	       !E.slots[slot].key.family &&
-	       xg_hot_was(E.hot[slot].id, slot_check(&k)),
-	       "b took the idle slot: first level debt %#x id %x, "
-	       "xg_buckets family %u (want a's check %x before)",
-	       E.hot[slot].debt, E.hot[slot].id, E.slots[slot].key.family,
-	       slot_check(&k));
+	ASSERT(E.hot[slot].t != XG_HOT_FULL && E.hot[slot].t &&
+	       !E.slots[slot].key.family && E.hot[slot].prev_check ==
+	       (__u16)slot_check(&k), "b took the idle slot: first level t %llx, "
+	       "xg_buckets family %u, prev_check %x (want a's %x)",
+	       (unsigned long long)E.hot[slot].t, E.slots[slot].key.family,
+	       E.hot[slot].prev_check, (__u16)slot_check(&k));
 	TRY(expect_bucket(other, 0, 1, 0, NULL));
 	ASSERT(held() == 1, "%d slots held, want 1", held());
 	return 0;
@@ -2029,11 +2011,11 @@ static int t_collision_shares_busy_holder(void)
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));
 	TRY(expect(&a, PASS(XG_R_SYN_BUDGET)));	/* 2 of its 5 left */
 	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));	/* shared: 1 left */
-	ASSERT(xg_hot_is(E.hot[slot].id, slot_check(&k)) &&
+	ASSERT(E.hot[slot].check == slot_check(&k) &&
 	       (E.hot[slot].debt & XG_HOT_DEBT) > 3 * XG_HOT_SYN &&
 	       (E.hot[slot].debt & XG_HOT_BUSY), "b shared: first level "
 	       "check %x (want a's %x), debt %#x (want 4 SYNs, busy)",
-	       E.hot[slot].id >> 8, slot_check(&k), E.hot[slot].debt);
+	       E.hot[slot].check, slot_check(&k), E.hot[slot].debt);
 	TRY(expect(&b, PASS(XG_R_SYN_BUDGET)));	/* the last one, moved */
 	TRY(expect(&b, DROP(XG_R_SYN_OVER)));	/* the shared budget is spent */
 	TRY(expect(&a, DROP(XG_R_SYN_OVER)));	/* and stays spent for a */

@@ -728,7 +728,7 @@ static __u32 slots_held(const struct xg_iface *ifc)
 	h = array_map(fd, sizeof(*h), &n);
 	close(fd);
 	for (i = 0; i < n; i++)
-		held += !!h[i].debt;
+		held += !!h[i].t;
 	array_unmap(h, n, sizeof(*h));
 	return held;
 }
