@@ -317,19 +317,11 @@ int xg_dns_settings_read(const struct xg_iface *ifc,
 
 __u32 xg_dns_tp_prog(const struct xg_iface *ifc)
 {
-	struct bpf_link_info li = {};
-	__u32 len = sizeof(li);
+	struct bpf_link_info li;
 	char path[512];
-	int fd;
 
 	pin_path(path, sizeof(path), ifc->dir, XG_PIN_DNS_TP);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &li, &len))
-		li.prog_id = 0;
-	close(fd);
-	return li.prog_id;
+	return xg_pinned_info(path, &li, sizeof(li)) ? 0 : li.prog_id;
 }
 
 /* ---------------- attach --replace ---------------- */

@@ -111,6 +111,7 @@ int xg_lock_iface(const char *ifname, struct xg_iface *ifc, int *lock);
 int xg_iface_resolve(const char *ifname, struct xg_iface *ifc);
 int xg_iface_list(struct xg_iface **list, bool all);
 int xg_map_open(const struct xg_iface *ifc, const char *name);
+int xg_pinned_info(const char *path, void *info, __u32 len);
 __u32 xg_pinned_map_id(const char *path);
 int xg_map_open_quiet(const struct xg_iface *ifc, const char *name);
 int xg_map_get0(const struct xg_iface *ifc, const char *name, void *val,

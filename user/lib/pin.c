@@ -564,19 +564,28 @@ static int map_open(const struct xg_iface *ifc, const char *name, bool quiet)
 	return fd;
 }
 
+/*
+ * The kernel's info (struct bpf_map_info, bpf_link_info...) of the object
+ * pinned at @path into @info, @len bytes: 0, or -1 if there is none.
+ */
+int xg_pinned_info(const char *path, void *info, __u32 len)
+{
+	int fd = bpf_obj_get(path), err;
+
+	if (fd < 0)
+		return -1;
+	memset(info, 0, len);
+	err = bpf_obj_get_info_by_fd(fd, info, &len);
+	close(fd);
+	return err ? -1 : 0;
+}
+
 /* The id of the map pinned at @path, 0 if there is none. */
 __u32 xg_pinned_map_id(const char *path)
 {
-	struct bpf_map_info mi = {};
-	__u32 len = sizeof(mi);
-	int fd = bpf_obj_get(path);
+	struct bpf_map_info mi;
 
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
-		mi.id = 0;
-	close(fd);
-	return mi.id;
+	return xg_pinned_info(path, &mi, sizeof(mi)) ? 0 : mi.id;
 }
 
 int xg_map_open(const struct xg_iface *ifc, const char *name)
