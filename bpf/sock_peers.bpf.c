@@ -2,14 +2,16 @@
 /*
  * The keeper of the host's socket record, xg_peers (docs/peers.md): which
  * peer addresses may have a TCP socket other than a listener, in any
- * network namespace. Three programs, one event each:
+ * network namespace, and when a listening socket last came or went.
+ * Three programs, one event each:
  *
  *   - sock:inet_sock_set_state counts a full socket in its peer's cell
  *     once it has a peer address (an active open from SYN_SENT on, a
  *     passive one from ESTABLISHED: the child's SYN_RECV is reported
  *     before its peer address is set), marks it (xg_peer_marks) so that
  *     its CLOSE uncounts only what was counted, and at the CLOSE holds the
- *     cell for a TIME_WAIT socket's life;
+ *     cell for a TIME_WAIT socket's life; a socket entering or leaving
+ *     LISTEN bumps the cell XG_PEER_LISTEN;
  *   - a cgroup sockops program, at BPF_SOCK_OPS_TIMEOUT_INIT of a request
  *     socket (tcp_conn_request, just before the kernel hashes it), holds
  *     the cell for a request socket's life;
@@ -93,6 +95,24 @@ static __always_inline void count_once(struct xg_peer *c, struct sock *sk)
 		count(c, 1);
 }
 
+/*
+ * A socket enters or leaves LISTEN: the guard forgets the listeners it
+ * saw (the count), and sees none anew for a while (the time). The event
+ * comes before the kernel hashes a new listener or unhashes a closing
+ * one; a lookup made in between still sees the old state, and the time
+ * keeps the guard from holding on to it.
+ */
+static __always_inline void listen_changed(void)
+{
+	__u32 i = XG_PEER_LISTEN;
+	struct xg_peer *c = bpf_map_lookup_elem(&xg_peers, &i);
+
+	if (!c)
+		return;
+	c->until = (__u32)(bpf_ktime_get_ns() >> XG_LISTEN_SHIFT);
+	__sync_fetch_and_add(&c->live, 1);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(xg_peer_state, struct sock *sk, int oldstate, int newstate)
 {
@@ -100,9 +120,14 @@ int BPF_PROG(xg_peer_state, struct sock *sk, int oldstate, int newstate)
 	struct xg_tuple t;
 	__u32 *mark;
 
-	if (sk->sk_protocol != IPPROTO_TCP || newstate == TCP_LISTEN ||
-	    (oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
+	/* (a passive open's child is cloned in LISTEN: to SYN_RECV) */
+	if (newstate == TCP_LISTEN ||
+	    (oldstate == TCP_LISTEN && newstate == TCP_CLOSE)) {
+		listen_changed();
+		return 0;
+	}
 	xg_sk_tuple(&sk->__sk_common, &t);
 	c = cell_of(&t);
 	if (!c)

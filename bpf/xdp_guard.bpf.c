@@ -733,28 +733,86 @@ static __always_inline int sk_state(struct xdp_md *ctx, struct xg_pkt *p,
 	return state;
 }
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XG_LISTEN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xg_listen_seen);
+} xg_listen_seen SEC(".maps");
+
+/*
+ * The state of the listener a SYN to @daddr (IPv4 in [0]) would meet,
+ * or -1: none. A listener this CPU found for the same destination and
+ * device is taken as there, without a lookup, while the keeper's count
+ * of listener changes (xg_peers[XG_PEER_LISTEN]) is what it was before
+ * that lookup, and for XG_LISTEN_FRESH_NS at most (what the count does
+ * not see: a device bound after listen(), an sk_lookup program). A
+ * listener found within XG_LISTEN_QUIET of a change is not kept: the
+ * keeper counts a change before the kernel (un)hashes the socket.
+ * Nothing is kept of a lookup that finds no listener.
+ */
+static __always_inline int listener_state(struct xdp_md *ctx,
+					  struct xg_pkt *p, struct tcphdr *tcp,
+					  const __u32 *daddr, __u64 now)
+{
+	__u32 i = XG_PEER_LISTEN, gen, since;
+	struct xg_listen_seen *e;
+	struct xg_peer *g;
+	int state;
+
+	g = bpf_map_lookup_elem(&xg_peers, &i);
+	if (!g)
+		return sk_state(ctx, p, tcp, false);
+	gen = *(volatile __u32 *)&g->live;
+	since = *(volatile __u32 *)&g->until;
+	i = (daddr[0] ^ daddr[1] ^ daddr[2] ^ daddr[3] ^ tcp->dest) *
+	    0x9e3779b1U >> (32 - 4);
+	_Static_assert(XG_LISTEN_SLOTS == 1 << 4, "xg_listen_seen's hash");
+	e = bpf_map_lookup_elem(&xg_listen_seen, &i);
+	if (!e)
+		return sk_state(ctx, p, tcp, false);
+	if (e->gen == gen && now - e->t < XG_LISTEN_FRESH_NS &&
+	    e->family == p->family && e->port == tcp->dest &&
+	    e->ifindex == ctx->ingress_ifindex &&
+	    !((e->addr[0] ^ daddr[0]) | (e->addr[1] ^ daddr[1]) |
+	      (e->addr[2] ^ daddr[2]) | (e->addr[3] ^ daddr[3])))
+		return BPF_TCP_LISTEN;
+	state = sk_state(ctx, p, tcp, false);
+	if (state != BPF_TCP_LISTEN ||
+	    (__s32)((__u32)(now >> XG_LISTEN_SHIFT) - since) < XG_LISTEN_QUIET)
+		return state;
+	__builtin_memcpy(e->addr, daddr, 16);
+	e->gen = gen;
+	e->ifindex = ctx->ingress_ifindex;
+	e->port = tcp->dest;
+	e->family = p->family;
+	e->t = now;
+	return state;
+}
+
 /*
  * The socket state for a SYN's connection. With XG_F_PEERS (the host's
  * socket record is kept, docs/peers.md), a SYN from a peer address whose
- * cell names no socket can only meet a listener: it is looked up by its
- * destination alone, without the established-table bucket of its
- * 4-tuple, a random memory access. @saddr is the SYN's source (IPv4 in
+ * cell names no socket can only meet a listener (listener_state()): no
+ * lookup of its 4-tuple, whose established-table bucket is a random
+ * memory access. @saddr and @daddr are the SYN's addresses (IPv4 in
  * [0]), @now the guard's clock.
  */
 static __always_inline int syn_state(struct xdp_md *ctx,
 				     struct xg_config *cfg, struct xg_pkt *p,
 				     struct tcphdr *tcp, const __u32 *saddr,
-				     __u64 now)
+				     const __u32 *daddr, __u64 now)
 {
-	struct xg_peer *c = NULL;
+	struct xg_peer *c;
 	__u32 cell;
 
-	if (cfg->flags & XG_F_PEERS) {
-		cell = xg_peer_cell(p->family, saddr);
-		c = bpf_map_lookup_elem(&xg_peers, &cell);
-	}
-	return sk_state(ctx, p, tcp,
-			!c || !xg_peer_clear(c, (__u32)(now >> XG_PEER_SHIFT)));
+	if (!(cfg->flags & XG_F_PEERS))
+		return sk_state(ctx, p, tcp, true);
+	cell = xg_peer_cell(p->family, saddr);
+	c = bpf_map_lookup_elem(&xg_peers, &cell);
+	if (!c || !xg_peer_clear(c, (__u32)(now >> XG_PEER_SHIFT)))
+		return sk_state(ctx, p, tcp, true);
+	return listener_state(ctx, p, tcp, daddr, now);
 }
 
 static __always_inline int verdict_tx(struct xdp_md *ctx)
@@ -935,7 +993,7 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 		return drop(ctx, cfg, p, XG_R_BAD_CSUM);
 	XG_STOP(XG_STOP_CSUM);
 
-	state = syn_state(ctx, cfg, p, tcp, saddr, now);
+	state = syn_state(ctx, cfg, p, tcp, saddr, daddr, now);
 	if (state < 0)
 		return verdict(ctx, cfg, 0, XG_R_NO_LISTENER);
 	if (state != BPF_TCP_LISTEN)	/* a SYN for a live connection */

@@ -10,7 +10,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XG_PEER_CELLS);
+	__uint(max_entries, XG_PEER_MAP_CELLS);
 	__type(key, __u32);
 	__type(value, struct xg_peer);
 } xg_peers SEC(".maps");

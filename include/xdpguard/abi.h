@@ -19,11 +19,13 @@
  * of the pins is XG_ABI_VERSION, recorded in xg_info; a binary that meets
  * another layout says so and leaves the pins alone.
  */
-#define XG_ABI_VERSION	7	/* 3: xg_buckets a hashed array of slots;
+#define XG_ABI_VERSION	8	/* 3: xg_buckets a hashed array of slots;
 				 * 4: with xg_src_hot in front of it;
 				 * 5: xg_list_bits in front of the lists;
 				 * 6: xg_peers, the host's socket record;
-				 * 7: xg_src_hot keeps a holder's debt */
+				 * 7: xg_src_hot keeps a holder's debt;
+				 * 8: xg_peers counts listener changes,
+				 *    xg_listen_seen */
 
 /* pinned map names (the skeleton's map names) */
 #define XG_MAP_CONFIG	"xg_config"
@@ -548,6 +550,28 @@ struct xg_handoff {
 	__u8 usec_ts_ok;
 	__u8 reserved[3];
 	__s32 ret;
+};
+
+/*
+ * xg_listen_seen (per CPU, XG_LISTEN_SLOTS, a slot per hash of address
+ * and port): a listener the guard found for a SYN's destination, taken
+ * as there without a lookup while xg_peers' listener count stays @gen
+ * and for XG_LISTEN_FRESH_NS (docs/peers.md, "The listeners seen").
+ */
+#define XG_MAP_LISTEN_SEEN	"xg_listen_seen"
+#define XG_LISTEN_SLOTS		16
+#define XG_LISTEN_FRESH_NS	8000000ULL	/* 8 ms of the guard's clock */
+#define XG_LISTEN_QUIET		4	/* units of 2^20 ns after a change */
+
+struct xg_listen_seen {
+	__u32 addr[4];		/* the SYN's destination (network order) */
+	__u32 gen;		/* xg_peers[XG_PEER_LISTEN].live then */
+	__u32 ifindex;		/* the device the SYN came in on */
+	__u16 port;		/* network order */
+	__u8 family;		/* 4 or 6; 0: empty */
+	__u8 pad;
+	__u32 pad2;
+	__u64 t;		/* the guard's clock when found */
 };
 
 /* xg_cookie_cfg[0]: written by user space, read by both programs. */

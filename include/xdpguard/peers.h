@@ -34,6 +34,18 @@
 #define XG_PEER_CELLS		(1U << XG_PEER_BITS)	/* 128 KiB */
 
 /*
+ * One cell past the hashed ones (no address hashes there) counts the
+ * changes of listening sockets, in any namespace: its `live` is bumped
+ * when a TCP socket enters or leaves LISTEN, its `until` is the time of
+ * the last change in units of 2^XG_LISTEN_SHIFT ns (about 1 ms). The
+ * guard keeps "a listener answers here" only while the count stays
+ * what it was when the guard saw the listener (docs/peers.md).
+ */
+#define XG_PEER_LISTEN		XG_PEER_CELLS
+#define XG_PEER_MAP_CELLS	(XG_PEER_CELLS + 1)
+#define XG_LISTEN_SHIFT		20
+
+/*
  * `until` counts units of 2^30 ns (about 1.07 s) of CLOCK_MONOTONIC(_COARSE);
  * a socket with no end event is held for its longest life plus a unit:
  * a TIME_WAIT socket 60 s (TCP_TIMEWAIT_LEN, also the longest FIN_WAIT2

@@ -50,6 +50,7 @@
 #define PORT_LATE	8082	/* cookies on, listened on by one case */
 #define PORT_TW		8083	/* cookies on, a TIME_WAIT socket */
 #define PORT_PEER	8084	/* cookies on, the socket record's cases */
+#define PORT_SEEN	8085	/* cookies on, the listeners seen */
 #define MSS4		1460
 #define MSS6		1440
 #define WSCALE		7
@@ -1144,6 +1145,123 @@ out:
 	return ret;
 }
 
+/* the keeper's count of listener changes */
+static int listen_gen(__u32 *gen)
+{
+	__u32 i = XG_PEER_LISTEN;
+	struct xg_peer c;
+
+	if (bpf_map_lookup_elem(E.peers, &i, &c))
+		return fail("cannot read xg_peers[XG_PEER_LISTEN]");
+	*gen = c.live;
+	return 0;
+}
+
+/*
+ * xg_listen_seen on every CPU: emptied (@port 0), or searched for an
+ * entry of 127.0.0.1:@port (host order), whose count goes in *gen
+ * (~0U: none).
+ */
+static int seen_scan(__u16 port, __u32 *gen)
+{
+	int n = libbpf_num_possible_cpus(), fd, cpu, ret = 0;
+	struct xg_listen_seen *v;
+	__u32 i;
+
+	if (n <= 0 || !(v = calloc(n, sizeof(*v))))
+		return fail("cannot size xg_listen_seen's values");
+	fd = bpf_map__fd(E.x->maps.xg_listen_seen);
+	*gen = ~0U;
+	for (i = 0; i < XG_LISTEN_SLOTS && !ret; i++) {
+		if (!port) {
+			memset(v, 0, n * sizeof(*v));
+			if (bpf_map_update_elem(fd, &i, v, BPF_ANY))
+				ret = fail("cannot clear xg_listen_seen");
+			continue;
+		}
+		if (bpf_map_lookup_elem(fd, &i, v)) {
+			ret = fail("cannot read xg_listen_seen[%u]", i);
+			continue;
+		}
+		for (cpu = 0; cpu < n; cpu++)
+			if (v[cpu].family == 4 && v[cpu].port == htons(port) &&
+			    v[cpu].addr[0] == htonl(INADDR_LOOPBACK))
+				*gen = v[cpu].gen;
+	}
+	free(v);
+	return ret;
+}
+
+/*
+ * With the record read, a listener found for a SYN's destination is
+ * kept (xg_listen_seen) with the keeper's count of listener changes,
+ * which listen() and close() move: the very next SYN after the close
+ * passes with no_listener, however fresh the listener seen is.
+ */
+static int t_listener_seen(void)
+{
+	const char *cli = "127.0.0.6";
+	__u32 g0 = 0, g1 = 0, g2 = 0, seen;
+	struct bpf_link *ls;
+	int lfd = -1, ret = -1;
+	struct pkt s, o;
+
+	TRY(set_cfg(XG_F_PEERS));
+	TRY(set_port(PORT_SEEN, XG_CK_ON, 0));
+	TRY(peer_zero(cli));
+	TRY(seen_scan(0, &seen));
+	syn4(&s, cli, htons(40002), "127.0.0.1", PORT_SEEN);
+	ls = bpf_program__attach(E.k->progs.xg_peer_state);
+	if (libbpf_get_error(ls))
+		return fail("cannot attach the keeper's tracepoint: %ld",
+			    libbpf_get_error(ls));
+	if (listen_gen(&g0))
+		goto out;
+	lfd = prog_listen(AF_INET, PORT_SEEN, 16);
+	if (lfd < 0) {
+		fail("cannot listen on %d: %s", PORT_SEEN, strerror(errno));
+		goto out;
+	}
+	if (listen_gen(&g1))
+		goto out;
+	if (g1 == g0) {
+		fail("listen() left the count of listener changes at %u", g0);
+		goto out;
+	}
+	/* past XG_LISTEN_QUIET and two ticks of the guard's clock */
+	usleep(50000);
+	if (xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o) ||
+	    seen_scan(PORT_SEEN, &seen))
+		goto out;
+	if (seen != g1) {
+		fail("the listener found is kept with count %d, want %u",
+		     (int)seen, g1);
+		goto out;
+	}
+	if (xdp(&s, XDP_TX, XG_V_TX, XG_R_COOKIE_SYN, &o)) {
+		context("the listener seen: ");
+		goto out;
+	}
+	close(lfd);
+	lfd = -1;
+	if (listen_gen(&g2))
+		goto out;
+	if (g2 == g1) {
+		fail("close() left the count of listener changes at %u", g1);
+		goto out;
+	}
+	if (xdp(&s, XDP_PASS, XG_V_PASS, XG_R_NO_LISTENER, NULL)) {
+		context("right after the listener's close: ");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (lfd >= 0)
+		close(lfd);
+	bpf_link__destroy(ls);
+	return ret;
+}
+
 static int t_dry_run(void)
 {
 	struct pkt s, a;
@@ -1405,6 +1523,7 @@ static const struct test tests[] = {
 	{ "syn_for_live_or_timewait_tuple_left", t_syn_live_tuple },
 	{ "peers_unrecorded_tuple_skips_probe", t_peers_skip },
 	{ "peers_record_follows_sockets", t_peers_follow },
+	{ "listener_seen_until_listeners_change", t_listener_seen },
 	{ "dry_run", t_dry_run },
 	{ "syn_fin_syn_rst_dropped", t_odd_flags },
 	{ "default_port_entry", t_default_port },

@@ -145,7 +145,18 @@ int xg_peers_up(void)
 	char path[512], tmp[520], cg[512];
 	int err, cgfd, fd, link, i;
 	const char *what = "";
+	struct bpf_map_info mi;
 
+	/* a record of another layout (an older xdpguard's): left alone */
+	peers_path(path, sizeof(path), XG_MAP_PEERS);
+	if (!xg_pinned_info(path, &mi, sizeof(mi)) &&
+	    mi.max_entries != XG_PEER_MAP_CELLS) {
+		xg_err("the host's socket record cannot be kept: %s has %u "
+		       "cells, another pins layout's (this one's: %u); "
+		       "detach the interfaces of the xdpguard that made it",
+		       path, mi.max_entries, XG_PEER_MAP_CELLS);
+		return -1;
+	}
 	fd = kept_map();
 	if (fd >= 0) {
 		peers_path(path, sizeof(path), XG_PIN_PEER_SEED);
