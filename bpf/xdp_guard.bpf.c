@@ -740,52 +740,76 @@ struct {
 	__type(value, struct xg_listen_seen);
 } xg_listen_seen SEC(".maps");
 
+/* a SYN's destination address (IPv4 in [0]), for xg_listener_state() */
+struct xg_dst {
+	__u32 addr[4];
+};
+
 /*
- * The state of the listener a SYN to @daddr (IPv4 in [0]) would meet,
- * or -1: none. A listener this CPU found for the same destination and
- * device is taken as there, without a lookup, while the keeper's count
- * of listener changes (xg_peers[XG_PEER_LISTEN]) is what it was before
- * that lookup, and for XG_LISTEN_FRESH_NS at most (what the count does
- * not see: a device bound after listen(), an sk_lookup program). A
- * listener found within XG_LISTEN_QUIET of a change is not kept: the
- * keeper counts a change before the kernel (un)hashes the socket.
- * Nothing is kept of a lookup that finds no listener.
+ * The state of the listener a SYN to @d, port @port (network order),
+ * would meet, or -1: none; @family 4 or 6, @now the guard's clock. A
+ * listener this CPU found for the same destination and device is taken
+ * as there, without a lookup, while the keeper's count of listener
+ * changes (xg_peers[XG_PEER_LISTEN]) is what it was before that lookup,
+ * and for XG_LISTEN_FRESH_NS at most (what the count does not see: a
+ * device bound after listen(), an sk_lookup program). A listener found
+ * within XG_LISTEN_QUIET of a change is not kept: the keeper counts a
+ * change before the kernel (un)hashes the socket. Nothing is kept of a
+ * lookup that finds no listener. Global, so that the verifier walks it
+ * once and the cookie path after it once.
  */
-static __always_inline int listener_state(struct xdp_md *ctx,
-					  struct xg_pkt *p, struct tcphdr *tcp,
-					  const __u32 *daddr, __u64 now)
+__noinline int xg_listener_state(struct xdp_md *ctx, struct xg_dst *d,
+				 __u32 family, __u32 port, __u64 now)
 {
-	__u32 i = XG_PEER_LISTEN, gen, since;
+	struct bpf_sock_tuple t = {};
+	__u32 i = XG_PEER_LISTEN, gen, since, size;
 	struct xg_listen_seen *e;
+	struct bpf_sock *sk;
 	struct xg_peer *g;
 	int state;
 
+	if (!ctx || !d)
+		return -1;
 	g = bpf_map_lookup_elem(&xg_peers, &i);
 	if (!g)
-		return sk_state(ctx, p, tcp, false);
+		return -1;
 	gen = *(volatile __u32 *)&g->live;
 	since = *(volatile __u32 *)&g->until;
-	i = (daddr[0] ^ daddr[1] ^ daddr[2] ^ daddr[3] ^ tcp->dest) *
+	i = (d->addr[0] ^ d->addr[1] ^ d->addr[2] ^ d->addr[3] ^ port) *
 	    0x9e3779b1U >> (32 - 4);
 	_Static_assert(XG_LISTEN_SLOTS == 1 << 4, "xg_listen_seen's hash");
 	e = bpf_map_lookup_elem(&xg_listen_seen, &i);
 	if (!e)
-		return sk_state(ctx, p, tcp, false);
+		return -1;
 	if (e->gen == gen && now - e->t < XG_LISTEN_FRESH_NS &&
-	    e->family == p->family && e->port == tcp->dest &&
+	    e->family == family && e->port == port &&
 	    e->ifindex == ctx->ingress_ifindex &&
-	    !((e->addr[0] ^ daddr[0]) | (e->addr[1] ^ daddr[1]) |
-	      (e->addr[2] ^ daddr[2]) | (e->addr[3] ^ daddr[3])))
+	    !((e->addr[0] ^ d->addr[0]) | (e->addr[1] ^ d->addr[1]) |
+	      (e->addr[2] ^ d->addr[2]) | (e->addr[3] ^ d->addr[3])))
 		return BPF_TCP_LISTEN;
-	state = sk_state(ctx, p, tcp, false);
+	/* the peer's address and port 0: lib/sk.h, xg_skc_lookup() */
+	if (family == 4) {
+		t.ipv4.daddr = d->addr[0];
+		t.ipv4.dport = port;
+		size = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.daddr, d->addr, 16);
+		t.ipv6.dport = port;
+		size = sizeof(t.ipv6);
+	}
+	sk = bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return -1;
+	state = sk->state;
+	bpf_sk_release(sk);
 	if (state != BPF_TCP_LISTEN ||
 	    (__s32)((__u32)(now >> XG_LISTEN_SHIFT) - since) < XG_LISTEN_QUIET)
 		return state;
-	__builtin_memcpy(e->addr, daddr, 16);
+	__builtin_memcpy(e->addr, d->addr, 16);
 	e->gen = gen;
 	e->ifindex = ctx->ingress_ifindex;
-	e->port = tcp->dest;
-	e->family = p->family;
+	e->port = port;
+	e->family = family;
 	e->t = now;
 	return state;
 }
@@ -793,7 +817,7 @@ static __always_inline int listener_state(struct xdp_md *ctx,
 /*
  * The socket state for a SYN's connection. With XG_F_PEERS (the host's
  * socket record is kept, docs/peers.md), a SYN from a peer address whose
- * cell names no socket can only meet a listener (listener_state()): no
+ * cell names no socket can only meet a listener (xg_listener_state()): no
  * lookup of its 4-tuple, whose established-table bucket is a random
  * memory access. @saddr and @daddr are the SYN's addresses (IPv4 in
  * [0]), @now the guard's clock.
@@ -812,7 +836,8 @@ static __always_inline int syn_state(struct xdp_md *ctx,
 	c = bpf_map_lookup_elem(&xg_peers, &cell);
 	if (!c || !xg_peer_clear(c, (__u32)(now >> XG_PEER_SHIFT)))
 		return sk_state(ctx, p, tcp, true);
-	return listener_state(ctx, p, tcp, daddr, now);
+	return xg_listener_state(ctx, (struct xg_dst *)daddr, p->family,
+				 tcp->dest, now);
 }
 
 static __always_inline int verdict_tx(struct xdp_md *ctx)

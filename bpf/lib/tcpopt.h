@@ -44,16 +44,14 @@ static __always_inline void xg_tcpopt_parse(struct tcphdr *tcp, void *end,
 	__u8 *opts = (__u8 *)(tcp + 1);
 	__u32 optlen = (tcp->doff * 4) & 0x3f, off = 0, len;
 	__u8 *at;
-	int i;
 
 	o->has = 0;
 	if (optlen <= sizeof(*tcp))
 		return;
 	optlen -= sizeof(*tcp);
+	/* bounded: off grows by one at least, up to optlen (40 at most) */
 #pragma clang loop unroll(disable)
-	for (i = 0; i < 40; i++) {
-		if (off >= optlen)
-			break;
+	while (off < optlen) {
 		at = opts + (off & 0x3f);
 		if (at + 1 > (__u8 *)end)
 			break;
