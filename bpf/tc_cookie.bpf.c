@@ -125,7 +125,7 @@ static __always_inline struct bpf_sock *listener(struct __sk_buff *skb,
 						 struct xg_pkt *p,
 						 struct tcphdr *tcp)
 {
-	struct bpf_sock *sk = xg_skc_lookup(skb, p->family, p->l3, tcp, true);
+	struct bpf_sock *sk = xg_skc_lookup(skb, p->family, p->l3, tcp);
 
 	if (sk && sk->state != BPF_TCP_LISTEN) {
 		bpf_sk_release(sk);

@@ -716,14 +716,11 @@ static __always_inline int cookie_syn_counts(struct xdp_md *ctx,
 	return c->active;
 }
 
-/*
- * The socket state for the packet's connection, or -1: none at all.
- * Without @peer, the state of the listener it would meet (lib/sk.h).
- */
+/* The socket state for the packet's connection, or -1: none at all. */
 static __always_inline int sk_state(struct xdp_md *ctx, struct xg_pkt *p,
-				    struct tcphdr *tcp, bool peer)
+				    struct tcphdr *tcp)
 {
-	struct bpf_sock *sk = xg_skc_lookup(ctx, p->family, p->l3, tcp, peer);
+	struct bpf_sock *sk = xg_skc_lookup(ctx, p->family, p->l3, tcp);
 	int state;
 
 	if (!sk)
@@ -787,7 +784,8 @@ __noinline int xg_listener_state(struct xdp_md *ctx, struct xg_dst *d,
 	    !((e->addr[0] ^ d->addr[0]) | (e->addr[1] ^ d->addr[1]) |
 	      (e->addr[2] ^ d->addr[2]) | (e->addr[3] ^ d->addr[3])))
 		return BPF_TCP_LISTEN;
-	/* the peer's address and port 0: lib/sk.h, xg_skc_lookup() */
+	/* the peer's address and port 0: the established table's probe
+	 * reads the one bucket of this destination, which stays in cache */
 	if (family == 4) {
 		t.ipv4.daddr = d->addr[0];
 		t.ipv4.dport = port;
@@ -831,11 +829,11 @@ static __always_inline int syn_state(struct xdp_md *ctx,
 	__u32 cell;
 
 	if (!(cfg->flags & XG_F_PEERS))
-		return sk_state(ctx, p, tcp, true);
+		return sk_state(ctx, p, tcp);
 	cell = xg_peer_cell(p->family, saddr);
 	c = bpf_map_lookup_elem(&xg_peers, &cell);
 	if (!c || !xg_peer_clear(c, (__u32)(now >> XG_PEER_SHIFT)))
-		return sk_state(ctx, p, tcp, true);
+		return sk_state(ctx, p, tcp);
 	return xg_listener_state(ctx, (struct xg_dst *)daddr, p->family,
 				 tcp->dest, now);
 }
@@ -1159,7 +1157,7 @@ static __always_inline int cookie_ack(struct xdp_md *ctx,
 
 	if ((void *)(tcp + 1) > end)
 		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
-	state = sk_state(ctx, p, tcp, true);
+	state = sk_state(ctx, p, tcp);
 	if (state != BPF_TCP_LISTEN)
 		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
 	if (p->family == 4) {

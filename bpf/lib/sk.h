@@ -102,15 +102,9 @@ static __always_inline __u64 xg_net_cookie(const struct net *net)
  * header and @tcp its TCP header, both already bounds-checked; @ctx the
  * program's context (XDP or tc). The caller releases a socket it gets
  * (bpf_sk_release).
- *
- * Without @peer, the listener only: the lookup is made for a peer no
- * socket has (address and port 0), so its established-table probe reads
- * the same bucket for every segment to that address and port, one the
- * CPU's caches keep, instead of a random one per 4-tuple. Only for a SYN
- * whose peer the host's socket record names with no socket (lib/peers.h).
  */
 static __always_inline struct bpf_sock *
-xg_skc_lookup(void *ctx, int family, void *l3, struct tcphdr *tcp, bool peer)
+xg_skc_lookup(void *ctx, int family, void *l3, struct tcphdr *tcp)
 {
 	struct bpf_sock_tuple t = {};
 	__u32 size;
@@ -118,20 +112,16 @@ xg_skc_lookup(void *ctx, int family, void *l3, struct tcphdr *tcp, bool peer)
 	if (family == 4) {
 		struct iphdr *iph = l3;
 
-		if (peer) {
-			t.ipv4.saddr = iph->saddr;
-			t.ipv4.sport = tcp->source;
-		}
+		t.ipv4.saddr = iph->saddr;
+		t.ipv4.sport = tcp->source;
 		t.ipv4.daddr = iph->daddr;
 		t.ipv4.dport = tcp->dest;
 		size = sizeof(t.ipv4);
 	} else {
 		struct ipv6hdr *ip6 = l3;
 
-		if (peer) {
-			__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
-			t.ipv6.sport = tcp->source;
-		}
+		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
+		t.ipv6.sport = tcp->source;
 		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
 		t.ipv6.dport = tcp->dest;
 		size = sizeof(t.ipv6);
