@@ -99,8 +99,9 @@ $(OUTPUT)/xdpguard: $(CMD_OBJS) $(ARCHIVE)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) $(LDLIBS_HTTP) $(LDLIBS_JOURNAL)
 
-# unit tests link what they use from the archive, no command
-$(OUTPUT)/tests/%: tests/unit/%.c $(ARCHIVE) $(HDRS) $(SKELS) | $(OUTPUT)/tests
+# unit tests link what they use from the archive, no command (and may
+# load a tool's program: tests/tools/kcookie.bpf.c)
+$(OUTPUT)/tests/%: tests/unit/%.c $(ARCHIVE) $(HDRS) $(SKELS) $(TOOL_SKELS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser $< $(ARCHIVE) -o $@ $(LDLIBS)
 

@@ -4,18 +4,20 @@
  *
  * The XDP guard answers SYNs to cookie ports with SYN-ACK cookies and
  * keeps no state. When the client's ACK arrives, this program checks the
- * cookie (bpf_tcp_raw_check_syncookie_*), finds the listener, recovers
- * what the cookie and the TS echo carry (MSS, window scale, SACK,
- * timestamps) and gives the listener a request socket for it with the
- * kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9+). The kernel then completes
- * the connection as one of its own cookies: accept() returns it. It needs
+ * cookie (ours, lib/cookie.h, under the host's key), finds the listener,
+ * recovers what the cookie and the TS echo carry (MSS, window scale,
+ * SACK, timestamps) and gives the listener a request socket for it with
+ * the kfunc bpf_sk_assign_tcp_reqsk (Linux 6.9+), which takes the
+ * program's word for the cookie. The kernel then completes the
+ * connection as one of its own cookies: accept() returns it. It needs
  * net.ipv4.tcp_syncookies != 0 (xdpguard cookies set checks).
  *
  * ACKs to ports without a cookie setting, ACKs of known connections and
  * ACKs that carry no valid cookie pass untouched (XDP drops the bogus
  * ones while cookies answer; otherwise the kernel answers RST as usual).
- * A cookie with timestamps whose TS echo lacks our tag (lib/cookie.h) is
- * one of the kernel's own cookies: the kernel completes it itself.
+ * The kernel's own cookies fail our check, and a cookie with timestamps
+ * whose TS echo lacks our tag (lib/cookie.h) is not taken either: the
+ * kernel completes (or refuses) those itself.
  *
  * Every packet not handed off goes on to the next tc filter
  * (TC_ACT_UNSPEC): this filter sits before the MSS clamp / PTB accounting
@@ -59,65 +61,35 @@ __noinline int xg_tc_tcpopt(struct __sk_buff *skb, __u32 off,
 }
 
 /*
- * The MSS the cookie carries: the kernel's cookie for the same SYN with
- * index 0, made now, differs from it by the index when both are of the
- * same minute. A cookie of the minute before (still valid) gets the
- * smallest MSS, which is always safe.
+ * The MSS index the ACK's cookie carries when it is ours (checked with
+ * the coarse clock, a tick from the guard's), else -1.
  */
-static __always_inline __u16 cookie_mss(struct xg_pkt *p, struct tcphdr *tcp)
-{
-	struct tcphdr syn = {};
-	union {
-		struct iphdr v4;
-		struct ipv6hdr v6;
-	} ip = {};
-	__s64 ret;
-	int idx = -1;
-
-	syn.source = tcp->source;
-	syn.dest = tcp->dest;
-	syn.seq = bpf_htonl(bpf_ntohl(tcp->seq) - 1);
-	syn.doff = sizeof(syn) / 4;
-	syn.syn = 1;
-	if (p->family == 4) {
-		struct iphdr *iph = p->l3;
-
-		ip.v4.saddr = iph->saddr;
-		ip.v4.daddr = iph->daddr;
-		ret = bpf_tcp_raw_gen_syncookie_ipv4(&ip.v4, &syn, sizeof(syn));
-	} else {
-		struct ipv6hdr *ip6 = p->l3;
-
-		__builtin_memcpy(&ip.v6.saddr, &ip6->saddr, 16);
-		__builtin_memcpy(&ip.v6.daddr, &ip6->daddr, 16);
-		ret = bpf_tcp_raw_gen_syncookie_ipv6(&ip.v6, &syn, sizeof(syn));
-	}
-	if (ret >= 0)
-		idx = xg_cookie_mss_index(bpf_ntohl(tcp->ack_seq) - 1,
-					  (__u32)ret);
-	if (idx < 0) {
-		count(XG_C_HANDOFF_MSS_MIN, 0);
-		idx = 0;
-	}
-	return p->family == 4 ? msstab4[idx & 3] : msstab6[idx & 3];
-}
-
-/* 0 when the ACK carries a valid cookie */
 static __always_inline int cookie_check(struct xg_pkt *p, struct tcphdr *tcp,
 					void *end)
 {
+	__u32 unit = xg_cookie_unit(bpf_ktime_get_coarse_ns());
+	__u32 ports = *(__u32 *)&tcp->source;
+	__u32 isn = bpf_ntohl(tcp->seq) - 1;
+	__u32 cookie = bpf_ntohl(tcp->ack_seq) - 1;
+	const __u64 *key = cookie_key();
+
+	if (!key)
+		return -1;
 	if (p->family == 4) {
 		struct iphdr *iph = p->l3;
 
 		if ((void *)(iph + 1) > end)
 			return -1;
-		return bpf_tcp_raw_check_syncookie_ipv4(iph, tcp) ? -1 : 0;
+		return xg_cookie_check(key, 4, &iph->saddr, &iph->daddr, ports,
+				       isn, cookie, unit);
 	} else {
 		struct ipv6hdr *ip6 = p->l3;
 
 		if ((void *)(ip6 + 1) > end)
 			return -1;
-		return bpf_tcp_raw_check_syncookie_ipv6(ip6, tcp) ? -1 : 0;
+		return xg_cookie_check(key, 6, (__u32 *)&ip6->saddr,
+				       (__u32 *)&ip6->daddr, ports, isn,
+				       cookie, unit);
 	}
 }
 
@@ -147,7 +119,7 @@ int xg_tc_cookie(struct __sk_buff *skb)
 	struct tcphdr *tcp;
 	void *data, *end;
 	__u32 zero = 0, cookie;
-	int ws_ok, sack, ret;
+	int ws_ok, sack, ret, idx;
 	__u8 ws;
 
 	cfg = bpf_map_lookup_elem(&xg_config, &zero);
@@ -178,7 +150,8 @@ int xg_tc_cookie(struct __sk_buff *skb)
 	if (!cookie_port(bpf_ntohs(tcp->dest)))
 		return TC_ACT_UNSPEC;
 	/* cheap first: most ACKs belong to connections and fail here */
-	if (cookie_check(&p, tcp, end))
+	idx = cookie_check(&p, tcp, end);
+	if (idx < 0)
 		return TC_ACT_UNSPEC;
 	cookie = bpf_ntohl(tcp->ack_seq) - 1;
 	if (xg_tc_tcpopt(skb, (long)tcp - (long)data, &o))
@@ -198,7 +171,7 @@ int xg_tc_cookie(struct __sk_buff *skb)
 		bpf_sk_release(sk);
 		return TC_ACT_UNSPEC;
 	}
-	attrs.mss = cookie_mss(&p, tcp);
+	attrs.mss = p.family == 4 ? msstab4[idx & 3] : msstab6[idx & 3];
 	if ((o.has & XG_OPT_TS) && (cc->flags & XG_CKF_TS)) {
 		attrs.tstamp_ok = 1;
 		attrs.rcv_tsval = o.tsval;

@@ -639,6 +639,10 @@ static __always_inline int syn_budget(struct xdp_md *ctx,
  */
 const volatile __u32 have_cookies = 1;
 
+/* the MSS a cookie's index stands for (folded into the code) */
+static const __u16 msstab4[4] = XG_MSSTAB4;
+static const __u16 msstab6[4] = XG_MSSTAB6;
+
 /* 1 when cookies answer this port's SYNs now (no accounting). */
 static __always_inline int cookie_active(struct xg_cookie_port *c)
 {
@@ -945,25 +949,23 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 	struct xg_synack_tcp t = {};
 	struct xg_cookie_cfg *cc;
 	struct xg_tcpopt o = {};
-	struct {
-		struct tcphdr th;
-		__u8 mss[4];
-	} syn = {};
 	union {
 		struct iphdr v4;
 		struct ipv6hdr v6;
 	} ip = {};
 	__u32 saddr[4] = {}, daddr[4] = {};
 	__u32 zero = 0, l2len, l3len, l4len, tlen, nopt = 1, tsval;
+	__u32 seq, ports, idx, cookie;
 	__u16 mss, ours, sport, dport;
+	const __u64 *key;
 	__u64 sum, flen;
-	__s64 ret;
 	int ts, ws, sack, state;
-	__u32 seq;
+	__s64 ret;
 
 	XG_STOP(XG_STOP_PORT);
 	cc = bpf_map_lookup_elem(&xg_cookie_cfg, &zero);
-	if (!cc || (void *)(tcp + 1) > end)
+	key = cookie_key();
+	if (!cc || !key || (void *)(tcp + 1) > end)
 		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
 	if (tcp->fin || tcp->rst)
 		return drop(ctx, cfg, p, XG_R_MALFORMED);
@@ -1029,32 +1031,14 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 		o.has = 0;
 	sport = tcp->source;
 	dport = tcp->dest;
+	ports = *(__u32 *)&tcp->source;
 	seq = bpf_ntohl(tcp->seq);
 
-	/* the kernel's cookie for this SYN: its MSS picks the index */
+	/* our cookie for this SYN: its MSS picks the index */
 	mss = o.has & XG_OPT_MSS ? o.mss : XG_MSS_DEFAULT;
-	syn.th.source = sport;
-	syn.th.dest = dport;
-	syn.th.seq = tcp->seq;
-	syn.th.doff = sizeof(syn) / 4;
-	syn.th.syn = 1;
-	syn.mss[0] = XG_TCPOPT_MSS;
-	syn.mss[1] = 4;
-	syn.mss[2] = mss >> 8;
-	syn.mss[3] = mss & 0xff;
-	if (p->family == 4) {
-		ip.v4.saddr = saddr[0];
-		ip.v4.daddr = daddr[0];
-		ret = bpf_tcp_raw_gen_syncookie_ipv4(&ip.v4, &syn.th,
-						     sizeof(syn));
-	} else {
-		__builtin_memcpy(&ip.v6.saddr, saddr, 16);
-		__builtin_memcpy(&ip.v6.daddr, daddr, 16);
-		ret = bpf_tcp_raw_gen_syncookie_ipv6(&ip.v6, &syn.th,
-						     sizeof(syn));
-	}
-	if (ret < 0)
-		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
+	idx = xg_cookie_mss_index(p->family == 4 ? msstab4 : msstab6, mss);
+	cookie = xg_cookie_make(key, p->family, saddr, daddr, ports, seq,
+				xg_cookie_unit(now), idx);
 	XG_STOP(XG_STOP_COOKIE);
 
 	/* options as the kernel's cookies keep them */
@@ -1064,7 +1048,7 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 	ours = p->family == 4 ? cc->mss4 : cc->mss6;
 	t.opt[0] = bpf_htonl(XG_TCPOPT_MSS << 24 | 4 << 16 | ours);
 	if (ts) {
-		tsval = xg_ts_encode(now / 1000000 + cc->ts_off, ret, ws,
+		tsval = xg_ts_encode(now / 1000000 + cc->ts_off, cookie, ws,
 				     o.wscale > XG_MAX_WSCALE ? XG_MAX_WSCALE :
 				     o.wscale, sack);
 		t.opt[1] = bpf_htonl(sack ?
@@ -1085,7 +1069,7 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 	tlen = sizeof(t.th) + nopt * 4;
 	t.th.source = dport;
 	t.th.dest = sport;
-	t.th.seq = bpf_htonl((__u32)ret);
+	t.th.seq = bpf_htonl(cookie);
 	t.th.ack_seq = bpf_htonl(seq + 1);
 	t.th.doff = tlen / 4;
 	t.th.syn = 1;
@@ -1143,16 +1127,19 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 /*
  * An ACK to a port whose cookies are on: an ACK of a connection the
  * kernel knows passes; one that only reaches the listener must carry a
- * valid cookie (the tc hand-off turns it into a connection) or is
- * dropped.
+ * valid cookie or is dropped: ours (the tc hand-off turns it into a
+ * connection) or the kernel's own, of a SYN that reached the kernel (an
+ * allowed source's, or one before cookies switched on), which the kernel
+ * completes. @now is the guard's clock.
  */
 static __always_inline int cookie_ack(struct xdp_md *ctx,
 				      struct xg_config *cfg,
-				      struct xg_pkt *p)
+				      struct xg_pkt *p, __u64 now)
 {
 	void *end = (void *)(long)ctx->data_end;
 	struct tcphdr *tcp = p->tcp;
-	int state;
+	const __u64 *key;
+	int state, ours;
 	__s64 ret;
 
 	if ((void *)(tcp + 1) > end)
@@ -1160,18 +1147,32 @@ static __always_inline int cookie_ack(struct xdp_md *ctx,
 	state = sk_state(ctx, p, tcp);
 	if (state != BPF_TCP_LISTEN)
 		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
+	key = cookie_key();
 	if (p->family == 4) {
 		struct iphdr *iph = p->l3;
 
 		if ((void *)(iph + 1) > end)
 			return drop(ctx, cfg, p, XG_R_MALFORMED);
-		ret = bpf_tcp_raw_check_syncookie_ipv4(iph, tcp);
+		ours = key && xg_cookie_check(key, 4, &iph->saddr,
+					      &iph->daddr,
+					      *(__u32 *)&tcp->source,
+					      bpf_ntohl(tcp->seq) - 1,
+					      bpf_ntohl(tcp->ack_seq) - 1,
+					      xg_cookie_unit(now)) >= 0;
+		ret = ours ? 0 : bpf_tcp_raw_check_syncookie_ipv4(iph, tcp);
 	} else {
 		struct ipv6hdr *ip6 = p->l3;
 
 		if ((void *)(ip6 + 1) > end)
 			return drop(ctx, cfg, p, XG_R_MALFORMED);
-		ret = bpf_tcp_raw_check_syncookie_ipv6(ip6, tcp);
+		ours = key && xg_cookie_check(key, 6,
+					      (__u32 *)&ip6->saddr,
+					      (__u32 *)&ip6->daddr,
+					      *(__u32 *)&tcp->source,
+					      bpf_ntohl(tcp->seq) - 1,
+					      bpf_ntohl(tcp->ack_seq) - 1,
+					      xg_cookie_unit(now)) >= 0;
+		ret = ours ? 0 : bpf_tcp_raw_check_syncookie_ipv6(ip6, tcp);
 	}
 	if (!ret)
 		return verdict(ctx, cfg, 0, XG_R_COOKIE_ACK);
@@ -1222,7 +1223,8 @@ int xdpguard(struct xdp_md *ctx)
 		    p.tcp->ack && !p.tcp->syn && !p.tcp->rst) {
 			ck = cookie_port(bpf_ntohs(p.tcp->dest));
 			if (ck && cookie_active(ck))
-				return cookie_ack(ctx, cfg, &p);
+				return cookie_ack(ctx, cfg, &p,
+						  clock_ns(&now));
 		}
 		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
 	}

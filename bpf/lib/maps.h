@@ -35,6 +35,26 @@ struct {
 	__type(value, struct xg_cookie_cfg);
 } xg_cookie_cfg SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xg_cookie_key);
+	__uint(map_flags, BPF_F_RDONLY_PROG);	/* user space writes it */
+} xg_cookie_key SEC(".maps");
+
+/* The host's cookie key (xg_cookie_key), or NULL when none is set. */
+static __always_inline const __u64 *cookie_key(void)
+{
+	struct xg_cookie_key *k;
+	__u32 zero = 0;
+
+	k = bpf_map_lookup_elem(&xg_cookie_key, &zero);
+	if (!k || !(k->k[0] | k->k[1]))
+		return NULL;
+	return k->k;
+}
+
 static __always_inline void count(__u32 idx, __u64 bytes)
 {
 	struct xg_counter *c = bpf_map_lookup_elem(&xg_counters, &idx);

@@ -19,13 +19,14 @@
  * of the pins is XG_ABI_VERSION, recorded in xg_info; a binary that meets
  * another layout says so and leaves the pins alone.
  */
-#define XG_ABI_VERSION	8	/* 3: xg_buckets a hashed array of slots;
+#define XG_ABI_VERSION	9	/* 3: xg_buckets a hashed array of slots;
 				 * 4: with xg_src_hot in front of it;
 				 * 5: xg_list_bits in front of the lists;
 				 * 6: xg_peers, the host's socket record;
 				 * 7: xg_src_hot keeps a holder's debt;
 				 * 8: xg_peers counts listener changes,
-				 *    xg_listen_seen */
+				 *    xg_listen_seen;
+				 * 9: our own SYN cookies, xg_cookie_key */
 
 /* pinned map names (the skeleton's map names) */
 #define XG_MAP_CONFIG	"xg_config"
@@ -124,8 +125,9 @@ _Static_assert(XG_REASON_VERDICTS(XG_R_MAX - 1) != 0,
 #define XG_C_EVENTS_SUPPRESSED	(XG_COUNTERS_MAX + 1)
 /*
  * The tc hand-off of cookie ACKs (packets only): request sockets made;
- * ACKs the kfunc refused (dropped); hand-offs whose MSS could not be read
- * from the cookie (one of the minute before), made with 536 or 1220.
+ * ACKs the kfunc refused (dropped). XG_C_HANDOFF_MSS_MIN counted, until
+ * layout 9, hand-offs of the kernel's cookies of the minute before, whose
+ * MSS could not be read; ours carry it exactly, and the slot stays 0.
  */
 #define XG_C_HANDOFF		(XG_COUNTERS_MAX + 2)
 #define XG_C_HANDOFF_FAIL	(XG_COUNTERS_MAX + 3)
@@ -484,12 +486,13 @@ struct xg_event {
 
 /* ---------------- SYN cookies (issue 3) ----------------
  *
- * XDP answers a SYN to a cookie port with a SYN-ACK whose sequence is the
- * kernel's own SYN cookie (bpf_tcp_raw_gen_syncookie_*), and drops ACKs
- * to it that match no socket and carry no valid cookie. The tc ingress
- * program (tc_cookie.bpf.c) turns a valid cookie ACK into a request
- * socket of the listener with the kfunc bpf_sk_assign_tcp_reqsk, so the
- * kernel completes the connection as if it had sent the cookie itself.
+ * XDP answers a SYN to a cookie port with a SYN-ACK whose sequence is our
+ * SYN cookie (bpf/lib/cookie.h: a SipHash under the host's key), and
+ * drops ACKs to it that match no socket and carry no valid cookie, ours
+ * or the kernel's. The tc ingress program (tc_cookie.bpf.c) turns a
+ * valid cookie ACK of ours into a request socket of the listener with the
+ * kfunc bpf_sk_assign_tcp_reqsk, so the kernel completes the connection
+ * as if it had sent the cookie itself.
  */
 #define XG_MAP_COOKIE_PORTS	"xg_cookie_ports"
 #define XG_MAP_COOKIE_CFG	"xg_cookie_cfg"
@@ -522,6 +525,20 @@ struct xg_cookie_port {
 	__u32 pad;
 	__u64 switched_ns;	/* last switch (0: never) */
 	__u64 switches;
+};
+
+/*
+ * The host's cookie key: one for every guard and hand-off of the host, so
+ * that an ACK may come back on another interface than its SYN. Made with
+ * getrandom() by the first attach, pinned in the pin root as
+ * XG_PIN_COOKIE_KEY and in each guard's folder, gone with the last
+ * folder (docs/cookies.md). All zero: no key, and no cookie answered.
+ */
+#define XG_MAP_COOKIE_KEY	"xg_cookie_key"
+#define XG_PIN_COOKIE_KEY	"xg_cookie_key"
+
+struct xg_cookie_key {
+	__u64 k[2];		/* SipHash-2-4's key */
 };
 
 /* xg_cookie_cfg flags: what the SYN-ACK may offer (the namespace's

@@ -10,8 +10,11 @@
 # attacker's side); the SYN-ACKs tcpdump sees have correct checksums and
 # the kernel's options. IPv6 the same. An ACK flood with random numbers
 # creates no socket and never reaches TCP. A VLAN-tagged SYN is answered
-# with the tag; one with a bad checksum is not. The CLI refuses bad input
-# and changes nothing; detach removes the tc filter and its qdisc.
+# with the tag; one with a bad checksum is not. Both interfaces' guards and
+# hand-offs read the host's one cookie key, which a later attach pins
+# again from a guard when its pin was removed, and which goes with the
+# last detach. The CLI refuses bad input and changes nothing; detach
+# removes the tc filter and its qdisc.
 P=xg3ck-
 . "$(dirname "$0")/../lib.sh"
 t_start
@@ -70,6 +73,17 @@ for i in eth0 eth1; do
 	check "$i: tc ingress filter xg_tc_cookie attached" \
 		bash -c "ip netns exec ${P}srv tc filter show dev $i ingress | grep -q xg_tc_cookie"
 done
+# one cookie key for the host: both guards and both hand-offs read it
+key_id() { bpftool -j map show pinned "$1" 2>/dev/null | json_get 'd["id"]'; }
+kid=$(key_id "$XG_PINS/xg_cookie_key")
+check "the host's cookie key is pinned in the pin root" test -n "$kid"
+for i in eth0 eth1; do
+	expect_eq "$i: its folder pins the host's key" \
+		"$(key_id "$(ls -d "$XG_PINS"/*-$i)/xg_cookie_key")" "$kid"
+done
+expect_eq "the programs reading the host's key: both guards, both hand-offs" \
+	"$(bpftool -j prog show | json_get "sorted(p['name'] for p in d if $kid in p.get('map_ids', []))")" \
+	"['xdpguard', 'xdpguard', 'xg_tc_cookie', 'xg_tc_cookie']"
 show=$(xg_srv cookies show -i eth1 --json | json_one)
 expect_eq "cookies show: available" "$(json_get 'd["available"]' <<<"$show")" True
 expect_eq "cookies show: port $PORT on" \
@@ -318,9 +332,21 @@ else
 	skip "VLAN: connections over 802.1Q" "this kernel has no 802.1Q (CONFIG_VLAN_8021Q); the tag handling is proven above and in test_cookies"
 fi
 
+# ---- the host's key pin removed by hand: the next attach pins the key
+# of the guards attached again, not a new one ----
+rm -f "$XG_PINS/xg_cookie_key"
+check "detach eth1 (the key's pin gone)" xg_srv detach eth1
+out=$(xg_srv attach eth1 2>&1); rc=$?
+expect_eq "attach eth1 again" "$rc" 0
+check "... says the attached guards' key is pinned again" grep -q "pinned there again" <<<"$out"
+expect_eq "the key pinned again is the one eth0's guard reads" "$(key_id "$XG_PINS/xg_cookie_key")" "$kid"
+expect_eq "eth1's new guard reads it too" \
+	"$(key_id "$(ls -d "$XG_PINS"/*-eth1)/xg_cookie_key")" "$kid"
+
 # ---- detach: filters, qdiscs, pins, programs, maps gone ----
 lab_unwire $P
 t_snapshot
+T_IDS="$T_IDS map:$kid"
 T_IDS="$T_IDS $(for i in eth0 eth1; do ip netns exec ${P}srv tc filter show dev $i ingress | sed -n 's/.* id \([0-9]*\) .*/prog:\1/p'; done)"
 check "detach eth0" xg_srv detach eth0
 check "detach eth1" xg_srv detach eth1
@@ -329,5 +355,6 @@ for i in eth0 eth1; do
 	check "$i: the clsact qdisc xdpguard made is gone" \
 		bash -c "! ip netns exec ${P}srv tc qdisc show dev $i | grep -q clsact"
 done
+check "the host's cookie key went with the last folder" test ! -e "$XG_PINS/xg_cookie_key"
 t_nothing_left
 t_end

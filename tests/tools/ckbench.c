@@ -176,6 +176,8 @@ int main(int argc, char **argv)
 			      bpf_map__fd(g->maps.xg_cookie_ports)) ||
 	    bpf_map__reuse_fd(t->maps.xg_cookie_cfg,
 			      bpf_map__fd(g->maps.xg_cookie_cfg)) ||
+	    bpf_map__reuse_fd(t->maps.xg_cookie_key,
+			      bpf_map__fd(g->maps.xg_cookie_key)) ||
 	    tc_cookie_bpf__load(t)) {
 		fprintf(stderr, "ckbench: cannot load the programs: %s\n",
 			strerror(errno));
@@ -189,7 +191,8 @@ int main(int argc, char **argv)
 	    bpf_map_update_elem(bpf_map__fd(g->maps.xg_cookie_cfg), &zero,
 				&cc, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(g->maps.xg_cookie_ports), &port,
-				&on, BPF_ANY))
+				&on, BPF_ANY) ||
+	    prog_cookie_key(bpf_map__fd(g->maps.xg_cookie_key)))
 		goto out;
 
 	/* the SYN-ACK of syn4 gives a valid cookie for the ACK cases */

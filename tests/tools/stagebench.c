@@ -181,7 +181,8 @@ static struct xg_stages_bpf *load_stage(__u32 stop)
 	    bpf_map_update_elem(bpf_map__fd(g->maps.xg_cookie_cfg), &zero,
 				&cc, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(g->maps.xg_cookie_ports), &port,
-				&on, BPF_ANY)) {
+				&on, BPF_ANY) ||
+	    prog_cookie_key(bpf_map__fd(g->maps.xg_cookie_key))) {
 		xg_stages_bpf__destroy(g);
 		return NULL;
 	}

@@ -148,6 +148,8 @@ struct xg_cookie_support {
 };
 
 void xg_cookie_probe(struct xg_cookie_support *s);
+int xg_cookie_key_up(void);
+void xg_cookie_key_drop(void);
 int xg_cookie_detach(const struct xg_iface *ifc);
 int xg_cookie_prepare(const struct xg_iface *ifc, bool *tc_new);
 void xg_cookie_unprepare(const struct xg_iface *ifc);

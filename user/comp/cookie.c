@@ -10,6 +10,7 @@
  * what each port does. detach removes the tc filter (and the clsact qdisc
  * when we created it and nothing else uses it).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -33,6 +34,158 @@
 
 #define XG_KFUNC	"bpf_sk_assign_tcp_reqsk"
 
+
+/* ---------------- the host's key ---------------- */
+
+static void key_path(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/" XG_PIN_COOKIE_KEY, xg_pin_root());
+}
+
+/* 0 when @fd is a cookie key of this layout holding a key */
+static int key_ok(int fd)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi), zero = 0;
+	struct xg_cookie_key k;
+	int ret;
+
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len) ||
+	    mi.type != BPF_MAP_TYPE_ARRAY || mi.key_size != 4 ||
+	    mi.value_size != sizeof(k) || mi.max_entries != 1 ||
+	    mi.map_flags != BPF_F_RDONLY_PROG ||
+	    bpf_map_lookup_elem(fd, &zero, &k))
+		return -1;
+	ret = k.k[0] | k.k[1] ? 0 : -1;
+	explicit_bzero(&k, sizeof(k));
+	return ret;
+}
+
+/*
+ * The key of a guard already attached, when the pin root's is gone (its
+ * pin removed by hand): its fd, or -1. A new key would part the guards
+ * attached from here on from those: an ACK crossing over is refused.
+ */
+static int folder_key(char *from, size_t len)
+{
+	DIR *d = opendir(xg_pin_root());
+	char name[IF_NAMESIZE], path[512];
+	struct dirent *de;
+	int fd = -1;
+	__u64 netns;
+	char sfx;
+
+	if (!d)
+		return -1;
+	while (fd < 0 && (de = readdir(d))) {
+		if (xg_dir_parse(de->d_name, &netns, name, &sfx))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/" XG_MAP_COOKIE_KEY,
+			 xg_pin_root(), de->d_name);
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && key_ok(fd)) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd >= 0)
+			snprintf(from, len, "%s", de->d_name);
+	}
+	closedir(d);
+	return fd;
+}
+
+/*
+ * The host's cookie key (abi.h): the fd of the map pinned in the pin
+ * root. When there is none, the key of a guard attached already is
+ * pinned there again, or a new map is made with a key from getrandom()
+ * and pinned (under a temporary name, renamed in place: a half-written
+ * key is never seen). A key of zeros found pinned is replaced, saying so
+ * (no cookie is answered under it). Under the lock. -1 with the reason
+ * said.
+ */
+int xg_cookie_key_up(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_RDONLY_PROG);
+	char path[512], tmp[520], from[256];
+	struct xg_cookie_key k = {};
+	struct bpf_map_info mi;
+	__u32 zero = 0;
+	int fd, err;
+
+	key_path(path, sizeof(path));
+	if (!xg_pinned_info(path, &mi, sizeof(mi))) {
+		if (mi.type != BPF_MAP_TYPE_ARRAY ||
+		    mi.value_size != sizeof(k) ||
+		    mi.map_flags != BPF_F_RDONLY_PROG) {
+			xg_err("%s is not a cookie key of this pins layout "
+			       "(%u): detach the interfaces of the xdpguard "
+			       "that made it", path, XG_ABI_VERSION);
+			return -1;
+		}
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			xg_err("cannot open %s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (!key_ok(fd))
+			return fd;
+		close(fd);
+		fprintf(stderr, "xdpguard: the host's cookie key %s holds no "
+			"key (no cookie is answered under it): a new one "
+			"replaces it, and ACKs of SYN-ACKs sent before are "
+			"refused\n", path);
+	}
+	fd = folder_key(from, sizeof(from));
+	if (fd >= 0) {
+		fprintf(stderr, "xdpguard: the host's cookie key was not "
+			"pinned at %s: the key of the guard in %s/%s is "
+			"pinned there again\n", path, xg_pin_root(), from);
+		goto pin;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, XG_MAP_COOKIE_KEY, 4,
+			    sizeof(k), 1, &o);
+	if (fd < 0) {
+		xg_err("cannot make the host's cookie key: %s",
+		       strerror(errno));
+		return -1;
+	}
+	do {
+		if (getrandom(&k, sizeof(k), 0) != sizeof(k)) {
+			xg_err("cannot make the host's cookie key: getrandom: "
+			       "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+	} while (!(k.k[0] | k.k[1]));
+	err = bpf_map_update_elem(fd, &zero, &k, BPF_ANY);
+	explicit_bzero(&k, sizeof(k));
+	if (err) {
+		xg_err("cannot write the host's cookie key: %s",
+		       strerror(errno));
+		close(fd);
+		return -1;
+	}
+pin:
+	snprintf(tmp, sizeof(tmp), "%s_new", path);	/* bpffs: no dots */
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp) || chmod(tmp, 0600) || rename(tmp, path)) {
+		xg_err("cannot pin the host's cookie key at %s: %s", path,
+		       strerror(errno));
+		unlink(tmp);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The host's cookie key goes with the last interface folder. */
+void xg_cookie_key_drop(void)
+{
+	char path[512];
+
+	key_path(path, sizeof(path));
+	unlink(path);
+}
 
 /* ---------------- probing ---------------- */
 

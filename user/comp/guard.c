@@ -351,6 +351,21 @@ int xg_guard_attach(struct xg_guard *g, const char *ifname, int ifindex,
 			"cookie probes the kernel's established table "
 			"(docs/peers.md)\n", ifname);
 	}
+	if (s->have_cookies) {
+		/* one key for the host: an ACK may come in elsewhere (after
+		 * the record: a record that cannot be kept is reclaimed,
+		 * and the key with it when no folder is left) */
+		fd = xg_cookie_key_up();
+		if (fd < 0)
+			return -1;
+		err = bpf_map__reuse_fd(skel->maps.xg_cookie_key, fd);
+		close(fd);
+		if (err) {
+			xg_err("cannot use the host's cookie key: %s",
+			       strerror(-err));
+			return -1;
+		}
+	}
 	skel->rodata->prefix4 = s->prefix4;
 	skel->rodata->prefix6 = s->prefix6;
 	skel->rodata->src_mask = s->sources - 1;

@@ -279,7 +279,7 @@ static void unread_stale(const struct xg_iface *ifc)
 /*
  * Under the lock, after recovery and whenever a folder goes: guards that
  * read a stale record stop reading it, and the record and its keeper go
- * when no interface folder is left.
+ * when no interface folder is left, with the host's cookie key.
  */
 void xg_peers_reclaim(void)
 {
@@ -309,6 +309,7 @@ void xg_peers_reclaim(void)
 	closedir(d);
 	if (any)
 		return;
+	xg_cookie_key_drop();
 	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
 		peers_path(path, sizeof(path), pins[i]);
 		unlink(path);
