@@ -33,6 +33,19 @@
 #include <bpf/bpf.h>
 #include "pkt.h"
 
+/* A random cookie key into the guard's xg_cookie_key @fd, as attach
+ * writes the host's: 0, or -1 with errno. */
+static inline int prog_cookie_key(int fd)
+{
+	__u64 k[2] = {};
+	__u32 zero = 0;
+
+	if (getrandom(k, sizeof(k), 0) != sizeof(k))
+		return -1;
+	k[0] |= 1;	/* all zero means no key */
+	return bpf_map_update_elem(fd, &zero, k, BPF_ANY);
+}
+
 /* Pins the process to @cpu (< 0: the one it runs on now). */
 static inline void prog_pin_cpu(int cpu)
 {
@@ -87,19 +100,6 @@ struct prog_res {
  * @out (out->len set, its other bookkeeping untouched) or dropped when
  * @out is NULL. 0 with @r filled, or -errno (r->retval -1).
  */
-/* A random cookie key into the guard's xg_cookie_key @fd, as attach
- * writes the host's: 0, or -1 with errno. */
-static inline int prog_cookie_key(int fd)
-{
-	__u64 k[2] = {};
-	__u32 zero = 0;
-
-	if (getrandom(k, sizeof(k), 0) != sizeof(k))
-		return -1;
-	k[0] |= 1;	/* all zero means no key */
-	return bpf_map_update_elem(fd, &zero, k, BPF_ANY);
-}
-
 static inline int prog_run_ctx(int fd, const void *data, size_t len,
 			       void *ctx, size_t ctx_size, __u32 repeat,
 			       struct pkt *out, struct prog_res *r)

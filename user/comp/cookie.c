@@ -42,8 +42,11 @@ static void key_path(char *buf, size_t len)
 	snprintf(buf, len, "%s/" XG_PIN_COOKIE_KEY, xg_pin_root());
 }
 
-/* 0 when @fd is a cookie key of this layout holding a key */
-static int key_ok(int fd)
+/*
+ * What @fd holds: 0 a key, 1 a cookie key map of this layout all zero
+ * (no key), -1 something else (another layout's, or not a map).
+ */
+static int key_state(int fd)
 {
 	struct bpf_map_info mi = {};
 	__u32 len = sizeof(mi), zero = 0;
@@ -56,15 +59,16 @@ static int key_ok(int fd)
 	    mi.map_flags != BPF_F_RDONLY_PROG ||
 	    bpf_map_lookup_elem(fd, &zero, &k))
 		return -1;
-	ret = k.k[0] | k.k[1] ? 0 : -1;
+	ret = k.k[0] | k.k[1] ? 0 : 1;
 	explicit_bzero(&k, sizeof(k));
 	return ret;
 }
 
 /*
  * The key of a guard already attached, when the pin root's is gone (its
- * pin removed by hand): its fd, or -1. A new key would part the guards
- * attached from here on from those: an ACK crossing over is refused.
+ * pin removed by hand): its fd, its folder's name in @from; or -1. A new
+ * key would part the guards attached from here on from those: an ACK
+ * crossing over would be refused.
  */
 static int folder_key(char *from, size_t len)
 {
@@ -83,7 +87,7 @@ static int folder_key(char *from, size_t len)
 		snprintf(path, sizeof(path), "%s/%s/" XG_MAP_COOKIE_KEY,
 			 xg_pin_root(), de->d_name);
 		fd = bpf_obj_get(path);
-		if (fd >= 0 && key_ok(fd)) {
+		if (fd >= 0 && key_state(fd)) {
 			close(fd);
 			fd = -1;
 		}
@@ -99,39 +103,37 @@ static int folder_key(char *from, size_t len)
  * root. When there is none, the key of a guard attached already is
  * pinned there again, or a new map is made with a key from getrandom()
  * and pinned (under a temporary name, renamed in place: a half-written
- * key is never seen). A key of zeros found pinned is replaced, saying so
- * (no cookie is answered under it). Under the lock. -1 with the reason
- * said.
+ * key is never seen). A map of zeros found pinned is replaced, saying
+ * so (no cookie is answered under it). Under the lock. -1 with the
+ * reason said.
  */
 int xg_cookie_key_up(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_RDONLY_PROG);
 	char path[512], tmp[520], from[256];
 	struct xg_cookie_key k = {};
-	struct bpf_map_info mi;
 	__u32 zero = 0;
 	int fd, err;
 
 	key_path(path, sizeof(path));
-	if (!xg_pinned_info(path, &mi, sizeof(mi))) {
-		if (mi.type != BPF_MAP_TYPE_ARRAY ||
-		    mi.value_size != sizeof(k) ||
-		    mi.map_flags != BPF_F_RDONLY_PROG) {
+	fd = bpf_obj_get(path);
+	if (fd < 0 && errno != ENOENT) {
+		xg_err("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fd >= 0) {
+		err = key_state(fd);
+		if (!err)
+			return fd;
+		close(fd);
+		if (err < 0) {
 			xg_err("%s is not a cookie key of this pins layout "
 			       "(%u): detach the interfaces of the xdpguard "
 			       "that made it", path, XG_ABI_VERSION);
 			return -1;
 		}
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			xg_err("cannot open %s: %s", path, strerror(errno));
-			return -1;
-		}
-		if (!key_ok(fd))
-			return fd;
-		close(fd);
 		fprintf(stderr, "xdpguard: the host's cookie key %s holds no "
-			"key (no cookie is answered under it): a new one "
+			"key (no cookie is answered under it): another "
 			"replaces it, and ACKs of SYN-ACKs sent before are "
 			"refused\n", path);
 	}
