@@ -1112,7 +1112,9 @@ static __always_inline int cookie_syn(struct xdp_md *ctx,
 	xg_barrier_var(flen);
 	if (l2len > 22)
 		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
-	if (bpf_xdp_adjust_tail(ctx, (int)(l2len + l3len + tlen) - (int)flen))
+	/* a Linux SYN (MSS, SACK, TS, WS) is as long as its SYN-ACK */
+	ret = (int)(l2len + l3len + tlen) - (int)flen;
+	if (ret && bpf_xdp_adjust_tail(ctx, (int)ret))
 		return verdict(ctx, cfg, 0, XG_R_COOKIE_SKIP);
 	/* written in place (no copy helper): the frame was sized just above,
 	 * so the checks below cannot fail */
