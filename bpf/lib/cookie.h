@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Our SYN cookies (docs/cookies.md), made by the XDP guard and checked by
- * it and by the tc hand-off:
+ * Our SYN cookies (docs/design.md, "SYN cookies"), made by the XDP guard
+ * and checked by it and by the tc hand-off:
  *
  *   - the cookie (the SYN-ACK's sequence) is, in its top 28 bits, a
  *     SipHash-2-4 (lib/siphash.h) under the host's cookie key

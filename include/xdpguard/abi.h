@@ -532,7 +532,7 @@ struct xg_cookie_port {
  * that an ACK may come back on another interface than its SYN. Made with
  * getrandom() by the first attach, pinned in the pin root as
  * XG_PIN_COOKIE_KEY and in each guard's folder, gone with the last
- * folder (docs/cookies.md). All zero: no key, and no cookie answered.
+ * folder (docs/pins.md). All zero: no key, and no cookie answered.
  */
 #define XG_MAP_COOKIE_KEY	"xg_cookie_key"
 #define XG_PIN_COOKIE_KEY	"xg_cookie_key"
