@@ -321,6 +321,21 @@ fail:
 	return NULL;
 }
 
+/* @m on the host's map @fd (closed here; < 0: said already), the host's
+ * @what: 0 or -1 (said). */
+static int reuse_host_map(struct bpf_map *m, int fd, const char *what)
+{
+	int err;
+
+	if (fd < 0)
+		return -1;
+	err = bpf_map__reuse_fd(m, fd);
+	close(fd);
+	if (err)
+		xg_err("cannot use the host's %s: %s", what, strerror(-err));
+	return err ? -1 : 0;
+}
+
 /*
  * Load @g with @s, attach it to @ifindex and pin its maps in @dir, with
  * the attach facts (*info) written; under the lock. 0 or -1 (said).
@@ -338,34 +353,21 @@ int xg_guard_attach(struct xg_guard *g, const char *ifname, int ifindex,
 	memset(info, 0, sizeof(*info));
 	fd = s->have_cookies ? xg_peers_up() : -1;
 	if (fd >= 0) {
-		err = bpf_map__reuse_fd(skel->maps.xg_peers, fd);
-		close(fd);
-		if (err) {
-			xg_err("cannot use the host's socket record: %s",
-			       strerror(-err));
+		if (reuse_host_map(skel->maps.xg_peers, fd, "socket record"))
 			return -1;
-		}
 		cfg.flags |= XG_F_PEERS;
 	} else if (s->have_cookies) {
 		fprintf(stderr, "xdpguard: %s: each SYN answered with a "
 			"cookie probes the kernel's established table "
 			"(docs/peers.md)\n", ifname);
 	}
-	if (s->have_cookies) {
-		/* one key for the host: an ACK may come in elsewhere (after
-		 * the record: a record that cannot be kept is reclaimed,
-		 * and the key with it when no folder is left) */
-		fd = xg_cookie_key_up();
-		if (fd < 0)
-			return -1;
-		err = bpf_map__reuse_fd(skel->maps.xg_cookie_key, fd);
-		close(fd);
-		if (err) {
-			xg_err("cannot use the host's cookie key: %s",
-			       strerror(-err));
-			return -1;
-		}
-	}
+	/* one key for the host: an ACK may come in elsewhere (after the
+	 * record: a record that cannot be kept is reclaimed, and the key
+	 * with it when no folder is left) */
+	if (s->have_cookies &&
+	    reuse_host_map(skel->maps.xg_cookie_key, xg_cookie_key_up(),
+			   "cookie key"))
+		return -1;
 	skel->rodata->prefix4 = s->prefix4;
 	skel->rodata->prefix6 = s->prefix6;
 	skel->rodata->src_mask = s->sources - 1;
