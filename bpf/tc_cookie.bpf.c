@@ -67,29 +67,20 @@ __noinline int xg_tc_tcpopt(struct __sk_buff *skb, __u32 off,
 static __always_inline int cookie_check(struct xg_pkt *p, struct tcphdr *tcp,
 					void *end)
 {
-	__u32 unit = xg_cookie_unit(bpf_ktime_get_coarse_ns());
-	__u32 ports = *(__u32 *)&tcp->source;
-	__u32 isn = bpf_ntohl(tcp->seq) - 1;
-	__u32 cookie = bpf_ntohl(tcp->ack_seq) - 1;
-	const __u64 *key = cookie_key();
+	__u64 now = bpf_ktime_get_coarse_ns();
 
-	if (!key)
-		return -1;
 	if (p->family == 4) {
 		struct iphdr *iph = p->l3;
 
 		if ((void *)(iph + 1) > end)
 			return -1;
-		return xg_cookie_check(key, 4, &iph->saddr, &iph->daddr, ports,
-				       isn, cookie, unit);
+		return cookie_ours(4, iph, tcp, now);
 	} else {
 		struct ipv6hdr *ip6 = p->l3;
 
 		if ((void *)(ip6 + 1) > end)
 			return -1;
-		return xg_cookie_check(key, 6, (__u32 *)&ip6->saddr,
-				       (__u32 *)&ip6->daddr, ports, isn,
-				       cookie, unit);
+		return cookie_ours(6, ip6, tcp, now);
 	}
 }
 

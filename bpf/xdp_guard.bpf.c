@@ -1140,7 +1140,6 @@ static __always_inline int cookie_ack(struct xdp_md *ctx,
 {
 	void *end = (void *)(long)ctx->data_end;
 	struct tcphdr *tcp = p->tcp;
-	const __u64 *key;
 	int state, ours;
 	__s64 ret;
 
@@ -1149,31 +1148,19 @@ static __always_inline int cookie_ack(struct xdp_md *ctx,
 	state = sk_state(ctx, p, tcp);
 	if (state != BPF_TCP_LISTEN)
 		return verdict(ctx, cfg, 0, XG_R_TCP_NOT_SYN);
-	key = cookie_key();
 	if (p->family == 4) {
 		struct iphdr *iph = p->l3;
 
 		if ((void *)(iph + 1) > end)
 			return drop(ctx, cfg, p, XG_R_MALFORMED);
-		ours = key && xg_cookie_check(key, 4, &iph->saddr,
-					      &iph->daddr,
-					      *(__u32 *)&tcp->source,
-					      bpf_ntohl(tcp->seq) - 1,
-					      bpf_ntohl(tcp->ack_seq) - 1,
-					      xg_cookie_unit(now)) >= 0;
+		ours = cookie_ours(4, iph, tcp, now) >= 0;
 		ret = ours ? 0 : bpf_tcp_raw_check_syncookie_ipv4(iph, tcp);
 	} else {
 		struct ipv6hdr *ip6 = p->l3;
 
 		if ((void *)(ip6 + 1) > end)
 			return drop(ctx, cfg, p, XG_R_MALFORMED);
-		ours = key && xg_cookie_check(key, 6,
-					      (__u32 *)&ip6->saddr,
-					      (__u32 *)&ip6->daddr,
-					      *(__u32 *)&tcp->source,
-					      bpf_ntohl(tcp->seq) - 1,
-					      bpf_ntohl(tcp->ack_seq) - 1,
-					      xg_cookie_unit(now)) >= 0;
+		ours = cookie_ours(6, ip6, tcp, now) >= 0;
 		ret = ours ? 0 : bpf_tcp_raw_check_syncookie_ipv6(ip6, tcp);
 	}
 	if (!ret)

@@ -7,6 +7,8 @@
 #ifndef XG_LIB_MAPS_H
 #define XG_LIB_MAPS_H
 
+#include "cookie.h"
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -53,6 +55,37 @@ static __always_inline const __u64 *cookie_key(void)
 	if (!k || !(k->k[0] | k->k[1]))
 		return NULL;
 	return k->k;
+}
+
+/*
+ * The MSS index the cookie of the ACK @tcp carries when it is ours (the
+ * host's key, the clock @now), else -1; @l3 its IPv4 (@family 4) or IPv6
+ * header. The caller has bounds-checked both headers.
+ */
+static __always_inline int cookie_ours(int family, void *l3,
+				       struct tcphdr *tcp, __u64 now)
+{
+	__u32 ports = *(__u32 *)&tcp->source, unit = xg_cookie_unit(now);
+	__u32 isn = bpf_ntohl(tcp->seq) - 1;
+	__u32 cookie = bpf_ntohl(tcp->ack_seq) - 1;
+	const __u64 *key = cookie_key();
+
+	if (!key)
+		return -1;
+	/* a constant family per call: the verifier sees only the reads of
+	 * the header it was given */
+	if (family == 4) {
+		struct iphdr *iph = l3;
+
+		return xg_cookie_check(key, 4, &iph->saddr, &iph->daddr,
+				       ports, isn, cookie, unit);
+	} else {
+		struct ipv6hdr *ip6 = l3;
+
+		return xg_cookie_check(key, 6, (__u32 *)&ip6->saddr,
+				       (__u32 *)&ip6->daddr, ports, isn,
+				       cookie, unit);
+	}
 }
 
 static __always_inline void count(__u32 idx, __u64 bytes)
