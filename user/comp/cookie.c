@@ -10,7 +10,6 @@
  * what each port does. detach removes the tc filter (and the clsact qdisc
  * when we created it and nothing else uses it).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -72,29 +71,23 @@ static int key_state(int fd)
  */
 static int folder_key(char *from, size_t len)
 {
-	DIR *d = opendir(xg_pin_root());
-	char name[IF_NAMESIZE], path[512];
-	struct dirent *de;
-	int fd = -1;
-	__u64 netns;
-	char sfx;
+	struct xg_iface *ifc;
+	char path[512];
+	int n, i, fd = -1;
 
-	if (!d)
-		return -1;
-	while (fd < 0 && (de = readdir(d))) {
-		if (xg_dir_parse(de->d_name, &netns, name, &sfx))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/" XG_MAP_COOKIE_KEY,
-			 xg_pin_root(), de->d_name);
+	n = xg_iface_list(&ifc, true);
+	for (i = 0; i < n && fd < 0; i++) {
+		snprintf(path, sizeof(path), "%s/" XG_MAP_COOKIE_KEY,
+			 ifc[i].dir);
 		fd = bpf_obj_get(path);
 		if (fd >= 0 && key_state(fd)) {
 			close(fd);
 			fd = -1;
 		}
 		if (fd >= 0)
-			snprintf(from, len, "%s", de->d_name);
+			snprintf(from, len, "%s", ifc[i].dir);
 	}
-	closedir(d);
+	free(ifc);
 	return fd;
 }
 
@@ -110,7 +103,7 @@ static int folder_key(char *from, size_t len)
 int xg_cookie_key_up(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_RDONLY_PROG);
-	char path[512], tmp[520], from[256];
+	char path[512], tmp[520], from[512];
 	struct xg_cookie_key k = {};
 	__u32 zero = 0;
 	int fd, err;
@@ -140,8 +133,8 @@ int xg_cookie_key_up(void)
 	fd = folder_key(from, sizeof(from));
 	if (fd >= 0) {
 		fprintf(stderr, "xdpguard: the host's cookie key was not "
-			"pinned at %s: the key of the guard in %s/%s is "
-			"pinned there again\n", path, xg_pin_root(), from);
+			"pinned at %s: the key of the guard in %s is pinned "
+			"there again\n", path, from);
 		goto pin;
 	}
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, XG_MAP_COOKIE_KEY, 4,
